@@ -1,0 +1,224 @@
+"""The placement policy: weights, rule modes, bedroom table, balance, objective and solver settings.
+
+A policy is a TOML file validated here; unknown keys are rejected with their name (pydantic ``extra="forbid"``).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+
+class Mode(StrEnum):
+    HARD = "hard"
+    SOFT = "soft"
+    OFF = "off"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class Rule(_Strict):
+    """How a placement rule binds: hard (never broken), soft (broken at `penalty` score per unit over), off."""
+
+    mode: Mode = Mode.HARD
+    penalty: float = Field(default=1.0, ge=0)
+
+
+def _hard() -> Rule:
+    return Rule(mode=Mode.HARD)
+
+
+def _soft(penalty: float) -> Rule:
+    return Rule(mode=Mode.SOFT, penalty=penalty)
+
+
+class Rules(_Strict):
+    """One entry per rule of DESIGN.md section 4. Penalties are in score units (a family's score is in [0, 1])
+    per unit over the capacity: per person, case, seat, adult or euro-thousand as the rule counts."""
+
+    consent_persons: Rule = Field(default_factory=_hard, description="persons within max_persons")
+    consent_cases: Rule = Field(default_factory=_hard, description="families within max_cases")
+    housing: Rule = Field(default_factory=_hard, description="one unit with enough bedrooms, step-free if needed")
+    schools: Rule = Field(default_factory=_hard, description="crèche, primary and secondary seats by age band")
+    gp: Rule = Field(default_factory=_hard, description="GP capacity in persons")
+    health_services: Rule = Field(default_factory=_hard, description="needed services offered, within capacity")
+    interpreters: Rule = Field(default_factory=_hard, description="an interpreter in a family language")
+    links: Rule = Field(default_factory=_hard, description="linked families in the same locality")
+    exclusions: Rule = Field(default_factory=_hard, description="excluded localities never")
+    budget: Rule = Field(default_factory=_hard, description="persons x cost within the locality budget")
+    regional_budget: Rule = Field(default_factory=_hard, description="regional budgets of the policy")
+    french_classes: Rule = Field(default_factory=lambda: _soft(0.2), description="French class seats")
+    jobs: Rule = Field(default_factory=lambda: _soft(0.0), description="vacancies per sector")
+    mobility: Rule = Field(default_factory=lambda: _soft(0.3), description="no transport and no licence")
+    balance: Rule = Field(default_factory=lambda: _soft(0.02), description="share of persons per area")
+
+    @model_validator(mode="after")
+    def _no_soft_for_pairwise(self) -> Rules:
+        for name in ("links", "exclusions"):
+            if getattr(self, name).mode is Mode.SOFT:
+                raise ValueError(f"rules.{name} can be 'hard' or 'off', not 'soft'")
+        return self
+
+
+class Weights(_Strict):
+    """Weights of the score components; the score of a pair is their weighted mean, in [0, 1]."""
+
+    employment: float = Field(default=1.0, ge=0)
+    language: float = Field(default=1.0, ge=0)
+    mobility: float = Field(default=0.5, ge=0)
+    ties: float = Field(default=1.0, ge=0)
+    preferences: float = Field(default=1.0, ge=0)
+    outcome: float = Field(default=0.0, ge=0)
+
+    def as_dict(self) -> dict[str, float]:
+        return {k: float(v) for k, v in self.model_dump().items()}
+
+
+class BedroomBand(_Strict):
+    """Families of up to `max_persons` persons (None: any larger) need `bedrooms` bedrooms."""
+
+    max_persons: int | None = Field(default=None, ge=1)
+    bedrooms: int = Field(ge=1)
+
+
+def _default_bedrooms() -> list[BedroomBand]:
+    return [
+        BedroomBand(max_persons=2, bedrooms=1),
+        BedroomBand(max_persons=4, bedrooms=2),
+        BedroomBand(max_persons=6, bedrooms=3),
+        BedroomBand(max_persons=None, bedrooms=4),
+    ]
+
+
+class Balance(_Strict):
+    """Keep each area's share of placed persons near a target share (the national reception key)."""
+
+    level: Literal["region", "departement", "none"] = "region"
+    target: Literal["population", "equal"] = "population"
+    tolerance: float = Field(default=0.10, ge=0, le=1)
+
+
+class Objective(_Strict):
+    """`utilitarian` maximises the total score; `maxmin` first raises the mean score of the worst-off group."""
+
+    mode: Literal["utilitarian", "maxmin"] = "utilitarian"
+    groups: Literal["first_language", "priority", "size"] = "first_language"
+    placement_weight: float | Literal["auto"] = Field(
+        default="auto",
+        description="value of placing one person, in score units; 'auto' makes placing always come first",
+    )
+    priority_weights: tuple[float, float, float] = (1.0, 2.0, 4.0)
+    require_all_placed: bool = False
+    stability_weight: float = Field(default=1.0, ge=0, description="re-solve bonus for staying put")
+
+
+class SolverSettings(_Strict):
+    time_limit: float = Field(default=20.0, gt=0)
+    seed: int = Field(default=0, ge=0)
+    workers: int = Field(default=2, ge=1, le=64)
+
+
+class Policy(_Strict):
+    name: str = "balanced"
+    description: str = ""
+    weights: Weights = Field(default_factory=Weights)
+    rules: Rules = Field(default_factory=Rules)
+    bedroom_table: list[BedroomBand] = Field(default_factory=_default_bedrooms)
+    balance: Balance = Field(default_factory=Balance)
+    regional_budgets: dict[str, float] = Field(default_factory=dict)
+    objective: Objective = Field(default_factory=Objective)
+    solver: SolverSettings = Field(default_factory=SolverSettings)
+    outcome_csv: str | None = Field(default=None, description="CSV case_id,locality_id,outcome in [0, 1]")
+
+    @field_validator("bedroom_table")
+    @classmethod
+    def _table_ordered(cls, table: list[BedroomBand]) -> list[BedroomBand]:
+        if not table:
+            raise ValueError("bedroom_table needs at least one band")
+        bounded = [b.max_persons for b in table[:-1]]
+        if any(b is None for b in bounded):
+            raise ValueError("only the last bedroom_table band may leave max_persons blank")
+        if bounded != sorted(bounded):  # type: ignore[type-var]
+            raise ValueError("bedroom_table bands must be in increasing max_persons")
+        return table
+
+    def bedrooms_for(self, persons: int) -> int:
+        for band in self.bedroom_table:
+            if band.max_persons is None or persons <= band.max_persons:
+                return band.bedrooms
+        return self.bedroom_table[-1].bedrooms
+
+    def to_toml(self) -> str:
+        return dumps_toml(self.model_dump(mode="json", exclude_none=True))
+
+
+class PolicyError(ValueError):
+    """A policy file that cannot be used; the message names the file and each bad key."""
+
+
+def load_policy(path: str | Path) -> Policy:
+    """Read and validate a TOML policy; raise PolicyError naming the file and every bad key."""
+    p = Path(path)
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise PolicyError(f"{p.name}: cannot be read ({exc.strerror})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyError(f"{p.name}: not valid TOML ({exc})") from None
+    return policy_from_dict(data, source=p.name)
+
+
+def policy_from_dict(data: dict[str, Any], source: str = "policy") -> Policy:
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            key = ".".join(str(x) for x in err["loc"]) or "(top level)"
+            msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+            lines.append(f"{source} › {key}: {msg}")
+        raise PolicyError("\n".join(lines)) from None
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int | float):
+        return repr(v)
+    if isinstance(v, str):
+        escaped = v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+        return f'"{escaped}"'
+    if isinstance(v, list | tuple):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    raise TypeError(type(v))
+
+
+def _toml_key(k: str) -> str:
+    return k if k.replace("_", "").replace("-", "").isalnum() and k.isascii() else _toml_value(k)
+
+
+def dumps_toml(data: dict[str, Any], prefix: str = "") -> str:
+    """A small TOML writer for policy dictionaries (scalars, lists, tables and arrays of tables)."""
+    scalars, tables, arrays = [], [], []
+    for k, v in data.items():
+        if isinstance(v, dict):
+            tables.append((k, v))
+        elif isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
+            arrays.append((k, v))
+        else:
+            scalars.append(f"{_toml_key(k)} = {_toml_value(v)}")
+    out = "\n".join(scalars)
+    for k, v in tables:
+        name = f"{prefix}{_toml_key(k)}"
+        body = dumps_toml(v, prefix=name + ".")
+        out += f"\n\n[{name}]\n{body}" if body else f"\n\n[{name}]"
+    for k, items in arrays:
+        for item in items:
+            out += f"\n\n[[{prefix}{_toml_key(k)}]]\n" + dumps_toml(item)
+    return out.strip() + "\n"
