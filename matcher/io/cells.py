@@ -1,0 +1,494 @@
+"""Cell parsers: one per column kind of the spec, from whatever a cell holds to a value or a problem.
+
+A parser never raises. It returns the parsed value, or a `CellError` saying what was expected and what
+*kind* of value was found ("expected a whole number ≥ 1, got text"). The raw value is only quoted back
+when the caller says it may be (`echo=True`, for the localities workbook): cells of the cases workbook
+describe people and must never be echoed into messages or logs.
+
+Values come from openpyxl (str, int, float, bool, datetime), csv (str) or pandas (numpy scalars, NaN,
+NaT, NA).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import math
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from matcher.io.spec import FRENCH_LEVELS, Column, Kind
+from matcher.models.records import HEALTH_SERVICES, LANGUAGES
+
+__all__ = [
+    "CODE_ALIASES",
+    "CellError",
+    "describe",
+    "fold",
+    "is_blank",
+    "parse_bool",
+    "parse_cell",
+    "parse_code",
+    "parse_code_list",
+    "parse_date",
+    "parse_float",
+    "parse_id",
+    "parse_insee",
+    "parse_insee_list",
+    "parse_int",
+    "parse_list",
+    "parse_text",
+    "suggest",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class CellError:
+    """Why a cell could not be read: what was expected, what kind of value was found, and an optional hint."""
+
+    expected: str
+    found: str
+    hint: str = ""
+
+    @property
+    def message(self) -> str:
+        text = f"expected {self.expected}, got {self.found}"
+        return f"{text}; {self.hint}" if self.hint else text
+
+
+# French and common spellings of codes, folded (see `fold`). Users type what they say, not our code lists.
+CODE_ALIASES: dict[str, str] = {
+    # french_level
+    "aucun": "none", "aucune": "none", "neant": "none", "nul": "none", "sans": "none", "no": "none",
+    "0": "none",
+    # education
+    "primaire": "primary", "secondaire": "secondary", "professionnel": "vocational",
+    "professionnelle": "vocational", "formation_professionnelle": "vocational", "superieur": "higher",
+    "superieure": "higher", "universitaire": "higher", "university": "higher",
+    # public_transport
+    "limite": "limited", "limitee": "limited", "bon": "good", "bons": "good", "bonne": "good",
+    # health services
+    "sante_mentale": "mental_health", "psychiatrie": "mental_health", "dialyse": "dialysis",
+    "maternite": "maternity", "pediatrie": "pediatrics", "paediatrics": "pediatrics",
+    "oncologie": "oncology", "kinesitherapie": "physiotherapy", "kine": "physiotherapy",
+    "physiotherapie": "physiotherapy", "physical_therapy": "physiotherapy",
+}
+
+_TRUE = frozenset({"true", "yes", "oui", "vrai", "1", "x", "y", "o", "t", "v", "✓", "✔"})
+_FALSE = frozenset({"false", "no", "non", "faux", "0", "n", "f"})
+_INSEE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
+_CODE_SHAPE = re.compile(r"^[a-z][a-z0-9_]*$")
+_LANGUAGE_SHAPE = re.compile(r"^[a-z]{2,3}$")  # ISO 639-1 or 639-3
+_NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
+_DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
+_YMD = re.compile(r"^(\d{4})[/.\-](\d{1,2})[/.\-](\d{1,2})(?:[ T].*)?$")
+_EXCEL_EPOCH = dt.date(1899, 12, 30)  # Excel's day 0, accounting for its fictitious 29 February 1900
+_EXCEL_SERIALS = (1, 73050)  # 1900-01-01 .. 2100-01-01: numbers outside are not dates
+
+
+def fold(text: str) -> str:
+    """Lower-case, strip accents, and turn spaces and '-' into '_': 'Santé mentale' -> 'sante_mentale'."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[\s\-]+", "_", ascii_text.strip().lower())
+
+
+def _plain(value: object) -> object:
+    """Unwrap numpy scalars and pandas timestamps so the parsers only see Python types."""
+    if type(value).__module__ == "numpy" and hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def is_blank(value: object) -> bool:
+    """True for None, NaN, pandas NA/NaT and text made only of spaces."""
+    value = _plain(value)
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return math.isnan(value)
+    if isinstance(value, str):
+        return not value.strip()
+    # pandas' NA and NaT without importing pandas here
+    return type(value).__name__ in ("NAType", "NaTType")
+
+
+def describe(value: object) -> str:
+    """The kind of a value in words, for 'got ...': never the value itself."""
+    value = _plain(value)
+    if is_blank(value):
+        return "a blank cell"
+    if isinstance(value, bool):
+        return "a yes/no value"
+    if isinstance(value, int):
+        return "a whole number"
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return "a number that is not finite"
+        return "a whole number" if value.is_integer() else "a decimal number"
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return "a date"
+    if isinstance(value, str):
+        number = _text_number(value)
+        if number is not None:
+            return describe(number)
+        return "text"
+    return "a value of an unexpected type"
+
+
+def _got(value: object, echo: bool) -> str:
+    kind = describe(value)
+    if echo and isinstance(value, str) and not is_blank(value):
+        return f"{kind} '{_shorten(value.strip())}'"
+    if echo and isinstance(value, int | float) and not isinstance(value, bool):
+        return f"{kind} {value}"
+    return kind
+
+
+def _shorten(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _text_number(text: str) -> float | None:
+    """A number written as text ('3', ' 3.0 ', '1 200', '3,5'), or None when it is not one."""
+    compact = re.sub(r"[\s\u00a0\u202f]", "", text)
+    if not _NUMBER.match(compact):
+        return None
+    if "," in compact and "." not in compact:
+        compact = compact.replace(",", ".")  # French decimal comma
+    try:
+        return float(compact)
+    except ValueError:
+        return None
+
+
+def suggest(word: str, candidates: tuple[str, ...] | list[str], cutoff: float = 0.75) -> str | None:
+    """The closest candidate to a mistyped code, or None when nothing is close enough."""
+    found = difflib.get_close_matches(word, list(candidates), n=1, cutoff=cutoff)
+    return found[0] if found else None
+
+
+# ---------------------------------------------------------------------------------------------------- parsers
+# Every parser has the signature (value, column, echo) -> value | CellError and handles blank cells itself,
+# so that `parse_cell` can dispatch without special cases.
+
+
+def parse_id(value: object, column: Column, echo: bool = False) -> str | CellError | None:
+    """An identifier kept as text: 12 and 12.0 both become '12'; dates and yes/no values are refused."""
+    value = _plain(value)
+    if is_blank(value):
+        return None
+    if isinstance(value, (bool, dt.date | dt.datetime | dt.time)):
+        return CellError(column.expected(), _got(value, echo))
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return CellError(column.expected(), _got(value, echo))
+        return str(int(value)) if value.is_integer() else str(value)
+    if isinstance(value, int | str):
+        return str(value).strip()
+    return CellError(column.expected(), _got(value, echo))
+
+
+def parse_text(value: object, column: Column, echo: bool = False) -> str | CellError | None:
+    """Free text; a number is written without a spurious '.0'."""
+    value = _plain(value)
+    if is_blank(value):
+        return None
+    if isinstance(value, bool):
+        return CellError(column.expected(), _got(value, echo))
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and column.name == "departement" and 0 < value < 10:
+        return f"{value:02d}"  # a département code stored as a number lost its leading zero
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _insee_text(value: object) -> str | None:
+    """The INSEE code a cell holds, padded when a number lost its leading zero, or None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float):
+        if not math.isfinite(value) or not value.is_integer():
+            return None
+        value = int(value)
+    if isinstance(value, int):
+        text = str(value)
+    elif isinstance(value, str):
+        text = value.strip().upper()
+        if re.fullmatch(r"\d+\.0+", text):  # a CSV written from a float column: '9225.0'
+            text = text.split(".")[0]
+    else:
+        return None
+    if re.fullmatch(r"\d{4}", text):
+        text = "0" + text
+    if _INSEE.match(text) and not text.startswith("00"):
+        return text
+    return None
+
+
+def parse_insee(value: object, column: Column, echo: bool = False) -> str | CellError | None:
+    """An INSEE commune code as text: 9225, 9225.0 and '9225' give '09225'; '2a004' gives '2A004'."""
+    value = _plain(value)
+    if is_blank(value):
+        return None
+    code = _insee_text(value)
+    if code is None:
+        return CellError(column.expected(), _got(value, echo))
+    return code
+
+
+def _number(value: object) -> float | None:
+    """A number from a number or numeric text, or None when the value is not a number at all."""
+    if isinstance(value, (bool, dt.date | dt.datetime | dt.time)):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        return _text_number(value)
+    return None
+
+
+def _range_problem(x: float, column: Column) -> str | None:
+    if column.minimum is not None and x < column.minimum:
+        return "a negative number" if column.minimum == 0 else "a number below the minimum"
+    if column.maximum is not None and x > column.maximum:
+        return "a number above the maximum"
+    return None
+
+
+def parse_int(value: object, column: Column, echo: bool = False) -> int | CellError | None:
+    """A whole number within the column's range: 3, 3.0, '3' and ' 3 ' are accepted; 3.5 and text are not."""
+    value = _plain(value)
+    if is_blank(value):
+        return None
+    # Python ints are exact; going through float would round ids beyond 2**53
+    if isinstance(value, int) and not isinstance(value, bool):
+        x: float = value
+    else:
+        number = _number(value)
+        if number is None or not math.isfinite(number) or not number.is_integer():
+            return CellError(column.expected(), _got(value, echo))
+        x = number
+    problem = _range_problem(x, column)
+    if problem:
+        return CellError(column.expected(), f"{problem} {_fmt(x)}" if echo else problem)
+    return int(x)
+
+
+def _fmt(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
+def parse_float(value: object, column: Column, echo: bool = False) -> float | CellError | None:
+    """A finite number within the column's range; '3,5' (French decimal comma) reads as 3.5."""
+    value = _plain(value)
+    if is_blank(value):
+        return None
+    number = _number(value)
+    if number is None or not math.isfinite(number):
+        return CellError(column.expected(), _got(value, echo))
+    problem = _range_problem(number, column)
+    if problem:
+        return CellError(column.expected(), f"{problem} {_fmt(number)}" if echo else problem)
+    return number
+
+
+def parse_bool(value: object, column: Column, echo: bool = False) -> bool | CellError:
+    """Yes or no: true/false, yes/no, oui/non, vrai/faux, 1/0, x/blank, in any case, accents ignored."""
+    value = _plain(value)
+    if is_blank(value):
+        return False
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        word = fold(value)
+        if word in _TRUE:
+            return True
+        if word in _FALSE:
+            return False
+        number = _text_number(value)
+        if number in (0.0, 1.0):
+            return number == 1.0
+    return CellError(column.expected(), _got(value, echo))
+
+
+def parse_date(value: object, column: Column, echo: bool = False) -> dt.date | CellError | None:
+    """A date: a spreadsheet date, an Excel day number, 'YYYY-MM-DD' or 'dd/mm/yyyy'."""
+    value = _plain(value)
+    if is_blank(value):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, bool):
+        return CellError(column.expected(), _got(value, echo))
+    serial: float | None = None
+    if isinstance(value, int | float):
+        serial = float(value)
+    elif isinstance(value, str):
+        text = value.strip()
+        ymd, dmy = _YMD.match(text), _DMY.match(text)
+        try:
+            if ymd:
+                return dt.date(int(ymd[1]), int(ymd[2]), int(ymd[3]))
+            if dmy:
+                return dt.date(int(dmy[3]), int(dmy[2]), int(dmy[1]))
+        except ValueError:
+            return CellError(column.expected(), "an impossible date")
+        serial = _text_number(text)
+    if serial is not None and math.isfinite(serial) and _EXCEL_SERIALS[0] <= serial <= _EXCEL_SERIALS[1]:
+        return _EXCEL_EPOCH + dt.timedelta(days=int(serial))
+    return CellError(column.expected(), _got(value, echo))
+
+
+def _canonical_code(word: str, choices: tuple[str, ...]) -> str | None:
+    """The choice a folded word names, ignoring case, accents, aliases: 'b1' -> 'B1', 'aucun' -> 'none'."""
+    by_fold = {fold(c): c for c in choices}
+    if word in by_fold:
+        return by_fold[word]
+    alias = CODE_ALIASES.get(word)
+    if alias is not None and fold(alias) in by_fold:
+        return by_fold[fold(alias)]
+    return None
+
+
+def parse_code(value: object, column: Column, echo: bool = False) -> str | CellError | None:
+    """One code of the column's list, matched ignoring case and accents; blank French level means 'none'."""
+    value = _plain(value)
+    if is_blank(value):
+        return "none" if column.choices == FRENCH_LEVELS else None
+    if isinstance(value, (bool, dt.date | dt.datetime | dt.time)):
+        return CellError(column.expected(), _got(value, echo))
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        value = int(value)
+    word = fold(str(value))
+    code = _canonical_code(word, column.choices)
+    if code is not None:
+        return code
+    close = suggest(word, [fold(c) for c in column.choices])
+    hint = f"did you mean '{_canonical_code(close, column.choices)}'?" if close else ""
+    found = f"an unknown code '{_shorten(str(value).strip())}'" if echo else "an unknown code"
+    return CellError(column.expected(), found, hint)
+
+
+def _items(value: object, column: Column, echo: bool) -> list[str] | CellError:
+    """The ';'-separated items of a list cell, stripped, blanks dropped, duplicates dropped keeping order."""
+    if isinstance(value, (bool, dt.date | dt.datetime | dt.time)):
+        return CellError(column.expected(), _got(value, echo))
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return CellError(column.expected(), _got(value, echo))
+        value = int(value) if value.is_integer() else value
+    items = [part.strip() for part in str(value).split(";")]
+    if any("," in item for item in items):
+        return CellError(column.expected(), "items separated by ','", "use ';' between items")
+    return list(dict.fromkeys(item for item in items if item))
+
+
+def parse_list(value: object, column: Column, echo: bool = False) -> tuple[str, ...] | CellError:
+    """A ';'-separated list of identifiers; blank is the empty list."""
+    value = _plain(value)
+    if is_blank(value):
+        return ()
+    items = _items(value, column, echo)
+    return items if isinstance(items, CellError) else tuple(items)
+
+
+def parse_insee_list(value: object, column: Column, echo: bool = False) -> tuple[str, ...] | CellError:
+    """A ';'-separated list of INSEE codes, each padded like `parse_insee`."""
+    value = _plain(value)
+    if is_blank(value):
+        return ()
+    items = value if isinstance(value, int) and not isinstance(value, bool) else _items(value, column, echo)
+    if isinstance(items, CellError):
+        return items
+    raw_items = [items] if isinstance(items, int) else items
+    codes: list[str] = []
+    for position, item in enumerate(raw_items, start=1):
+        code = _insee_text(item)
+        if code is None:
+            found = f"item {position} '{_shorten(str(item))}'" if echo else f"text in item {position}"
+            return CellError(column.expected(), found, "each item must be a 5-character INSEE code")
+        codes.append(code)
+    return tuple(dict.fromkeys(codes))
+
+
+def parse_code_list(value: object, column: Column, echo: bool = False) -> tuple[str, ...] | CellError:
+    """A ';'-separated list of codes, folded to the code list's spelling.
+
+    A code outside the column's list is accepted when it is well formed (a family may speak a language
+    that is not in the dropdown); one that looks like a typo of a listed code is refused with a
+    suggestion. Whether any locality offers the code is checked later, across sheets.
+    """
+    value = _plain(value)
+    if is_blank(value):
+        return ()
+    items = _items(value, column, echo)
+    if isinstance(items, CellError):
+        return items
+    shape = _LANGUAGE_SHAPE if column.choices == LANGUAGES else _CODE_SHAPE
+    codes: list[str] = []
+    for position, item in enumerate(items, start=1):
+        word = fold(item)
+        code = _canonical_code(word, column.choices)
+        if code is None:
+            if not shape.match(word):
+                found = f"item {position} '{_shorten(item)}'" if echo else f"a malformed item {position}"
+                return CellError(column.expected(), found, _shape_hint(column))
+            close = suggest(word, column.choices)
+            if close is not None:
+                found = f"an unknown code '{_shorten(item)}'" if echo else f"an unknown item {position}"
+                return CellError(column.expected(), found, f"did you mean '{close}'?")
+            code = word
+        codes.append(code)
+    return tuple(dict.fromkeys(codes))
+
+
+def _shape_hint(column: Column) -> str:
+    if column.choices == LANGUAGES:
+        return "use ISO 639 language codes such as ar, fa, uk"
+    if column.choices == HEALTH_SERVICES:
+        return "use codes such as " + ", ".join(HEALTH_SERVICES[:3])
+    return "codes are lower-case words joined by '_'"
+
+
+_PARSERS: dict[Kind, Callable[[object, Column, bool], Any]] = {
+    Kind.ID: parse_id,
+    Kind.INSEE: parse_insee,
+    Kind.TEXT: parse_text,
+    Kind.INT: parse_int,
+    Kind.FLOAT: parse_float,
+    Kind.BOOL: parse_bool,
+    Kind.DATE: parse_date,
+    Kind.CODE: parse_code,
+    Kind.LIST: parse_list,
+    Kind.CODE_LIST: parse_code_list,
+    Kind.INSEE_LIST: parse_insee_list,
+}
+
+
+def parse_cell(value: object, column: Column, echo: bool = False) -> Any:
+    """Parse one cell for a column: the value (None when blank and optional) or a `CellError`.
+
+    Parameters
+    ----------
+    value
+        What the spreadsheet, CSV or DataFrame holds.
+    column
+        The spec column, which gives the kind, range and code list.
+    echo
+        Whether the raw value may be quoted in the error (never for the cases workbook: personal data).
+    """
+    try:
+        if column.required and is_blank(value):
+            return CellError(column.expected(), "a blank cell", "this column is required")
+        return _PARSERS[column.kind](value, column, echo)
+    except Exception:  # a parser bug must surface as a located problem, not a crash of the whole read
+        return CellError(column.expected(), describe(value))

@@ -1,0 +1,443 @@
+"""Read the two workbooks from an .xlsx file, a folder of CSV files, or pandas DataFrames.
+
+Every source is first turned into raw sheets (header cells, and rows of cells with their Excel row
+numbers); one code path then matches headers to the spec, parses each cell and reports located problems.
+So an .xlsx file, a CSV folder and the app's edited tables are read and judged exactly alike.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from matcher.io import spec
+from matcher.io.cells import CellError, is_blank, parse_cell, suggest
+from matcher.io.validation import Issue, ReadReport, validate
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "REQUIRED_SHEETS",
+    "ParsedRow",
+    "ParsedSheet",
+    "WorkbookRead",
+    "dataset_from_frames",
+    "read_dataset",
+    "read_workbook",
+    "workbook_from_frames",
+]
+
+#: Sheets without which a workbook cannot be used. The others are optional: missing means "none offered".
+REQUIRED_SHEETS: dict[str, tuple[str, ...]] = {
+    "cases": ("cases", "members"),
+    "localities": ("localities", "housing"),
+}
+
+#: Workbooks that describe people: their cell values are never quoted in messages.
+PERSONAL_WORKBOOKS = frozenset({"cases"})
+
+# An upload bigger than this once unzipped, or compressed more than this ratio, is refused before parsing:
+# a zip bomb would otherwise exhaust memory inside openpyxl.
+MAX_UNZIPPED_BYTES = 300 * 1024 * 1024
+MAX_ZIP_RATIO = 200
+MAX_CSV_BYTES = 100 * 1024 * 1024
+
+
+@dataclass
+class ParsedRow:
+    """One data row: parsed values by canonical column, raw cells, and the columns the spec does not know.
+
+    `values` holds None for a cell that could not be parsed; `bad` names those columns.
+    """
+
+    row: int | None
+    values: dict[str, Any]
+    raw: dict[str, Any]
+    extra: dict[str, Any] = field(default_factory=dict)
+    bad: set[str] = field(default_factory=set)
+
+    def get(self, column: str) -> Any:
+        return self.values.get(column)
+
+
+@dataclass
+class ParsedSheet:
+    """A sheet matched to the spec: which columns were found, and every non-blank row parsed."""
+
+    spec: spec.Sheet
+    columns: list[str]
+    rows: list[ParsedRow]
+    extra_columns: list[str] = field(default_factory=list)
+    header_row: int = 1
+
+    def editable_frame(self) -> pd.DataFrame:
+        """A DataFrame for an editable table, one spec column each, indexed by Excel row number.
+
+        Good cells show their parsed value (lists joined with '; ', so the frame reads back through
+        `dataset_from_frames` unchanged); bad cells show what was typed, so the user can fix it.
+        """
+        import pandas as pd
+
+        records = []
+        for r in self.rows:
+            record: dict[str, Any] = {}
+            for col in self.spec.columns:
+                if col.name in r.bad:
+                    record[col.name] = r.raw.get(col.name)
+                else:
+                    value = r.values.get(col.name)
+                    record[col.name] = "; ".join(value) if isinstance(value, tuple) else value
+            records.append(record)
+        names = [c.name for c in self.spec.columns]
+        index = pd.Index([r.row for r in self.rows], name="row")
+        return pd.DataFrame.from_records(records, columns=names, index=index)
+
+
+@dataclass
+class WorkbookRead:
+    """One workbook read against its spec: the sheets found and every problem met while reading them."""
+
+    spec: spec.Workbook
+    label: str  # what messages call the workbook: its file or folder name
+    sheets: dict[str, ParsedSheet]
+    issues: list[Issue]
+
+    def rows(self, sheet: str) -> list[ParsedRow]:
+        found = self.sheets.get(sheet)
+        return found.rows if found else []
+
+    @property
+    def personal(self) -> bool:
+        return self.spec.name in PERSONAL_WORKBOOKS
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """Editable DataFrames for every sheet found (see `ParsedSheet.editable_frame`)."""
+        return {name: sheet.editable_frame() for name, sheet in self.sheets.items()}
+
+
+@dataclass
+class _RawSheet:
+    """A sheet as the source holds it: header cells and data rows with their Excel row numbers."""
+
+    name: str
+    source: str
+    header: list[Any]
+    header_row: int
+    rows: list[tuple[int | None, list[Any]]]
+
+
+# ------------------------------------------------------------------------------------------------- sources
+
+
+def _raw_sheet(name: str, source: str, numbered_rows: Iterable[tuple[int | None, list[Any]]]) -> _RawSheet:
+    """Split rows into the header (first non-blank row) and the non-blank data rows after it."""
+    header: list[Any] | None = None
+    header_row = 1
+    data: list[tuple[int | None, list[Any]]] = []
+    for number, cells in numbered_rows:
+        if all(is_blank(c) for c in cells):
+            continue
+        if header is None:
+            header, header_row = list(cells), number or 1
+        else:
+            data.append((number, list(cells)))
+    return _RawSheet(name, source, header or [], header_row, data)
+
+
+def _match_sheets(
+    named: Iterable[tuple[str, Any]], workbook: spec.Workbook, label: str, issues: list[Issue]
+) -> dict[str, tuple[str, Any]]:
+    """Canonical sheet name -> (source name, handle); unknown sheets (Instructions) are skipped."""
+    lookup = spec.sheet_lookup(workbook)
+    found: dict[str, tuple[str, Any]] = {}
+    for source_name, handle in named:
+        canonical = lookup.get(spec.normalise_header(source_name))
+        if canonical is None:
+            continue
+        if canonical in found:
+            issues.append(Issue("error", label, canonical, None, None,
+                                f"two sheets are read as '{canonical}': '{found[canonical][0]}' and "
+                                f"'{source_name}'; keep one"))
+            continue
+        found[canonical] = (source_name, handle)
+    return found
+
+
+def _zip_problem(path: Path) -> str | None:
+    """Why an .xlsx file must not be opened (not a zip, or a zip bomb), or None when it looks sound."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError):
+        return "not a readable .xlsx workbook (save it as Excel .xlsx, or as CSV files in a folder)"
+    unzipped = sum(i.file_size for i in infos)
+    packed = max(1, sum(i.compress_size for i in infos))
+    if unzipped > MAX_UNZIPPED_BYTES or unzipped / packed > MAX_ZIP_RATIO:
+        return "refused: the workbook unpacks to an unreasonable size (possible zip bomb)"
+    return None
+
+
+def _raw_from_xlsx(path: Path, workbook: spec.Workbook, issues: list[Issue]) -> list[_RawSheet]:
+    # openpyxl parses the XML with defusedxml when it is installed (a dependency of this package), which
+    # guards against entity-expansion attacks; the zip itself is checked here first.
+    import openpyxl
+
+    label = path.name
+    problem = _zip_problem(path)
+    if problem:
+        issues.append(Issue("error", label, None, None, None, problem))
+        return []
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # corrupt or non-Excel content: say so without a traceback
+        issues.append(Issue("error", label, None, None, None,
+                            f"not a readable .xlsx workbook ({type(exc).__name__})"))
+        return []
+    try:
+        matched = _match_sheets(((ws.title, ws) for ws in book.worksheets), workbook, label, issues)
+        sheets = []
+        for canonical, (title, ws) in matched.items():
+            # Some writers store a wrong sheet size; without this, read-only mode silently drops rows.
+            ws.reset_dimensions()
+            numbered = ((n, list(cells)) for n, cells in enumerate(ws.iter_rows(values_only=True), start=1))
+            sheets.append(_raw_sheet(canonical, title, numbered))
+        return sheets
+    finally:
+        book.close()
+
+
+def _decode(data: bytes) -> str:
+    """CSV text: UTF-8 (with or without BOM), else Windows-1252, which Excel in French uses."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def _delimiter(text: str) -> str:
+    """';' when the header line has more ';' than ',' (Excel's CSV in French locales), else ','."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    return ";" if first.count(";") > first.count(",") else ","
+
+
+def _raw_from_csv_dir(path: Path, workbook: spec.Workbook, issues: list[Issue]) -> list[_RawSheet]:
+    label = path.name
+    files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() == ".csv")
+    matched = _match_sheets(((p.stem, p) for p in files), workbook, label, issues)
+    sheets = []
+    for canonical, (_stem, file) in matched.items():
+        if file.stat().st_size > MAX_CSV_BYTES:
+            issues.append(Issue("error", label, canonical, None, None, "refused: the CSV file is too large"))
+            continue
+        text = _decode(file.read_bytes())
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+        numbered = ((n, list(cells)) for n, cells in enumerate(reader, start=1))
+        sheets.append(_raw_sheet(canonical, file.name, numbered))
+    return sheets
+
+
+def _frame_rows(frame: pd.DataFrame) -> list[tuple[int | None, list[Any]]]:
+    """Rows of a DataFrame with their Excel row numbers: its index when it carries them, else position + 2."""
+    import pandas as pd
+
+    index = frame.index
+    default = isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
+    rows: list[tuple[int | None, list[Any]]] = []
+    cells = frame.itertuples(index=False, name=None)
+    for position, (label, values) in enumerate(zip(index, cells, strict=True)):
+        number: int | None
+        if default:
+            number = position + 2
+        elif isinstance(label, int | float) and not isinstance(label, bool) and label == label:
+            number = int(label)
+        else:
+            number = None  # a row added in the app has no place in the original sheet
+        rows.append((number, list(values)))
+    return rows
+
+
+def _raw_from_frames(
+    frames: Mapping[str, pd.DataFrame], workbook: spec.Workbook, label: str, issues: list[Issue]
+) -> list[_RawSheet]:
+    matched = _match_sheets(frames.items(), workbook, label, issues)
+    sheets = []
+    for canonical, (name, frame) in matched.items():
+        header = [str(c) for c in frame.columns]
+        sheets.append(_RawSheet(canonical, name, header, 1, _frame_rows(frame)))
+    return sheets
+
+
+# ----------------------------------------------------------------------------------------- shared parsing
+
+
+def _parse_sheet(
+    raw: _RawSheet, sheet: spec.Sheet, label: str, echo: bool, issues: list[Issue]
+) -> ParsedSheet:
+    """Match the header to the spec, then parse every cell, collecting one issue per bad cell."""
+    names = spec.header_map(sheet)
+    position: dict[str, int] = {}
+    extra: dict[int, str] = {}
+    for i, cell in enumerate(raw.header):
+        if is_blank(cell):
+            continue
+        header = str(cell).strip()
+        canonical = names.get(spec.normalise_header(header))
+        if canonical is None:
+            extra[i] = header
+            close = suggest(spec.normalise_header(header), list(names), cutoff=0.8)
+            if close is not None:
+                issues.append(Issue("warning", label, sheet.name, raw.header_row, None,
+                                    f"column '{header}' is not used: did you mean '{names[close]}'?"))
+        elif canonical in position:
+            issues.append(Issue("error", label, sheet.name, raw.header_row, canonical,
+                                f"two columns are read as '{canonical}' (columns "
+                                f"{position[canonical] + 1} and {i + 1}); keep one"))
+        else:
+            position[canonical] = i
+    for col in sheet.columns:
+        if col.required and col.name not in position:
+            accepted = ", ".join((col.name, *col.aliases))
+            issues.append(Issue("error", label, sheet.name, None, col.name,
+                                f"missing required column (accepted headers: {accepted})"))
+
+    rows: list[ParsedRow] = []
+    for number, cells in raw.rows:
+        # Blank rows in a DataFrame (e.g. a row added then left empty in the app) are skipped like in a sheet.
+        if all(is_blank(c) for c in cells):
+            continue
+        parsed = ParsedRow(number, {}, {})
+        for col in sheet.columns:
+            if col.name not in position:
+                continue
+            i = position[col.name]
+            value = cells[i] if i < len(cells) else None
+            parsed.raw[col.name] = value
+            result = parse_cell(value, col, echo=echo)
+            if isinstance(result, CellError):
+                parsed.bad.add(col.name)
+                parsed.values[col.name] = None
+                issues.append(Issue("error", label, sheet.name, number, col.name, result.message))
+            else:
+                parsed.values[col.name] = result
+        for col in sheet.columns:
+            # A missing optional column reads as if every cell were blank.
+            if col.name not in position and not col.required:
+                parsed.values[col.name] = parse_cell(None, col)
+        parsed.extra = {n: cells[i] for i, n in extra.items() if i < len(cells) and not is_blank(cells[i])}
+        rows.append(parsed)
+    columns = [c.name for c in sheet.columns if c.name in position]
+    return ParsedSheet(sheet, columns, rows, list(extra.values()), raw.header_row)
+
+
+def _parse_workbook(
+    raw_sheets: list[_RawSheet], workbook: spec.Workbook, label: str, issues: list[Issue]
+) -> WorkbookRead:
+    echo = workbook.name not in PERSONAL_WORKBOOKS
+    by_name = {r.name: r for r in raw_sheets}
+    sheets: dict[str, ParsedSheet] = {}
+    for sheet in workbook.sheets:
+        raw = by_name.get(sheet.name)
+        if raw is None:
+            if sheet.name in REQUIRED_SHEETS.get(workbook.name, ()):
+                accepted = ", ".join((sheet.name, *sheet.aliases))
+                issues.append(Issue("error", label, sheet.name, None, None,
+                                    f"missing required sheet (accepted names: {accepted})"))
+            continue
+        if not raw.header:
+            if sheet.name in REQUIRED_SHEETS.get(workbook.name, ()):
+                issues.append(Issue("error", label, sheet.name, None, None, "the sheet is empty"))
+            continue
+        sheets[sheet.name] = _parse_sheet(raw, sheet, label, echo, issues)
+    return WorkbookRead(workbook, label, sheets, issues)
+
+
+# ------------------------------------------------------------------------------------------------ public API
+
+
+def read_workbook(path: str | Path, workbook: spec.Workbook) -> WorkbookRead:
+    """Read one workbook, from an .xlsx file or a folder of CSV files named after its sheets.
+
+    Parameters
+    ----------
+    path
+        An .xlsx (or .xlsm) file, or a folder holding e.g. ``cases.csv`` and ``members.csv``.
+    workbook
+        The spec to read against: `spec.CASES` or `spec.LOCALITIES`.
+
+    Returns
+    -------
+    WorkbookRead
+        Parsed rows per sheet with their Excel row numbers, and every problem found while reading. Problems
+        are reported, never raised.
+    """
+    path = Path(path)
+    label = path.name or str(path)
+    issues: list[Issue] = []
+    if path.is_dir():
+        raw = _raw_from_csv_dir(path, workbook, issues)
+    elif path.suffix.lower() in (".xlsx", ".xlsm") and path.is_file():
+        raw = _raw_from_xlsx(path, workbook, issues)
+    elif not path.exists():
+        issues.append(Issue("error", label, None, None, None, "no such file or folder"))
+        raw = []
+    else:
+        issues.append(Issue("error", label, None, None, None, "expected an .xlsx workbook or a folder of "
+                            f"CSV files, got {_kind_of_path(path)}"))
+        raw = []
+    try:
+        return _parse_workbook(raw, workbook, label, issues)
+    except OSError as exc:  # a file vanished or became unreadable while reading
+        issues.append(Issue("error", label, None, None, None, f"could not be read ({type(exc).__name__})"))
+        return WorkbookRead(workbook, label, {}, issues)
+
+
+def _kind_of_path(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix == ".xls":
+        return "an old .xls file (save it as .xlsx)"
+    if suffix == ".csv":
+        return "a single CSV file (put one CSV per sheet in a folder)"
+    return f"a '{suffix}' file" if suffix else "a file without extension"
+
+
+def workbook_from_frames(
+    frames: Mapping[str, pd.DataFrame], workbook: spec.Workbook, label: str | None = None
+) -> WorkbookRead:
+    """Read one workbook from DataFrames keyed by sheet name (aliases accepted), as the app edits them.
+
+    Row numbers come from the frames' index when it is not the default 0..n-1 one (see
+    `ParsedSheet.editable_frame`), else from the position, as if the header were on row 1.
+    """
+    label = label or workbook.filename
+    issues: list[Issue] = []
+    return _parse_workbook(_raw_from_frames(frames, workbook, label, issues), workbook, label, issues)
+
+
+def read_dataset(cases_path: str | Path, localities_path: str | Path) -> ReadReport:
+    """Read and validate both workbooks; the report holds the dataset only when there is no error."""
+    return validate(read_workbook(cases_path, spec.CASES), read_workbook(localities_path, spec.LOCALITIES))
+
+
+def dataset_from_frames(
+    cases_frames: Mapping[str, pd.DataFrame],
+    localities_frames: Mapping[str, pd.DataFrame],
+    names: tuple[str, str] = ("cases.xlsx", "localities.xlsx"),
+) -> ReadReport:
+    """Validate both workbooks given as DataFrames per sheet, e.g. after the user edited cells in the app.
+
+    Parameters
+    ----------
+    cases_frames, localities_frames
+        DataFrames keyed by sheet name (``cases``, ``members`` / ``localities``, ``housing`` ...).
+    names
+        What messages call the two workbooks, usually the names of the files they came from.
+    """
+    cases = workbook_from_frames(cases_frames, spec.CASES, names[0])
+    localities = workbook_from_frames(localities_frames, spec.LOCALITIES, names[1])
+    return validate(cases, localities)

@@ -1,0 +1,536 @@
+"""Checks across rows and sheets, and their report: located issues and, when all is well, a Dataset.
+
+Every check runs and every problem is collected; nothing stops at the first one. Errors make the input
+unusable; warnings describe input that is valid but probably not what the user meant (a link listed on
+one side only, a family no locality can take under the default rules).
+
+Messages name sheets, Excel rows, columns, case and member ids (pseudonymous) and locality ids (public INSEE
+codes), never what a cell of the cases workbook says about a person.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+from pydantic import ValidationError
+
+from matcher.io.cells import suggest
+from matcher.models.policy import Policy
+from matcher.models.records import (
+    HEALTH_SERVICES,
+    Case,
+    Dataset,
+    Education,
+    FrenchLevel,
+    HousingUnit,
+    Interpreter,
+    Job,
+    Locality,
+    Member,
+    PublicTransport,
+    Service,
+)
+
+if TYPE_CHECKING:
+    from matcher.io.readers import ParsedRow, WorkbookRead
+
+__all__ = ["Issue", "ReadReport", "Severity", "validate"]
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem, located as precisely as possible: workbook › sheet › row › column: message.
+
+    `row` is the Excel row number (the header is row 1), `column` the canonical column name; either is None
+    when the problem concerns a whole sheet or row.
+    """
+
+    severity: Severity
+    workbook: str
+    sheet: str | None
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        parts = [self.workbook, self.sheet, None if self.row is None else f"row {self.row}", self.column]
+        return " › ".join(p for p in parts if p) + f": {self.message}"
+
+    @property
+    def location(self) -> tuple[str, str | None, int | None, str | None]:
+        return (self.workbook, self.sheet, self.row, self.column)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "severity": self.severity,
+            "workbook": self.workbook,
+            "sheet": self.sheet,
+            "row": self.row,
+            "column": self.column,
+            "message": self.message,
+            "text": str(self),
+        }
+
+
+@dataclass
+class ReadReport:
+    """What reading both workbooks gave: the dataset (None on any error), every issue, row counts."""
+
+    dataset: Dataset | None
+    issues: list[Issue] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "warning"]
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+    def to_dict(self) -> dict[str, Any]:
+        """The `matcher validate --json` object."""
+        return {
+            "valid": self.valid,
+            "errors": [i.to_dict() for i in self.errors],
+            "warnings": [i.to_dict() for i in self.warnings],
+            "counts": dict(self.counts),
+        }
+
+
+# ---------------------------------------------------------------------------------------------------- context
+
+
+@dataclass
+class _Context:
+    cases: WorkbookRead
+    localities: WorkbookRead
+
+    def __post_init__(self) -> None:
+        self.case_rows = self.cases.rows("cases")
+        self.member_rows = self.cases.rows("members")
+        self.locality_rows = self.localities.rows("localities")
+        self.case_ids = {r.get("case_id") for r in self.case_rows} - {None}
+        self.locality_ids = [r.get("locality_id") for r in self.locality_rows if r.get("locality_id")]
+        self.known_localities = set(self.locality_ids)
+        self.links = {r.get("case_id"): set(r.get("linked_case_ids") or ()) for r in self.case_rows}
+
+    def issue(self, severity: Severity, book: WorkbookRead, sheet: str, row: ParsedRow | None,
+              column: str | None, message: str) -> Issue:
+        return Issue(severity, book.label, sheet, None if row is None else row.row, column, message)
+
+
+def _quoted(values: Iterable[str]) -> str:
+    return ", ".join(f"'{v}'" for v in values)
+
+
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (plural or word + 's')}"
+
+
+def _localities(ids: list[str]) -> str:
+    return f"{'locality' if len(ids) == 1 else 'localities'} {_quoted(ids)}"
+
+
+# ------------------------------------------------------------------------------------------------ checks
+
+
+def _check_duplicates(ctx: _Context) -> Iterator[Issue]:
+    """Ids, and keys of the capacity sheets, must be unique: a second row would silently double a capacity."""
+    for book in (ctx.cases, ctx.localities):
+        for name, sheet in book.sheets.items():
+            key = sheet.spec.key
+            if not key or any(k not in sheet.columns for k in key):
+                continue
+            first: dict[tuple[Any, ...], int | None] = {}
+            for r in sheet.rows:
+                values = tuple(r.get(k) for k in key)
+                if any(v is None for v in values):
+                    continue  # a blank or bad key cell is reported on its own
+                if values not in first:
+                    first[values] = r.row
+                    continue
+                where = f"row {first[values]}" if first[values] is not None else "another row"
+                if len(key) == 1:
+                    yield ctx.issue("error", book, name, r, key[0],
+                                    f"duplicate {key[0]} '{values[0]}' (also on {where})")
+                else:
+                    same = ", ".join(key[:-1]) + f" and {key[-1]}"
+                    yield ctx.issue("error", book, name, r, None,
+                                    f"duplicate row: same {same} as {where}; merge the two rows")
+
+
+def _check_members(ctx: _Context) -> Iterator[Issue]:
+    """Members belong to a listed case, and every case has at least one member."""
+    if "cases" not in ctx.cases.sheets or "members" not in ctx.cases.sheets:
+        return  # the missing sheet is already reported; listing every row again would drown it
+    with_members = set()
+    for r in ctx.member_rows:
+        cid = r.get("case_id")
+        if cid is None:
+            continue
+        with_members.add(cid)
+        if cid not in ctx.case_ids:
+            yield ctx.issue("error", ctx.cases, "members", r, "case_id",
+                            f"case '{cid}' is not in the cases sheet")
+    for r in ctx.case_rows:
+        cid = r.get("case_id")
+        if cid is not None and cid not in with_members:
+            yield ctx.issue("error", ctx.cases, "cases", r, "case_id",
+                            f"case '{cid}' has no members in the members sheet")
+
+
+def _check_locality_refs(ctx: _Context) -> Iterator[Issue]:
+    """Capacity rows must name a listed locality; cases may name others, which is worth a warning."""
+    if "localities" not in ctx.localities.sheets:
+        return
+    known = ctx.known_localities
+    for name in ("housing", "services", "jobs", "interpreters"):
+        for r in ctx.localities.rows(name):
+            lid = r.get("locality_id")
+            if lid is not None and lid not in known:
+                close = suggest(lid, ctx.locality_ids, cutoff=0.8)
+                hint = f"; did you mean '{close}'?" if close else ""
+                yield ctx.issue("error", ctx.localities, name, r, "locality_id",
+                                f"unknown locality_id '{lid}': not in the localities sheet{hint}")
+    for r in ctx.case_rows:
+        tie = r.get("tie_locality_id")
+        if tie is not None and tie not in known:
+            yield ctx.issue("warning", ctx.cases, "cases", r, "tie_locality_id", f"tie locality '{tie}' is "
+                            "not in the localities sheet: only its département will count")
+        unknown = [x for x in r.get("preferred_locality_ids") or () if x not in known]
+        if unknown:
+            yield ctx.issue("warning", ctx.cases, "cases", r, "preferred_locality_ids",
+                            f"preferred {_localities(unknown)} not in the localities sheet: "
+                            "that preference cannot be met")
+        unknown = [x for x in r.get("excluded_locality_ids") or () if x not in known]
+        if unknown:
+            yield ctx.issue("warning", ctx.cases, "cases", r, "excluded_locality_ids",
+                            f"excluded {_localities(unknown)} not in the localities sheet: "
+                            "if this is a typo, the intended commune is not excluded")
+
+
+def _check_links(ctx: _Context) -> Iterator[Issue]:
+    """Linked cases exist and list each other; a link listed on one side only is kept, both ways."""
+    for r in ctx.case_rows:
+        cid = r.get("case_id")
+        linked = r.get("linked_case_ids") or ()
+        if cid is None or not linked:
+            continue
+        if cid in linked:
+            yield ctx.issue("warning", ctx.cases, "cases", r, "linked_case_ids",
+                            f"case '{cid}' is linked to itself (ignored)")
+        missing = [x for x in linked if x != cid and x not in ctx.case_ids]
+        if missing:
+            yield ctx.issue("error", ctx.cases, "cases", r, "linked_case_ids",
+                            f"linked {'case' if len(missing) == 1 else 'cases'} {_quoted(missing)} "
+                            "not in the cases sheet")
+        one_sided = [x for x in linked if x != cid and x in ctx.case_ids and cid not in ctx.links.get(x, ())]
+        if one_sided:
+            yield ctx.issue("warning", ctx.cases, "cases", r, "linked_case_ids",
+                            f"linked to {_quoted(one_sided)}, which {'does' if len(one_sided) == 1 else 'do'}"
+                            f" not list '{cid}': treated as linked both ways")
+
+
+def _groups(ctx: _Context) -> dict[str, list[str]]:
+    """Case id -> the ids of its linked group (itself included), following links both ways."""
+    parent = {c: c for c in ctx.case_ids}
+
+    def root(c: str) -> str:
+        while parent[c] != c:
+            parent[c] = parent[parent[c]]
+            c = parent[c]
+        return c
+
+    for cid, linked in ctx.links.items():
+        if cid is None:
+            continue
+        for other in linked:
+            if other in parent:
+                parent[root(other)] = root(cid)
+    members: dict[str, list[str]] = defaultdict(list)
+    for r in ctx.case_rows:
+        cid = r.get("case_id")
+        if cid is not None and cid not in members[root(cid)]:
+            members[root(cid)].append(cid)
+    return {c: members[root(c)] for c in ctx.case_ids}
+
+
+def _check_link_contradictions(ctx: _Context) -> Iterator[Issue]:
+    """Linked cases must share a locality: one that excludes another's tie or preference, or a group that
+    excludes every locality between them, contradicts the link."""
+    groups = _groups(ctx)
+    excluded_by = {r.get("case_id"): set(r.get("excluded_locality_ids") or ()) for r in ctx.case_rows}
+    reported_groups: set[tuple[str, ...]] = set()
+    for r in ctx.case_rows:
+        cid = r.get("case_id")
+        if cid is None:
+            continue
+        group = groups.get(cid, [cid])
+        tie = r.get("tie_locality_id")
+        wanted = [
+            ("tie_locality_id", "tie locality", [tie] if tie else []),
+            ("preferred_locality_ids", "preferred locality", list(r.get("preferred_locality_ids") or ())),
+        ]
+        for column, words, localities in wanted:
+            clashes = []
+            for lid in localities:
+                by = [other for other in group if lid in excluded_by.get(other, ())]
+                if by:
+                    others = [b for b in by if b != cid]
+                    who = "linked case " + _quoted(others) if others else "this case itself"
+                    clashes.append(f"'{lid}' is excluded by {who}")
+            if clashes:
+                yield ctx.issue("warning", ctx.cases, "cases", r, column, f"{words} " + "; ".join(clashes))
+        key = tuple(group)
+        if len(group) > 1 and key not in reported_groups and ctx.known_localities:
+            reported_groups.add(key)
+            union = set().union(*(excluded_by.get(g, set()) for g in group))
+            if ctx.known_localities <= union:
+                yield ctx.issue("warning", ctx.cases, "cases", r, "excluded_locality_ids",
+                                f"linked cases {_quoted(group)} exclude every locality between them: "
+                                "they cannot be placed together")
+
+
+def _check_health_codes(ctx: _Context) -> Iterator[Issue]:
+    """A health need no locality offers leaves the family unplaced: say so, and suggest a likely code."""
+    offered = sorted({r.get("service") for r in ctx.localities.rows("services")} - {None})
+    for r in ctx.case_rows:
+        missing = [s for s in r.get("health_services") or () if s not in offered]
+        if not missing:
+            continue
+        # The need itself is health data: the message points at the cell and suggests, it does not quote.
+        hints = [suggest(s, offered, cutoff=0.6) for s in missing if s not in HEALTH_SERVICES]
+        hint = "; did you mean " + " or ".join(f"'{h}'" for h in hints if h) + "?" if any(hints) else ""
+        n = len(missing)
+        what = "a needed health service is" if n == 1 else f"{n} needed health services are"
+        yield ctx.issue("warning", ctx.cases, "cases", r, "health_services",
+                        f"{what} offered by no locality{hint}")
+
+
+def _check_zero_consent(ctx: _Context) -> Iterator[Issue]:
+    """A commune that lists housing but agreed to 0 persons or cases is probably a slip."""
+    units: dict[str, int] = defaultdict(int)
+    for h in ctx.localities.rows("housing"):
+        if h.get("locality_id") is not None:
+            units[h.get("locality_id")] += h.get("units") or 0
+    for r in ctx.locality_rows:
+        lid = r.get("locality_id")
+        n = units.get(lid, 0) if lid is not None else 0
+        for column in ("max_persons", "max_cases"):
+            if r.get(column) == 0 and n > 0:
+                yield ctx.issue("warning", ctx.localities, "localities", r, column,
+                                f"is 0 although locality '{lid}' lists {_plural(n, 'housing unit')}: "
+                                "it will receive nobody")
+
+
+_ROW_CHECKS = (
+    _check_duplicates,
+    _check_members,
+    _check_locality_refs,
+    _check_links,
+    _check_link_contradictions,
+    _check_health_codes,
+    _check_zero_consent,
+)
+
+
+# ---------------------------------------------------------------------------------------------- the dataset
+
+
+def _departement_of(locality_id: str) -> str:
+    """The département of an INSEE code: three characters overseas (97x), two elsewhere (incl. 2A, 2B)."""
+    return locality_id[:3] if locality_id.startswith("97") else locality_id[:2]
+
+
+def _fields(r: ParsedRow, names: Iterable[str]) -> dict[str, Any]:
+    """The row's non-blank values, so that record defaults apply to blank cells."""
+    return {n: r.get(n) for n in names if r.get(n) is not None}
+
+
+_CASE_FIELDS = ("arrival_date", "tie_locality_id", "preferred_locality_ids", "excluded_locality_ids",
+                "needs_step_free_housing", "health_services", "priority")
+
+
+def _build(ctx: _Context) -> Dataset:
+    members: dict[str, list[Member]] = defaultdict(list)
+    for r in ctx.member_rows:
+        values = _fields(r, ("case_id", "member_id", "age", "languages", "sector", "driving_licence"))
+        values["french_level"] = FrenchLevel[(r.get("french_level") or "none").upper()]
+        if r.get("education"):
+            values["education"] = Education(r.get("education"))
+        members[r.get("case_id")].append(Member(**values))
+    cases = []
+    for r in ctx.case_rows:
+        cid = r.get("case_id")
+        values = _fields(r, _CASE_FIELDS)
+        # Links are made symmetric: a link listed on one side binds both cases.
+        linked = [x for x in r.get("linked_case_ids") or () if x != cid and x in ctx.case_ids]
+        linked += [other for other, theirs in ctx.links.items() if cid in theirs and other != cid]
+        cases.append(Case(case_id=cid, members=tuple(members[cid]),
+                          linked_case_ids=tuple(dict.fromkeys(linked)), **values))
+
+    offers: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
+    makers: dict[str, type[Any]] = {"housing": HousingUnit, "services": Service, "jobs": Job,
+                                    "interpreters": Interpreter}
+    for sheet, maker in makers.items():
+        for r in ctx.localities.rows(sheet):
+            offers[r.get("locality_id")][sheet].append(maker(**_fields(r, maker.model_fields)))
+    localities = []
+    for r in ctx.locality_rows:
+        lid = r.get("locality_id")
+        names = [n for n in Locality.model_fields if n not in makers and n != "public_transport"]
+        values = _fields(r, names)
+        values.setdefault("departement", _departement_of(lid))
+        if r.get("public_transport"):
+            values["public_transport"] = PublicTransport(r.get("public_transport"))
+        values.update({sheet: tuple(offers[lid][sheet]) for sheet in makers})
+        localities.append(Locality(**values))
+    return Dataset(cases=tuple(cases), localities=tuple(localities))
+
+
+def _row_of(ctx: _Context) -> dict[str, ParsedRow]:
+    return {r.get("case_id"): r for r in ctx.case_rows if r.get("case_id") is not None}
+
+
+def _check_placeable(ctx: _Context, dataset: Dataset) -> Iterator[Issue]:
+    """Warn about each family that no locality could take under the default hard rules, naming the rule.
+
+    Only static facts are used (a capacity below the family's own need, a unit that does not exist), so the
+    warning never depends on other families; the solver reports what competition leaves unplaced.
+    """
+    locs = dataset.localities
+    if not locs:
+        return
+    inf = math.inf
+
+    def arr(values: Iterable[float | None]) -> np.ndarray:
+        return np.array([inf if v is None else float(v) for v in values], dtype=float)
+
+    max_persons = arr(loc.max_persons for loc in locs)
+    max_cases = arr(loc.max_cases for loc in locs)
+    gp = arr(loc.gp_capacity for loc in locs)
+    creche = arr(loc.creche_seats for loc in locs)
+    primary = arr(loc.primary_seats for loc in locs)
+    secondary = arr(loc.secondary_seats for loc in locs)
+    # persons a locality's budget pays for; no budget or no cost means no limit
+    affordable = arr(
+        None if loc.budget_eur is None or not loc.cost_per_person_eur
+        else loc.budget_eur / loc.cost_per_person_eur
+        for loc in locs
+    )
+    biggest_any = np.array([max((h.bedrooms for h in loc.housing if h.units > 0), default=0) for loc in locs])
+    biggest_step_free = np.array(
+        [max((h.bedrooms for h in loc.housing if h.units > 0 and h.step_free), default=0) for loc in locs]
+    )
+    index = {loc.locality_id: i for i, loc in enumerate(locs)}
+    service_mask: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(len(locs), dtype=bool))
+    language_mask: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(len(locs), dtype=bool))
+    for i, loc in enumerate(locs):
+        for s in loc.service_codes:
+            service_mask[s][i] = True
+        for lang in loc.interpreter_languages:
+            language_mask[lang][i] = True
+    policy = Policy()
+    rows = _row_of(ctx)
+    for case in dataset.cases:
+        p = case.persons
+        beds = policy.bedrooms_for(p)
+        step_free = case.needs_step_free_housing
+        biggest = biggest_step_free if step_free else biggest_any
+        fits = {
+            f"{p} persons but the largest max_persons is {_fmt(max_persons.max())}": max_persons >= p,
+            "max_cases is 0 everywhere": max_cases >= 1,
+            f"needs a {beds}-bedroom{' step-free' if step_free else ''} unit: none anywhere":
+                biggest >= beds,
+            "not enough crèche or school seats for its children anywhere":
+                (creche >= case.children_0_2) & (primary >= case.children_3_10)
+                & (secondary >= case.children_11_17),
+            f"GPs can take on fewer than its {p} persons everywhere": gp >= p,
+            f"the budget for {p} persons is too small everywhere": affordable >= p,
+        }
+        ok = np.ones(len(locs), dtype=bool)
+        for s in case.health_services:
+            ok &= service_mask[s] if s in service_mask else np.zeros(len(locs), dtype=bool)
+        fits["no locality offers every health service it needs"] = ok
+        if case.needs_interpreter and case.interpreter_languages:
+            speaks = np.zeros(len(locs), dtype=bool)
+            for lang in case.interpreter_languages:
+                if lang in language_mask:
+                    speaks |= language_mask[lang]
+            fits["needs an interpreter in a language it speaks: offered nowhere"] = speaks
+        allowed = np.ones(len(locs), dtype=bool)
+        for lid in case.excluded_locality_ids:
+            if lid in index:
+                allowed[index[lid]] = False
+        fits["every locality is excluded"] = allowed
+        together = np.logical_and.reduce(list(fits.values()))
+        if together.any():
+            continue
+        everywhere = [reason for reason, mask in fits.items() if not mask.any()]
+        reason = "; ".join(everywhere) if everywhere else "no single locality meets all its needs at once"
+        yield ctx.issue("warning", ctx.cases, "cases", rows.get(case.case_id), None,
+                        f"no locality can take case '{case.case_id}' under the default rules: {reason}")
+
+
+def _fmt(x: float) -> str:
+    return "unlimited" if math.isinf(x) else str(int(x))
+
+
+# ----------------------------------------------------------------------------------------------- entry point
+
+
+def _sort_key(books: tuple[WorkbookRead, WorkbookRead]) -> Any:
+    order = {b.label: i for i, b in enumerate(books)}
+    sheet_order = {(b.label, s.name): j for b in books for j, s in enumerate(b.spec.sheets)}
+
+    def key(issue: Issue) -> tuple[int, int, int]:
+        return (order.get(issue.workbook, 0), sheet_order.get((issue.workbook, issue.sheet or ""), -1),
+                issue.row if issue.row is not None else -1)
+
+    return key
+
+
+def validate(cases: WorkbookRead, localities: WorkbookRead) -> ReadReport:
+    """Run every check across both workbooks and build the dataset when no error was found.
+
+    Parameters
+    ----------
+    cases, localities
+        The two workbooks as read by `matcher.io.readers`, with the problems met while reading them.
+
+    Returns
+    -------
+    ReadReport
+        Every issue (reading problems first by place, then cross-sheet ones), row counts, and the dataset,
+        which is None as soon as there is one error.
+    """
+    ctx = _Context(cases, localities)
+    issues = [*cases.issues, *localities.issues]
+    for check in _ROW_CHECKS:
+        issues.extend(check(ctx))
+    dataset: Dataset | None = None
+    if not any(i.severity == "error" for i in issues):
+        try:
+            dataset = _build(ctx)
+        except ValidationError as exc:
+            # Pydantic messages quote input values, which may be personal: only the field path is kept.
+            where = ".".join(str(p) for p in exc.errors()[0]["loc"]) if exc.errors() else "?"
+            issues.append(Issue("error", cases.label, None, None, None,
+                                f"the rows could not be turned into records (field {where})"))
+        else:
+            issues.extend(_check_placeable(ctx, dataset))
+    issues.sort(key=_sort_key((cases, localities)))
+    counts = {s.name: len(book.rows(s.name)) for book in (cases, localities) for s in book.spec.sheets}
+    return ReadReport(dataset, issues, counts)
