@@ -1,0 +1,146 @@
+"""Data page: sample, uploads, the validation report, editing and re-validation, templates."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from conftest import XLSX, assert_clean, new_app
+
+from ui.components import data as data_helpers
+
+
+def _upload(at, cases_path, localities_path):
+    at.file_uploader(key="upload_cases").set_value((cases_path.name, cases_path.read_bytes(), XLSX))
+    at.file_uploader(key="upload_localities").set_value((localities_path.name, localities_path.read_bytes(), XLSX))
+    return at.button(key="upload_validate").click().run()
+
+
+def test_sample_is_preloaded_and_valid():
+    """A first visit loads the sample: no error, counts at a glance."""
+    at = new_app().run()
+    assert_clean(at)
+    ds = at.session_state["dataset"]
+    assert ds is not None and at.session_state["data_source"] == "sample"
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Families"] == str(len(ds.cases))
+    assert metrics["Communes"] == str(len(ds.localities))
+    assert metrics["Persons"] == str(ds.persons)
+    assert not [i for i in at.session_state["issues"] if i.severity == "error"]
+
+
+def test_without_sample_the_page_invites_an_upload(no_sample):
+    """With no sample installed, the page says how to start and shows no error."""
+    at = new_app().run()
+    assert_clean(at)
+    assert at.session_state["dataset"] is None
+    assert any("No data yet" in i.value for i in at.info)
+
+
+def test_valid_upload_replaces_the_data(no_sample, tiny_paths):
+    """Uploading two valid workbooks validates them and shows their counts."""
+    at = _upload(new_app().run(), *tiny_paths)
+    assert_clean(at)
+    assert at.session_state["dataset"] is not None
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Families"] == "3" and metrics["Persons"] == "6" and metrics["Communes"] == "2"
+    assert any("No problem found" in s.value for s in at.success)
+
+
+def test_invalid_workbook_shows_the_error_table(no_sample, tmp_path, tiny_cases, tiny_localities, xlsx_writer):
+    """A bad cell gives an error table naming workbook, sheet, row and column, and no dataset."""
+    tiny_cases["members"][2][2] = "thirty"  # M2's age, Excel row 3
+    tiny_localities["housing"][1][1] = 0  # bedrooms below 1, Excel row 2
+    at = _upload(new_app().run(), xlsx_writer("cases", tiny_cases), xlsx_writer("localities", tiny_localities))
+    assert not at.exception
+    assert at.session_state["dataset"] is None
+    assert any("error(s) must be fixed" in e.value for e in at.error)
+    table = at.dataframe[0].value  # the report comes before the editable tables
+    assert list(table.columns) == ["severity", "workbook", "sheet", "row", "column", "problem"]
+    rows = {(r.workbook, r.sheet, r.row, r.column) for r in table.itertuples()}
+    assert ("cases.xlsx", "members", 3, "age") in rows
+    assert ("localities.xlsx", "housing", 2, "bedrooms") in rows
+    assert all("thirty" not in p for p in table["problem"])  # personal cells are never echoed
+    assert at.download_button(key="report_download") is not None
+
+
+def test_fixing_a_cell_in_place_and_revalidating_clears_the_error(no_sample, tiny_cases, tiny_localities,
+                                                                   xlsx_writer):
+    """Editing the bad cell in the table and re-validating gives a valid dataset."""
+    tiny_cases["members"][2][2] = "thirty"
+    at = _upload(new_app().run(), xlsx_writer("cases", tiny_cases), xlsx_writer("localities", tiny_localities))
+    assert at.session_state["dataset"] is None
+    version = at.session_state["data_version"]
+    at.session_state[f"edit{version}_cases_members"] = {
+        "edited_rows": {1: {"age": "31"}}, "added_rows": [], "deleted_rows": [],
+    }
+    at.button(key="edit_revalidate").click().run()
+    assert_clean(at)
+    ds = at.session_state["dataset"]
+    assert ds is not None
+    ages = {m.member_id: m.age for c in ds.cases for m in c.members}
+    assert ages["M2"] == 31
+
+
+def test_mixed_xlsx_and_csv_upload_is_refused_clearly(no_sample, tiny_paths):
+    """Giving a workbook both as .xlsx and .csv gets a plain message, not an exception."""
+    at = new_app().run()
+    cases, localities = tiny_paths
+    at.file_uploader(key="upload_cases").set_value([
+        (cases.name, cases.read_bytes(), XLSX), ("members.csv", b"case_id,member_id,age\n", "text/csv")])
+    at.file_uploader(key="upload_localities").set_value((localities.name, localities.read_bytes(), XLSX))
+    at.button(key="upload_validate").click().run()
+    assert not at.exception
+    assert any("not both" in e.value for e in at.error)
+
+
+def test_csv_sheets_are_accepted(no_sample, tiny_cases, tiny_localities):
+    """Each sheet uploaded as its own CSV file reads like the workbook."""
+    import csv
+    import io
+
+    def as_csv(rows):
+        buf = io.StringIO()
+        csv.writer(buf).writerows(rows)
+        return buf.getvalue().encode()
+
+    at = new_app().run()
+    at.file_uploader(key="upload_cases").set_value(
+        [(f"{name}.csv", as_csv(rows), "text/csv") for name, rows in tiny_cases.items()])
+    at.file_uploader(key="upload_localities").set_value(
+        [(f"{name}.csv", as_csv(rows), "text/csv") for name, rows in tiny_localities.items()])
+    at.button(key="upload_validate").click().run()
+    assert_clean(at)
+    assert at.session_state["dataset"] is not None
+
+
+def test_templates_can_be_downloaded():
+    """Both templates are offered for download."""
+    at = new_app().run()
+    keys = {b.key for b in at.download_button}
+    assert {"template_cases.xlsx", "template_localities.xlsx"} <= keys
+
+
+def test_zip_bomb_is_refused_before_parsing(tmp_path):
+    """An .xlsx that would inflate far beyond its size is refused."""
+    import zipfile
+
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("xl/big.xml", b"0" * (50 * 1024 * 1024))
+
+    class Upload:
+        name = "cases.xlsx"
+
+        def getvalue(self):
+            return bomb.read_bytes()
+
+    with pytest.raises(data_helpers.UploadProblem):
+        data_helpers.stage_upload([Upload()], data_helpers.spec.CASES, tmp_path)
+
+
+def test_text_frame_shows_cells_as_a_spreadsheet_would():
+    """Editable tables hold text: yes/no for booleans, whole numbers without '.0', blanks as None."""
+    frame = pd.DataFrame({"a": [True, 3.0, None], "b": ["09225", 2.5, float("nan")]})
+    out = data_helpers.as_text_frame(frame)
+    assert out["a"].tolist()[:2] == ["yes", "3"] and pd.isna(out["a"].tolist()[2])
+    assert out["b"].tolist()[:2] == ["09225", "2.5"]

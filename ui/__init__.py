@@ -1,0 +1,1 @@
+"""The browser app for coordinators and NGOs (Streamlit). It calls the `matcher` library only."""

@@ -1,0 +1,54 @@
+"""The browser app: `streamlit run ui/app.py` (or `matcher ui`). Pages: Data, Policy, Match, Runs."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+# `streamlit run` puts this folder on sys.path, not the project: make `ui` importable from a source tree too.
+_ROOT = str(Path(__file__).resolve().parents[1])
+if _ROOT not in sys.path:
+    sys.path.insert(0, _ROOT)
+
+from ui.components import data as data_helpers  # noqa: E402
+from ui.components import state  # noqa: E402
+from ui.components.guard import guarded  # noqa: E402
+from ui.components.i18n import LANGUAGES, t  # noqa: E402
+
+PAGES_DIR = Path(__file__).parent / "app_pages"
+
+st.set_page_config(page_title="Matcher", page_icon="🧭", layout="wide", initial_sidebar_state="expanded")
+state.init_state()
+
+with guarded("startup"):
+    if not st.session_state["sample_tried"]:
+        st.session_state["sample_tried"] = True
+        data_helpers.load_sample()
+
+with st.sidebar:
+    st.radio(t("language"), list(LANGUAGES), format_func=LANGUAGES.get, horizontal=True, key="lang")
+
+pages = [
+    st.Page(PAGES_DIR / "data.py", title=t("page_data"), icon=":material/table_view:", url_path="data",
+            default=True),
+    st.Page(PAGES_DIR / "policy.py", title=t("page_policy"), icon=":material/tune:", url_path="policy"),
+    st.Page(PAGES_DIR / "match.py", title=t("page_match"), icon=":material/hub:", url_path="match"),
+    st.Page(PAGES_DIR / "runs.py", title=t("page_runs"), icon=":material/history:", url_path="runs"),
+]
+page = st.navigation(pages)
+
+with st.sidebar:
+    st.caption(t("app_title"))
+    st.markdown(f"**{t('sidebar_scenario')}**")
+    ds = state.dataset()
+    if ds is None:
+        st.caption(t("sidebar_no_data"))
+    else:
+        st.caption(t("sidebar_data", families=len(ds.cases), localities=len(ds.localities)))
+    st.caption(t("sidebar_policy", name=state.policy().name))
+    st.caption(t("sidebar_runs", n=len(state.runs())))
+
+with guarded(page.url_path or "page"):
+    page.run()

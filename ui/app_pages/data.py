@@ -1,0 +1,172 @@
+"""Data page: upload or sample, templates, the validation report, tables to fix in place, counts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+import streamlit as st
+
+from matcher.io import spec
+from ui.components import data as data_helpers
+from ui.components import state
+from ui.components.guard import log_exception
+from ui.components.i18n import t
+
+WORKBOOKS = (spec.CASES, spec.LOCALITIES)
+
+
+def _source_line() -> None:
+    source = st.session_state.get("data_source")
+    if source == "sample":
+        st.caption(t("source_sample"))
+    elif isinstance(source, dict) and source.get("edited"):
+        st.caption(t("source_edited"))
+    elif isinstance(source, dict) and "upload" in source:
+        st.caption(t("source_upload", names=source["upload"]))
+
+
+def _glance() -> None:
+    ds = state.dataset()
+    cols = st.columns(4)
+    if ds is None:
+        keys = ("glance_families", "glance_persons", "glance_localities", "glance_capacity")
+        for col, key in zip(cols, keys, strict=True):
+            col.metric(t(key), "—")
+        return
+    cols[0].metric(t("glance_families"), len(ds.cases))
+    cols[1].metric(t("glance_persons"), ds.persons)
+    cols[2].metric(t("glance_localities"), len(ds.localities))
+    cols[3].metric(t("glance_capacity"), data_helpers.capacity_persons(ds), help=t("glance_capacity_help"))
+
+
+def _on_load_sample() -> None:
+    try:
+        if not data_helpers.load_sample():
+            st.session_state["data_flash"] = ("warning", t("sample_missing"))
+    except ImportError:
+        st.session_state["data_flash"] = ("error", t("readers_missing"))
+
+
+def _sources() -> None:
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        st.subheader(t("upload_header"))
+        cases_files = st.file_uploader(t("upload_cases"), type=["xlsx", "csv"], accept_multiple_files=True,
+                                       key="upload_cases")
+        loc_files = st.file_uploader(t("upload_localities"), type=["xlsx", "csv"], accept_multiple_files=True,
+                                     key="upload_localities")
+        if st.button(t("upload_validate"), type="primary", key="upload_validate"):
+            try:
+                data_helpers.load_upload(cases_files or [], loc_files or [])
+            except data_helpers.UploadProblem as problem:
+                st.session_state["data_flash"] = ("error", t(problem.key))
+            except ImportError:
+                st.session_state["data_flash"] = ("error", t("readers_missing"))
+            except Exception as exc:  # a file the readers cannot open at all
+                log_exception(exc, "upload")
+                st.session_state["data_flash"] = ("error", t("upload_unreadable"))
+            st.rerun()
+    with right:
+        st.subheader(t("templates_header"))
+        st.caption(t("templates_help"))
+        try:
+            templates = data_helpers.template_bytes()
+        except Exception as exc:
+            log_exception(exc, "templates")
+            st.caption(t("templates_missing"))
+        else:
+            for name, content in templates.items():
+                st.download_button(t("download_template", name=name), data=content, file_name=name,
+                                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                                   key=f"template_{name}")
+        st.divider()
+        st.button(t("load_sample"), on_click=_on_load_sample, key="load_sample")
+
+
+def _report() -> None:
+    st.subheader(t("report_header"))
+    frame = data_helpers.issues_frame(st.session_state.get("issues", []))
+    errors = int((frame["severity"] == "error").sum())
+    warnings = len(frame) - errors
+    if st.session_state.get("frames") is None and state.dataset() is None:
+        st.info(t("no_data_yet"))
+        return
+    if errors:
+        st.error(t("report_errors", n=errors), icon="🛑")
+        if state.dataset() is None:
+            st.caption(t("data_not_usable"))
+    elif warnings:
+        st.warning(t("report_warnings", n=warnings), icon="⚠️")
+    else:
+        st.success(t("report_ok"), icon="✅")
+    if frame.empty:
+        return
+    shown = frame.copy()
+    shown["severity"] = shown["severity"].map(
+        lambda s: t(f"severity_{s}") if s in ("error", "warning") else s)
+    shown.columns = [t(f"col_{c}") for c in frame.columns]
+    st.dataframe(shown, hide_index=True, width="stretch", key="issues_table")
+    st.download_button(t("report_download"), data=frame.to_csv(index=False).encode("utf-8"),
+                       file_name="validation_report.csv", mime="text/csv", key="report_download")
+
+
+def _editors() -> None:
+    frames = st.session_state.get("frames")
+    if not frames:
+        return
+    st.subheader(t("edit_header"))
+    st.caption(t("edit_help"))
+    version = st.session_state.get("data_version", 0)
+    edited: dict[str, dict[str, pd.DataFrame]] = {}
+    tabs = st.tabs([f"{wb.name} › {sheet.name}" for wb in WORKBOOKS for sheet in wb.sheets])
+    i = 0
+    for wb in WORKBOOKS:
+        edited[wb.name] = {}
+        for sheet in wb.sheets:
+            frame = frames.get(wb.name, {}).get(sheet.name)
+            if frame is None:
+                frame = pd.DataFrame(columns=[c.name for c in sheet.columns])
+            with tabs[i]:
+                edited[wb.name][sheet.name] = st.data_editor(
+                    frame, num_rows="dynamic", width="stretch",
+                    key=f"edit{version}_{wb.name}_{sheet.name}",
+                )
+            i += 1
+    c1, c2, c3 = st.columns([2, 1, 1])
+    if c1.button(t("edit_revalidate"), type="primary", key="edit_revalidate"):
+        try:
+            data_helpers.revalidate(edited)
+        except ImportError:
+            st.session_state["data_flash"] = ("error", t("readers_missing"))
+        st.rerun()
+    for col, wb in zip((c2, c3), WORKBOOKS, strict=True):
+        col.download_button(t("edit_download", name=wb.filename), data=_deferred_xlsx(wb, edited[wb.name]),
+                            file_name=wb.filename, key=f"edit_download_{wb.name}",
+                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def _deferred_xlsx(wb: spec.Workbook, frames: dict[str, pd.DataFrame]) -> Callable[[], bytes]:
+    """Write the workbook only when the user asks for it."""
+
+    def build() -> bytes:
+        return data_helpers.frame_to_xlsx(wb, frames)
+
+    return build
+
+
+def render() -> None:
+    st.title(t("data_title"))
+    st.caption(t("data_intro"))
+    flash = st.session_state.pop("data_flash", None)
+    if flash:
+        getattr(st, flash[0])(flash[1])
+    _source_line()
+    _glance()
+    _sources()
+    st.divider()
+    _report()
+    _editors()
+
+
+render()

@@ -1,0 +1,477 @@
+"""Match page: run with progress and cancel, KPIs, placements, map, use of capacity, a family's explanation,
+pins and forbids with a stable re-run, and exports."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from matcher.models.records import Dataset
+from matcher.models.result import Result, Status
+from ui.components import charts, engine, state
+from ui.components.guard import log_exception
+from ui.components.i18n import status_label, t
+from ui.components.map import commune_map
+from ui.components.runner import BackgroundRun
+
+POLL_SECONDS = 0.5
+
+
+# ------------------------------------------------------------------------------------------------- running
+
+
+def _start(data: Dataset, *, stable: bool) -> None:
+    pol = state.policy()
+    previous_run = state.current_run()
+    pins = dict(st.session_state.get("pins", {}))
+    forbids = set(st.session_state.get("forbids", set()))
+    previous = previous_run.result.plan() if stable and previous_run is not None else None
+    job = engine.solve_job(data, pol, pins=pins, forbids=forbids, previous=previous,
+                           time_limit=pol.solver.time_limit, seed=pol.solver.seed)
+    runner = BackgroundRun(job, label="match")
+    runner.meta = {  # type: ignore[attr-defined]
+        "started": dt.datetime.now(), "policy": pol.name, "seed": pol.solver.seed,
+        "time_limit": pol.solver.time_limit, "pins": pins, "forbids": forbids, "stable": stable,
+    }
+    st.session_state["runner"] = runner.start()
+
+
+def _finish(runner: BackgroundRun) -> None:
+    """Record a finished run (script thread), or explain why it failed."""
+    st.session_state["runner"] = None
+    if runner.error_kind is not None or runner.result is None:
+        if runner.error is not None:
+            log_exception(runner.error, "match run")
+        st.session_state["match_flash"] = ("error", t("run_failed", kind=runner.error_kind or "no result"))
+        return
+    problem, result = runner.result
+    meta = getattr(runner, "meta", {})
+    record = state.RunRecord(
+        run_id=state.next_run_id(), started=meta.get("started", dt.datetime.now()),
+        policy_name=meta.get("policy", ""), seed=meta.get("seed", 0), time_limit=meta.get("time_limit", 0.0),
+        result=result, problem=problem, kpis=state.compute_kpis(result, state.dataset()),
+        pins=meta.get("pins", {}), forbids=meta.get("forbids", set()), stable=meta.get("stable", False),
+    )
+    state.add_run(record)
+    if result.status == Status.CANCELLED:
+        st.session_state["match_flash"] = ("warning", t("run_cancelled"))
+
+
+def _progress_view() -> None:
+    """Polled while a run is in progress; hands over to a full rerun when it ends."""
+    runner: BackgroundRun | None = st.session_state.get("runner")
+    if runner is None:
+        return
+    if runner.done:
+        st.rerun()
+    p = runner.progress()
+    stage = t("stage_starting") if p.stage == "starting" else p.stage
+    st.progress(p.fraction, text=t("running", stage=stage))
+    detail = t("progress_detail", seconds=runner.elapsed)
+    if p.objective is not None:
+        detail += f" · objective {p.objective:,.2f}"
+    if p.bound is not None:
+        detail += f" · bound {p.bound:,.2f}"
+    st.caption(detail)
+    if runner.cancelled:
+        st.info(t("cancelling"))
+    else:
+        st.button(t("cancel"), on_click=runner.cancel, key="match_cancel", icon=":material/stop_circle:")
+
+
+def _controls(data: Dataset) -> None:
+    runner: BackgroundRun | None = st.session_state.get("runner")
+    busy = runner is not None
+    pol = state.policy()
+    c1, c2, c3 = st.columns([1.2, 1.6, 1], vertical_alignment="bottom")
+    if c1.button(t("run"), type="primary", disabled=busy, key="match_run", icon=":material/play_arrow:"):
+        _start(data, stable=False)
+        st.rerun()
+    has_run = state.current_run() is not None
+    if c2.button(t("rerun_stable"), disabled=busy or not has_run, key="match_rerun", help=t("rerun_help"),
+                 icon=":material/published_with_changes:"):
+        _start(data, stable=True)
+        st.rerun()
+    c3.number_input(t("time_limit"), min_value=1.0, max_value=3600.0, step=1.0, value=float(pol.solver.time_limit),
+                    key="match_time_limit", help=t("time_limit_help"), on_change=_time_limit_changed,
+                    disabled=busy)
+    if busy:
+        st.fragment(_progress_view, run_every=POLL_SECONDS)()
+
+
+def _time_limit_changed() -> None:
+    pol = state.policy()
+    value = float(st.session_state["match_time_limit"])
+    solver = pol.solver.model_copy(update={"time_limit": value})
+    state.set_policy(pol.model_copy(update={"solver": solver}))
+
+
+# ------------------------------------------------------------------------------------------------- results
+
+
+def _names(data: Dataset) -> dict[str, str]:
+    return {loc.locality_id: loc.name or loc.locality_id for loc in data.localities}
+
+
+def _kpis(run: state.RunRecord) -> None:
+    k = run.kpis
+    earlier = [r for r in state.runs() if r.run_id < run.run_id]
+    prev = earlier[-1].kpis if earlier else None
+
+    def delta(name: str) -> Any:
+        if prev is None or k.get(name) is None or prev.get(name) is None:
+            return None
+        d = k[name] - prev[name]
+        return round(d, 3) if isinstance(d, float) else d
+
+    cols = st.columns(7)
+    cols[0].metric(t("kpi_families"), k["families_placed"], delta=delta("families_placed"))
+    cols[1].metric(t("kpi_persons"), k["persons_placed"], delta=delta("persons_placed"))
+    cols[2].metric(t("kpi_unplaced"), k["families_unplaced"], delta=delta("families_unplaced"),
+                   delta_color="inverse")
+    cols[3].metric(t("kpi_score"), "—" if k["mean_score"] is None else f"{k['mean_score']:.3f}",
+                   delta=delta("mean_score"))
+    cols[4].metric(t("kpi_gap"), "—" if k["gap"] is None else f"{k['gap']:.1%}", help=t("kpi_gap_help"))
+    cols[5].metric(t("kpi_time"), f"{k['seconds']:.1f} s")
+    cols[6].metric(t("kpi_status"), status_label(k["status"]))
+    if run.result.status == Status.INFEASIBLE and run.result.diagnosis:
+        st.error(t("run_infeasible") + "\n\n" + "\n".join(f"- {line}" for line in run.result.diagnosis))
+
+
+def _family_rows(run: state.RunRecord, data: Dataset) -> pd.DataFrame:
+    names = _names(data)
+    persons = {c.case_id: c.persons for c in data.cases}
+    pins = run.pins
+    rows = []
+    for p in run.result.placements:
+        rows.append({"case_id": p.case_id, "persons": persons.get(p.case_id), "locality": names.get(p.locality_id),
+                     "locality_id": p.locality_id, "score": round(p.score, 3), "bedrooms": p.bedrooms,
+                     "pinned": p.case_id in pins, "reasons": ""})
+    for u in run.result.unplaced:
+        rows.append({"case_id": u.case_id, "persons": persons.get(u.case_id), "locality": None,
+                     "locality_id": None, "score": None, "bedrooms": None, "pinned": False,
+                     "reasons": "; ".join(u.reasons)})
+    frame = pd.DataFrame(rows, columns=["case_id", "persons", "locality", "locality_id", "score", "bedrooms",
+                                        "pinned", "reasons"])
+    return frame.sort_values("case_id", kind="stable").reset_index(drop=True)
+
+
+def _placements(run: state.RunRecord, data: Dataset) -> None:
+    frame = _family_rows(run, data)
+    c1, c2, c3, c4 = st.columns([1.2, 2, 1.2, 1.2])
+    show = c1.radio(t("filter_status"), ["all", "placed", "unplaced"], format_func=lambda s: t(f"filter_{s}"),
+                    horizontal=True, key="filter_status")
+    localities = sorted(x for x in frame["locality"].dropna().unique())
+    chosen = c2.multiselect(t("filter_locality"), localities, key="filter_locality")
+    search = c3.text_input(t("filter_search"), key="filter_search")
+    min_score = c4.slider(t("filter_min_score"), 0.0, 1.0, 0.0, 0.05, key="filter_min_score")
+    if show == "placed":
+        frame = frame[frame["locality_id"].notna()]
+    elif show == "unplaced":
+        frame = frame[frame["locality_id"].isna()]
+    if chosen:
+        frame = frame[frame["locality"].isin(chosen)]
+    if search.strip():
+        frame = frame[frame["case_id"].str.contains(search.strip(), case=False, regex=False)]
+    if min_score > 0:
+        frame = frame[frame["score"].fillna(-1) >= min_score]
+    frame = frame.reset_index(drop=True)
+    st.caption(t("table_help"))
+    event = st.dataframe(
+        frame, hide_index=True, width="stretch", on_select="rerun", selection_mode="multi-row",
+        key=f"placements_table_{run.run_id}",
+        column_config={
+            "case_id": st.column_config.TextColumn(t("col_case")),
+            "persons": st.column_config.NumberColumn(t("col_persons")),
+            "locality": st.column_config.TextColumn(t("col_locality")),
+            "locality_id": st.column_config.TextColumn(t("col_locality_id")),
+            "score": st.column_config.ProgressColumn(t("col_score"), min_value=0.0, max_value=1.0, format="%.2f"),
+            "bedrooms": st.column_config.NumberColumn(t("col_bedrooms")),
+            "pinned": st.column_config.CheckboxColumn(t("col_pinned")),
+            "reasons": st.column_config.TextColumn(t("col_reasons"), width="large"),
+        },
+    )
+    rows = list(getattr(getattr(event, "selection", None), "rows", []) or [])
+    selected = frame.iloc[[r for r in rows if r < len(frame)]]
+    if len(selected) == 1:
+        case_id = str(selected.iloc[0]["case_id"])
+        if st.session_state.get("table_last_pick") != case_id:
+            st.session_state["table_last_pick"] = case_id
+            st.session_state["family_case"] = case_id
+    b1, b2, _ = st.columns([1, 1, 2])
+    if b1.button(t("pin_selected"), key="pin_selected", icon=":material/keep:"):
+        placed = selected[selected["locality_id"].notna()]
+        if placed.empty:
+            st.session_state["match_flash"] = ("warning", t("nothing_selected"))
+        else:
+            pins = dict(st.session_state.get("pins", {}))
+            pins.update(dict(zip(placed["case_id"], placed["locality_id"], strict=True)))
+            st.session_state["pins"] = pins
+            st.session_state["match_flash"] = ("success", t("pins_added", n=len(placed)))
+        st.rerun()
+    if b2.button(t("forbid_selected"), key="forbid_selected", icon=":material/block:"):
+        placed = selected[selected["locality_id"].notna()]
+        if placed.empty:
+            st.session_state["match_flash"] = ("warning", t("nothing_selected"))
+        else:
+            _forbid(list(zip(placed["case_id"], placed["locality_id"], strict=True)))
+            st.session_state["match_flash"] = ("success", t("forbids_added", n=len(placed)))
+        st.rerun()
+
+
+def _forbid(pairs: list[tuple[str, str]]) -> None:
+    forbids = set(st.session_state.get("forbids", set()))
+    pins = dict(st.session_state.get("pins", {}))
+    for case_id, locality_id in pairs:
+        forbids.add((case_id, locality_id))
+        if pins.get(case_id) == locality_id:  # a family cannot be pinned where it is forbidden
+            pins.pop(case_id)
+    st.session_state["forbids"] = forbids
+    st.session_state["pins"] = pins
+
+
+def _pin(case_id: str, locality_id: str) -> None:
+    pins = dict(st.session_state.get("pins", {}))
+    pins[case_id] = locality_id
+    st.session_state["pins"] = pins
+    st.session_state["forbids"] = {f for f in st.session_state.get("forbids", set()) if f != (case_id, locality_id)}
+
+
+def _locality_frame(run: state.RunRecord, data: Dataset) -> pd.DataFrame:
+    persons = {c.case_id: c.persons for c in data.cases}
+    placed: dict[str, int] = {}
+    for p in run.result.placements:
+        placed[p.locality_id] = placed.get(p.locality_id, 0) + persons.get(p.case_id, 0)
+    use = {u.locality_id: u for u in run.result.localities}
+    rows = []
+    for loc in data.localities:
+        cap = loc.max_persons
+        u = use.get(loc.locality_id)
+        if u is not None and u.capacity.get("persons") is not None:
+            cap = u.capacity["persons"]
+        n = placed.get(loc.locality_id, 0)
+        rows.append({"locality_id": loc.locality_id, "name": loc.name or loc.locality_id, "lat": loc.lat,
+                     "lon": loc.lon, "persons": n, "capacity": cap,
+                     "fill": (n / cap) if cap else None})
+    return pd.DataFrame(rows)
+
+
+def _map(run: state.RunRecord, data: Dataset) -> None:
+    frame = _locality_frame(run, data)
+    if frame[["lat", "lon"]].dropna().empty:
+        st.info(t("map_no_coords"))
+        return
+    st.caption(t("map_help"))
+    chart = commune_map(frame, size_title=t("map_persons"), colour_title=t("map_fill"))
+    st.altair_chart(chart, width="stretch", key=f"map_{run.run_id}")
+
+
+def _use_frame(run: state.RunRecord, data: Dataset) -> pd.DataFrame:
+    names = _names(data)
+    rows = []
+    for u in run.result.localities:
+        for resource, capacity in u.capacity.items():
+            if capacity is None:
+                continue
+            used = float(u.used.get(resource, 0.0))
+            rows.append({"locality_id": u.locality_id, "name": names.get(u.locality_id, u.locality_id),
+                         "resource": resource, "used": used, "capacity": float(capacity),
+                         "share": used / capacity if capacity else (1.0 if used else 0.0)})
+    return pd.DataFrame(rows, columns=["locality_id", "name", "resource", "used", "capacity", "share"])
+
+
+def _capacity(run: state.RunRecord, data: Dataset) -> None:
+    frame = _use_frame(run, data)
+    if frame.empty:
+        st.info(t("capacity_none"))
+        return
+    st.altair_chart(charts.capacity_heatmap(frame, share_title=t("capacity_share")), width="stretch",
+                    key=f"heatmap_{run.run_id}")
+    resources = list(dict.fromkeys(frame["resource"]))
+    resource = st.selectbox(t("capacity_resource"), resources, key="capacity_resource")
+    chosen = frame[frame["resource"] == resource]
+    st.altair_chart(charts.use_bars(chosen, used_title=t("capacity_used"), capacity_title=t("capacity_capacity")),
+                    width="stretch", key=f"use_{run.run_id}")
+    st.markdown(f"**{t('shadow_header')}**")
+    st.caption(t("shadow_help"))
+    try:
+        report = engine.locality_report(run.problem, run.result)
+    except Exception as exc:
+        log_exception(exc, "locality report")
+        st.caption(t("family_explain_failed", kind=type(exc).__name__))
+        return
+    if "shadow_price" in report.columns:
+        report = report.sort_values("shadow_price", ascending=False, kind="stable")
+    st.dataframe(report, hide_index=True, width="stretch", key=f"shadow_{run.run_id}")
+
+
+def _family(run: state.RunRecord, data: Dataset) -> None:
+    names = _names(data)
+    case_ids = sorted(c.case_id for c in data.cases)
+    if st.session_state.get("family_case") not in case_ids:
+        st.session_state["family_case"] = case_ids[0] if case_ids else None
+    case_id = st.selectbox(t("family_choose"), case_ids, key="family_case")
+    if case_id is None:
+        return
+    try:
+        ex = engine.explain_case(run.problem, run.result, case_id)
+    except Exception as exc:
+        log_exception(exc, "explain case")
+        st.warning(t("family_explain_failed", kind=type(exc).__name__))
+        return
+    pins = st.session_state.get("pins", {})
+    if ex.locality_id is not None:
+        st.markdown(t("family_placed_in", name=names.get(ex.locality_id, ex.locality_id), lid=ex.locality_id,
+                      score=float(ex.score or 0.0)))
+    else:
+        st.markdown(t("family_unplaced"))
+    if case_id in pins:
+        st.caption(t("pinned_note", lid=pins[case_id]))
+    left, right = st.columns(2, gap="large")
+    with left:
+        if ex.components:
+            st.markdown(f"**{t('family_components')}**")
+            st.altair_chart(charts.component_bars(dict(ex.components), value_title=t("col_value")),
+                            width="stretch", key=f"components_{run.run_id}")
+        if ex.reasons:
+            st.markdown(f"**{t('family_reasons')}**")
+            st.markdown("\n".join(f"- {r}" for r in ex.reasons))
+        if ex.unplaced_reasons:
+            st.markdown(f"**{t('family_unplaced_reasons')}**")
+            st.markdown("\n".join(f"- {r}" for r in ex.unplaced_reasons))
+    with right:
+        st.markdown(f"**{t('family_alternatives')}**")
+        alternatives = [_alternative(a) for a in ex.alternatives]
+        if alternatives:
+            st.dataframe(pd.DataFrame(alternatives).rename(columns={
+                "locality_id": t("col_locality_id"), "name": t("col_locality"), "score": t("col_score"),
+                "why_not": t("col_why_not")}), hide_index=True, width="stretch", key=f"alternatives_{run.run_id}")
+        else:
+            st.caption(t("family_no_alternatives"))
+        if ex.locality_id is not None:
+            here = names.get(ex.locality_id, ex.locality_id)
+            b1, b2 = st.columns(2)
+            b1.button(t("pin_here", name=here), key="family_pin", on_click=_pin, args=(case_id, ex.locality_id),
+                      icon=":material/keep:", type="primary")
+            b2.button(t("forbid_here", name=here), key="family_forbid", on_click=_forbid,
+                      args=([(case_id, ex.locality_id)],), icon=":material/block:")
+        others = [lid for lid in names if lid != ex.locality_id]
+        if others:
+            c1, c2 = st.columns([2, 1], vertical_alignment="bottom")
+            target = c1.selectbox(t("pin_to"), others, format_func=lambda lid: f"{names[lid]} ({lid})",
+                                  key="family_pin_target")
+            c2.button(t("pin_apply"), key="family_pin_other", on_click=_pin, args=(case_id, target))
+
+
+def _alternative(a: Any) -> dict[str, Any]:
+    if isinstance(a, dict):
+        return {k: a.get(k) for k in ("locality_id", "name", "score", "why_not")}
+    if isinstance(a, tuple | list):
+        lid, name, score, why = (list(a) + [None] * 4)[:4]
+        return {"locality_id": lid, "name": name, "score": score, "why_not": why}
+    return {k: getattr(a, k, None) for k in ("locality_id", "name", "score", "why_not")}
+
+
+def _remove_pin(case_id: str) -> None:
+    pins = dict(st.session_state.get("pins", {}))
+    pins.pop(case_id, None)
+    st.session_state["pins"] = pins
+
+
+def _remove_forbid(pair: tuple[str, str]) -> None:
+    st.session_state["forbids"] = set(st.session_state.get("forbids", set())) - {pair}
+
+
+def _clear_pins() -> None:
+    st.session_state["pins"] = {}
+    st.session_state["forbids"] = set()
+
+
+def _pins_and_forbids(run: state.RunRecord, data: Dataset) -> None:
+    names = _names(data)
+    pins = st.session_state.get("pins", {})
+    forbids = st.session_state.get("forbids", set())
+    left, right = st.columns(2, gap="large")
+    with left:
+        st.markdown(f"**{t('pins_header')}**")
+        if not pins:
+            st.caption(t("pins_none"))
+        for case_id, lid in sorted(pins.items()):
+            c1, c2 = st.columns([3, 1], vertical_alignment="center")
+            c1.write(f"{case_id} → {names.get(lid, lid)} ({lid})")
+            c2.button(t("pin_remove"), key=f"unpin_{case_id}", on_click=_remove_pin, args=(case_id,))
+    with right:
+        st.markdown(f"**{t('forbids_header')}**")
+        if not forbids:
+            st.caption(t("forbids_none"))
+        for case_id, lid in sorted(forbids):
+            c1, c2 = st.columns([3, 1], vertical_alignment="center")
+            c1.write(f"{case_id} ✕ {names.get(lid, lid)} ({lid})")
+            c2.button(t("pin_remove"), key=f"unforbid_{case_id}_{lid}", on_click=_remove_forbid,
+                      args=((case_id, lid),))
+    if pins or forbids:
+        st.button(t("pins_clear"), key="pins_clear", on_click=_clear_pins)
+
+
+def _deferred(result: Result, fmt: str) -> Callable[[], bytes]:
+    def build() -> bytes:
+        return engine.result_bytes(result, fmt)
+
+    return build
+
+
+def _export(run: state.RunRecord) -> None:
+    st.caption(t("export_help"))
+    mimes = {"json": "application/json", "csv": "text/csv",
+             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+    cols = st.columns(3)
+    for col, fmt in zip(cols, ("json", "xlsx", "csv"), strict=True):
+        col.download_button(t(f"export_{fmt}"), data=_deferred(run.result, fmt),
+                            file_name=f"placements_run{run.run_id}.{fmt}", mime=mimes[fmt],
+                            key=f"export_{fmt}", icon=":material/download:")
+
+
+def render() -> None:
+    st.title(t("match_title"))
+    runner: BackgroundRun | None = st.session_state.get("runner")
+    if runner is not None and runner.done:
+        _finish(runner)
+    flash = st.session_state.pop("match_flash", None)
+    if flash:
+        getattr(st, flash[0])(flash[1])
+    data = state.dataset()
+    if data is None:
+        st.info(t("match_need_data"))
+        st.page_link("app_pages/data.py", label=t("page_data"), icon=":material/table_view:")
+        return
+    if not engine.engine_available():
+        st.warning(t("match_engine_missing"))
+        return
+    _controls(data)
+    run = state.current_run()
+    if run is None:
+        if st.session_state.get("runner") is None:
+            st.info(t("no_run_yet"))
+        return
+    if (run.pins != st.session_state.get("pins", {})) or (run.forbids != st.session_state.get("forbids", set())):
+        st.info(t("pins_pending"), icon=":material/push_pin:")
+    _kpis(run)
+    tabs = st.tabs([t("tab_placements"), t("tab_map"), t("tab_capacity"), t("tab_family"), t("tab_pins"),
+                    t("tab_export")])
+    sections = (_placements, _map, _capacity, _family, _pins_and_forbids)
+    for tab, section in zip(tabs, sections, strict=False):
+        with tab:
+            try:
+                section(run, data)
+            except Exception as exc:  # one broken view must not hide the others
+                log_exception(exc, section.__name__)
+                st.error(t("unexpected_error", kind=type(exc).__name__))
+    with tabs[5]:
+        _export(run)
+
+
+render()

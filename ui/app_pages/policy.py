@@ -1,0 +1,214 @@
+"""Policy page: weights, rules, bedroom table, balance, objective and solver; presets; TOML in and out."""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from matcher.models.policy import Policy, PolicyError, load_policy, policy_from_dict
+from ui.components import state
+from ui.components.i18n import t
+
+WEIGHTS = ("employment", "language", "mobility", "ties", "preferences", "outcome")
+PAIRWISE = ("links", "exclusions")  # rules that can be hard or off, never soft
+MODES = ("hard", "soft", "off")
+
+
+def _key(name: str) -> str:
+    """Widget keys carry the policy version, so that loading a preset shows fresh widgets."""
+    return f"pol{st.session_state.get('policy_version', 0)}_{name}"
+
+
+def _load_preset() -> None:
+    name = st.session_state.get("policy_preset")
+    path = state.preset_paths().get(name or "")
+    if path is None:
+        return
+    try:
+        state.set_policy(load_policy(path), reset_widgets=True)
+        st.session_state["policy_flash"] = ("success", t("policy_loaded", name=name))
+    except PolicyError as exc:
+        st.session_state["policy_flash"] = ("error", f"{t('policy_bad_file')}\n\n{exc}")
+
+
+def _reset() -> None:
+    state.set_policy(Policy(), reset_widgets=True)
+
+
+def _presets_and_files() -> None:
+    presets = state.preset_paths()
+    c1, c2, c3 = st.columns([2, 1, 2], vertical_alignment="bottom")
+    with c1:
+        if presets:
+            current = state.policy().name
+            names = list(presets)
+            st.selectbox(t("presets"), names, index=names.index(current) if current in names else 0,
+                         key="policy_preset")
+        else:
+            st.caption(t("preset_none"))
+    with c2:
+        if presets:
+            st.button(t("preset_load"), on_click=_load_preset, key="policy_preset_load")
+        st.button(t("policy_reset"), on_click=_reset, key="policy_reset")
+    with c3:
+        uploaded = st.file_uploader(t("policy_upload"), type=["toml"], key="policy_file")
+    if uploaded is not None and st.session_state.get("policy_file_seen") != uploaded.file_id:
+        st.session_state["policy_file_seen"] = uploaded.file_id
+        try:
+            data = tomllib.loads(uploaded.getvalue().decode("utf-8"))
+            state.set_policy(policy_from_dict(data, source=uploaded.name), reset_widgets=True)
+            st.session_state["policy_flash"] = ("success", t("policy_loaded", name=state.policy().name))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            st.session_state["policy_flash"] = ("error", f"{t('policy_bad_file')}\n\n{uploaded.name}: {exc}")
+        except PolicyError as exc:
+            st.session_state["policy_flash"] = ("error", f"{t('policy_bad_file')}\n\n{exc}")
+        st.rerun()
+
+
+def _beside(help_text: str) -> Any:
+    """A widget column and a one-line description beside it; returns the widget column."""
+    c1, c2 = st.columns([1, 2], vertical_alignment="bottom")
+    c2.caption(help_text)
+    return c1
+
+
+def _weights(pol: Policy) -> dict[str, float]:
+    st.subheader(t("weights_header"))
+    st.caption(t("weights_help"))
+    out = {}
+    current = pol.weights.as_dict()
+    for name in WEIGHTS:
+        col = _beside(t(f"w_{name}"))
+        out[name] = col.number_input(name, min_value=0.0, max_value=10.0, step=0.1, value=current[name],
+                                     key=_key(f"w_{name}"))
+    return out
+
+
+def _rules(pol: Policy) -> dict[str, dict[str, Any]]:
+    st.subheader(t("rules_header"))
+    st.caption(t("rules_help"))
+    out: dict[str, dict[str, Any]] = {}
+    for name, rule in pol.rules:
+        c1, c2, c3 = st.columns([2, 1, 3], vertical_alignment="bottom")
+        options = [m for m in MODES if not (name in PAIRWISE and m == "soft")]
+        mode = c1.radio(name, options, index=options.index(str(rule.mode)), horizontal=True,
+                        format_func=lambda m: t(f"mode_{m}"), key=_key(f"r_{name}_mode"))
+        penalty = c2.number_input(t("penalty"), min_value=0.0, max_value=100.0, step=0.05, value=rule.penalty,
+                                  disabled=mode != "soft", key=_key(f"r_{name}_penalty"))
+        c3.caption(t(f"rule_{name}"))
+        out[name] = {"mode": mode, "penalty": penalty}
+    return out
+
+
+def _bedrooms(pol: Policy) -> list[dict[str, Any]]:
+    st.subheader(t("bedrooms_header"))
+    st.caption(t("bedrooms_help"))
+    frame = pd.DataFrame(
+        [{"max_persons": b.max_persons, "bedrooms": b.bedrooms} for b in pol.bedroom_table]
+    ).astype({"max_persons": "Int64", "bedrooms": "Int64"})
+    edited = st.data_editor(
+        frame, num_rows="dynamic", hide_index=True, key=_key("bedrooms"),
+        column_config={
+            "max_persons": st.column_config.NumberColumn("max_persons", min_value=1, step=1),
+            "bedrooms": st.column_config.NumberColumn("bedrooms", min_value=1, step=1, required=True),
+        },
+    )
+    bands = []
+    for row in edited.to_dict("records"):
+        bedrooms, max_persons = row.get("bedrooms"), row.get("max_persons")
+        if _blank(bedrooms) and _blank(max_persons):
+            continue
+        bands.append({
+            "max_persons": None if _blank(max_persons) else int(max_persons),
+            "bedrooms": None if _blank(bedrooms) else int(bedrooms),
+        })
+    return bands
+
+
+def _blank(value: Any) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def _balance(pol: Policy) -> dict[str, Any]:
+    st.subheader(t("balance_header"))
+    levels, targets = ["region", "departement", "none"], ["population", "equal"]
+    level = _beside(t("balance_level_help")).selectbox(
+        t("balance_level"), levels, index=levels.index(pol.balance.level), key=_key("b_level"))
+    target = _beside(t("balance_target_help")).selectbox(
+        t("balance_target"), targets, index=targets.index(pol.balance.target), key=_key("b_target"))
+    tolerance = _beside(t("balance_tolerance_help")).number_input(
+        t("balance_tolerance"), min_value=0.0, max_value=1.0, step=0.01, value=pol.balance.tolerance,
+        key=_key("b_tolerance"))
+    return {"level": level, "target": target, "tolerance": tolerance}
+
+
+def _objective_and_solver(pol: Policy) -> tuple[dict[str, Any], dict[str, Any]]:
+    st.subheader(t("objective_header"))
+    modes, groups = ["utilitarian", "maxmin"], ["first_language", "priority", "size"]
+    obj = pol.objective.model_dump(mode="json")
+    obj["mode"] = _beside(t("objective_mode_help")).selectbox(
+        t("objective_mode"), modes, index=modes.index(pol.objective.mode), key=_key("o_mode"))
+    obj["groups"] = _beside(t("objective_groups_help")).selectbox(
+        t("objective_groups"), groups, index=groups.index(pol.objective.groups), key=_key("o_groups"),
+        disabled=obj["mode"] != "maxmin")
+    obj["require_all_placed"] = _beside(t("require_all_help")).checkbox(
+        t("require_all"), value=pol.objective.require_all_placed, key=_key("o_require"))
+    obj["stability_weight"] = _beside(t("stability_weight_help")).number_input(
+        t("stability_weight"), min_value=0.0, max_value=100.0, step=0.1, value=pol.objective.stability_weight,
+        key=_key("o_stability"))
+    solver = {
+        "time_limit": _beside(t("time_limit_help")).number_input(
+            t("time_limit"), min_value=1.0, max_value=3600.0, step=1.0, value=float(pol.solver.time_limit),
+            key=_key("s_time")),
+        "seed": int(_beside(t("seed_help")).number_input(
+            t("seed"), min_value=0, max_value=2**31 - 1, step=1, value=pol.solver.seed, key=_key("s_seed"))),
+        "workers": int(_beside(t("workers_help")).number_input(
+            t("workers"), min_value=1, max_value=64, step=1, value=pol.solver.workers,
+            key=_key("s_workers"))),
+    }
+    return obj, solver
+
+
+def render() -> None:
+    st.title(t("policy_title"))
+    st.caption(t("policy_intro"))
+    flash = st.session_state.pop("policy_flash", None)
+    if flash:
+        (st.success if flash[0] == "success" else st.error)(flash[1])
+    _presets_and_files()
+    pol = state.policy()
+
+    c1, c2 = st.columns([1, 2])
+    name = c1.text_input(t("policy_name"), value=pol.name, max_chars=80, key=_key("name"))
+    description = c2.text_input(t("policy_description"), value=pol.description, max_chars=300,
+                                key=_key("description"))
+    left, right = st.columns(2, gap="large")
+    with left:
+        weights = _weights(pol)
+        bands = _bedrooms(pol)
+        balance = _balance(pol)
+        objective, solver = _objective_and_solver(pol)
+    with right:
+        rules = _rules(pol)
+
+    data = pol.model_dump(mode="json")
+    data.update(name=name.strip() or "custom", description=description, weights=weights, rules=rules,
+                bedroom_table=bands, balance=balance, objective=objective, solver=solver)
+    try:
+        new = policy_from_dict(data, source="policy")
+    except PolicyError as exc:
+        st.error(f"{t('policy_invalid')}\n\n{exc}")
+    else:
+        if new != pol:
+            state.set_policy(new)
+    current = state.policy()
+    st.download_button(t("policy_save"), data=current.to_toml().encode("utf-8"),
+                       file_name=f"{current.name or 'policy'}.toml", mime="application/toml",
+                       key="policy_download", type="primary")
+
+
+render()

@@ -1,0 +1,166 @@
+"""Session state of the app: the scenario (data, policy), pins and forbids, the run in progress and past runs.
+
+Every page reads and writes state through these helpers so that key names live in one place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from matcher.models.policy import Policy
+from matcher.models.records import Dataset
+from matcher.models.result import Result
+
+UI_DIR = Path(__file__).resolve().parents[1]
+SAMPLE_DIR = UI_DIR.parent / "sample_data"
+
+_DEFAULTS: dict[str, Any] = {
+    "lang": "en",
+    "dataset": None,  # Dataset | None: the last valid data
+    "frames": None,  # {"cases": {sheet: DataFrame}, "localities": {...}}: what the editor shows
+    "issues": [],  # validation issues of the last read, as plain rows (see components.data)
+    "data_source": None,  # "sample" or the uploaded file names
+    "data_version": 0,  # bumped on every new read so that editors start fresh
+    "policy": None,  # Policy
+    "policy_version": 0,  # bumped when a preset or file replaces the policy, to reset its widgets
+    "pins": {},  # case_id -> locality_id
+    "forbids": set(),  # {(case_id, locality_id)}
+    "runner": None,  # BackgroundRun | None
+    "runs": [],  # list[RunRecord]
+    "current_run": None,  # run_id shown on the Match page
+    "sample_tried": False,
+}
+
+
+def init_state() -> None:
+    """Put a default for every key the pages use (first run of a session only)."""
+    for key, value in _DEFAULTS.items():
+        if key not in st.session_state:
+            st.session_state[key] = value.copy() if isinstance(value, dict | set | list) else value
+    if st.session_state["policy"] is None:
+        st.session_state["policy"] = default_policy()
+
+
+def default_policy() -> Policy:
+    """The 'balanced' preset when it is shipped, else the built-in defaults."""
+    from matcher.models.policy import load_policy
+
+    path = preset_paths().get("balanced")
+    if path is not None:
+        try:
+            return load_policy(path)
+        except Exception:  # a broken preset must not stop the app; defaults are safe
+            return Policy()
+    return Policy()
+
+
+def sample_paths() -> tuple[Path, Path] | None:
+    """The sample workbooks (cases, localities) if they are shipped next to the package."""
+    cases, localities = SAMPLE_DIR / "cases.xlsx", SAMPLE_DIR / "localities.xlsx"
+    if cases.is_file() and localities.is_file():
+        return cases, localities
+    return None
+
+
+def preset_paths() -> dict[str, Path]:
+    """Named policy presets: file stem -> path."""
+    folder = SAMPLE_DIR / "policies"
+    if not folder.is_dir():
+        return {}
+    return {p.stem: p for p in sorted(folder.glob("*.toml"))}
+
+
+def dataset() -> Dataset | None:
+    return st.session_state.get("dataset")
+
+
+def policy() -> Policy:
+    pol = st.session_state.get("policy")
+    return pol if pol is not None else Policy()
+
+
+def set_policy(pol: Policy, *, reset_widgets: bool = False) -> None:
+    st.session_state["policy"] = pol
+    if reset_widgets:
+        st.session_state["policy_version"] = st.session_state.get("policy_version", 0) + 1
+
+
+_run_ids = itertools.count(1)
+
+
+@dataclass
+class RunRecord:
+    """A run of this scenario, kept in memory for the Runs page."""
+
+    run_id: int
+    started: dt.datetime
+    policy_name: str
+    seed: int
+    time_limit: float
+    result: Result
+    problem: Any
+    kpis: dict[str, Any]
+    pins: dict[str, str] = field(default_factory=dict)
+    forbids: set[tuple[str, str]] = field(default_factory=set)
+    stable: bool = False
+
+    @property
+    def label(self) -> str:
+        return f"#{self.run_id} · {self.started:%H:%M:%S} · {self.policy_name}"
+
+
+def next_run_id() -> int:
+    used = {r.run_id for r in st.session_state.get("runs", [])}
+    while True:
+        rid = next(_run_ids)
+        if rid not in used:
+            return rid
+
+
+def runs() -> list[RunRecord]:
+    return list(st.session_state.get("runs", []))
+
+
+def current_run() -> RunRecord | None:
+    rid = st.session_state.get("current_run")
+    for run in st.session_state.get("runs", []):
+        if run.run_id == rid:
+            return run
+    return None
+
+
+def add_run(record: RunRecord) -> None:
+    st.session_state["runs"] = [*st.session_state.get("runs", []), record]
+    st.session_state["current_run"] = record.run_id
+
+
+def clear_scenario_runs() -> None:
+    """New data is a new scenario: its runs, pins and forbids start empty."""
+    st.session_state["runs"] = []
+    st.session_state["current_run"] = None
+    st.session_state["pins"] = {}
+    st.session_state["forbids"] = set()
+
+
+def compute_kpis(result: Result, data: Dataset | None) -> dict[str, Any]:
+    """Families and persons placed, unplaced, mean score, gap and time of a result."""
+    persons = {c.case_id: c.persons for c in data.cases} if data is not None else {}
+    placed = result.placements
+    scores = [p.score for p in placed]
+    return {
+        "status": str(result.status),
+        "families_placed": len(placed),
+        "persons_placed": sum(persons.get(p.case_id, 0) for p in placed),
+        "families_unplaced": len(result.unplaced),
+        "persons_unplaced": sum(persons.get(u.case_id, 0) for u in result.unplaced),
+        "mean_score": (sum(scores) / len(scores)) if scores else None,
+        "objective": result.objective,
+        "gap": result.gap,
+        "seconds": result.seconds,
+    }
