@@ -390,6 +390,9 @@ def read_workbook(path: str | Path, workbook: spec.Workbook) -> WorkbookRead:
         issues.append(Issue("error", label, None, None, None, "expected an .xlsx workbook or a folder of "
                             f"CSV files, got {_kind_of_path(path)}"))
         raw = []
+    if any(i.sheet is None for i in issues):
+        # The file itself could not be read: listing every sheet as missing would only bury that.
+        return WorkbookRead(workbook, label, {}, issues)
     try:
         return _parse_workbook(raw, workbook, label, issues)
     except OSError as exc:  # a file vanished or became unreadable while reading

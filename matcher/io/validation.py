@@ -349,11 +349,6 @@ _ROW_CHECKS = (
 # ---------------------------------------------------------------------------------------------- the dataset
 
 
-def _departement_of(locality_id: str) -> str:
-    """The département of an INSEE code: three characters overseas (97x), two elsewhere (incl. 2A, 2B)."""
-    return locality_id[:3] if locality_id.startswith("97") else locality_id[:2]
-
-
 def _fields(r: ParsedRow, names: Iterable[str]) -> dict[str, Any]:
     """The row's non-blank values, so that record defaults apply to blank cells."""
     return {n: r.get(n) for n in names if r.get(n) is not None}
@@ -392,7 +387,6 @@ def _build(ctx: _Context) -> Dataset:
         lid = r.get("locality_id")
         names = [n for n in Locality.model_fields if n not in makers and n != "public_transport"]
         values = _fields(r, names)
-        values.setdefault("departement", _departement_of(lid))
         if r.get("public_transport"):
             values["public_transport"] = PublicTransport(r.get("public_transport"))
         values.update({sheet: tuple(offers[lid][sheet]) for sheet in makers})
