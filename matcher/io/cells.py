@@ -440,11 +440,13 @@ def parse_code_list(value: object, column: Column, echo: bool = False) -> tuple[
         code = _canonical_code(word, column.choices)
         if code is None:
             if not shape.match(word):
-                found = f"item {position} '{_shorten(item)}'" if echo else f"a malformed item {position}"
+                found = (f"item {position} '{_shorten(item)}'" if echo
+                         else f"a malformed code in item {position}")
                 return CellError(column.expected(), found, _shape_hint(column))
             close = suggest(word, column.choices)
             if close is not None:
-                found = f"an unknown code '{_shorten(item)}'" if echo else f"an unknown item {position}"
+                found = (f"an unknown code '{_shorten(item)}'" if echo
+                         else f"an unknown code in item {position}")
                 return CellError(column.expected(), found, f"did you mean '{close}'?")
             code = word
         codes.append(code)
