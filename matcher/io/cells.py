@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import math
 import re
 import unicodedata
@@ -89,6 +90,7 @@ _EXCEL_EPOCH = dt.date(1899, 12, 30)  # Excel's day 0, accounting for its fictit
 _EXCEL_SERIALS = (1, 73050)  # 1900-01-01 .. 2100-01-01: numbers outside are not dates
 
 
+@functools.lru_cache(maxsize=4096)  # the same few codes repeat on every row of a large sheet
 def fold(text: str) -> str:
     """Lower-case, strip accents, and turn spaces and '-' into '_': 'Santé mentale' -> 'sante_mentale'."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
@@ -348,9 +350,14 @@ def parse_date(value: object, column: Column, echo: bool = False) -> dt.date | C
     return CellError(column.expected(), _got(value, echo))
 
 
+@functools.lru_cache(maxsize=64)
+def _folded(choices: tuple[str, ...]) -> dict[str, str]:
+    return {fold(c): c for c in choices}
+
+
 def _canonical_code(word: str, choices: tuple[str, ...]) -> str | None:
     """The choice a folded word names, ignoring case, accents, aliases: 'b1' -> 'B1', 'aucun' -> 'none'."""
-    by_fold = {fold(c): c for c in choices}
+    by_fold = _folded(choices)
     if word in by_fold:
         return by_fold[word]
     alias = CODE_ALIASES.get(word)

@@ -366,13 +366,18 @@ def _build(ctx: _Context) -> Dataset:
         if r.get("education"):
             values["education"] = Education(r.get("education"))
         members[r.get("case_id")].append(Member(**values))
+    listed_by: dict[str, list[str]] = defaultdict(list)
+    for other, theirs in ctx.links.items():
+        for cid in theirs:
+            if cid != other:
+                listed_by[cid].append(other)
     cases = []
     for r in ctx.case_rows:
         cid = r.get("case_id")
         values = _fields(r, _CASE_FIELDS)
         # Links are made symmetric: a link listed on one side binds both cases.
         linked = [x for x in r.get("linked_case_ids") or () if x != cid and x in ctx.case_ids]
-        linked += [other for other, theirs in ctx.links.items() if cid in theirs and other != cid]
+        linked += listed_by.get(cid, [])
         cases.append(Case(case_id=cid, members=tuple(members[cid]),
                           linked_case_ids=tuple(dict.fromkeys(linked)), **values))
 
