@@ -13,7 +13,7 @@ import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from matcher.io import spec
 from matcher.io.cells import CellError, is_blank, parse_cell, suggest
@@ -155,10 +155,13 @@ def _match_sheets(
 ) -> dict[str, tuple[str, Any]]:
     """Canonical sheet name -> (source name, handle); unknown sheets (Instructions) are skipped."""
     lookup = spec.sheet_lookup(workbook)
+    others = {k for wb in spec.WORKBOOKS.values() if wb.name != workbook.name for k in spec.sheet_lookup(wb)}
     found: dict[str, tuple[str, Any]] = {}
+    foreign = False
     for source_name, handle in named:
         canonical = lookup.get(spec.normalise_header(source_name))
         if canonical is None:
+            foreign = foreign or spec.normalise_header(source_name) in others
             continue
         if canonical in found:
             issues.append(Issue("error", label, canonical, None, None,
@@ -166,15 +169,19 @@ def _match_sheets(
                                 f"'{source_name}'; keep one"))
             continue
         found[canonical] = (source_name, handle)
+    if not found and foreign:
+        issues.append(Issue("error", label, None, None, None,
+                            f"this looks like another workbook, not the {workbook.name} workbook: "
+                            "are the two inputs swapped?"))
     return found
 
 
-def _zip_problem(path: Path) -> str | None:
+def _zip_problem(path: Path | BinaryIO) -> str | None:
     """Why an .xlsx file must not be opened (not a zip, or a zip bomb), or None when it looks sound."""
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
-    except (zipfile.BadZipFile, OSError):
+    except (zipfile.BadZipFile, OSError, ValueError):
         return "not a readable .xlsx workbook (save it as Excel .xlsx, or as CSV files in a folder)"
     unzipped = sum(i.file_size for i in infos)
     packed = max(1, sum(i.compress_size for i in infos))
@@ -183,12 +190,13 @@ def _zip_problem(path: Path) -> str | None:
     return None
 
 
-def _raw_from_xlsx(path: Path, workbook: spec.Workbook, issues: list[Issue]) -> list[_RawSheet]:
+def _raw_from_xlsx(
+    path: Path | BinaryIO, workbook: spec.Workbook, label: str, issues: list[Issue]
+) -> list[_RawSheet]:
     # openpyxl parses the XML with defusedxml when it is installed (a dependency of this package), which
     # guards against entity-expansion attacks; the zip itself is checked here first.
     import openpyxl
 
-    label = path.name
     problem = _zip_problem(path)
     if problem:
         issues.append(Issue("error", label, None, None, None, problem))
@@ -226,8 +234,7 @@ def _delimiter(text: str) -> str:
     return ";" if first.count(";") > first.count(",") else ","
 
 
-def _raw_from_csv_dir(path: Path, workbook: spec.Workbook, issues: list[Issue]) -> list[_RawSheet]:
-    label = path.name
+def _raw_from_csv_dir(path: Path, workbook: spec.Workbook, label: str, issues: list[Issue]) -> list[_RawSheet]:
     files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() == ".csv")
     matched = _match_sheets(((p.stem, p) for p in files), workbook, label, issues)
     sheets = []
@@ -338,6 +345,9 @@ def _parse_sheet(
 def _parse_workbook(
     raw_sheets: list[_RawSheet], workbook: spec.Workbook, label: str, issues: list[Issue]
 ) -> WorkbookRead:
+    if any(i.sheet is None and i.severity == "error" for i in issues):
+        # The file itself could not be used: listing every sheet as missing would only bury that.
+        return WorkbookRead(workbook, label, {}, issues)
     echo = workbook.name not in PERSONAL_WORKBOOKS
     by_name = {r.name: r for r in raw_sheets}
     sheets: dict[str, ParsedSheet] = {}
@@ -360,15 +370,20 @@ def _parse_workbook(
 # ------------------------------------------------------------------------------------------------ public API
 
 
-def read_workbook(path: str | Path, workbook: spec.Workbook) -> WorkbookRead:
+def read_workbook(
+    path: str | Path | BinaryIO, workbook: spec.Workbook, label: str | None = None
+) -> WorkbookRead:
     """Read one workbook, from an .xlsx file or a folder of CSV files named after its sheets.
 
     Parameters
     ----------
     path
-        An .xlsx (or .xlsm) file, or a folder holding e.g. ``cases.csv`` and ``members.csv``.
+        An .xlsx (or .xlsm) file, a folder holding e.g. ``cases.csv`` and ``members.csv``, or an open
+        binary stream of an .xlsx file (an upload in the app).
     workbook
         The spec to read against: `spec.CASES` or `spec.LOCALITIES`.
+    label
+        What messages call the workbook; by default the file or folder name.
 
     Returns
     -------
@@ -376,13 +391,16 @@ def read_workbook(path: str | Path, workbook: spec.Workbook) -> WorkbookRead:
         Parsed rows per sheet with their Excel row numbers, and every problem found while reading. Problems
         are reported, never raised.
     """
-    path = Path(path)
-    label = path.name or str(path)
     issues: list[Issue] = []
+    if not isinstance(path, str | Path):
+        label = label or Path(str(getattr(path, "name", "") or workbook.filename)).name
+        return _parse_workbook(_raw_from_xlsx(path, workbook, label, issues), workbook, label, issues)
+    path = Path(path)
+    label = label or path.name or str(path)
     if path.is_dir():
-        raw = _raw_from_csv_dir(path, workbook, issues)
+        raw = _raw_from_csv_dir(path, workbook, label, issues)
     elif path.suffix.lower() in (".xlsx", ".xlsm") and path.is_file():
-        raw = _raw_from_xlsx(path, workbook, issues)
+        raw = _raw_from_xlsx(path, workbook, label, issues)
     elif not path.exists():
         issues.append(Issue("error", label, None, None, None, "no such file or folder"))
         raw = []
@@ -390,9 +408,6 @@ def read_workbook(path: str | Path, workbook: spec.Workbook) -> WorkbookRead:
         issues.append(Issue("error", label, None, None, None, "expected an .xlsx workbook or a folder of "
                             f"CSV files, got {_kind_of_path(path)}"))
         raw = []
-    if any(i.sheet is None for i in issues):
-        # The file itself could not be read: listing every sheet as missing would only bury that.
-        return WorkbookRead(workbook, label, {}, issues)
     try:
         return _parse_workbook(raw, workbook, label, issues)
     except OSError as exc:  # a file vanished or became unreadable while reading
@@ -422,8 +437,11 @@ def workbook_from_frames(
     return _parse_workbook(_raw_from_frames(frames, workbook, label, issues), workbook, label, issues)
 
 
-def read_dataset(cases_path: str | Path, localities_path: str | Path) -> ReadReport:
-    """Read and validate both workbooks; the report holds the dataset only when there is no error."""
+def read_dataset(cases_path: str | Path | BinaryIO, localities_path: str | Path | BinaryIO) -> ReadReport:
+    """Read and validate both workbooks; the report holds the dataset only when there is no error.
+
+    Each input is an .xlsx file, a folder of CSV files, or an open binary stream of an .xlsx file.
+    """
     return validate(read_workbook(cases_path, spec.CASES), read_workbook(localities_path, spec.LOCALITIES))
 
 

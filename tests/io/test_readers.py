@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -242,3 +243,27 @@ def test_missing_optional_sheets_and_columns_read_as_blank(xlsx_writer: Writer, 
     assert read.issues == []
     assert _sheet_values(read, "housing", "step_free") == [False, False, False]
     assert read.rows("jobs") == []
+
+
+def test_swapped_inputs_are_named(tiny_paths: tuple[Path, Path]) -> None:
+    """Giving the localities workbook as CASES is one error asking whether the inputs are swapped."""
+    report = read_dataset(tiny_paths[1], tiny_paths[0])
+    assert len(report.errors) == 2
+    assert all("are the two inputs swapped?" in i.message for i in report.errors)
+
+
+def test_upload_streams_read_like_files(tiny_paths: tuple[Path, Path]) -> None:
+    """Open binary streams (the app's uploads) read like the files, named after the stream."""
+    with tiny_paths[0].open("rb") as cases, tiny_paths[1].open("rb") as localities:
+        report = read_dataset(cases, localities)
+    assert report.issues == [] and report.dataset == read_dataset(*tiny_paths).dataset
+    read = read_workbook(io.BytesIO(b"not a zip"), spec.CASES, label="upload.xlsx")
+    assert [str(i) for i in read.issues] == ["upload.xlsx: not a readable .xlsx workbook (save it as Excel .xlsx, "
+                                             "or as CSV files in a folder)"]
+
+
+def test_openpyxl_parses_with_defusedxml() -> None:
+    """openpyxl finds defusedxml, so workbook XML cannot expand entities."""
+    from openpyxl.xml import DEFUSEDXML
+
+    assert DEFUSEDXML
