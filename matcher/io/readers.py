@@ -314,9 +314,11 @@ def _parse_sheet(
                                 f"missing required column (accepted headers: {accepted})"))
 
     rows: list[ParsedRow] = []
+    used = sorted(position.values())
     for number, cells in raw.rows:
-        # Blank rows in a DataFrame (e.g. a row added then left empty in the app) are skipped like in a sheet.
-        if all(is_blank(c) for c in cells):
+        # A row blank in every spec column is skipped: an empty row, a row added and left empty in the app,
+        # or a note typed beside the table in a column the matcher ignores.
+        if all(i >= len(cells) or is_blank(cells[i]) for i in used):
             continue
         parsed = ParsedRow(number, {}, {})
         for col in sheet.columns:

@@ -267,3 +267,12 @@ def test_openpyxl_parses_with_defusedxml() -> None:
     from openpyxl.xml import DEFUSEDXML
 
     assert DEFUSEDXML
+
+
+def test_notes_beside_the_table_are_not_rows(xlsx_writer: Writer, tiny_localities: Sheets) -> None:
+    """A row with text only in an ignored column (a note under the table) is skipped, not reported."""
+    for i, row in enumerate(tiny_localities["housing"]):
+        row.append("notes" if i == 0 else "")
+    tiny_localities["housing"].append(["", "", "", "", "units to be confirmed in June"])
+    read = read_workbook(xlsx_writer("localities", tiny_localities), spec.LOCALITIES)
+    assert read.issues == [] and len(read.rows("housing")) == 3
