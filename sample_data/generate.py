@@ -790,12 +790,20 @@ def _ordinary(fam: Family) -> bool:
     return not (d.step_free and d.bedrooms >= 4)
 
 
-def _slack(rng: np.random.Generator, used: int, tight: list[str], what: str) -> int:
-    """Capacity for `used`: exactly `used` now and then (noted in `tight`), else 5-15 % more, at least +1."""
-    if used > 0 and rng.random() < PLANTED_P_TIGHT:
-        tight.append(what)
-        return used
-    return used + max(1, math.ceil(used * rng.uniform(*PLANTED_SLACK)))
+@dataclass(frozen=True)
+class Slack:
+    """How far planted capacities sit above what the planted plan uses."""
+
+    low: float = PLANTED_SLACK[0]
+    high: float = PLANTED_SLACK[1]
+    p_tight: float = PLANTED_P_TIGHT
+
+    def capacity(self, rng: np.random.Generator, used: int, tight: list[str], what: str) -> int:
+        """`used` exactly now and then (noted in `tight`), else `low`-`high` more, at least one more."""
+        if used > 0 and rng.random() < self.p_tight:
+            tight.append(what)
+            return used
+        return used + max(1, math.ceil(used * rng.uniform(self.low, self.high)))
 
 
 def _impossible_families(rng: np.random.Generator, start: int, width: int,
@@ -846,7 +854,10 @@ def _impossible_families(rng: np.random.Generator, start: int, width: int,
     return out
 
 
-def build_planted(n_families: int, n_communes: int, seed: int) -> tuple[Dataset, dict[str, Any]]:
+def build_planted(
+    n_families: int, n_communes: int, seed: int, slack: Slack | None = None
+) -> tuple[Dataset, dict[str, Any]]:
+    slack = slack or Slack()
     rng = np.random.default_rng(seed)
     communes = pick_communes(rng, load_communes(), n_communes)
     ids = [c.insee for c in communes]
@@ -889,9 +900,9 @@ def build_planted(n_families: int, n_communes: int, seed: int) -> tuple[Dataset,
     for c in communes:
         u = usage[c.insee]
         t: list[str] = []
-        max_persons = _slack(rng, u.persons, t, "max_persons")
-        max_cases = _slack(rng, u.cases, t, "max_cases")
-        gp = _slack(rng, u.persons, t, "gp_capacity")
+        max_persons = slack.capacity(rng, u.persons, t, "max_persons")
+        max_cases = slack.capacity(rng, u.cases, t, "max_cases")
+        gp = slack.capacity(rng, u.persons, t, "gp_capacity")
         housing = []
         kinds = set(u.housing)
         # A few unused kinds of flat too, never step-free with 4 bedrooms.
@@ -899,19 +910,19 @@ def build_planted(n_families: int, n_communes: int, seed: int) -> tuple[Dataset,
             if rng.random() < 0.3:
                 kinds.add((b, bool(rng.random() < 0.3)))
         for b, step in sorted(kinds):
-            n = _slack(rng, u.housing[(b, step)], t, f"housing:{b}:{'step_free' if step else 'any'}")
+            n = slack.capacity(rng, u.housing[(b, step)], t, f"housing:{b}:{'step_free' if step else 'any'}")
             housing.append(HousingUnit(locality_id=c.insee, bedrooms=b, step_free=step, units=n))
         services = []
         offered = set(u.services) | {s for s in ("mental_health", "pediatrics", "physiotherapy", "maternity",
                                                  "oncology") if rng.random() < 0.3}
         for s in sorted(offered):
-            cap = _slack(rng, u.services[s], t, f"service:{s}")
+            cap = slack.capacity(rng, u.services[s], t, f"service:{s}")
             services.append(Service(locality_id=c.insee, service=s,
                                     capacity=None if rng.random() < P_NO_LIMIT else cap))
         interpreters = []
         langs = set(u.interpreters) | {lang for lang in ("ar", "en", "uk") if rng.random() < 0.3}
         for lang in sorted(langs):
-            cap = _slack(rng, u.interpreters[lang], t, f"interpreter:{lang}")
+            cap = slack.capacity(rng, u.interpreters[lang], t, f"interpreter:{lang}")
             interpreters.append(Interpreter(locality_id=c.insee, language=lang,
                                             capacity=None if rng.random() < P_NO_LIMIT else cap))
         jobs = []
@@ -921,20 +932,21 @@ def build_planted(n_families: int, n_communes: int, seed: int) -> tuple[Dataset,
                 jobs.append(Job(locality_id=c.insee, sector=sector, vacancies=k,
                                 requires_licence=bool(rng.random() < LICENCE_REQUIRED.get(sector, 0.1))))
         cost = float(round(rng.uniform(*COST_PER_PERSON) / 50) * 50)
-        if rng.random() < PLANTED_P_TIGHT and u.persons:
+        if rng.random() < slack.p_tight and u.persons:
             budget = u.persons * cost
             t.append("budget_eur")
         else:
-            budget = math.ceil(max(u.persons, 1) * cost * (1 + rng.uniform(*PLANTED_SLACK)) / 100) * 100
+            extra = 1 + rng.uniform(slack.low, slack.high)
+            budget = math.ceil(max(u.persons, 1) * cost * extra / 100) * 100
         transport = (PublicTransport.GOOD if c.population >= 15_000 else
                      PublicTransport.LIMITED if c.population >= 4_000 else PublicTransport.NONE)
         localities.append(Locality(
             locality_id=c.insee, name=c.name, departement=c.dep, region=c.region, lat=c.lat, lon=c.lon,
             population=c.population, max_persons=max_persons, max_cases=max_cases, gp_capacity=gp,
-            creche_seats=_slack(rng, u.creche, t, "creche_seats"),
-            primary_seats=_slack(rng, u.primary, t, "primary_seats"),
-            secondary_seats=_slack(rng, u.secondary, t, "secondary_seats"),
-            french_class_seats=_slack(rng, u.french_class, t, "french_class_seats"),
+            creche_seats=slack.capacity(rng, u.creche, t, "creche_seats"),
+            primary_seats=slack.capacity(rng, u.primary, t, "primary_seats"),
+            secondary_seats=slack.capacity(rng, u.secondary, t, "secondary_seats"),
+            french_class_seats=slack.capacity(rng, u.french_class, t, "french_class_seats"),
             public_transport=transport, budget_eur=float(budget), cost_per_person_eur=cost,
             housing=tuple(housing), services=tuple(services), jobs=tuple(jobs),
             interpreters=tuple(interpreters),
@@ -952,6 +964,8 @@ def build_planted(n_families: int, n_communes: int, seed: int) -> tuple[Dataset,
             "`tight_capacities` lists the capacities the plan uses exactly."
         ),
         "seed": seed,
+        "slack": [slack.low, slack.high],
+        "tight_share": slack.p_tight,
         "families": len(all_families),
         "ordinary_families": len(families),
         "persons": dataset.persons,
@@ -1135,13 +1149,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--communes", type=int, default=None, help="communes (40 sample, 45 planted)")
     parser.add_argument("--seed", type=int, default=None, help="random seed")
     parser.add_argument("--out", type=Path, default=None, help="output folder")
+    parser.add_argument("--slack", type=float, nargs=2, default=PLANTED_SLACK, metavar=("LOW", "HIGH"),
+                        help="planted: capacity above use, as a share (default 0.05 0.15)")
+    parser.add_argument("--tight-share", type=float, default=PLANTED_P_TIGHT,
+                        help="planted: share of capacities left exactly at use (default 0.1)")
     parser.add_argument("--check", action="store_true", help="solve for the most families placeable")
     args = parser.parse_args(argv)
 
     if args.planted:
         out = args.out or HERE / "planted"
         seed = PLANTED_SEED if args.seed is None else args.seed
-        dataset, answer = build_planted(args.families or 300, args.communes or 45, seed)
+        slack = Slack(args.slack[0], args.slack[1], args.tight_share)
+        dataset, answer = build_planted(args.families or 300, args.communes or 45, seed, slack)
         write_dataset(dataset, out, attribution=INSEE_ATTRIBUTION)
         (out / "answer.json").write_text(json.dumps(answer, indent=1, ensure_ascii=False) + "\n",
                                          encoding="utf-8")
