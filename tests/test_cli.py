@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 import typer
-from conftest import Sheets, write_csv_dir, write_xlsx
 from typer.testing import CliRunner
+from workbooks import Sheets, write_csv_dir, write_xlsx
 
 from matcher import cli
 from matcher.cli import app

@@ -9,7 +9,7 @@ from typing import Any
 
 import openpyxl
 import pandas as pd
-from conftest import Sheets, Writer, write_csv_dir, write_xlsx
+from workbooks import Sheets, Writer, write_csv_dir, write_xlsx
 
 from matcher.io import spec
 from matcher.io.readers import dataset_from_frames, read_dataset, read_workbook, workbook_from_frames

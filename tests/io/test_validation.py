@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import Sheets, Writer
+from workbooks import Sheets, Writer
 
 from matcher.io.readers import read_dataset
 from matcher.io.validation import ReadReport
