@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from conftest import XLSX, assert_clean, new_app
+from apptest_helpers import XLSX, assert_clean, new_app
 
 from ui.components import data as data_helpers
 

@@ -79,7 +79,7 @@ def _sources() -> None:
             for name, content in templates.items():
                 st.download_button(t("download_template", name=name), data=content, file_name=name,
                                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                                   key=f"template_{name}")
+                                   key=f"template_{name}", on_click="ignore")
         st.divider()
         st.button(t("load_sample"), on_click=_on_load_sample, key="load_sample")
 
@@ -108,7 +108,7 @@ def _report() -> None:
     shown.columns = [t(f"col_{c}") for c in frame.columns]
     st.dataframe(shown, hide_index=True, width="stretch", key="issues_table")
     st.download_button(t("report_download"), data=frame.to_csv(index=False).encode("utf-8"),
-                       file_name="validation_report.csv", mime="text/csv", key="report_download")
+                       file_name="validation_report.csv", mime="text/csv", key="report_download", on_click="ignore")
 
 
 def _editors() -> None:
@@ -143,7 +143,7 @@ def _editors() -> None:
     for col, wb in zip((c2, c3), WORKBOOKS, strict=True):
         col.download_button(t("edit_download", name=wb.filename), data=_deferred_xlsx(wb, edited[wb.name]),
                             file_name=wb.filename, key=f"edit_download_{wb.name}",
-                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", on_click="ignore")
 
 
 def _deferred_xlsx(wb: spec.Workbook, frames: dict[str, pd.DataFrame]) -> Callable[[], bytes]:

@@ -19,6 +19,7 @@ from ui.components.map import commune_map
 from ui.components.runner import BackgroundRun
 
 POLL_SECONDS = 0.5
+TABS = ("placements", "map", "capacity", "family", "pins", "export")
 
 
 # ------------------------------------------------------------------------------------------------- running
@@ -201,7 +202,7 @@ def _placements(run: state.RunRecord, data: Dataset) -> None:
         case_id = str(selected.iloc[0]["case_id"])
         if st.session_state.get("table_last_pick") != case_id:
             st.session_state["table_last_pick"] = case_id
-            st.session_state["family_case"] = case_id
+            st.session_state["family_pick"] = case_id
     b1, b2, _ = st.columns([1, 1, 2])
     if b1.button(t("pin_selected"), key="pin_selected", icon=":material/keep:"):
         placed = selected[selected["locality_id"].notna()]
@@ -299,26 +300,41 @@ def _capacity(run: state.RunRecord, data: Dataset) -> None:
     st.markdown(f"**{t('shadow_header')}**")
     st.caption(t("shadow_help"))
     try:
-        report = engine.locality_report(run.problem, run.result)
+        if "locality_report" not in run.cache:
+            run.cache["locality_report"] = engine.locality_report(run.problem, run.result)
+        report = run.cache["locality_report"]
     except Exception as exc:
         log_exception(exc, "locality report")
         st.caption(t("family_explain_failed", kind=type(exc).__name__))
         return
-    if "shadow_price" in report.columns:
-        report = report.sort_values("shadow_price", ascending=False, kind="stable")
-    st.dataframe(report, hide_index=True, width="stretch", key=f"shadow_{run.run_id}")
+    binding = report[report["shadow_price"] > 1e-9].sort_values("shadow_price", ascending=False, kind="stable")
+    if binding.empty:
+        st.caption(t("shadow_none"))
+        return
+    columns = [c for c in ("name", "locality_id", "resource", "used", "capacity", "shadow_price") if c in binding]
+    st.dataframe(binding[columns].head(25), hide_index=True, width="stretch", key=f"shadow_{run.run_id}",
+                 column_config={"shadow_price": st.column_config.NumberColumn(t("shadow_price"), format="%.3f")})
 
 
 def _family(run: state.RunRecord, data: Dataset) -> None:
     names = _names(data)
     case_ids = sorted(c.case_id for c in data.cases)
-    if st.session_state.get("family_case") not in case_ids:
-        st.session_state["family_case"] = case_ids[0] if case_ids else None
-    case_id = st.selectbox(t("family_choose"), case_ids, key="family_case")
-    if case_id is None:
+    if not case_ids:
         return
+    # The family to explain lives in "family_pick", which the table selection also sets; the selectbox is
+    # re-created when it changes, so that it always shows the current pick.
+    pick = st.session_state.get("family_pick")
+    if pick not in case_ids:  # start with the first placed family: there is a placement to explain
+        placed = sorted(run.result.plan())
+        pick = placed[0] if placed else case_ids[0]
+    key = f"family_case_{pick}"
+    case_id = st.selectbox(t("family_choose"), case_ids, index=case_ids.index(pick), key=key,
+                           on_change=_picked, args=(key,))
     try:
-        ex = engine.explain_case(run.problem, run.result, case_id)
+        explanations = run.cache.setdefault("explanations", {})
+        if case_id not in explanations:
+            explanations[case_id] = engine.explain_case(run.problem, run.result, case_id)
+        ex = explanations[case_id]
     except Exception as exc:
         log_exception(exc, "explain case")
         st.warning(t("family_explain_failed", kind=type(exc).__name__))
@@ -330,16 +346,25 @@ def _family(run: state.RunRecord, data: Dataset) -> None:
     else:
         st.markdown(t("family_unplaced"))
     if case_id in pins:
-        st.caption(t("pinned_note", lid=pins[case_id]))
+        st.caption(t("pinned_note", lid=f"{names.get(pins[case_id], pins[case_id])} ({pins[case_id]})"))
+    linked = list(getattr(ex, "linked_with", []) or [])
+    if linked:
+        st.caption(t("family_linked", ids=", ".join(linked)))
     left, right = st.columns(2, gap="large")
     with left:
         if ex.components:
             st.markdown(f"**{t('family_components')}**")
             st.altair_chart(charts.component_bars(dict(ex.components), value_title=t("col_value")),
                             width="stretch", key=f"components_{run.run_id}")
-        if ex.reasons:
+        reasons = ex.reasons
+        if reasons:
             st.markdown(f"**{t('family_reasons')}**")
-            st.markdown("\n".join(f"- {r}" for r in ex.reasons))
+            if isinstance(reasons, dict):
+                values = dict(ex.components or {})
+                st.markdown("\n".join(
+                    f"- **{k}** {_num(values.get(k))} — {v}" for k, v in reasons.items()))
+            else:
+                st.markdown("\n".join(f"- {r}" for r in reasons))
         if ex.unplaced_reasons:
             st.markdown(f"**{t('family_unplaced_reasons')}**")
             st.markdown("\n".join(f"- {r}" for r in ex.unplaced_reasons))
@@ -347,9 +372,9 @@ def _family(run: state.RunRecord, data: Dataset) -> None:
         st.markdown(f"**{t('family_alternatives')}**")
         alternatives = [_alternative(a) for a in ex.alternatives]
         if alternatives:
-            st.dataframe(pd.DataFrame(alternatives).rename(columns={
-                "locality_id": t("col_locality_id"), "name": t("col_locality"), "score": t("col_score"),
-                "why_not": t("col_why_not")}), hide_index=True, width="stretch", key=f"alternatives_{run.run_id}")
+            st.markdown("\n".join(
+                f"- **{a['name'] or a['locality_id']}** ({a['locality_id']}) · {_num(a['score'])} — {a['why_not']}"
+                for a in alternatives))
         else:
             st.caption(t("family_no_alternatives"))
         if ex.locality_id is not None:
@@ -365,6 +390,14 @@ def _family(run: state.RunRecord, data: Dataset) -> None:
             target = c1.selectbox(t("pin_to"), others, format_func=lambda lid: f"{names[lid]} ({lid})",
                                   key="family_pin_target")
             c2.button(t("pin_apply"), key="family_pin_other", on_click=_pin, args=(case_id, target))
+
+
+def _num(value: Any) -> str:
+    return "—" if value is None else f"{float(value):.2f}"
+
+
+def _picked(key: str) -> None:
+    st.session_state["family_pick"] = st.session_state[key]
 
 
 def _alternative(a: Any) -> dict[str, Any]:
@@ -417,22 +450,27 @@ def _pins_and_forbids(run: state.RunRecord, data: Dataset) -> None:
         st.button(t("pins_clear"), key="pins_clear", on_click=_clear_pins)
 
 
-def _deferred(result: Result, fmt: str) -> Callable[[], bytes]:
+def _deferred(result: Result, fmt: str, names: dict[str, str]) -> Callable[[], bytes]:
+    """Write the export only when the user asks for it."""
+
     def build() -> bytes:
-        return engine.result_bytes(result, fmt)
+        return engine.result_bytes(result, fmt, names)
 
     return build
 
 
-def _export(run: state.RunRecord) -> None:
+def _export(run: state.RunRecord, data: Dataset) -> None:
     st.caption(t("export_help"))
+    if not engine.exports_available():
+        st.caption(t("export_failed", kind="not installed"))
+        return
     mimes = {"json": "application/json", "csv": "text/csv",
              "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
     cols = st.columns(3)
     for col, fmt in zip(cols, ("json", "xlsx", "csv"), strict=True):
-        col.download_button(t(f"export_{fmt}"), data=_deferred(run.result, fmt),
+        col.download_button(t(f"export_{fmt}"), data=_deferred(run.result, fmt, _names(data)),
                             file_name=f"placements_run{run.run_id}.{fmt}", mime=mimes[fmt],
-                            key=f"export_{fmt}", icon=":material/download:")
+                            key=f"export_{fmt}", icon=":material/download:", on_click="ignore")
 
 
 def render() -> None:
@@ -460,18 +498,21 @@ def render() -> None:
     if (run.pins != st.session_state.get("pins", {})) or (run.forbids != st.session_state.get("forbids", set())):
         st.info(t("pins_pending"), icon=":material/push_pin:")
     _kpis(run)
-    tabs = st.tabs([t("tab_placements"), t("tab_map"), t("tab_capacity"), t("tab_family"), t("tab_pins"),
-                    t("tab_export")])
-    sections = (_placements, _map, _capacity, _family, _pins_and_forbids)
-    for tab, section in zip(tabs, sections, strict=False):
+    labels = [t(f"tab_{name}") for name in TABS]
+    if st.session_state.get("match_tab") not in labels:  # first visit, or the language changed
+        st.session_state["match_tab"] = labels[0]
+    # Keyed tabs keep the user's tab across reruns (a pin, a new run) and draw only the open one.
+    tabs = st.tabs(labels, key="match_tab", on_change="rerun")
+    sections = (_placements, _map, _capacity, _family, _pins_and_forbids, _export)
+    for tab, section in zip(tabs, sections, strict=True):
+        if tab.open is False:
+            continue
         with tab:
             try:
                 section(run, data)
             except Exception as exc:  # one broken view must not hide the others
                 log_exception(exc, section.__name__)
                 st.error(t("unexpected_error", kind=type(exc).__name__))
-    with tabs[5]:
-        _export(run)
 
 
 render()

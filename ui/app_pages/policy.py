@@ -93,7 +93,7 @@ def _rules(pol: Policy) -> dict[str, dict[str, Any]]:
     st.caption(t("rules_help"))
     out: dict[str, dict[str, Any]] = {}
     for name, rule in pol.rules:
-        c1, c2, c3 = st.columns([2, 1, 3], vertical_alignment="bottom")
+        c1, c2, c3 = st.columns([1.6, 0.9, 3], vertical_alignment="bottom")
         options = [m for m in MODES if not (name in PAIRWISE and m == "soft")]
         mode = c1.radio(name, options, index=options.index(str(rule.mode)), horizontal=True,
                         format_func=lambda m: t(f"mode_{m}"), key=_key(f"r_{name}_mode"))
@@ -190,10 +190,11 @@ def render() -> None:
     with left:
         weights = _weights(pol)
         bands = _bedrooms(pol)
+    with right:
         balance = _balance(pol)
         objective, solver = _objective_and_solver(pol)
-    with right:
-        rules = _rules(pol)
+    st.divider()
+    rules = _rules(pol)
 
     data = pol.model_dump(mode="json")
     data.update(name=name.strip() or "custom", description=description, weights=weights, rules=rules,
@@ -208,7 +209,7 @@ def render() -> None:
     current = state.policy()
     st.download_button(t("policy_save"), data=current.to_toml().encode("utf-8"),
                        file_name=f"{current.name or 'policy'}.toml", mime="application/toml",
-                       key="policy_download", type="primary")
+                       key="policy_download", type="primary", on_click="ignore")
 
 
 render()

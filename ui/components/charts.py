@@ -62,9 +62,9 @@ def component_bars(components: dict[str, float], *, value_title: str) -> alt.Cha
         .mark_bar()
         .encode(
             x=alt.X("value:Q", title=value_title, scale=alt.Scale(domain=[0, 1])),
-            y=alt.Y("component:N", title=None, sort=None),
+            y=alt.Y("component:N", title=None, sort=None, axis=alt.Axis(labelOverlap=False, labelLimit=200)),
             color=alt.Color("component:N", scale=alt.Scale(range=palette), legend=None),
             tooltip=["component:N", alt.Tooltip("value:Q", format=".2f")],
         )
-        .properties(height=max(120, 28 * len(data)))
+        .properties(height=max(140, 34 * len(data)))
     )

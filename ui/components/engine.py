@@ -20,9 +20,8 @@ class Stage:
 
 
 def engine_available() -> bool:
-    """True when the problem builder, the solver and the explanations are installed."""
+    """True when the problem builder and the solver are installed (explanations degrade on their own)."""
     try:
-        from matcher.explain import explain_case, locality_report  # noqa: F401
         from matcher.problem import build_problem  # noqa: F401
         from matcher.solve import SolveParams, solve  # noqa: F401
     except ImportError:
@@ -56,6 +55,14 @@ def solve_job(
     return job
 
 
+def exports_available() -> bool:
+    try:
+        from matcher.io.results import result_to_bytes  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def explain_case(problem: Any, result: Any, case_id: str) -> Any:
     from matcher.explain import explain_case as _explain
 
@@ -68,7 +75,8 @@ def locality_report(problem: Any, result: Any) -> Any:
     return _report(problem, result)
 
 
-def result_bytes(result: Any, fmt: str) -> bytes:
+def result_bytes(result: Any, fmt: str, names: dict[str, str] | None = None) -> bytes:
+    """The result as JSON, xlsx or CSV, with commune names beside their codes."""
     from matcher.io.results import result_to_bytes
 
-    return result_to_bytes(result, fmt)
+    return result_to_bytes(result, fmt, names=names)

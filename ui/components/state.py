@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,12 @@ from matcher.models.result import Result
 
 UI_DIR = Path(__file__).resolve().parents[1]
 SAMPLE_DIR = UI_DIR.parent / "sample_data"
+#: Another folder of demo data (cases.xlsx, localities.xlsx, policies/*.toml) for a deployment or a demo.
+SAMPLE_ENV = "MATCHER_SAMPLE_DIR"
+
+
+def sample_dir() -> Path:
+    return Path(os.environ.get(SAMPLE_ENV) or SAMPLE_DIR)
 
 _DEFAULTS: dict[str, Any] = {
     "lang": "en",
@@ -62,7 +69,8 @@ def default_policy() -> Policy:
 
 def sample_paths() -> tuple[Path, Path] | None:
     """The sample workbooks (cases, localities) if they are shipped next to the package."""
-    cases, localities = SAMPLE_DIR / "cases.xlsx", SAMPLE_DIR / "localities.xlsx"
+    folder = sample_dir()
+    cases, localities = folder / "cases.xlsx", folder / "localities.xlsx"
     if cases.is_file() and localities.is_file():
         return cases, localities
     return None
@@ -70,7 +78,7 @@ def sample_paths() -> tuple[Path, Path] | None:
 
 def preset_paths() -> dict[str, Path]:
     """Named policy presets: file stem -> path."""
-    folder = SAMPLE_DIR / "policies"
+    folder = sample_dir() / "policies"
     if not folder.is_dir():
         return {}
     return {p.stem: p for p in sorted(folder.glob("*.toml"))}
@@ -109,6 +117,8 @@ class RunRecord:
     pins: dict[str, str] = field(default_factory=dict)
     forbids: set[tuple[str, str]] = field(default_factory=set)
     stable: bool = False
+    #: Views computed once per run (the locality report solves an LP; explanations per family).
+    cache: dict[str, Any] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
