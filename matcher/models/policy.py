@@ -54,7 +54,7 @@ class Rules(_Strict):
     budget: Rule = Field(default_factory=_hard, description="persons x cost within the locality budget")
     regional_budget: Rule = Field(default_factory=_hard, description="regional budgets of the policy")
     french_classes: Rule = Field(default_factory=lambda: _soft(0.2), description="French class seats")
-    jobs: Rule = Field(default_factory=lambda: _soft(0.0), description="vacancies per sector")
+    jobs: Rule = Field(default_factory=lambda: _soft(0.5), description="vacancies per sector")
     mobility: Rule = Field(default_factory=lambda: _soft(0.3), description="no transport and no licence")
     balance: Rule = Field(default_factory=lambda: _soft(0.02), description="share of persons per area")
 

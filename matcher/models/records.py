@@ -146,8 +146,9 @@ class Case(_Record):
 
     @property
     def needs_interpreter(self) -> bool:
-        """No adult reaches A2: the family needs an interpreter (a family of minors only also does)."""
-        return not any(m.french_level >= FrenchLevel.A2 for m in self.adults)
+        """No adult reaches A2 in French nor lists French among their languages: an interpreter is needed."""
+        speakers = self.adults or self.members
+        return not any(m.french_level >= FrenchLevel.A2 or "fr" in m.languages for m in speakers)
 
     @property
     def interpreter_languages(self) -> tuple[str, ...]:

@@ -1,0 +1,183 @@
+"""An independent check of a plan against every hard rule, read from the records, not from the engine's rows.
+
+It recomputes each family's needs from its members and each commune's capacities from the workbook, and checks
+housing and interpreters by a max-flow matching rather than the engine's aggregated rows, so that a mistake in
+the model cannot hide itself.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from ortools.graph.python import max_flow
+
+from matcher.models import Case, Dataset, Locality, Mode, Placement, Policy, PublicTransport
+
+
+@dataclass(frozen=True)
+class Violation:
+    rule: str
+    message: str  # names ids and rules only, never a personal value
+
+    def __str__(self) -> str:
+        return f"{self.rule}: {self.message}"
+
+
+def _hard(policy: Policy, name: str) -> bool:
+    return getattr(policy.rules, name).mode is Mode.HARD
+
+
+def _max_matching(left: list[tuple[int, list[int]]], right_caps: list[int]) -> int:
+    """Largest number of left demands served; left items (demand, allowed right indices)."""
+    flow = max_flow.SimpleMaxFlow()
+    n_left = len(left)
+    source, sink = n_left + len(right_caps), n_left + len(right_caps) + 1
+    for i, (demand, allowed) in enumerate(left):
+        flow.add_arc_with_capacity(source, i, demand)
+        for j in allowed:
+            flow.add_arc_with_capacity(i, n_left + j, demand)
+    for j, cap in enumerate(right_caps):
+        flow.add_arc_with_capacity(n_left + j, sink, cap)
+    if flow.solve(source, sink) != flow.OPTIMAL:
+        return 0
+    return int(flow.optimal_flow())
+
+
+def _housing_fits(cases: list[Case], loc: Locality, policy: Policy) -> bool:
+    units = [(h.bedrooms, h.step_free, h.units) for h in loc.housing if h.units > 0]
+    left = []
+    for c in cases:
+        need = policy.bedrooms_for(c.persons)
+        allowed = [j for j, (b, sf, _) in enumerate(units) if b >= need and (sf or not c.needs_step_free_housing)]
+        left.append((1, allowed))
+    return _max_matching(left, [u for _, _, u in units]) == len(cases)
+
+
+def _interpreters_fit(cases: list[Case], loc: Locality) -> bool:
+    caps = {i.language: i.capacity for i in loc.interpreters}
+    needing = [c for c in cases if c.needs_interpreter]
+    limited = sorted(lang for lang, cap in caps.items() if cap is not None)
+    left = []
+    for c in needing:
+        langs = set(c.interpreter_languages)
+        if any(caps.get(lang, 0) is None for lang in langs):  # an unlimited service in a family language
+            continue
+        allowed = [j for j, lang in enumerate(limited) if lang in langs and (caps[lang] or 0) > 0]
+        if not allowed:
+            return False
+        left.append((1, allowed))
+    return _max_matching(left, [int(caps[lang] or 0) for lang in limited]) == len(left)
+
+
+def _employable(c: Case, loc: Locality, sector: str) -> int:
+    job = next((j for j in loc.jobs if j.sector == sector), None)
+    if job is None or job.vacancies <= 0:
+        return 0
+    return sum(1 for m in c.working_age_adults
+               if m.sector == sector and (m.driving_licence or not job.requires_licence))
+
+
+def check(
+    dataset: Dataset,
+    policy: Policy,
+    placements: Iterable[Placement] | Mapping[str, str],
+    *,
+    pins: Mapping[str, str] | None = None,
+    forbids: Iterable[tuple[str, str]] | None = None,
+) -> list[Violation]:
+    """Every hard rule the plan breaks; an empty list means the plan is valid."""
+    pins = dict(pins or {})
+    forbid_set = set(forbids or ())
+    plan: dict[str, str] = {}
+    out: list[Violation] = []
+    pairs = placements.items() if isinstance(placements, Mapping) else ((p.case_id, p.locality_id)
+                                                                          for p in placements)
+    cases = {c.case_id: c for c in dataset.cases}
+    locs = {lo.locality_id: lo for lo in dataset.localities}
+    for cid, lid in pairs:
+        if cid in plan:
+            out.append(Violation("placement", f"{cid} is placed twice"))
+        if cid not in cases:
+            out.append(Violation("placement", f"{cid} is not a known case"))
+            continue
+        if lid not in locs:
+            out.append(Violation("placement", f"{cid} is placed in unknown locality {lid}"))
+            continue
+        plan[cid] = lid
+
+    if policy.objective.require_all_placed:
+        out += [Violation("placement", f"{cid} is not placed") for cid in cases if cid not in plan]
+    for cid, lid in pins.items():
+        if cid in cases and plan.get(cid) != lid:
+            out.append(Violation("pin", f"{cid} is pinned to {lid} but placed {plan.get(cid, 'nowhere')}"))
+    for cid, lid in forbid_set:
+        if plan.get(cid) == lid:
+            out.append(Violation("forbid", f"{cid} is placed in {lid}, which the coordinator forbade"))
+    if _hard(policy, "links"):
+        for cid, c in cases.items():
+            for other in c.linked_case_ids:
+                apart = other in cases and (cid in plan or other in plan) and plan.get(cid) != plan.get(other)
+                if apart and (cid < other or cid not in cases[other].linked_case_ids):
+                    out.append(Violation("links", f"{cid} and {other} are linked but not placed together"))
+    if _hard(policy, "exclusions"):
+        for cid, lid in plan.items():
+            if lid in cases[cid].excluded_locality_ids:
+                out.append(Violation("exclusions", f"{cid} is placed in {lid}, which is excluded for it"))
+
+    by_loc: dict[str, list[Case]] = defaultdict(list)
+    for cid, lid in plan.items():
+        by_loc[lid].append(cases[cid])
+    region_cost: dict[str, float] = defaultdict(float)
+    for lid, placed in by_loc.items():
+        loc = locs[lid]
+        persons = sum(c.persons for c in placed)
+        cost = persons * float(loc.cost_per_person_eur or 0.0)
+        region_cost[loc.region] += cost
+
+        def over(rule: str, what: str, used: float, cap: float | None, lid: str = lid) -> None:
+            if _hard(policy, rule) and cap is not None and used > cap + 1e-6:
+                out.append(Violation(rule, f"{lid}: {what} {used:g} over the capacity {cap:g}"))
+
+        over("consent_persons", "persons", persons, loc.max_persons)
+        over("consent_cases", "families", len(placed), loc.max_cases)
+        over("gp", "GP patients", persons, loc.gp_capacity)
+        over("schools", "crèche children", sum(c.children_0_2 for c in placed), loc.creche_seats)
+        over("schools", "primary pupils", sum(c.children_3_10 for c in placed), loc.primary_seats)
+        over("schools", "secondary pupils", sum(c.children_11_17 for c in placed), loc.secondary_seats)
+        over("french_classes", "French class learners", sum(c.french_class_need for c in placed),
+             loc.french_class_seats)
+        if loc.cost_per_person_eur:
+            over("budget", "cost in euros", sum(c.persons for c in placed) * -(-loc.cost_per_person_eur // 1),
+                 loc.budget_eur)
+        if _hard(policy, "health_services"):
+            offered = {s.service: s.capacity for s in loc.services}
+            for code in sorted({s for c in placed for s in c.health_services}):
+                users = sum(1 for c in placed if code in c.health_services)
+                cap = offered.get(code, 0)
+                if code not in offered or (cap is not None and users > cap):
+                    out.append(Violation("health_services", f"{lid}: {users} families need {code}, "
+                                         f"capacity {'none' if code not in offered else cap}"))
+        if _hard(policy, "housing") and not _housing_fits(placed, loc, policy):
+            out.append(Violation("housing", f"{lid}: the placed families cannot each get a fitting unit"))
+        if _hard(policy, "interpreters") and not _interpreters_fit(placed, loc):
+            out.append(Violation("interpreters", f"{lid}: not every family needing one gets an interpreter"))
+        if _hard(policy, "mobility") and loc.public_transport is PublicTransport.NONE:
+            for c in placed:
+                if c.licensed_adults == 0:
+                    out.append(Violation("mobility", f"{c.case_id} has no licence and {lid} has no transport"))
+        if _hard(policy, "jobs"):
+            for job in loc.jobs:
+                if job.vacancies > 0:
+                    over("jobs", f"{job.sector} workers", sum(_employable(c, loc, job.sector) for c in placed),
+                         job.vacancies)
+    if _hard(policy, "regional_budget"):
+        for region, budget in policy.regional_budgets.items():
+            spent = sum(
+                sum(c.persons for c in by_loc[lid]) * -(-float(locs[lid].cost_per_person_eur or 0.0) // 1)
+                for lid in by_loc if locs[lid].region == region
+            )
+            if spent > budget + 1e-6:
+                out.append(Violation("regional_budget", f"{region}: {spent:,.0f} € over the budget {budget:,.0f} €"))
+    return out

@@ -1,0 +1,650 @@
+"""Records + policy -> the arrays the engine solves: candidate options, resource rows, capacities and values.
+
+The low-level :class:`AssignmentModel` is a multiple-choice assignment with resource rows: each *item* (a family,
+or a group of linked families placed together) picks at most one *option* (a locality, with the interpreter
+language it would use), and each row caps a resource: ``A @ x <= rhs``, hard or soft with a penalty per unit
+over. The Generalized Assignment Problem is the special case of one row per agent and every item placed, which is
+why the public GAP instances can run through this same engine.
+
+Hard rules that concern a single family and locality (an exclusion, a service offered nowhere near, no unit large
+enough ...) never become variables: the pair is dropped, and :attr:`Problem.pair_rules` can say why.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from matcher.models import Case, Dataset, Locality, Mode, Policy
+from matcher.scoring import component_scores, weighted_score
+from matcher.scoring import mobility as mobility_score
+from matcher.scoring.arrays import CaseArrays, LocalityArrays, Vocab, case_arrays, locality_arrays
+from matcher.scoring.context import ScoringContext, SparsePairs
+
+HARD = np.inf
+
+
+@dataclass
+class AssignmentModel:
+    """A maximisation over options: each item takes at most one option (exactly one where ``must_place``).
+
+    Rows are ``A @ x <= rhs``; a row with finite ``penalty`` may be exceeded at that cost per unit.
+    """
+
+    n_items: int
+    n_bins: int
+    opt_item: np.ndarray
+    opt_bin: np.ndarray
+    opt_value: np.ndarray
+    must_place: np.ndarray
+    A: sp.csr_matrix
+    rhs: np.ndarray
+    penalty: np.ndarray
+    row_resource: np.ndarray  # resource name per row, e.g. "persons", "housing:3:1", "service:dialysis"
+    row_bin: np.ndarray  # locality (bin) of the row, -1 for rows across localities
+    row_rule: np.ndarray = field(default_factory=lambda: np.array([], dtype=object))  # policy rule of the row
+
+    @property
+    def n_options(self) -> int:
+        return len(self.opt_item)
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.rhs)
+
+    def options_of(self) -> list[np.ndarray]:
+        """Option indices of each item."""
+        order = np.argsort(self.opt_item, kind="stable")
+        bounds = np.searchsorted(self.opt_item[order], np.arange(self.n_items + 1))
+        return [order[bounds[i] : bounds[i + 1]] for i in range(self.n_items)]
+
+    def evaluate(self, choice: np.ndarray) -> tuple[float, np.ndarray]:
+        """Objective and per-row excess of a plan given as the chosen option per item (-1 = none)."""
+        chosen = choice[choice >= 0]
+        x = np.zeros(self.n_options)
+        x[chosen] = 1.0
+        use = self.A @ x
+        excess = np.maximum(use - self.rhs, 0.0)
+        soft = np.isfinite(self.penalty)
+        obj = float(self.opt_value[chosen].sum() - (self.penalty[soft] * excess[soft]).sum())
+        return obj, excess
+
+    def hard_violations(self, choice: np.ndarray, tol: float = 1e-6) -> np.ndarray:
+        """Rows where a hard capacity is exceeded by the plan."""
+        _, excess = self.evaluate(choice)
+        return np.nonzero((excess > tol) & ~np.isfinite(self.penalty))[0]
+
+
+@dataclass(frozen=True)
+class PairRule:
+    """A hard rule on single (case, locality) pairs: which pairs it blocks, and why in words."""
+
+    name: str  # the policy rule, or "forbid"/"pin"
+    blocked: Callable[[np.ndarray], np.ndarray]  # case indices -> bool [n, L]
+    why: Callable[[int, int], str]
+
+
+@dataclass
+class Problem:
+    dataset: Dataset
+    policy: Policy
+    cases: list[Case]
+    localities: list[Locality]
+    case_index: dict[str, int]
+    loc_index: dict[str, int]
+    ctx: ScoringContext
+    candidate: np.ndarray  # bool [C, L]: pairs that pass every hard pair rule
+    pair_rules: list[PairRule]
+    items: list[np.ndarray]  # case indices of each item
+    item_of_case: np.ndarray
+    model: AssignmentModel
+    opt_languages: list[tuple[tuple[int, int], ...]]  # per option: (case, language index) interpreters used
+    pair_score: SparsePairs
+    pair_components: dict[str, SparsePairs]
+    placement_weight: np.ndarray  # per item, the value of placing it before any score
+    pins: dict[str, str]
+    forbids: set[tuple[str, str]]
+    previous: dict[str, str]
+    conflicts: list[str]
+
+    @property
+    def case_arrays(self) -> CaseArrays:
+        return self.ctx.cases
+
+    @property
+    def locality_arrays(self) -> LocalityArrays:
+        return self.ctx.localities
+
+    def score_of(self, c: int, lo: int) -> tuple[float, dict[str, float]]:
+        """Score and components of one pair (computed even for pairs that are not candidates)."""
+        ci, li = np.array([c]), np.array([lo])
+        comps = component_scores(self.ctx, ci, li)
+        total = float(weighted_score(comps, self.policy)[0])
+        return total, {k: float(v[0]) for k, v in comps.items()}
+
+    def blocking(self, c: int, lo: int) -> list[str]:
+        """The hard pair rules that keep case c out of locality lo, in words."""
+        ci = np.array([c])
+        return [r.why(c, lo) for r in self.pair_rules if r.blocked(ci)[0, lo]]
+
+
+def _rule_on(policy: Policy, name: str) -> bool:
+    return getattr(policy.rules, name).mode is not Mode.OFF
+
+
+def _rule_hard(policy: Policy, name: str) -> bool:
+    return getattr(policy.rules, name).mode is Mode.HARD
+
+
+def _penalty(policy: Policy, name: str) -> float:
+    rule = getattr(policy.rules, name)
+    return HARD if rule.mode is Mode.HARD else float(rule.penalty)
+
+
+def _pairs_matrix(n_cases: int, n_loc: int, pairs: Iterable[tuple[int, int]]) -> np.ndarray:
+    m = np.zeros((n_cases, n_loc), dtype=bool)
+    for c, lo in pairs:
+        m[c, lo] = True
+    return m
+
+
+class _UnionFind:
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, a: int) -> int:
+        while self.parent[a] != a:
+            self.parent[a] = self.parent[self.parent[a]]
+            a = self.parent[a]
+        return a
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def _budget_cost(la: LocalityArrays) -> np.ndarray:
+    """Whole euros per person (rounded up, so that integer budgets stay safe)."""
+    return np.ceil(np.maximum(la.cost - 1e-9, 0.0))
+
+
+def _pair_rules(
+    policy: Policy,
+    ctx: ScoringContext,
+    excluded: np.ndarray,
+    forbidden: np.ndarray,
+    pinned: np.ndarray,
+    regional_budget: np.ndarray,
+) -> list[PairRule]:
+    ca, la, vocab = ctx.cases, ctx.localities, ctx.vocab
+    L = la.n
+    rules: list[PairRule] = []
+    all_l = np.arange(L)
+
+    def add(name: str, blocked: Callable[[np.ndarray], np.ndarray], why: Callable[[int, int], str]) -> None:
+        rules.append(PairRule(name, blocked, why))
+
+    add("pin", lambda ci: (pinned[ci] >= 0)[:, None] & (pinned[ci][:, None] != all_l[None, :]),
+        lambda c, lo: f"pinned to {la.names[pinned[c]]} by the coordinator")
+    add("forbid", lambda ci: forbidden[ci], lambda c, lo: "forbidden here by the coordinator")
+    if _rule_hard(policy, "exclusions"):
+        add("exclusions", lambda ci: excluded[ci], lambda c, lo: "excluded for this family")
+    if _rule_hard(policy, "consent_persons"):
+        add("consent_persons", lambda ci: ca.persons[ci][:, None] > la.max_persons[None, :],
+            lambda c, lo: f"{ca.persons[c]} persons but the commune agreed to {la.max_persons[lo]:.0f} in all")
+    if _rule_hard(policy, "consent_cases"):
+        add("consent_cases", lambda ci: np.broadcast_to(la.max_cases[None, :] < 1, (len(ci), L)),
+            lambda c, lo: "the commune takes no families")
+    if _rule_hard(policy, "housing"):
+        any_units = np.stack([la.units_at_least(b, False) for b in range(la.units.shape[1] + 1)], axis=1)
+        sf_units = np.stack([la.units_at_least(b, True) for b in range(la.units.shape[1] + 1)], axis=1)
+
+        def housing_blocked(ci: np.ndarray) -> np.ndarray:
+            b = np.minimum(ca.bedrooms[ci], la.units.shape[1])
+            avail = np.where(ca.step_free[ci][:, None], sf_units[:, b].T, any_units[:, b].T)
+            return avail < 1
+
+        add("housing", housing_blocked, lambda c, lo: (
+            f"no {'step-free ' if ca.step_free[c] else ''}unit with {ca.bedrooms[c]} bedrooms or more"))
+    if _rule_hard(policy, "schools"):
+        bands = (("creche", ca.children_0_2, la.creche, "crèche seats"),
+                 ("primary", ca.children_3_10, la.primary, "primary school seats"),
+                 ("secondary", ca.children_11_17, la.secondary, "secondary school seats"))
+
+        def schools_blocked(ci: np.ndarray) -> np.ndarray:
+            out = np.zeros((len(ci), L), dtype=bool)
+            for _, need, seats, _ in bands:
+                out |= need[ci][:, None] > seats[None, :]
+            return out
+
+        def schools_why(c: int, lo: int) -> str:
+            parts = [f"needs {need[c]} {words}, {seats[lo]:.0f} offered" for _, need, seats, words in bands
+                     if need[c] > seats[lo]]
+            return "; ".join(parts)
+
+        add("schools", schools_blocked, schools_why)
+    if _rule_hard(policy, "gp"):
+        add("gp", lambda ci: ca.persons[ci][:, None] > la.gp[None, :],
+            lambda c, lo: f"GPs can take {la.gp[lo]:.0f} more persons, the family has {ca.persons[c]}")
+    if _rule_hard(policy, "health_services") and len(vocab.services):
+        missing = (la.service_cap < 1).astype(np.int64)
+
+        def services_blocked(ci: np.ndarray) -> np.ndarray:
+            return (ca.services[ci].astype(np.int64) @ missing.T) > 0
+
+        def services_why(c: int, lo: int) -> str:
+            names = [vocab.services[s] for s in np.nonzero(ca.services[c] & (la.service_cap[lo] < 1))[0]]
+            return "needs " + ", ".join(names) + ": not offered here"
+
+        add("health_services", services_blocked, services_why)
+    if _rule_hard(policy, "interpreters"):
+        offered = (la.interpreter_cap > 0).astype(np.int64)
+
+        def interp_blocked(ci: np.ndarray) -> np.ndarray:
+            return ca.needs_interpreter[ci][:, None] & ((ca.speaks[ci].astype(np.int64) @ offered.T) == 0)
+
+        def interp_why(c: int, lo: int) -> str:
+            langs = [vocab.languages[i] for i in np.nonzero(ca.speaks[c])[0]]
+            return f"needs an interpreter in {'/'.join(langs) or 'its language'}: none here"
+
+        add("interpreters", interp_blocked, interp_why)
+    if _rule_hard(policy, "mobility"):
+        add("mobility", lambda ci: (ca.licensed[ci] == 0)[:, None] & (la.transport == 0)[None, :],
+            lambda c, lo: "no public transport and no driving licence")
+    cost = _budget_cost(la)
+    if _rule_hard(policy, "budget"):
+        add("budget", lambda ci: ca.persons[ci][:, None] * cost[None, :] > np.floor(la.budget)[None, :],
+            lambda c, lo: f"costs {ca.persons[c] * cost[lo]:,.0f} €, the budget is {la.budget[lo]:,.0f} €")
+    if _rule_hard(policy, "regional_budget") and np.isfinite(regional_budget).any():
+        add("regional_budget",
+            lambda ci: ca.persons[ci][:, None] * cost[None, :] > np.floor(regional_budget)[None, :],
+            lambda c, lo: f"costs {ca.persons[c] * cost[lo]:,.0f} €, over the regional budget")
+    return rules
+
+
+class _Rows:
+    """Collects resource rows as COO entries over options."""
+
+    def __init__(self, n_options: int) -> None:
+        self.n_options = n_options
+        self.r: list[np.ndarray] = []
+        self.c: list[np.ndarray] = []
+        self.v: list[np.ndarray] = []
+        self.rhs: list[np.ndarray] = []
+        self.penalty: list[np.ndarray] = []
+        self.resource: list[np.ndarray] = []
+        self.bin: list[np.ndarray] = []
+        self.rule: list[np.ndarray] = []
+        self.count = 0
+
+    def add(self, resource: str, rule: str, penalty: float, coef: np.ndarray, key: np.ndarray,
+            rhs_of_key: np.ndarray, bin_of_key: np.ndarray, opts: np.ndarray | None = None) -> None:
+        """Rows ``sum coef[o] x[o] <= rhs_of_key[k]`` over options o with key[o] == k, for finite rhs only."""
+        opts = np.arange(self.n_options) if opts is None else opts
+        keep = (coef != 0) & np.isfinite(rhs_of_key[key])
+        if not keep.any():
+            return
+        keys_used, row_local = np.unique(key[keep], return_inverse=True)
+        self.r.append(self.count + row_local)
+        self.c.append(opts[keep])
+        self.v.append(coef[keep].astype(float))
+        self.rhs.append(rhs_of_key[keys_used].astype(float))
+        self.penalty.append(np.full(len(keys_used), penalty))
+        self.resource.append(np.full(len(keys_used), resource, dtype=object))
+        self.bin.append(bin_of_key[keys_used])
+        self.rule.append(np.full(len(keys_used), rule, dtype=object))
+        self.count += len(keys_used)
+
+    def build(self) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        if not self.r:
+            empty = sp.csr_matrix((0, self.n_options))
+            e = np.array([])
+            return empty, e, e, e.astype(object), e.astype(np.int64), e.astype(object)
+        A = sp.coo_matrix(
+            (np.concatenate(self.v), (np.concatenate(self.r), np.concatenate(self.c))),
+            shape=(self.count, self.n_options),
+        ).tocsr()
+        rhs = np.concatenate(self.rhs)
+        # A row that even every option at once cannot exceed never binds: drop it.
+        reach = np.asarray(A.maximum(0).sum(axis=1)).ravel()
+        live = reach > rhs + 1e-9
+        return (A[live], rhs[live], np.concatenate(self.penalty)[live], np.concatenate(self.resource)[live],
+                np.concatenate(self.bin)[live].astype(np.int64), np.concatenate(self.rule)[live])
+
+
+def _area_targets(policy: Policy, la: LocalityArrays, vocab: Vocab) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    """Area of each locality and the target share of each area."""
+    level = policy.balance.level
+    area = la.region if level == "region" else la.departement
+    names = vocab.regions if level == "region" else vocab.departements
+    n = len(names)
+    if policy.balance.target == "population" and la.population.sum() > 0:
+        weight = np.bincount(area, weights=la.population, minlength=n)
+    else:
+        weight = np.ones(n)
+    return area, weight / weight.sum(), names
+
+
+def build_problem(
+    dataset: Dataset,
+    policy: Policy,
+    *,
+    pins: Mapping[str, str] | None = None,
+    forbids: Iterable[tuple[str, str]] | None = None,
+    previous: Mapping[str, str] | None = None,
+    outcomes: pd.DataFrame | None = None,
+) -> Problem:
+    """Turn validated records and a policy into the engine's arrays.
+
+    Parameters
+    ----------
+    dataset
+        Cases and localities, already validated.
+    policy
+        Weights, rule modes, bedroom table, balance and objective.
+    pins, forbids
+        The coordinator's decisions: case -> locality it must go to; (case, locality) pairs never to use.
+    previous
+        The previous plan (case -> locality): staying there earns ``objective.stability_weight``.
+    outcomes
+        Optional external predictions with columns ``case_id``, ``locality_id``, ``outcome`` in [0, 1].
+    """
+    pins = dict(pins or {})
+    forbids = set(forbids or ())
+    previous = dict(previous or {})
+    cases = list(dataset.cases)
+    localities = list(dataset.localities)
+    case_index = {c.case_id: i for i, c in enumerate(cases)}
+    loc_index = {lo.locality_id: i for i, lo in enumerate(localities)}
+    C, L = len(cases), len(localities)
+    vocab = Vocab.of(cases, localities)
+    max_bed = max(b.bedrooms for b in policy.bedroom_table)
+    ca = case_arrays(cases, policy, vocab, loc_index)
+    la = locality_arrays(localities, vocab, max_bed)
+
+    # Sparse per-pair inputs: preference ranks and external outcomes.
+    pref = [(i, loc_index[lid], r) for i, c in enumerate(cases)
+            for r, lid in enumerate(c.preferred_locality_ids) if lid in loc_index]
+    pref_arr = np.array(pref, dtype=np.int64).reshape(-1, 3)
+    pref_count = np.array([sum(1 for lid in c.preferred_locality_ids if lid in loc_index) for c in cases])
+    outcome = SparsePairs(np.array([], dtype=np.int64), np.array([]))
+    if outcomes is not None and len(outcomes):
+        o = outcomes[outcomes["case_id"].isin(case_index) & outcomes["locality_id"].isin(loc_index)]
+        outcome = SparsePairs.build(o["case_id"].map(case_index).to_numpy(), o["locality_id"].map(loc_index).to_numpy(),
+                                    o["outcome"].to_numpy(dtype=float), L)
+    ctx = ScoringContext(ca, la, vocab, SparsePairs.build(pref_arr[:, 0], pref_arr[:, 1], pref_arr[:, 2], L),
+                         pref_count, outcome)
+
+    # Hard pair rules -> the candidate mask.
+    excluded = _pairs_matrix(C, L, ((i, loc_index[lid]) for i, c in enumerate(cases)
+                                    for lid in c.excluded_locality_ids if lid in loc_index))
+    forbidden = _pairs_matrix(C, L, ((case_index[c], loc_index[lo]) for c, lo in forbids
+                                     if c in case_index and lo in loc_index))
+    pinned = np.full(C, -1, dtype=np.int64)
+    for cid, lid in pins.items():
+        if cid in case_index and lid in loc_index:
+            pinned[case_index[cid]] = loc_index[lid]
+    region_budget_of_region = np.array([policy.regional_budgets.get(r, np.inf) for r in vocab.regions] + [np.inf])
+    regional_budget = region_budget_of_region[la.region]
+    rules = _pair_rules(policy, ctx, excluded, forbidden, pinned, regional_budget)
+    all_c = np.arange(C)
+    candidate = np.ones((C, L), dtype=bool)
+    for rule in rules:
+        candidate &= ~rule.blocked(all_c)
+
+    # Items: linked families move together.
+    uf = _UnionFind(C)
+    if _rule_on(policy, "links"):
+        for i, c in enumerate(cases):
+            for other in c.linked_case_ids:
+                if other in case_index:
+                    uf.union(i, case_index[other])
+    roots: dict[int, list[int]] = {}
+    for i in range(C):
+        roots.setdefault(uf.find(i), []).append(i)
+    items = [np.array(v, dtype=np.int64) for v in roots.values()]
+    item_of_case = np.empty(C, dtype=np.int64)
+    for g, members in enumerate(items):
+        item_of_case[members] = g
+    G = len(items)
+
+    # Case-level scores over candidate pairs.
+    pc, pl = np.nonzero(candidate)
+    comps = component_scores(ctx, pc, pl)
+    score = weighted_score(comps, policy) if len(pc) else np.array([])
+    pair_score = SparsePairs.build(pc, pl, score, L)
+    pair_components = {k: SparsePairs.build(pc, pl, v, L) for k, v in comps.items()}
+
+    # Options: (item, locality, interpreter languages). Interpreter choice matters only where every
+    # language the family speaks is offered with a limited capacity; then each language is its own option.
+    interp_on = _rule_on(policy, "interpreters")
+    limited = np.isfinite(la.interpreter_cap) & (la.interpreter_cap > 0)
+    unlimited = np.isinf(la.interpreter_cap)
+    opt_item_l: list[int] = []
+    opt_bin_l: list[int] = []
+    opt_lang_l: list[tuple[tuple[int, int], ...]] = []
+    singles = np.array([g for g in range(G) if len(items[g]) == 1], dtype=np.int64)
+    if len(singles):
+        sc = np.array([items[g][0] for g in singles], dtype=np.int64)
+        gi, li = np.nonzero(candidate[sc])
+        ci = sc[gi]
+        need = interp_on & ca.needs_interpreter[ci] & ~(ca.speaks[ci] & unlimited[li]).any(axis=1)
+        lim = ca.speaks[ci] & limited[li] & need[:, None]
+        nlim = lim.sum(axis=1)
+        plain = nlim == 0
+        opt_item_l.extend(singles[gi[plain]].tolist())
+        opt_bin_l.extend(li[plain].tolist())
+        opt_lang_l.extend([()] * int(plain.sum()))
+        pi, lang = np.nonzero(lim)
+        opt_item_l.extend(singles[gi[pi]].tolist())
+        opt_bin_l.extend(li[pi].tolist())
+        opt_lang_l.extend(((int(ci[p]), int(g)),) for p, g in zip(pi, lang, strict=True))
+    for g in range(G):
+        members = items[g]
+        if len(members) == 1:
+            continue
+        for lo in np.nonzero(candidate[members].all(axis=0))[0]:
+            choices = []
+            for c in members:
+                langs = np.nonzero(ca.speaks[c] & limited[lo])[0]
+                needs = interp_on and ca.needs_interpreter[c] and not (ca.speaks[c] & unlimited[lo]).any()
+                choices.append([(int(c), int(x)) for x in langs] if needs and len(langs) else [None])
+            for combo in itertools.islice(itertools.product(*choices), 8):
+                opt_item_l.append(g)
+                opt_bin_l.append(int(lo))
+                opt_lang_l.append(tuple(x for x in combo if x is not None))
+    opt_item = np.array(opt_item_l, dtype=np.int64)
+    opt_bin = np.array(opt_bin_l, dtype=np.int64)
+    O = len(opt_item)
+
+    # Item-level quantities, summed over the item's families.
+    def per_item(values: np.ndarray) -> np.ndarray:
+        out = np.zeros((G, *values.shape[1:]), dtype=values.dtype)
+        np.add.at(out, item_of_case, values)
+        return out
+
+    stab_w = policy.objective.stability_weight
+    prio_w = np.asarray(policy.objective.priority_weights)[ca.priority]
+    if policy.objective.placement_weight == "auto":
+        big = C * (1.0 + stab_w) + 1.0
+    else:
+        big = float(policy.objective.placement_weight)
+    placement_weight = per_item(big * ca.persons * prio_w)
+
+    # Option values: placing first (weighted by persons and priority), then the families' scores.
+    prev_loc = np.array([loc_index.get(previous.get(c.case_id, ""), -1) for c in cases], dtype=np.int64)
+    mob_pen = _penalty(policy, "mobility") if policy.rules.mobility.mode is Mode.SOFT else 0.0
+    svc_pen = _penalty(policy, "health_services") if policy.rules.health_services.mode is Mode.SOFT else 0.0
+    int_pen = _penalty(policy, "interpreters") if policy.rules.interpreters.mode is Mode.SOFT else 0.0
+    # Expand options to (option, case) rows for the sums over the item's families.
+    sizes = np.array([len(items[g]) for g in range(G)], dtype=np.int64)
+    item_start = np.concatenate([[0], np.cumsum(sizes)])
+    flat_cases = np.concatenate(items) if G else np.array([], dtype=np.int64)
+    reps = sizes[opt_item]
+    oc_opt = np.repeat(np.arange(O), reps)
+    first_row = np.repeat(np.cumsum(reps) - reps, reps)
+    oc_case = flat_cases[np.repeat(item_start[opt_item], reps) + np.arange(len(oc_opt)) - first_row]
+    oc_loc = opt_bin[oc_opt]
+    case_opt_value = pair_score.lookup(oc_case, oc_loc, L, default=0.0)
+    case_opt_value += stab_w * (prev_loc[oc_case] == oc_loc)
+    if mob_pen:
+        case_opt_value -= mob_pen * mobility_score.stranded(ctx, oc_case, oc_loc)
+    if svc_pen and len(vocab.services):
+        case_opt_value -= svc_pen * (ca.services[oc_case] & (la.service_cap[oc_loc] < 1)).sum(axis=1)
+    if int_pen:
+        no_interp = ca.needs_interpreter[oc_case] & ~(ca.speaks[oc_case] & (la.interpreter_cap[oc_loc] > 0)).any(axis=1)
+        case_opt_value -= int_pen * no_interp
+    opt_value = placement_weight[opt_item] + np.bincount(oc_opt, weights=case_opt_value, minlength=O)
+
+    must_place = np.zeros(G, dtype=bool)
+    if policy.objective.require_all_placed:
+        must_place[:] = True
+    must_place[item_of_case[pinned >= 0]] = True
+
+    # Resource rows.
+    rows = _Rows(O)
+    loc_bins = np.arange(L)
+
+    def per_loc(resource: str, rule: str, item_qty: np.ndarray, cap: np.ndarray) -> None:
+        if _rule_on(policy, rule):
+            rows.add(resource, rule, _penalty(policy, rule), item_qty[opt_item], opt_bin, cap, loc_bins)
+
+    per_loc("persons", "consent_persons", per_item(ca.persons), la.max_persons)
+    per_loc("cases", "consent_cases", per_item(np.ones(C, dtype=np.int64)), la.max_cases)
+    per_loc("gp", "gp", per_item(ca.persons), la.gp)
+    per_loc("creche", "schools", per_item(ca.children_0_2), la.creche)
+    per_loc("primary", "schools", per_item(ca.children_3_10), la.primary)
+    per_loc("secondary", "schools", per_item(ca.children_11_17), la.secondary)
+    per_loc("french_class", "french_classes", per_item(ca.french_need), la.french_seats)
+    svc_need = per_item(ca.services.astype(np.int64))
+    for s, code in enumerate(vocab.services):
+        cap = np.where(la.service_cap[:, s] >= 1, la.service_cap[:, s], np.inf)
+        per_loc(f"service:{code}", "health_services", svc_need[:, s], cap)
+    if interp_on and len(vocab.languages):
+        ol, olang = [], []
+        for o, langs in enumerate(opt_lang_l):
+            for _, lang in langs:
+                ol.append(o)
+                olang.append(lang)
+        ol_a, olang_a = np.array(ol, dtype=np.int64), np.array(olang, dtype=np.int64)
+        for k, code in enumerate(vocab.languages):
+            sel = olang_a == k
+            if sel.any():
+                opts_k, counts = np.unique(ol_a[sel], return_counts=True)
+                coef = counts.astype(float)
+                rows.add(f"interpreter:{code}", "interpreters", _penalty(policy, "interpreters"), coef,
+                         opt_bin[opts_k], la.interpreter_cap[:, k], loc_bins, opts=opts_k)
+    if _rule_on(policy, "housing"):
+        # Exact housing fit without unit variables: Hall's condition for families that fit any unit at least
+        # as large (and step-free where needed). A family set's possible units are determined by the smallest
+        # need k0 among families that accept any unit and k1 among those needing step-free units.
+        B = la.units.shape[1] - 1
+        need_b = np.minimum(ca.bedrooms, B + 1)
+        for k0 in [*range(1, B + 1), B + 1]:
+            for k1 in range(1, min(k0, B + 1) + 1):
+                if k1 == k0 and k0 == B + 1:
+                    continue
+                qty = (~ca.step_free & (need_b >= k0)) + (ca.step_free & (need_b >= k1))
+                cap = la.units_at_least(k0, False) + (la.units_at_least(k1, True) - la.units_at_least(k0, True))
+                per_loc(f"housing:{k0}:{k1}", "housing", per_item(qty.astype(np.int64)), cap.astype(float))
+    if _rule_on(policy, "jobs") and len(vocab.sectors):
+        sa, sl = per_item(ca.sector_adults), per_item(ca.sector_licensed)
+        for s, code in enumerate(vocab.sectors):
+            coef = np.where(la.job_needs_licence[opt_bin, s], sl[opt_item, s], sa[opt_item, s])
+            cap = np.where(la.vacancies[:, s] > 0, la.vacancies[:, s], np.inf).astype(float)
+            rows.add(f"jobs:{code}", "jobs", _penalty(policy, "jobs"), coef, opt_bin, cap, loc_bins)
+    cost = _budget_cost(la)
+    if _rule_on(policy, "budget"):
+        rows.add("budget", "budget", _penalty(policy, "budget"), per_item(ca.persons)[opt_item] * cost[opt_bin],
+                 opt_bin, np.floor(la.budget), loc_bins)
+    if _rule_on(policy, "regional_budget") and policy.regional_budgets:
+        rows.add("regional_budget", "regional_budget", _penalty(policy, "regional_budget"),
+                 per_item(ca.persons)[opt_item] * cost[opt_bin], la.region[opt_bin],
+                 np.floor(region_budget_of_region[:-1]), np.full(len(vocab.regions), -1))
+    area, share, names = _area_targets(policy, la, vocab)
+    if _rule_on(policy, "balance") and policy.balance.level != "none" and len(names) > 1:
+        # Shares of the persons who can be placed somewhere at all, so that the impossible do not count.
+        placeable = np.zeros(G, dtype=bool)
+        placeable[opt_item] = True
+        total = float(per_item(ca.persons)[placeable].sum())
+        tol = policy.balance.tolerance
+        qty = per_item(ca.persons)[opt_item].astype(float)
+        no_bin = np.full(len(names), -1)
+        rows.add("balance_max", "balance", _penalty(policy, "balance"), qty, area[opt_bin],
+                 np.floor((share + tol) * total), no_bin)
+        low = np.ceil((share - tol) * total)
+        rows.add("balance_min", "balance", _penalty(policy, "balance"), -qty, area[opt_bin],
+                 np.where(low > 0, -low, np.inf), no_bin)
+    A, rhs, penalty, resource, row_bin, rule = rows.build()
+
+    model = AssignmentModel(
+        n_items=G, n_bins=L, opt_item=opt_item, opt_bin=opt_bin, opt_value=opt_value, must_place=must_place,
+        A=A, rhs=rhs, penalty=penalty, row_resource=resource, row_bin=row_bin, row_rule=rule,
+    )
+    problem = Problem(
+        dataset=dataset, policy=policy, cases=cases, localities=localities, case_index=case_index,
+        loc_index=loc_index, ctx=ctx, candidate=candidate, pair_rules=rules, items=items,
+        item_of_case=item_of_case, model=model, opt_languages=opt_lang_l, pair_score=pair_score,
+        pair_components=pair_components, placement_weight=placement_weight, pins=pins, forbids=forbids,
+        previous=previous, conflicts=[],
+    )
+    problem.conflicts = _rule_conflicts(problem, pinned)
+    return problem
+
+
+def _rule_conflicts(problem: Problem, pinned: np.ndarray) -> list[str]:
+    """Hard rules that contradict each other for a family or a linked group, as the smallest set in words."""
+    out: list[str] = []
+    cases, la = problem.cases, problem.ctx.localities
+    model = problem.model
+    has_option = np.zeros(model.n_items, dtype=bool)
+    has_option[model.opt_item] = True
+    for g, members in enumerate(problem.items):
+        if has_option[g] or not model.must_place[g]:
+            continue
+        ids = [cases[c].case_id for c in members]
+        pins = {int(pinned[c]) for c in members if pinned[c] >= 0}
+        if len(pins) > 1:
+            where = ", ".join(f"{cases[c].case_id} to {la.names[pinned[c]]}" for c in members if pinned[c] >= 0)
+            out.append(f"linked families {', '.join(ids)} are pinned to different communes ({where})")
+            continue
+        if pins:
+            lo = pins.pop()
+            for c in members:
+                why = problem.blocking(int(c), lo)
+                why = [w for w in why if not w.startswith("pinned to")]
+                if why:
+                    pinned_ids = [cases[p].case_id for p in members if pinned[p] == lo]
+                    who = ("its own pin" if cases[c].case_id in pinned_ids
+                           else f"the pin of linked family {', '.join(pinned_ids)}")
+                    out.append(f"{cases[c].case_id} must go to {la.names[lo]} ({who}) but: {'; '.join(why)}")
+            continue
+        if len(members) > 1:
+            common = problem.candidate[members].all(axis=0)
+            if not common.any():
+                out.append(f"linked families {', '.join(ids)} have no commune that every one of them can take")
+                continue
+        out.append(f"{', '.join(ids)} must be placed but no commune can take {'them' if len(ids) > 1 else 'it'}")
+    return out
+
+
+def sha256_of_files(*paths: object) -> str:
+    """A hash of input files or folders, for provenance."""
+    import hashlib
+    from pathlib import Path
+
+    h = hashlib.sha256()
+    for p in paths:
+        path = Path(str(p))
+        files = sorted(path.rglob("*")) if path.is_dir() else [path]
+        for f in files:
+            if f.is_file():
+                h.update(f.name.encode())
+                h.update(f.read_bytes())
+    return h.hexdigest()

@@ -1,0 +1,44 @@
+"""What every score component reads: the case and locality arrays plus sparse per-pair inputs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from matcher.scoring.arrays import CaseArrays, LocalityArrays, Vocab
+
+
+@dataclass(frozen=True)
+class SparsePairs:
+    """Values given for some (case, locality) pairs, looked up by a sorted key ``case * L + locality``."""
+
+    keys: np.ndarray  # int64, sorted
+    values: np.ndarray
+
+    @staticmethod
+    def build(case_idx: np.ndarray, loc_idx: np.ndarray, values: np.ndarray, n_loc: int) -> SparsePairs:
+        keys = case_idx.astype(np.int64) * n_loc + loc_idx.astype(np.int64)
+        order = np.argsort(keys, kind="stable")
+        return SparsePairs(keys[order], np.asarray(values, dtype=float)[order])
+
+    def lookup(self, ci: np.ndarray, li: np.ndarray, n_loc: int, default: float = np.nan) -> np.ndarray:
+        keys = ci.astype(np.int64) * n_loc + li.astype(np.int64)
+        out = np.full(len(keys), default, dtype=float)
+        if len(self.keys) == 0:
+            return out
+        pos = np.searchsorted(self.keys, keys)
+        pos_c = np.minimum(pos, len(self.keys) - 1)
+        hit = self.keys[pos_c] == keys
+        out[hit] = self.values[pos_c[hit]]
+        return out
+
+
+@dataclass(frozen=True)
+class ScoringContext:
+    cases: CaseArrays
+    localities: LocalityArrays
+    vocab: Vocab
+    preference_rank: SparsePairs  # rank 0 = first choice
+    preference_count: np.ndarray  # per case, how many localities it ranked
+    outcome: SparsePairs  # external predicted outcome in [0, 1]

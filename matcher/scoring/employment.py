@@ -1,0 +1,47 @@
+"""Employment: the share of the family's working-age adults whose sector has vacancies there (licence-aware)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from matcher.scoring.context import ScoringContext
+
+
+def employable(ctx: ScoringContext, ci: np.ndarray, li: np.ndarray) -> np.ndarray:
+    """Working-age adults of case ci who could take a vacancy of their sector in locality li."""
+    ca, la = ctx.cases, ctx.localities
+    open_ = la.vacancies[li] > 0
+    lic = la.job_needs_licence[li]
+    return (ca.sector_adults[ci] * (open_ & ~lic) + ca.sector_licensed[ci] * (open_ & lic)).sum(axis=1)
+
+
+def score(ctx: ScoringContext, ci: np.ndarray, li: np.ndarray) -> np.ndarray:
+    adults = ctx.cases.working_age[ci]
+    return np.where(adults > 0, employable(ctx, ci, li) / np.maximum(adults, 1), 0.0)
+
+
+def reason(ctx: ScoringContext, c: int, lo: int) -> str:
+    ca, la, vocab = ctx.cases, ctx.localities, ctx.vocab
+    adults = int(ca.working_age[c])
+    if adults == 0:
+        return "no working-age adult"
+    hits, misses = [], []
+    for s, name in enumerate(vocab.sectors):
+        n = int(ca.sector_adults[c, s])
+        if n == 0:
+            continue
+        if la.vacancies[lo, s] <= 0:
+            misses.append(f"no vacancy in {name}")
+        elif la.job_needs_licence[lo, s] and ca.sector_licensed[c, s] < n:
+            misses.append(f"{name} jobs need a driving licence")
+            if ca.sector_licensed[c, s]:
+                hits.append(name)
+        else:
+            hits.append(name)
+    k = int(employable(ctx, np.array([c]), np.array([lo]))[0])
+    text = f"{k} of {adults} working-age adults have vacancies in their sector"
+    if hits:
+        text += f" ({', '.join(hits)})"
+    if misses:
+        text += "; " + "; ".join(misses)
+    return text

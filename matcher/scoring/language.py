@@ -1,0 +1,33 @@
+"""Language: an interpreter in a family language when one is needed, and French class seats for adults below B1."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from matcher.scoring.context import ScoringContext
+
+
+def interpreter_available(ctx: ScoringContext, ci: np.ndarray, li: np.ndarray) -> np.ndarray:
+    """True where locality li offers interpreting in a language that case ci speaks."""
+    return (ctx.cases.speaks[ci] & (ctx.localities.interpreter_cap[li] > 0)).any(axis=1)
+
+
+def score(ctx: ScoringContext, ci: np.ndarray, li: np.ndarray) -> np.ndarray:
+    ca, la = ctx.cases, ctx.localities
+    interp = np.where(ca.needs_interpreter[ci], interpreter_available(ctx, ci, li), True)
+    french = (ca.french_need[ci] == 0) | (la.french_seats[li] > 0)
+    return 0.5 * interp + 0.5 * french
+
+
+def reason(ctx: ScoringContext, c: int, lo: int) -> str:
+    ca, la = ctx.cases, ctx.localities
+    parts = []
+    if ca.needs_interpreter[c]:
+        ok = bool(interpreter_available(ctx, np.array([c]), np.array([lo]))[0])
+        parts.append("interpreter in a family language" if ok else "no interpreter in a family language")
+    else:
+        parts.append("an adult speaks French (A2 or above)")
+    if ca.french_need[c]:
+        seats = la.french_seats[lo]
+        parts.append("French classes offered" if seats > 0 else "no French class seats")
+    return "; ".join(parts)
