@@ -13,7 +13,7 @@ if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
 from ui.components import data as data_helpers  # noqa: E402
-from ui.components import state  # noqa: E402
+from ui.components import solving, state  # noqa: E402
 from ui.components.guard import guarded  # noqa: E402
 from ui.components.i18n import LANGUAGES, t  # noqa: E402
 
@@ -26,6 +26,9 @@ with guarded("startup"):
     if not st.session_state["sample_tried"]:
         st.session_state["sample_tried"] = True
         data_helpers.load_sample()
+
+with guarded("collect run"):
+    solving.collect()  # a run that ended while the user was on another page is recorded all the same
 
 with st.sidebar:
     st.radio(t("language"), list(LANGUAGES), format_func=LANGUAGES.get, horizontal=True, key="lang")

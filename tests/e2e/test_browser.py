@@ -58,7 +58,10 @@ def test_coordinator_journey(page, screenshots):
     limit.press("Enter")
     wait_idle(page)
     page.get_by_role("button", name="Run the match").click()
-    page.get_by_text("Families placed").wait_for(timeout=RUN_TIMEOUT)
+    page.get_by_text("Matching…").or_(page.get_by_text("Families placed")).first.wait_for()
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.get_by_text("Runs: 1").wait_for(timeout=RUN_TIMEOUT)
+    page.get_by_text("Families placed").wait_for()
     wait_idle(page)
     no_exception_shown(page)
     shot(page, screenshots, "03_match_results")
@@ -85,9 +88,9 @@ def test_coordinator_journey(page, screenshots):
 
     # Re-run with the pin and stability: the family stays where it was pinned.
     page.get_by_role("button", name="Re-run with pins, forbids and stability").click()
-    page.get_by_role("button", name="Cancel").or_(page.get_by_text("Families placed")).first.wait_for()
-    page.wait_for_function("() => !document.body.innerText.includes('Matching…')", timeout=RUN_TIMEOUT)
+    sidebar.get_by_text("Runs: 2").wait_for(timeout=RUN_TIMEOUT)
     wait_idle(page)
+    assert page.get_by_text("Pins or forbids changed since this run").count() == 0
     no_exception_shown(page)
     page.get_by_role("tab", name="Pins and forbids").click()
     pins = page.get_by_text(re.compile(r"→ .*\(" + commune + r"\)"))
@@ -107,6 +110,7 @@ def test_coordinator_journey(page, screenshots):
     # Runs: two runs, compared.
     go_to(page, "Runs")
     page.get_by_text("Compare two runs").wait_for()
+    page.get_by_text(re.compile(r"^Families that moved \(\d+\)$")).wait_for()
     no_exception_shown(page)
     shot(page, screenshots, "08_runs")
 

@@ -3,7 +3,6 @@ pins and forbids with a stable re-run, and exports."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -12,7 +11,7 @@ import streamlit as st
 
 from matcher.models.records import Dataset
 from matcher.models.result import Result, Status
-from ui.components import charts, engine, state
+from ui.components import charts, engine, solving, state
 from ui.components.guard import log_exception
 from ui.components.i18n import status_label, t
 from ui.components.map import commune_map
@@ -23,43 +22,6 @@ TABS = ("placements", "map", "capacity", "family", "pins", "export")
 
 
 # ------------------------------------------------------------------------------------------------- running
-
-
-def _start(data: Dataset, *, stable: bool) -> None:
-    pol = state.policy()
-    previous_run = state.current_run()
-    pins = dict(st.session_state.get("pins", {}))
-    forbids = set(st.session_state.get("forbids", set()))
-    previous = previous_run.result.plan() if stable and previous_run is not None else None
-    job = engine.solve_job(data, pol, pins=pins, forbids=forbids, previous=previous,
-                           time_limit=pol.solver.time_limit, seed=pol.solver.seed)
-    runner = BackgroundRun(job, label="match")
-    runner.meta = {  # type: ignore[attr-defined]
-        "started": dt.datetime.now(), "policy": pol.name, "seed": pol.solver.seed,
-        "time_limit": pol.solver.time_limit, "pins": pins, "forbids": forbids, "stable": stable,
-    }
-    st.session_state["runner"] = runner.start()
-
-
-def _finish(runner: BackgroundRun) -> None:
-    """Record a finished run (script thread), or explain why it failed."""
-    st.session_state["runner"] = None
-    if runner.error_kind is not None or runner.result is None:
-        if runner.error is not None:
-            log_exception(runner.error, "match run")
-        st.session_state["match_flash"] = ("error", t("run_failed", kind=runner.error_kind or "no result"))
-        return
-    problem, result = runner.result
-    meta = getattr(runner, "meta", {})
-    record = state.RunRecord(
-        run_id=state.next_run_id(), started=meta.get("started", dt.datetime.now()),
-        policy_name=meta.get("policy", ""), seed=meta.get("seed", 0), time_limit=meta.get("time_limit", 0.0),
-        result=result, problem=problem, kpis=state.compute_kpis(result, state.dataset()),
-        pins=meta.get("pins", {}), forbids=meta.get("forbids", set()), stable=meta.get("stable", False),
-    )
-    state.add_run(record)
-    if result.status == Status.CANCELLED:
-        st.session_state["match_flash"] = ("warning", t("run_cancelled"))
 
 
 def _progress_view() -> None:
@@ -90,12 +52,12 @@ def _controls(data: Dataset) -> None:
     pol = state.policy()
     c1, c2, c3 = st.columns([1.2, 1.6, 1], vertical_alignment="bottom")
     if c1.button(t("run"), type="primary", disabled=busy, key="match_run", icon=":material/play_arrow:"):
-        _start(data, stable=False)
+        solving.start(data, stable=False)
         st.rerun()
     has_run = state.current_run() is not None
     if c2.button(t("rerun_stable"), disabled=busy or not has_run, key="match_rerun", help=t("rerun_help"),
                  icon=":material/published_with_changes:"):
-        _start(data, stable=True)
+        solving.start(data, stable=True)
         st.rerun()
     c3.number_input(t("time_limit"), min_value=1.0, max_value=3600.0, step=1.0, value=float(pol.solver.time_limit),
                     key="match_time_limit", help=t("time_limit_help"), on_change=_time_limit_changed,
@@ -475,9 +437,7 @@ def _export(run: state.RunRecord, data: Dataset) -> None:
 
 def render() -> None:
     st.title(t("match_title"))
-    runner: BackgroundRun | None = st.session_state.get("runner")
-    if runner is not None and runner.done:
-        _finish(runner)
+    solving.collect()
     flash = st.session_state.pop("match_flash", None)
     if flash:
         getattr(st, flash[0])(flash[1])

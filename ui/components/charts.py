@@ -24,14 +24,15 @@ def capacity_heatmap(frame: pd.DataFrame, *, share_title: str, height_per_row: i
         alt.Chart(data)
         .mark_rect(stroke="white", strokeWidth=0.5)
         .encode(
-            x=alt.X("resource:N", title=None, axis=alt.Axis(labelAngle=-35)),
-            y=alt.Y("name:N", title=None, sort="ascending"),
+            x=alt.X("resource:N", title=None, axis=alt.Axis(labelAngle=-45, labelOverlap=False, labelLimit=160)),
+            y=alt.Y("name:N", title=None, sort="ascending", axis=alt.Axis(labelOverlap=False, labelLimit=180)),
             color=alt.Color("share_shown:Q", title=share_title,
                             scale=alt.Scale(scheme="viridis", domain=[0, 1]), legend=alt.Legend(format="%")),
             tooltip=[alt.Tooltip("name:N"), alt.Tooltip("resource:N"), alt.Tooltip("used:Q"),
                      alt.Tooltip("capacity:Q"), alt.Tooltip("share:Q", format=".0%", title=share_title)],
         )
-        .properties(height=max(160, height_per_row * data["name"].nunique()))
+        .properties(height=max(160, height_per_row * data["name"].nunique()),
+                    width=alt.Step(22))
     )
 
 
@@ -41,7 +42,7 @@ def use_bars(frame: pd.DataFrame, *, used_title: str, capacity_title: str) -> al
     data = frame.copy()
     data["over"] = data["used"] > data["capacity"]
     order = data.sort_values("share", ascending=False)["name"].tolist()
-    y = alt.Y("name:N", sort=order, title=None)
+    y = alt.Y("name:N", sort=order, title=None, axis=alt.Axis(labelOverlap=False, labelLimit=180))
     capacity = alt.Chart(data).mark_bar(color=GREY, opacity=0.8).encode(
         x=alt.X("capacity:Q", title=f"{used_title} / {capacity_title}"), y=y,
         tooltip=["name:N", "used:Q", "capacity:Q"])

@@ -1,0 +1,169 @@
+"""Match page: run in the background, results, explanations, pins and forbids, a stable re-run, exports."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+from apptest_helpers import assert_clean, new_app, quick_policy, wait_for_run
+
+from ui.components import engine
+
+
+def _match(seconds: float = 5.0, **session):
+    at = new_app(policy=quick_policy(seconds), **session).run()
+    return at.switch_page("app_pages/match.py").run()
+
+
+def _run(at, key: str = "match_run"):
+    at.button(key=key).click().run()
+    return wait_for_run(at)
+
+
+def _open(at, tab: str):
+    at.session_state["match_tab"] = tab
+    return at.run()
+
+
+def test_sample_run_shows_kpis_and_every_family():
+    """Sample loaded, validated, run: KPIs and a table row for every family, placed or not."""
+    at = _run(_match())
+    assert_clean(at)
+    runs = at.session_state["runs"]
+    assert len(runs) == 1
+    result = runs[0].result
+    data = at.session_state["dataset"]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Families placed"] == str(len(result.placements))
+    assert metrics["Families unplaced"] == str(len(result.unplaced))
+    assert int(metrics["Persons placed"]) > 0
+    assert metrics["Status"] in {"optimal", "feasible", "time limit reached"}
+    table = at.dataframe[0].value
+    assert set(table["case_id"]) == {c.case_id for c in data.cases}
+
+
+def test_progress_and_cancel_keep_the_best_plan():
+    """While running, the page shows progress and a cancel button; a cancel keeps the best plan found."""
+    at = _match(seconds=120)
+    at.button(key="match_run").click().run()
+    assert at.session_state["runner"] is not None
+    assert at.button(key="match_run").disabled
+    at.button(key="match_cancel").click().run()
+    at = wait_for_run(at, timeout=60)
+    assert not at.exception
+    run = at.session_state["runs"][-1]
+    assert run.result.status in {"cancelled", "optimal"}
+    assert run.result.seconds < 60
+
+
+def test_family_explanation_shows_score_alternatives_and_why_not():
+    """For a placed family: where, score by component, reasons, alternatives and why not."""
+    at = _open(_run(_match()), "Family")
+    assert_clean(at)
+    text = " ".join(m.value for m in at.markdown)
+    assert "Placed in" in text and "Alternatives and why not" in text and "Score by component" in text
+    assert " — " in text  # each alternative and component comes with its reason
+
+
+def test_unplaced_family_shows_its_reasons():
+    """For an unplaced family, the page gives why it could not be placed."""
+    at = _run(_match())
+    unplaced = at.session_state["runs"][-1].result.unplaced
+    assert unplaced, "the sample leaves some families unplaced"
+    at.session_state["family_pick"] = unplaced[0].case_id
+    at = _open(at, "Family")
+    assert_clean(at)
+    text = " ".join(m.value for m in at.markdown)
+    assert "Not placed." in text and "Why not placed" in text
+
+
+def test_pin_and_forbid_then_stable_rerun_respects_them():
+    """A pinned family stays where pinned; a forbidden commune is left; a re-run is recorded as such."""
+    at = _run(_match())
+    first = at.session_state["runs"][-1].result.plan()
+    pinned, moved = sorted(first)[:2]
+    at.session_state["family_pick"] = pinned
+    at = _open(at, "Family")
+    at.button(key="family_pin").click().run()
+    assert at.session_state["pins"] == {pinned: first[pinned]}
+    at.session_state["family_pick"] = moved
+    at.run()
+    at.button(key="family_forbid").click().run()
+    assert (moved, first[moved]) in at.session_state["forbids"]
+    assert any("re-run to apply" in i.value for i in at.info)
+
+    at = _run(at, key="match_rerun")
+    assert_clean(at)
+    run = at.session_state["runs"][-1]
+    assert run.stable and len(at.session_state["runs"]) == 2
+    second = run.result.plan()
+    assert second[pinned] == first[pinned]
+    assert second.get(moved) != first[moved]
+    at = _open(at, "Pins and forbids")
+    assert any(pinned in m.value for m in at.markdown)
+
+
+def test_pin_selected_rows_from_the_table():
+    """Rows selected in the placements table are pinned where they are."""
+    at = _run(_match())
+    run = at.session_state["runs"][-1]
+    table = at.dataframe[0].value
+    placed_rows = [i for i, lid in enumerate(table["locality_id"]) if lid is not None and lid == lid][:2]
+    at.session_state[f"placements_table_{run.run_id}"] = {"selection": {"rows": placed_rows, "columns": []}}
+    at.run()
+    at.button(key="pin_selected").click().run()
+    assert_clean(at)
+    expected = {table["case_id"][i]: table["locality_id"][i] for i in placed_rows}
+    assert at.session_state["pins"] == expected
+
+
+def test_map_and_capacity_views_render():
+    """The map and the use-of-capacity charts draw without error."""
+    at = _run(_match())
+    for tab in ("Map", "Use of capacity", "Pins and forbids", "Export"):
+        at = _open(at, tab)
+        assert_clean(at)
+    at = _open(at, "Map")
+    assert at.get("vega_lite_chart")
+
+
+def test_export_buttons_and_bytes():
+    """JSON, xlsx and CSV exports are offered, and the JSON follows the result contract."""
+    at = _open(_run(_match()), "Export")
+    keys = {b.key for b in at.download_button}
+    assert {"export_json", "export_xlsx", "export_csv"} <= keys
+    result = at.session_state["runs"][-1].result
+    payload = json.loads(engine.result_bytes(result, "json"))
+    assert payload["status"] == str(result.status) and len(payload["placements"]) == len(result.placements)
+    assert engine.result_bytes(result, "xlsx")[:2] == b"PK"
+    assert b"case_id" in engine.result_bytes(result, "csv")
+
+
+def test_a_failing_run_shows_a_clear_message_without_details(monkeypatch):
+    """An engine failure is reported by kind only: no traceback, no personal value."""
+
+    gate = threading.Event()
+
+    def broken_job(*args, **kwargs):
+        def job(report, cancel):
+            gate.wait(10)
+            raise ValueError("family C0001 of Mrs Example")
+
+        return job
+
+    monkeypatch.setattr(engine, "solve_job", broken_job)
+    at = _match()
+    at.button(key="match_run").click().run()
+    gate.set()
+    at = wait_for_run(at)
+    assert not at.exception
+    errors = " ".join(e.value for e in at.error)
+    assert "could not finish (ValueError)" in errors and "Example" not in errors
+    assert at.session_state["runs"] == []
+
+
+def test_without_data_the_page_points_to_the_data_page(no_sample):
+    """No data: the Match page says to load data first."""
+    at = new_app().run().switch_page("app_pages/match.py").run()
+    assert_clean(at)
+    assert any("Load valid data" in i.value for i in at.info)
