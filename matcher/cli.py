@@ -161,6 +161,164 @@ def template(
         typer.echo(str(path))
 
 
+def _percent(x: float | None) -> str:
+    return "n/a" if x is None else f"{100 * x:.3f}%"
+
+
+@app.command()
+@guarded
+def match(
+    cases: CasesPath,
+    localities: LocalitiesPath,
+    policy: Annotated[
+        Path | None, typer.Option("--policy", exists=True, dir_okay=False, help="Policy TOML (default: balanced).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", dir_okay=False, help="Write the result: .json, .xlsx or .csv.")
+    ] = None,
+    time_limit: Annotated[
+        float | None, typer.Option("--time-limit", min=0.1, help="Seconds (default: the policy's).")
+    ] = None,
+    seed: Annotated[int | None, typer.Option("--seed", min=0, help="Random seed (default: the policy's).")] = None,
+    workers: Annotated[int | None, typer.Option("--workers", min=1, help="CP-SAT workers (default: the policy's).")]
+    = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
+) -> None:
+    """Place the families of CASES in the communes of LOCALITIES and print a summary.
+
+    Exit 0 with a plan (even when some families stay unplaced), 1 on bad input or when the hard rules
+    contradict each other (the diagnosis is printed).
+    """
+    from matcher.io.results import format_of, write_result
+    from matcher.models.policy import Policy, PolicyError, load_policy
+    from matcher.problem import build_problem, sha256_of_files
+    from matcher.solve import Progress, SolveParams, solve
+
+    if out is not None:
+        try:
+            format_of(out)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--out") from None
+    try:
+        pol = load_policy(policy) if policy is not None else Policy()
+    except PolicyError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    dataset = load_dataset(cases, localities)
+    problem = build_problem(dataset, pol)
+    state = {"last": -1.0}
+
+    def progress(p: Progress) -> None:
+        if quiet or (p.seconds - state["last"] < 1.0 and p.stage != "done"):
+            return
+        state["last"] = p.seconds
+        best = "" if p.objective is None else f", best {p.objective:,.2f}"
+        typer.echo(f"  [{p.seconds:5.1f}s] {p.stage}{best}", err=True)
+
+    result = solve(problem, SolveParams(time_limit=time_limit, seed=seed, workers=workers, on_progress=progress),
+                   input_sha256=sha256_of_files(cases, localities))
+    if out is not None:
+        names = {lo.locality_id: lo.name for lo in dataset.localities}
+        write_result(result, out, names)
+    persons = {c.case_id: c.persons for c in dataset.cases}
+    placed_persons = sum(persons[p.case_id] for p in result.placements)
+    typer.echo(f"status: {result.status.value}")
+    typer.echo(f"placed: {len(result.placements)} of {len(dataset.cases)} families, "
+               f"{placed_persons} of {dataset.persons} persons")
+    if result.placements:
+        mean = sum(p.score for p in result.placements) / len(result.placements)
+        typer.echo(f"mean score: {mean:.3f}")
+    typer.echo(f"objective {result.objective}, LP bound {result.bound}, gap {_percent(result.gap)}, "
+               f"{result.seconds:.1f} s")
+    if result.unplaced:
+        typer.echo(f"unplaced: {len(result.unplaced)}")
+        for u in result.unplaced:
+            typer.echo(f"  {u.case_id}: {'; '.join(u.reasons)}")
+    for line in result.diagnosis:
+        typer.echo(f"conflict: {line}")
+    if out is not None:
+        typer.echo(f"written: {out}")
+    if result.status.value == "infeasible":
+        raise typer.Exit(1)
+
+
+@app.command()
+@guarded
+def explain(
+    result_path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, metavar="RESULT",
+                                                 help="A result JSON written by `matcher match --out`.")],
+    case_id: Annotated[str, typer.Argument(metavar="CASE_ID", help="The family to explain.")],
+    cases: Annotated[Path | None, typer.Option("--cases", exists=True, help="Cases input, if moved since the run.")]
+    = None,
+    localities: Annotated[Path | None, typer.Option("--localities", exists=True,
+                                                    help="Localities input, if moved since the run.")] = None,
+) -> None:
+    """Why a family was placed where it was (score by component, next best communes and why not), or why it
+    was left unplaced.
+
+    Without --cases/--localities the explanation uses the result alone (its placements, components and
+    reasons); with them it also lists the alternatives.
+    """
+    from matcher.io.results import ResultFileError, read_result
+
+    try:
+        result = read_result(result_path)
+    except ResultFileError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    known = result.placed_case_ids | {u.case_id for u in result.unplaced}
+    if case_id not in known:
+        typer.echo(f"{case_id}: not a case of this result", err=True)
+        raise typer.Exit(1)
+    if cases is not None and localities is not None:
+        from matcher.explain import explain_case
+        from matcher.models.policy import policy_from_dict
+        from matcher.problem import build_problem
+
+        dataset = load_dataset(cases, localities)
+        problem = build_problem(dataset, policy_from_dict(result.provenance.policy))
+        exp = explain_case(problem, result, case_id)
+        if exp.locality_id:
+            typer.echo(f"{case_id}: placed in {exp.locality_name} ({exp.locality_id}), score {exp.score:.3f}")
+            for k, v in exp.components.items():
+                typer.echo(f"  {k:<12} {v:.3f}  {exp.reasons.get(k, '')}")
+        else:
+            typer.echo(f"{case_id}: not placed")
+            for r in exp.unplaced_reasons:
+                typer.echo(f"  - {r}")
+        if exp.linked_with:
+            typer.echo(f"  linked with {', '.join(exp.linked_with)}: placed together")
+        typer.echo("next best communes:")
+        for a in exp.alternatives:
+            typer.echo(f"  {a.name} ({a.locality_id}) score {a.score:.3f}: {a.why_not}")
+        return
+    placement = next((p for p in result.placements if p.case_id == case_id), None)
+    if placement is not None:
+        typer.echo(f"{case_id}: placed in {placement.locality_id}, score {placement.score:.3f}, "
+                   f"unit of {placement.bedrooms} bedrooms")
+        for k, v in placement.components.items():
+            typer.echo(f"  {k:<12} {v:.3f}")
+        typer.echo("(give --cases and --localities to see the next best communes and why not)")
+    else:
+        unplaced = next(u for u in result.unplaced if u.case_id == case_id)
+        typer.echo(f"{case_id}: not placed")
+        for r in unplaced.reasons:
+            typer.echo(f"  - {r}")
+
+
+@app.command()
+@guarded
+def ui(
+    port: Annotated[int | None, typer.Option("--port", min=1, max=65535, help="Port (default: 8501).")] = None,
+    address: Annotated[str, typer.Option("--address", help="Listen address (default: localhost only).")]
+    = "127.0.0.1",
+) -> None:
+    """Open the browser app with the sample data preloaded."""
+    from ui.launch import run_app
+
+    raise typer.Exit(run_app(port=port, address=address))
+
+
 def main() -> None:
     """Console-script entry point: run the app, and keep even a failure outside a command traceback-free."""
     try:
