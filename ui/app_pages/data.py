@@ -106,7 +106,8 @@ def _report() -> None:
     shown["severity"] = shown["severity"].map(
         lambda s: t(f"severity_{s}") if s in ("error", "warning") else s)
     shown.columns = [t(f"col_{c}") for c in frame.columns]
-    st.dataframe(shown, hide_index=True, width="stretch", key="issues_table")
+    st.dataframe(shown, hide_index=True, width="stretch", key="issues_table",
+                 column_config={t("col_problem"): st.column_config.TextColumn(width="large")})
     st.download_button(t("report_download"), data=frame.to_csv(index=False).encode("utf-8"),
                        file_name="validation_report.csv", mime="text/csv", key="report_download", on_click="ignore")
 
@@ -130,6 +131,7 @@ def _editors() -> None:
             with tabs[i]:
                 edited[wb.name][sheet.name] = st.data_editor(
                     frame, num_rows="dynamic", width="stretch",
+                    column_config={"_index": st.column_config.NumberColumn(t("col_row"), disabled=True)},
                     key=f"edit{version}_{wb.name}_{sheet.name}",
                 )
             i += 1
