@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -40,13 +41,14 @@ def _healthy(url: str) -> bool:
 
 
 def app_command(port: int) -> list[str]:
-    """Serve the app the way `matcher ui --port N` does."""
-    return [sys.executable, "-c", f"from ui.launch import run_app; raise SystemExit(run_app({port}))"]
+    """`matcher ui --port N`: the command a user runs, from the same environment as the tests."""
+    matcher = Path(sys.executable).with_name("matcher")
+    return [str(matcher), "ui", "--port", str(port)]
 
 
 @pytest.fixture(scope="session")
 def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The app served on a free local port, stopped after the session."""
+    """The app served by `matcher ui` on a free local port, stopped after the session."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = tmp_path_factory.mktemp("server") / "server.log"
@@ -62,11 +64,12 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 time.sleep(0.25)
             yield url
         finally:
-            proc.terminate()
+            # `matcher ui` runs Streamlit as a child: stop the whole process group this fixture started.
+            os.killpg(proc.pid, signal.SIGTERM)
             try:
                 proc.wait(10)
             except subprocess.TimeoutExpired:
-                proc.kill()
+                os.killpg(proc.pid, signal.SIGKILL)
 
 
 @pytest.fixture(scope="session")
