@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
+from types import FrameType
 
 APP_PATH = Path(__file__).parent / "app.py"
 
@@ -29,7 +32,24 @@ def run_app(port: int | None = None, address: str = "127.0.0.1") -> int:
         Interface to bind; the default keeps the app reachable from this machine only.
     """
     # Run from the app's folder so that the script-level .streamlit/config.toml applies.
+    child = subprocess.Popen(streamlit_command(port, address), cwd=APP_PATH.parent)
+
+    stopped: list[int] = []
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        stopped.append(signum)
+        child.terminate()  # a service manager's SIGTERM must not leave Streamlit running on its own
+
+    previous = signal.signal(signal.SIGTERM, stop) if threading.current_thread() is threading.main_thread() else None
     try:
-        return subprocess.call(streamlit_command(port, address), cwd=APP_PATH.parent)
-    except KeyboardInterrupt:
-        return 0
+        code = child.wait()
+        return 0 if stopped else code  # stopping on request is a clean exit
+    except KeyboardInterrupt:  # Ctrl+C reaches Streamlit too; wait for it to shut down
+        try:
+            return child.wait(10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            return 0
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)

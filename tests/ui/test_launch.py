@@ -41,3 +41,42 @@ def test_the_library_never_imports_streamlit():
     package = Path(launch.__file__).resolve().parents[1] / "matcher"
     offenders = [p.name for p in package.rglob("*.py") if "import streamlit" in p.read_text(encoding="utf-8")]
     assert offenders == []
+
+
+def test_sigterm_stops_the_app_and_its_streamlit_child(tmp_path):
+    """A SIGTERM to the launcher stops Streamlit too and counts as a clean exit."""
+    import signal
+    import socket
+    import subprocess
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    root = launch.APP_PATH.parents[1]
+    proc = subprocess.Popen([sys.executable, "-c", f"from ui.launch import run_app; raise SystemExit(run_app({port}))"],
+                            cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
+                break
+            except OSError:
+                assert time.monotonic() < deadline and proc.poll() is None, "the app did not start"
+                time.sleep(0.25)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(20) == 0
+        time.sleep(0.5)
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
+            still_serving = True
+        except OSError:
+            still_serving = False
+        assert not still_serving
+    finally:
+        if proc.poll() is None:
+            import os
+
+            os.killpg(proc.pid, signal.SIGKILL)
