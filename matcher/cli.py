@@ -60,7 +60,7 @@ def guarded(command: F) -> F:
     def run(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
-        except (click.exceptions.Exit, click.exceptions.ClickException, click.exceptions.Abort):
+        except (typer.Exit, click.exceptions.Exit, click.exceptions.ClickException, click.exceptions.Abort):
             raise  # typer's own exits and usage errors keep their codes
         except Exception as exc:
             typer.echo(f"internal error ({type(exc).__name__}) in `matcher {command.__name__}`: please report "

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -48,6 +48,34 @@ class AssignmentModel:
     row_resource: np.ndarray  # resource name per row, e.g. "persons", "housing:3:1", "service:dialysis"
     row_bin: np.ndarray  # locality (bin) of the row, -1 for rows across localities
     row_rule: np.ndarray = field(default_factory=lambda: np.array([], dtype=object))  # policy rule of the row
+    #: Lexicographic objectives: ``opt_value = primary_weight * opt_primary + secondary``, where the integral
+    #: ``opt_primary`` (persons placed, weighted by priority) must come first whatever the secondary part.
+    opt_primary: np.ndarray | None = None
+    primary_weight: float = 0.0
+
+    def hard_part(self) -> AssignmentModel:
+        """The same model with its soft rows dropped."""
+        hard = ~np.isfinite(self.penalty)
+        return replace(self, A=self.A[hard], rhs=self.rhs[hard], penalty=self.penalty[hard],
+                       row_resource=self.row_resource[hard], row_bin=self.row_bin[hard],
+                       row_rule=self.row_rule[hard] if len(self.row_rule) else self.row_rule)
+
+    def primary_model(self) -> AssignmentModel:
+        """Phase 1 of a lexicographic objective: maximise the primary value within the hard rows."""
+        assert self.opt_primary is not None
+        return replace(self.hard_part(), opt_value=self.opt_primary.astype(float), opt_primary=None,
+                       primary_weight=0.0)
+
+    def secondary_model(self, floor: float) -> AssignmentModel:
+        """Phase 2: the secondary value (scores net of soft penalties) with the primary value kept >= floor."""
+        assert self.opt_primary is not None
+        row = sp.csr_matrix(-self.opt_primary.astype(float)[None, :])
+        return replace(
+            self, A=sp.vstack([self.A, row]).tocsr(), rhs=np.append(self.rhs, -floor),
+            penalty=np.append(self.penalty, np.inf), row_resource=np.append(self.row_resource, "placed"),
+            row_bin=np.append(self.row_bin, -1), row_rule=np.append(self.row_rule, "placed"),
+            opt_value=self.opt_value - self.primary_weight * self.opt_primary, opt_primary=None, primary_weight=0.0,
+        )
 
     @property
     def n_options(self) -> int:
@@ -587,6 +615,9 @@ def build_problem(
         n_items=G, n_bins=L, opt_item=opt_item, opt_bin=opt_bin, opt_value=opt_value, must_place=must_place,
         A=A, rhs=rhs, penalty=penalty, row_resource=resource, row_bin=row_bin, row_rule=rule,
     )
+    if policy.objective.placement_weight == "auto":
+        model.opt_primary = (placement_weight / big)[opt_item]
+        model.primary_weight = big
     problem = Problem(
         dataset=dataset, policy=policy, cases=cases, localities=localities, case_index=case_index,
         loc_index=loc_index, ctx=ctx, candidate=candidate, pair_rules=rules, items=items,

@@ -221,7 +221,7 @@ ARRIVAL_DAYS = 180
 
 #: Places offered overall, as a multiple of the persons to place. ASSUMPTION: communes agree to a little more
 #: than the cohort needs; tight spots below make the match interesting.
-CAPACITY_MARGIN = 1.15
+CAPACITY_MARGIN = 1.45
 #: Capacity grows less than proportionally with population (small towns volunteer relatively more, as in the
 #: SHARE/Ifri 2019 study of resettlement in small cities). ASSUMPTION.
 POPULATION_EXPONENT = 0.7

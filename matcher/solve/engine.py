@@ -11,16 +11,24 @@ import numpy as np
 
 from matcher.models import Status
 from matcher.problem import AssignmentModel
-from matcher.solve.cpsat import solve_cpsat
+from matcher.solve.cpsat import CpSatOutcome, solve_cpsat
 from matcher.solve.heuristic import greedy_plan
 from matcher.solve.lp import LPResult, solve_lp
+
+#: CP-SAT deterministic time units granted per second of wall-clock budget in deterministic mode. Measured on
+#: the 2-core machines (benchmarks/README.md) so that the deterministic budget normally ends before the wall
+#: clock does; a run that the wall clock cuts short (a very loaded machine) may differ.
+DET_PER_SECOND = 0.5
+
+#: Share of the remaining time that phase 1 (placing the most people) may use before phase 2 (scores).
+PHASE1_SHARE = 0.4
 
 
 @dataclass(frozen=True)
 class Progress:
     """What a long solve reports: the stage, a rough fraction done, and the best plan's value so far."""
 
-    stage: str  # "lp", "first plan", "improving", "done"
+    stage: str  # "lp", "first plan", "placing", "scoring", "done"
     fraction: float
     objective: float | None = None
     bound: float | None = None
@@ -37,15 +45,10 @@ class SolveParams:
     on_progress: Callable[[Progress], None] | None = None
     cancel: threading.Event | None = None
     hint: np.ndarray | None = None  # a plan (option per item) to start from
-    #: Same plan for the same seed and worker count: CP-SAT interleaves its workers and stops on a deterministic
-    #: time budget (DET_PER_SECOND units per second of the limit); the wall-clock limit still holds, and a run
-    #: that it cuts short (a very loaded machine) may differ.
+    #: Same plan for the same seed and worker count: each worker is a single-threaded CP-SAT search with its own
+    #: seed and a deterministic time budget, run side by side, and the best plan wins (ties to the first).
+    #: False runs one multi-threaded CP-SAT search on the wall clock alone.
     deterministic: bool = True
-
-
-#: CP-SAT deterministic time units granted per second of wall-clock limit, measured on a 2-core machine so
-#: that the deterministic budget normally ends first (benchmarks/README.md).
-DET_PER_SECOND = 0.3
 
 
 @dataclass
@@ -72,6 +75,54 @@ def relative_gap(bound: float, objective: float) -> float:
     return max(0.0, (bound - objective) / denom)
 
 
+def _search(
+    model: AssignmentModel,
+    hint: np.ndarray | None,
+    budget: float,
+    workers: int,
+    seed: int,
+    deterministic: bool,
+    cancel: threading.Event | None,
+    on_solution: Callable[[float, float], None],
+) -> CpSatOutcome:
+    """CP-SAT within `budget` seconds: a deterministic portfolio, or one parallel search."""
+    if not deterministic:
+        return solve_cpsat(model, hint=hint, time_limit=budget, workers=workers, seed=seed, cancel=cancel,
+                           on_solution=on_solution)
+    extra = {"max_deterministic_time": max(0.05, budget * DET_PER_SECOND)}
+    outcomes: list[CpSatOutcome | None] = [None] * max(1, workers)
+
+    def run(k: int) -> None:
+        outcomes[k] = solve_cpsat(model, hint=hint, time_limit=budget, workers=1, seed=seed + k, cancel=cancel,
+                                  on_solution=on_solution if k == 0 else None, parameters=extra)
+
+    threads = [threading.Thread(target=run, args=(k,), daemon=True) for k in range(1, len(outcomes))]
+    for t in threads:
+        t.start()
+    run(0)
+    for t in threads:
+        t.join()
+    done = [o for o in outcomes if o is not None]
+    best = done[0]
+    best_obj = model.evaluate(best.choice)[0] if best.choice is not None else -np.inf
+    for o in done[1:]:
+        if o.choice is not None and model.evaluate(o.choice)[0] > best_obj + 1e-9:
+            best, best_obj = o, model.evaluate(o.choice)[0]
+    return CpSatOutcome(
+        choice=best.choice,
+        proved_optimal=any(o.proved_optimal for o in done),
+        proved_infeasible=any(o.proved_infeasible for o in done),
+        bound=min(o.bound for o in done),
+        cancelled=any(o.cancelled for o in done),
+        timed_out=all(o.timed_out for o in done),
+    )
+
+
+def _complete(model: AssignmentModel, choice: np.ndarray | None) -> bool:
+    return choice is not None and not (model.must_place & (choice < 0)).any() and not len(
+        model.hard_violations(choice))
+
+
 def solve_model(
     model: AssignmentModel,
     params: SolveParams | None = None,
@@ -80,7 +131,11 @@ def solve_model(
     seed: int = 0,
     workers: int = 2,
 ) -> ModelSolution:
-    """LP bound, LP-guided first plan, then CP-SAT from that hint within the time limit."""
+    """LP bound, LP-guided first plan, then CP-SAT from that hint within the time limit.
+
+    A lexicographic model (``opt_primary`` set) is solved in two phases: first the most people placed, proved
+    when the search can, then the best scores among plans that place as many.
+    """
     params = params or SolveParams()
     time_limit = params.time_limit if params.time_limit is not None else time_limit
     seed = params.seed if params.seed is not None else seed
@@ -93,60 +148,105 @@ def solve_model(
 
     report(Progress("lp", 0.02, seconds=elapsed()))
     lp = solve_lp(model, time_limit=max(1.0, time_limit))
-    stats = {"lp_seconds": elapsed()}
+    stats: dict[str, float] = {"lp_seconds": elapsed()}
     lp_bound = lp.bound if lp.ok else float("inf")
-    report(Progress("first plan", 0.1, bound=lp_bound, seconds=elapsed()))
-    first = greedy_plan(model, lp.x if lp.ok else None, lp.row_duals if lp.ok else None, params.hint)
-    first_ok = not (model.must_place & (first < 0)).any()
-    first_obj = model.evaluate(first)[0]
-    stats["first_plan_seconds"] = elapsed() - stats["lp_seconds"]
-    stats["first_plan_objective"] = first_obj
-    report(Progress("improving", 0.15, objective=first_obj if first_ok else None, bound=lp_bound,
-                    seconds=elapsed()))
-
     if lp.infeasible:
         return ModelSolution(Status.INFEASIBLE, np.full(model.n_items, -1), float("nan"), lp_bound, lp_bound,
                              elapsed(), lp, stats)
-    remaining = time_limit - elapsed()
-    best, best_obj = (first, first_obj) if first_ok else (None, -np.inf)
-    status = Status.FEASIBLE if first_ok else Status.TIMEOUT
+    report(Progress("first plan", 0.08, bound=lp_bound, seconds=elapsed()))
+    first = greedy_plan(model, lp.x if lp.ok else None, lp.row_duals if lp.ok else None, params.hint)
+    stats["first_plan_seconds"] = elapsed() - stats["lp_seconds"]
+    best: np.ndarray | None = first if _complete(model, first) else None
+    best_obj = model.evaluate(first)[0] if best is not None else -np.inf
+    stats["first_plan_objective"] = best_obj
+    report(Progress("first plan", 0.12, objective=best_obj if best is not None else None, bound=lp_bound,
+                    seconds=elapsed()))
+
+    def on_solution_for(stage: str, to_full: Callable[[float], float]) -> Callable[[float, float], None]:
+        def cb(obj: float, bnd: float) -> None:
+            frac = 0.12 + 0.88 * min(1.0, elapsed() / max(time_limit, 1e-9))
+            report(Progress(stage, frac, objective=to_full(obj), bound=lp_bound, seconds=elapsed()))
+        return cb
+
+    def take(choice: np.ndarray | None) -> None:
+        nonlocal best, best_obj
+        if not _complete(model, choice):
+            return
+        assert choice is not None
+        obj = model.evaluate(choice)[0]
+        if best is None or obj > best_obj + 1e-9:
+            best, best_obj = choice, obj
+
+    cancelled = params.cancel is not None and params.cancel.is_set()
+    proved = False
+    infeasible = False
     solver_bound = lp_bound
-    if params.cancel is not None and params.cancel.is_set():
-        status = Status.CANCELLED
-    elif remaining > 0.05 and model.n_options:
-        budget = remaining
-
-        def on_solution(obj: float, bnd: float) -> None:
-            frac = 0.15 + 0.85 * min(1.0, elapsed() / max(time_limit, 1e-9))
-            report(Progress("improving", frac, objective=obj, bound=min(bnd, lp_bound), seconds=elapsed()))
-
-        extra: dict[str, object] = {}
-        if params.deterministic:
-            extra = {"interleave_search": True, "max_deterministic_time": max(0.05, budget * DET_PER_SECOND)}
-        out = solve_cpsat(model, hint=best if best is not None else first, time_limit=budget, workers=workers,
-                          seed=seed, cancel=params.cancel, on_solution=on_solution, parameters=extra)
-        stats["cpsat_seconds"] = elapsed() - stats["lp_seconds"] - stats["first_plan_seconds"]
-        solver_bound = min(lp_bound, out.bound)
-        if out.choice is not None:
-            obj = model.evaluate(out.choice)[0]
-            if len(model.hard_violations(out.choice)) == 0 and obj >= best_obj - 1e-9:
-                best, best_obj = out.choice, obj
-        if out.proved_infeasible:
-            status = Status.INFEASIBLE
-        elif out.cancelled:
-            status = Status.CANCELLED
-        elif out.proved_optimal and best is not None:
-            status = Status.OPTIMAL
-        elif best is not None:
-            status = Status.FEASIBLE
+    if not cancelled and model.n_options and time_limit - elapsed() > 0.05:
+        if model.opt_primary is not None:
+            # Phase 1: the most people placed (weighted by priority), within the hard rules.
+            m1 = model.primary_model()
+            lp1 = solve_lp(m1, time_limit=max(1.0, time_limit))
+            primary_cap = np.floor(lp1.bound + 1e-6) if lp1.ok and _integral(m1.opt_value) else np.inf
+            start = best if best is not None else first
+            start_primary = float(m1.opt_value[start[start >= 0]].sum())
+            proved1 = start_primary >= primary_cap
+            out1 = None
+            if not proved1:
+                out1 = _search(m1, start, (time_limit - elapsed()) * PHASE1_SHARE, workers, seed,
+                               params.deterministic, params.cancel,
+                               on_solution_for("placing", lambda v: v * model.primary_weight))
+                infeasible = out1.proved_infeasible
+                cancelled = out1.cancelled
+                if _complete(m1, out1.choice):
+                    assert out1.choice is not None
+                    v1 = float(m1.opt_value[out1.choice[out1.choice >= 0]].sum())
+                    if v1 > start_primary:
+                        start, start_primary = out1.choice, v1
+                proved1 = out1.proved_optimal or start_primary >= primary_cap
+            stats["phase1_seconds"] = elapsed() - stats["lp_seconds"] - stats["first_plan_seconds"]
+            stats["placed_value"] = start_primary
+            stats["placed_value_proved"] = float(proved1)
+            if not infeasible:
+                take(start)
+                # Phase 2: the best scores among plans placing as many.
+                m2 = model.secondary_model(start_primary)
+                if not cancelled and time_limit - elapsed() > 0.05:
+                    out2 = _search(m2, start, time_limit - elapsed(), workers, seed, params.deterministic,
+                                   params.cancel,
+                                   on_solution_for("scoring", lambda v: v + model.primary_weight * start_primary))
+                    cancelled = out2.cancelled
+                    take(out2.choice)
+                    proved = proved1 and out2.proved_optimal
+                    if proved:
+                        solver_bound = best_obj
+                    elif proved1:
+                        solver_bound = min(lp_bound, out2.bound + model.primary_weight * start_primary)
         else:
-            status = Status.TIMEOUT
-    elif model.n_options == 0 and first_ok:
+            out = _search(model, best if best is not None else first, time_limit - elapsed(), workers, seed,
+                          params.deterministic, params.cancel, on_solution_for("improving", lambda v: v))
+            take(out.choice)
+            infeasible, cancelled, proved = out.proved_infeasible, out.cancelled, out.proved_optimal
+            solver_bound = min(lp_bound, out.bound)
+    elif model.n_options == 0 and best is not None:
+        proved = True
+    stats["search_seconds"] = elapsed() - stats["lp_seconds"] - stats["first_plan_seconds"]
+
+    if infeasible:
+        status = Status.INFEASIBLE
+    elif cancelled:
+        status = Status.CANCELLED
+    elif best is None:
+        status = Status.TIMEOUT
+    elif proved:
         status = Status.OPTIMAL
-    if best is None:
-        best = np.full(model.n_items, -1, dtype=np.int64)
-        best_obj = float("nan")
-    if status is Status.OPTIMAL:
         solver_bound = best_obj
-    report(Progress("done", 1.0, objective=best_obj, bound=lp_bound, seconds=elapsed()))
-    return ModelSolution(status, best, float(best_obj), lp_bound, float(solver_bound), elapsed(), lp, stats)
+    else:
+        status = Status.FEASIBLE
+    choice = best if best is not None else np.full(model.n_items, -1, dtype=np.int64)
+    objective = float(best_obj) if best is not None else float("nan")
+    report(Progress("done", 1.0, objective=objective, bound=lp_bound, seconds=elapsed()))
+    return ModelSolution(status, choice, objective, lp_bound, float(solver_bound), elapsed(), lp, stats)
+
+
+def _integral(values: np.ndarray) -> bool:
+    return bool(np.all(np.abs(values - np.round(values)) < 1e-9))
