@@ -216,7 +216,8 @@ def match(
         typer.echo(f"  [{p.seconds:5.1f}s] {p.stage}{best}", err=True)
 
     result = solve(problem, SolveParams(time_limit=time_limit, seed=seed, workers=workers, on_progress=progress),
-                   input_sha256=sha256_of_files(cases, localities))
+                   input_sha256=sha256_of_files(cases, localities),
+                   inputs=[str(cases.resolve()), str(localities.resolve())])
     if out is not None:
         names = {lo.locality_id: lo.name for lo in dataset.localities}
         write_result(result, out, names)
@@ -256,8 +257,8 @@ def explain(
     """Why a family was placed where it was (score by component, next best communes and why not), or why it
     was left unplaced.
 
-    Without --cases/--localities the explanation uses the result alone (its placements, components and
-    reasons); with them it also lists the alternatives.
+    The inputs are found again from the result's provenance when they are unchanged (same hash); otherwise
+    give --cases and --localities, or the explanation uses the result alone (placements, components, reasons).
     """
     from matcher.io.results import ResultFileError, read_result
 
@@ -270,6 +271,12 @@ def explain(
     if case_id not in known:
         typer.echo(f"{case_id}: not a case of this result", err=True)
         raise typer.Exit(1)
+    if cases is None and localities is None and len(result.provenance.inputs) == 2:
+        from matcher.problem import sha256_of_files
+
+        found = [Path(p) for p in result.provenance.inputs]
+        if all(p.exists() for p in found) and sha256_of_files(*found) == result.provenance.input_sha256:
+            cases, localities = found
     if cases is not None and localities is not None:
         from matcher.explain import explain_case
         from matcher.models.policy import policy_from_dict

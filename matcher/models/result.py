@@ -41,6 +41,8 @@ class LocalityUse(_Out):
 
 class Provenance(_Out):
     input_sha256: str = ""
+    #: Where the inputs were read from (absolute paths), so that `matcher explain` can find them again.
+    inputs: list[str] = Field(default_factory=list)
     policy: dict[str, Any] = Field(default_factory=dict)
     seed: int = 0
     workers: int = 1

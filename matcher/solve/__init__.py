@@ -23,7 +23,8 @@ class EngineError(RuntimeError):
     """The engine produced a plan that breaks a hard rule: a bug, reported without personal values."""
 
 
-def solve(problem: Problem, params: SolveParams | None = None, *, input_sha256: str = "") -> Result:
+def solve(problem: Problem, params: SolveParams | None = None, *, input_sha256: str = "",
+          inputs: list[str] | None = None) -> Result:
     """Place the problem's families; pure and deterministic for a given seed and worker count."""
     # The checker and the reasons read the problem only; imported here to keep the package import light.
     from matcher.explain.check import check
@@ -43,6 +44,7 @@ def solve(problem: Problem, params: SolveParams | None = None, *, input_sha256: 
     if problem.conflicts and problem.model.must_place.any():
         sol.status = Status.INFEASIBLE if not _complete(problem, sol) else sol.status
     result = _result(problem, sol, p, input_sha256)
+    result.provenance.inputs = list(inputs or [])
     if result.status is Status.INFEASIBLE:
         return result  # no plan: nothing placed, the diagnosis says why
     violations = check(problem.dataset, problem.policy, result.placements, pins=problem.pins, forbids=problem.forbids)
