@@ -1,0 +1,237 @@
+"""Experiments: a TOML file naming the cohort, the communes, the policies and the replications, and one task per
+(replication, policy) that any executor can run and that gives the same numbers wherever it runs.
+
+Example (``sample_data/experiments/small.toml``)::
+
+    name = "small"
+    seed = 20250401
+    replications = 6
+    families_per_year = 90
+    policies = ["optimal", "greedy", "random", "proportional", "deferred_acceptance", "dynamic"]
+    [territory]
+    communes = 14
+    [engine]
+    time_limit = 2.0
+
+Paths (``policy_file``, ``localities_file``) are relative to the experiment file and are read once, on the
+machine that starts the run, so that workers on other machines need no files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import tomllib
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from matcher.models import Dataset, Locality, Policy
+from matcher.models.policy import PolicyError, load_policy
+from matcher.problem import build_problem
+from matcher.simulate.cohort import CohortDrawer, CohortParams
+from matcher.simulate.ledger import Ledger
+from matcher.simulate.metrics import plan_metrics
+from matcher.simulate.policies import PLACERS, POLICIES, Scenario, Settings
+from matcher.simulate.territory import TerritoryError, TerritoryParams, generate_localities, read_localities
+
+PolicyName = Literal["optimal", "greedy", "random", "proportional", "deferred_acceptance", "dynamic"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class EngineSettings(_Strict):
+    time_limit: float = Field(default=3.0, gt=0, description="seconds per batch for the engine (one worker)")
+    placement: Literal["families", "policy"] = Field(
+        default="families", description="what the engine places first: the most families, or the placement "
+        "policy's own objective (persons weighted by priority)")
+
+
+class DynamicSettings(_Strict):
+    samples: int = Field(default=2, ge=0, le=50, description="sampled futures per batch to price capacities "
+                         "(0: no prices, the engine on each batch alone)")
+
+
+class Experiment(_Strict):
+    """A policy-lab experiment; build it with :func:`load_experiment` or directly."""
+
+    name: str = "experiment"
+    description: str = ""
+    seed: int = Field(default=0, ge=0)
+    replications: int = Field(default=10, ge=1, le=10_000)
+    months: int = Field(default=12, ge=1, le=36)
+    families_per_year: int = Field(default=120, ge=1, le=100_000)
+    policies: tuple[PolicyName, ...] = POLICIES  # type: ignore[assignment]
+    cohort: CohortParams = Field(default_factory=CohortParams)
+    territory: TerritoryParams = Field(default_factory=TerritoryParams)
+    localities: tuple[Locality, ...] | None = Field(default=None, description="given communes (from a "
+                                                    "workbook) instead of generated ones")
+    policy: Policy = Field(default_factory=Policy, description="the placement policy: weights and rules")
+    engine: EngineSettings = Field(default_factory=EngineSettings)
+    dynamic: DynamicSettings = Field(default_factory=DynamicSettings)
+
+    @field_validator("policies")
+    @classmethod
+    def _unique(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        if not v:
+            raise ValueError("name at least one policy")
+        if len(set(v)) != len(v):
+            raise ValueError("a policy is listed twice")
+        return v
+
+    def fingerprint(self) -> str:
+        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:16]
+
+    def tasks(self) -> list[Task]:
+        """One task per replication and policy, replications first so that early results cover every policy."""
+        return [Task(self, r, p) for r in range(self.replications) for p in self.policies]
+
+
+class ExperimentError(ValueError):
+    """An experiment file that cannot be used; the message names the file and each bad key."""
+
+
+def load_experiment(path: str | Path) -> Experiment:
+    """Read an experiment TOML, resolve its files, and validate it (unknown keys are rejected by name)."""
+    p = Path(path)
+    try:
+        data: dict[str, Any] = tomllib.loads(p.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ExperimentError(f"{p.name}: cannot be read ({exc.strerror})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ExperimentError(f"{p.name}: not valid TOML ({exc})") from None
+    policy_file = data.pop("policy_file", None)
+    localities_file = data.pop("localities_file", None)
+    if policy_file is not None:
+        if "policy" in data:
+            raise ExperimentError(f"{p.name}: give either policy_file or a [policy] table, not both")
+        try:
+            data["policy"] = load_policy(p.parent / str(policy_file))
+        except PolicyError as exc:
+            raise ExperimentError(f"{p.name} › policy_file: {exc}") from None
+    if localities_file is not None:
+        try:
+            data["localities"] = tuple(read_localities(p.parent / str(localities_file)))
+        except TerritoryError as exc:
+            raise ExperimentError(f"{p.name} › localities_file:\n{exc}") from None
+    return experiment_from_dict(data, source=p.name)
+
+
+def experiment_from_dict(data: dict[str, Any], source: str = "experiment") -> Experiment:
+    try:
+        return Experiment.model_validate(data)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            key = ".".join(str(x) for x in err["loc"]) or "(top level)"
+            msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+            lines.append(f"{source} › {key}: {msg}")
+        raise ExperimentError("\n".join(lines)) from None
+
+
+@dataclass(frozen=True)
+class Task:
+    """One policy on one replication's draws."""
+
+    experiment: Experiment
+    replication: int
+    policy: str
+
+
+def _rng(exp: Experiment, *stream: int) -> np.random.Generator:
+    return np.random.default_rng(np.random.SeedSequence([exp.seed, *stream]))
+
+
+def territory(exp: Experiment) -> list[Locality]:
+    """The experiment's communes: the given ones, or generated once from the seed (the same every replication),
+    sized on the persons of a reference cohort."""
+    if exp.localities is not None:
+        return list(exp.localities)
+    pool = generate_localities(_rng(exp, 0), exp.territory.model_copy(update={"communes": 2}), 1.0)
+    drawer = CohortDrawer(exp.cohort, [lo.locality_id for lo in pool], [lo.population or 1 for lo in pool])
+    reference = drawer.draw_year(_rng(exp, 1), max(exp.families_per_year, 200), exp.months)
+    persons = exp.families_per_year * sum(c.persons for c in reference) / len(reference)
+    return generate_localities(_rng(exp, 2), exp.territory, persons)
+
+
+_SCENARIOS: dict[tuple[str, int], Scenario] = {}
+
+
+def scenario(exp: Experiment, replication: int) -> Scenario:
+    """The replication's draws and the year's model; cached per process (tasks of one replication share it)."""
+    key = (exp.fingerprint(), replication)
+    if key in _SCENARIOS:
+        return _SCENARIOS[key]
+    locs = territory(exp)
+    drawer = CohortDrawer(exp.cohort, [lo.locality_id for lo in locs], [lo.population or 1 for lo in locs])
+    cases = drawer.draw_year(_rng(exp, 3, replication), exp.families_per_year, exp.months)
+    dataset = Dataset(cases=tuple(cases), localities=tuple(locs))
+    problem = build_problem(dataset, exp.policy)
+    start = cases[0].arrival_date if cases else None
+    case_month = np.array([_month(c.arrival_date, start) for c in cases], dtype=np.int64)
+    item_month = np.array([case_month[m].min() for m in problem.items], dtype=np.int64)
+    order = sorted(range(len(cases)), key=lambda c: (cases[c].arrival_date, cases[c].case_id))
+    case_rank = np.empty(len(cases), dtype=np.int64)
+    case_rank[order] = np.arange(len(cases))
+    item_rank = np.array([case_rank[m].min() for m in problem.items], dtype=np.int64)
+    scn = Scenario(dataset, exp.policy, problem, exp.months, case_month, item_month, item_rank, drawer,
+                   exp.families_per_year)
+    if len(_SCENARIOS) >= 4:
+        _SCENARIOS.pop(next(iter(_SCENARIOS)))
+    _SCENARIOS[key] = scn
+    return scn
+
+
+def _month(date: Any, start: Any) -> int:
+    if date is None or start is None:
+        return 1
+    return (date.year - start.year) * 12 + date.month - start.month + 1
+
+
+class SimulationError(RuntimeError):
+    """A policy produced a plan that breaks a hard rule: a bug, never expected."""
+
+
+def simulate_year(task: Task) -> tuple[Scenario, dict[str, str], float]:
+    """Run one policy month by month over one replication's year.
+
+    Returns the scenario, the final plan (case -> commune) and the policy's wall-clock seconds. Families that
+    do not fit in their arrival month wait for the next batches.
+    """
+    exp, r = task.experiment, task.replication
+    scn = scenario(exp, r)
+    led = Ledger(scn.problem.model)
+    rng = _rng(exp, 4, r, zlib.crc32(task.policy.encode()))
+    settings = Settings(time_limit=exp.engine.time_limit, seed=(exp.seed + r) % (2**31), samples=exp.dynamic.samples,
+                        placement=exp.engine.placement)
+    place = PLACERS[task.policy]
+    t0 = time.perf_counter()
+    for month in range(1, scn.months + 1):
+        waiting = np.nonzero((scn.item_month <= month) & (led.choice < 0))[0]
+        waiting = waiting[np.argsort(scn.item_rank[waiting], kind="stable")]
+        place(scn, led, waiting, month, rng, settings)
+    seconds = time.perf_counter() - t0
+    problem = scn.problem
+    plan = {problem.cases[c].case_id: problem.localities[int(problem.model.opt_bin[led.choice[g]])].locality_id
+            for g in np.nonzero(led.choice >= 0)[0] for c in problem.items[g]}
+    return scn, plan, seconds
+
+
+def run_task(task: Task) -> dict[str, Any]:
+    """Run one policy over the year of one replication, check its plan, and return its row of metrics."""
+    from matcher.explain.check import check
+
+    scn, plan, seconds = simulate_year(task)
+    violations = check(scn.dataset, task.experiment.policy, plan)
+    if violations:
+        raise SimulationError(f"{task.policy} broke hard rules: " + "; ".join(str(v) for v in violations[:3]))
+    row: dict[str, Any] = {"policy": task.policy, "replication": task.replication}
+    row.update(plan_metrics(scn.problem, plan))
+    row["seconds"] = round(seconds, 4)
+    return row
