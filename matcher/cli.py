@@ -326,6 +326,46 @@ def ui(
     raise typer.Exit(run_app(port=port, address=address))
 
 
+@app.command()
+@guarded
+def simulate(
+    experiment: Annotated[Path, typer.Argument(exists=True, dir_okay=False, metavar="EXPERIMENT",
+                                               help="Experiment TOML (see sample_data/experiments/).")],
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help="Dask scheduler address, e.g. "
+                                                  "tcp://host:8786 (default: local processes).")] = None,
+    out: Annotated[Path, typer.Option("--out", file_okay=False, help="Folder for metrics.csv, summary.csv and "
+                                      "plots (created if needed).")] = Path("simulation"),
+    processes: Annotated[int | None, typer.Option("--processes", min=1, help="Local worker processes "
+                                                  "(default: one per CPU).")] = None,
+) -> None:
+    """Run a policy-lab EXPERIMENT: every policy on the same draws, metrics with 95% intervals, and plots."""
+    from matcher.simulate import ExperimentError, load_experiment, run_experiment, summary_table, write_outputs
+    from matcher.simulate.report import summarise
+
+    try:
+        exp = load_experiment(experiment)
+    except ExperimentError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    total = exp.replications * len(exp.policies)
+    typer.echo(f"{exp.name}: {exp.replications} replications x {len(exp.policies)} policies = {total} scenarios",
+               err=True)
+    try:
+        with typer.progressbar(length=total, label="simulating", file=click.get_text_stream("stderr")) as bar:
+            metrics, stats = run_experiment(exp, scheduler=scheduler, processes=processes,
+                                            on_result=lambda done, n, row: bar.update(1))
+    except (OSError, TimeoutError) as exc:
+        if scheduler is None:
+            raise
+        typer.echo(f"cannot reach the Dask scheduler at {scheduler} ({type(exc).__name__})", err=True)
+        raise typer.Exit(1) from None
+    for path in write_outputs(exp, metrics, out, stats):
+        typer.echo(f"written: {path}")
+    typer.echo(summary_table(summarise(metrics, exp.policies)).to_string())
+    typer.echo(f"{stats.tasks} scenarios in {stats.seconds:.1f} s on {stats.executor}: "
+               f"{stats.scenarios_per_minute:.1f} scenarios per minute")
+
+
 def main() -> None:
     """Console-script entry point: run the app, and keep even a failure outside a command traceback-free."""
     try:
