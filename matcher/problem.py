@@ -77,6 +77,12 @@ class AssignmentModel:
             opt_value=self.opt_value - self.primary_weight * self.opt_primary, opt_primary=None, primary_weight=0.0,
         )
 
+    def subset(self, keep: np.ndarray) -> AssignmentModel:
+        """The same model restricted to the options ``keep`` (indices, in order)."""
+        return replace(self, opt_item=self.opt_item[keep], opt_bin=self.opt_bin[keep], opt_value=self.opt_value[keep],
+                       A=self.A[:, keep].tocsr(),
+                       opt_primary=None if self.opt_primary is None else self.opt_primary[keep])
+
     @property
     def n_options(self) -> int:
         return len(self.opt_item)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -118,6 +118,39 @@ def _search(
     )
 
 
+def prune_by_reduced_cost(model: AssignmentModel, lp: LPResult, incumbent: float) -> np.ndarray:
+    """Options that may still appear in a plan better than `incumbent`.
+
+    Taking an option whose LP reduced cost is ``rc`` bounds any plan that uses it by ``lp.bound + rc``; when that
+    is below the incumbent, no improving plan uses it (exact reduced-cost fixing), so it need not be searched.
+    """
+    if not lp.ok or not np.isfinite(incumbent):
+        return np.arange(model.n_options)
+    tol = 1e-7 * max(1.0, abs(lp.bound))
+    return np.nonzero(lp.bound + np.minimum(lp.reduced_costs, 0.0) >= incumbent - tol)[0]
+
+
+def _search_pruned(model: AssignmentModel, lp: LPResult | None, hint: np.ndarray, budget: float, workers: int,
+                   seed: int, deterministic: bool, cancel: threading.Event | None,
+                   on_solution: Callable[[float, float], None], stats: dict[str, float], tag: str) -> CpSatOutcome:
+    """CP-SAT on the options that reduced-cost fixing keeps, with the plan mapped back to the full model."""
+    incumbent = model.evaluate(hint)[0] if _complete(model, hint) else -np.inf
+    keep = prune_by_reduced_cost(model, lp, incumbent) if lp is not None else np.arange(model.n_options)
+    stats[f"{tag}_options_kept"] = float(len(keep))
+    stats[f"{tag}_options"] = float(model.n_options)
+    if len(keep) == model.n_options:
+        return _search(model, hint, budget, workers, seed, deterministic, cancel, on_solution)
+    position = np.full(model.n_options, -1, dtype=np.int64)
+    position[keep] = np.arange(len(keep))
+    sub_hint = np.where(hint >= 0, position[np.maximum(hint, 0)], -1)
+    out = _search(model.subset(keep), sub_hint, budget, workers, seed, deterministic, cancel, on_solution)
+    choice = None if out.choice is None else np.where(out.choice >= 0, keep[np.maximum(out.choice, 0)], -1)
+    # A proof on the kept options is a proof overall only if it beats the incumbent the pruning relied on.
+    proved = out.proved_optimal and choice is not None and model.evaluate(choice)[0] >= incumbent - 1e-9
+    infeasible = out.proved_infeasible and not np.isfinite(incumbent)
+    return replace(out, choice=choice, proved_optimal=proved, proved_infeasible=infeasible)
+
+
 def _complete(model: AssignmentModel, choice: np.ndarray | None) -> bool:
     return choice is not None and not (model.must_place & (choice < 0)).any() and not len(
         model.hard_violations(choice))
@@ -192,9 +225,9 @@ def solve_model(
             proved1 = start_primary >= primary_cap
             out1 = None
             if not proved1:
-                out1 = _search(m1, start, (time_limit - elapsed()) * PHASE1_SHARE, workers, seed,
-                               params.deterministic, params.cancel,
-                               on_solution_for("placing", lambda v: v * model.primary_weight))
+                out1 = _search_pruned(m1, lp1, start, (time_limit - elapsed()) * PHASE1_SHARE, workers, seed,
+                                      params.deterministic, params.cancel,
+                                      on_solution_for("placing", lambda v: v * model.primary_weight), stats, "phase1")
                 infeasible = out1.proved_infeasible
                 cancelled = out1.cancelled
                 if _complete(m1, out1.choice):
@@ -211,9 +244,11 @@ def solve_model(
                 # Phase 2: the best scores among plans placing as many.
                 m2 = model.secondary_model(start_primary)
                 if not cancelled and time_limit - elapsed() > 0.05:
-                    out2 = _search(m2, start, time_limit - elapsed(), workers, seed, params.deterministic,
-                                   params.cancel,
-                                   on_solution_for("scoring", lambda v: v + model.primary_weight * start_primary))
+                    lp2 = solve_lp(m2, time_limit=max(1.0, time_limit - elapsed()))
+                    offset = model.primary_weight * start_primary
+                    out2 = _search_pruned(m2, lp2, start, time_limit - elapsed(), workers, seed, params.deterministic,
+                                          params.cancel, on_solution_for("scoring", lambda v: v + offset),
+                                          stats, "phase2")
                     cancelled = out2.cancelled
                     take(out2.choice)
                     proved = proved1 and out2.proved_optimal
@@ -222,8 +257,9 @@ def solve_model(
                     elif proved1:
                         solver_bound = min(lp_bound, out2.bound + model.primary_weight * start_primary)
         else:
-            out = _search(model, best if best is not None else first, time_limit - elapsed(), workers, seed,
-                          params.deterministic, params.cancel, on_solution_for("improving", lambda v: v))
+            out = _search_pruned(model, lp, best if best is not None else first, time_limit - elapsed(), workers,
+                                 seed, params.deterministic, params.cancel, on_solution_for("improving", lambda v: v),
+                                 stats, "search")
             take(out.choice)
             infeasible, cancelled, proved = out.proved_infeasible, out.cancelled, out.proved_optimal
             solver_bound = min(lp_bound, out.bound)
