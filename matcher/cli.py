@@ -20,6 +20,7 @@ from matcher import __version__
 from matcher.io.readers import read_dataset
 from matcher.io.validation import Issue, ReadReport
 from matcher.models.records import Dataset
+from matcher.store.commands import record_cli_run, records_app, users_app
 
 __all__ = ["CasesPath", "LocalitiesPath", "app", "guarded", "load_dataset", "main", "print_issues"]
 
@@ -239,6 +240,9 @@ def match(
         typer.echo(f"conflict: {line}")
     if out is not None:
         typer.echo(f"written: {out}")
+    run_id = record_cli_run(cases, localities, result, time_limit)
+    if run_id is not None:
+        typer.echo(f"recorded: run {run_id}")
     if result.status.value == "infeasible":
         raise typer.Exit(1)
 
@@ -339,6 +343,8 @@ def simulate(
                                                   "(default: one per CPU).")] = None,
 ) -> None:
     """Run a policy-lab EXPERIMENT: every policy on the same draws, metrics with 95% intervals, and plots."""
+    import sys
+
     from matcher.simulate import ExperimentError, load_experiment, run_experiment, summary_table, write_outputs
     from matcher.simulate.report import summarise
 
@@ -351,7 +357,7 @@ def simulate(
     typer.echo(f"{exp.name}: {exp.replications} replications x {len(exp.policies)} policies = {total} scenarios",
                err=True)
     try:
-        with typer.progressbar(length=total, label="simulating", file=click.get_text_stream("stderr")) as bar:
+        with typer.progressbar(length=total, label="simulating", file=sys.stderr) as bar:
             metrics, stats = run_experiment(exp, scheduler=scheduler, processes=processes,
                                             on_result=lambda done, n, row: bar.update(1))
     except (OSError, TimeoutError) as exc:
@@ -364,6 +370,10 @@ def simulate(
     typer.echo(summary_table(summarise(metrics, exp.policies)).to_string())
     typer.echo(f"{stats.tasks} scenarios in {stats.seconds:.1f} s on {stats.executor}: "
                f"{stats.scenarios_per_minute:.1f} scenarios per minute")
+
+
+app.add_typer(users_app, name="users")
+app.add_typer(records_app, name="records")
 
 
 def main() -> None:

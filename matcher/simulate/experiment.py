@@ -171,21 +171,33 @@ def scenario(exp: Experiment, replication: int) -> Scenario:
     locs = territory(exp)
     drawer = CohortDrawer(exp.cohort, [lo.locality_id for lo in locs], [lo.population or 1 for lo in locs])
     cases = drawer.draw_year(_rng(exp, 3, replication), exp.families_per_year, exp.months)
-    dataset = Dataset(cases=tuple(cases), localities=tuple(locs))
-    problem = build_problem(dataset, exp.policy)
-    start = cases[0].arrival_date if cases else None
-    case_month = np.array([_month(c.arrival_date, start) for c in cases], dtype=np.int64)
-    item_month = np.array([case_month[m].min() for m in problem.items], dtype=np.int64)
-    order = sorted(range(len(cases)), key=lambda c: (cases[c].arrival_date, cases[c].case_id))
-    case_rank = np.empty(len(cases), dtype=np.int64)
-    case_rank[order] = np.arange(len(cases))
-    item_rank = np.array([case_rank[m].min() for m in problem.items], dtype=np.int64)
-    scn = Scenario(dataset, exp.policy, problem, exp.months, case_month, item_month, item_rank, drawer,
-                   exp.families_per_year)
+    scn = make_scenario(Dataset(cases=tuple(cases), localities=tuple(locs)), exp.policy, exp.months, drawer,
+                        exp.families_per_year)
     if len(_SCENARIOS) >= 4:
         _SCENARIOS.pop(next(iter(_SCENARIOS)))
     _SCENARIOS[key] = scn
     return scn
+
+
+def make_scenario(dataset: Dataset, policy: Policy, months: int, drawer: CohortDrawer | None = None,
+                  families_per_year: int | None = None) -> Scenario:
+    """A scenario over given families (arrival months counted from the earliest arrival date) and communes."""
+    cases = list(dataset.cases)
+    problem = build_problem(dataset, policy)
+    dates = [c.arrival_date for c in cases if c.arrival_date is not None]
+    start = min(dates) if dates else None
+    case_month = np.array([min(_month(c.arrival_date, start), months) for c in cases], dtype=np.int64)
+    item_month = np.array([case_month[m].min() for m in problem.items], dtype=np.int64)
+    order = sorted(range(len(cases)), key=lambda c: (case_month[c], cases[c].arrival_date or start,
+                                                     cases[c].case_id))
+    case_rank = np.empty(len(cases), dtype=np.int64)
+    case_rank[order] = np.arange(len(cases))
+    item_rank = np.array([case_rank[m].min() for m in problem.items], dtype=np.int64)
+    if drawer is None:
+        locs = dataset.localities
+        drawer = CohortDrawer(CohortParams(), [lo.locality_id for lo in locs], [lo.population or 1 for lo in locs])
+    return Scenario(dataset, policy, problem, months, case_month, item_month, item_rank, drawer,
+                    families_per_year if families_per_year is not None else len(cases))
 
 
 def _month(date: Any, start: Any) -> int:
@@ -198,19 +210,12 @@ class SimulationError(RuntimeError):
     """A policy produced a plan that breaks a hard rule: a bug, never expected."""
 
 
-def simulate_year(task: Task) -> tuple[Scenario, dict[str, str], float]:
-    """Run one policy month by month over one replication's year.
-
-    Returns the scenario, the final plan (case -> commune) and the policy's wall-clock seconds. Families that
-    do not fit in their arrival month wait for the next batches.
-    """
-    exp, r = task.experiment, task.replication
-    scn = scenario(exp, r)
+def run_policy(scn: Scenario, policy: str, settings: Settings,
+               rng: np.random.Generator) -> tuple[dict[str, str], float]:
+    """Place the scenario's families month by month with one policy; families that do not fit in their arrival
+    month wait for the next batches. Returns the plan (case -> commune) and the policy's wall-clock seconds."""
     led = Ledger(scn.problem.model)
-    rng = _rng(exp, 4, r, zlib.crc32(task.policy.encode()))
-    settings = Settings(time_limit=exp.engine.time_limit, seed=(exp.seed + r) % (2**31), samples=exp.dynamic.samples,
-                        placement=exp.engine.placement)
-    place = PLACERS[task.policy]
+    place = PLACERS[policy]
     t0 = time.perf_counter()
     for month in range(1, scn.months + 1):
         waiting = np.nonzero((scn.item_month <= month) & (led.choice < 0))[0]
@@ -220,6 +225,16 @@ def simulate_year(task: Task) -> tuple[Scenario, dict[str, str], float]:
     problem = scn.problem
     plan = {problem.cases[c].case_id: problem.localities[int(problem.model.opt_bin[led.choice[g]])].locality_id
             for g in np.nonzero(led.choice >= 0)[0] for c in problem.items[g]}
+    return plan, seconds
+
+
+def simulate_year(task: Task) -> tuple[Scenario, dict[str, str], float]:
+    """Run a task's policy over its replication's year: the scenario, the final plan and the seconds taken."""
+    exp, r = task.experiment, task.replication
+    scn = scenario(exp, r)
+    settings = Settings(time_limit=exp.engine.time_limit, seed=(exp.seed + r) % (2**31), samples=exp.dynamic.samples,
+                        placement=exp.engine.placement)
+    plan, seconds = run_policy(scn, task.policy, settings, _rng(exp, 4, r, zlib.crc32(task.policy.encode())))
     return scn, plan, seconds
 
 

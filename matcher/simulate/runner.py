@@ -124,7 +124,7 @@ def _run_dask(tasks: list[Task], address: str, done: Callable[[dict[str, Any]], 
               cancel: threading.Event | None) -> str:
     from distributed import Client, as_completed
 
-    with Client(address, timeout="30s", set_as_default=False) as client:
+    with Client(address, timeout="30s") as client:
         workers = len(client.scheduler_info().get("workers", {}))
         futures = [client.submit(run_task, t, pure=False) for t in tasks]
         try:
