@@ -20,6 +20,7 @@ from matcher import __version__
 from matcher.io.readers import read_dataset
 from matcher.io.validation import Issue, ReadReport
 from matcher.models.records import Dataset
+from matcher.store.commands import record_cli_run, records_app, users_app
 
 __all__ = ["CasesPath", "LocalitiesPath", "app", "guarded", "load_dataset", "main", "print_issues"]
 
@@ -239,6 +240,9 @@ def match(
         typer.echo(f"conflict: {line}")
     if out is not None:
         typer.echo(f"written: {out}")
+    run_id = record_cli_run(cases, localities, result, time_limit)
+    if run_id is not None:
+        typer.echo(f"recorded: run {run_id}")
     if result.status.value == "infeasible":
         raise typer.Exit(1)
 
@@ -367,6 +371,9 @@ def simulate(
     typer.echo(f"{stats.tasks} scenarios in {stats.seconds:.1f} s on {stats.executor}: "
                f"{stats.scenarios_per_minute:.1f} scenarios per minute")
 
+
+app.add_typer(users_app, name="users")
+app.add_typer(records_app, name="records")
 
 
 def main() -> None:

@@ -3,10 +3,35 @@
 from __future__ import annotations
 
 import copy
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from workbooks import TINY_CASES, TINY_LOCALITIES, Sheets, Writer, write_csv_dir, write_xlsx
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_records(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Servers started by the tests keep their records in a temporary folder, never in the user's home."""
+    saved = {k: os.environ.get(k) for k in ("MATCHER_DATA_DIR", "MATCHER_DATABASE_URL", "MATCHER_AUTH")}
+    os.environ["MATCHER_DATA_DIR"] = str(tmp_path_factory.mktemp("records"))
+    os.environ.pop("MATCHER_DATABASE_URL", None)
+    os.environ.pop("MATCHER_AUTH", None)
+    yield
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+@pytest.fixture(autouse=True)
+def _records(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Each test starts with empty records (a SQLite file of its own) and no login asked."""
+    folder = tmp_path_factory.mktemp("records")
+    monkeypatch.setenv("MATCHER_DATA_DIR", str(folder))
+    return folder
 
 
 @pytest.fixture

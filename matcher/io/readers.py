@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from matcher.io import spec
+from matcher.io import safety, spec
 from matcher.io.cells import CellError, is_blank, parse_cell, suggest
 from matcher.io.validation import Issue, ReadReport, validate
 
@@ -42,10 +41,9 @@ REQUIRED_SHEETS: dict[str, tuple[str, ...]] = {
 #: Workbooks that describe people: their cell values are never quoted in messages.
 PERSONAL_WORKBOOKS = frozenset({"cases"})
 
-# An upload bigger than this once unzipped, or compressed more than this ratio, is refused before parsing:
-# a zip bomb would otherwise exhaust memory inside openpyxl.
-MAX_UNZIPPED_BYTES = 300 * 1024 * 1024
-MAX_ZIP_RATIO = 200
+# A CSV file larger than this is refused before it is read. Workbooks (.xlsx) are checked for size, zip bombs
+# and XML entity declarations by `matcher.io.safety` before any parser runs, then parsed in a memory-limited
+# process.
 MAX_CSV_BYTES = 100 * 1024 * 1024
 
 
@@ -176,48 +174,34 @@ def _match_sheets(
     return found
 
 
-def _zip_problem(path: Path | BinaryIO) -> str | None:
-    """Why an .xlsx file must not be opened (not a zip, or a zip bomb), or None when it looks sound."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            infos = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return "not a readable .xlsx workbook (save it as Excel .xlsx, or as CSV files in a folder)"
-    unzipped = sum(i.file_size for i in infos)
-    packed = max(1, sum(i.compress_size for i in infos))
-    if unzipped > MAX_UNZIPPED_BYTES or unzipped / packed > MAX_ZIP_RATIO:
-        return "refused: the workbook unpacks to an unreasonable size (possible zip bomb)"
-    return None
-
-
 def _raw_from_xlsx(
     path: Path | BinaryIO, workbook: spec.Workbook, label: str, issues: list[Issue]
 ) -> list[_RawSheet]:
-    # openpyxl parses the XML with defusedxml when it is installed (a dependency of this package), which
-    # guards against entity-expansion attacks; the zip itself is checked here first.
-    import openpyxl
-
-    problem = _zip_problem(path)
+    """Check the file (size, zip bomb, XML declarations), then parse it in a memory-limited process."""
+    problem = safety.check_xlsx(path)
     if problem:
         issues.append(Issue("error", label, None, None, None, problem))
         return []
+    source: Path | bytes = path if isinstance(path, Path) else _stream_bytes(path)
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # corrupt or non-Excel content: say so without a traceback
-        issues.append(Issue("error", label, None, None, None,
-                            f"not a readable .xlsx workbook ({type(exc).__name__})"))
+        worksheets = safety.read_xlsx_sheets(source)
+    except safety.ParseRefused as refused:
+        issues.append(Issue("error", label, None, None, None, str(refused)))
         return []
+    matched = _match_sheets(((ws.title, ws) for ws in worksheets), workbook, label, issues)
+    sheets = []
+    for canonical, (title, ws) in matched.items():
+        numbered = ((n, list(cells)) for n, cells in enumerate(ws.rows, start=1))
+        sheets.append(_raw_sheet(canonical, title, numbered))
+    return sheets
+
+
+def _stream_bytes(stream: BinaryIO) -> bytes:
+    position = stream.tell()
     try:
-        matched = _match_sheets(((ws.title, ws) for ws in book.worksheets), workbook, label, issues)
-        sheets = []
-        for canonical, (title, ws) in matched.items():
-            # Some writers store a wrong sheet size; without this, read-only mode silently drops rows.
-            ws.reset_dimensions()
-            numbered = ((n, list(cells)) for n, cells in enumerate(ws.iter_rows(values_only=True), start=1))
-            sheets.append(_raw_sheet(canonical, title, numbered))
-        return sheets
+        return stream.read()
     finally:
-        book.close()
+        stream.seek(position)
 
 
 def _decode(data: bytes) -> str:
@@ -245,7 +229,10 @@ def _raw_from_csv_dir(path: Path, workbook: spec.Workbook, label: str, issues: l
         text = _decode(file.read_bytes())
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
         numbered = ((n, list(cells)) for n, cells in enumerate(reader, start=1))
-        sheets.append(_raw_sheet(canonical, file.name, numbered))
+        try:
+            sheets.append(_raw_sheet(canonical, file.name, numbered))
+        except csv.Error:  # a field over the csv module's size limit, a stray quote: the message quotes nothing
+            issues.append(Issue("error", label, canonical, None, None, "not a readable CSV file"))
     return sheets
 
 

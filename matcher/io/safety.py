@@ -1,0 +1,317 @@
+"""Guards for untrusted workbooks: checks before any parser runs, and parsing in a memory-limited process.
+
+An .xlsx file is a zip of XML parts. Before openpyxl sees one, `check_xlsx` refuses (with a message that quotes
+nothing from the file):
+
+- a file larger than `MAX_FILE_BYTES` (the app's upload limit);
+- an archive with more than `MAX_ENTRIES` members, that unpacks to more than `MAX_UNZIPPED_BYTES`, or that is
+  compressed more than `MAX_RATIO` times overall or in any large member (zip bombs); the sizes are counted while
+  decompressing, not trusted from the archive's headers;
+- encrypted members, and archives without the parts every workbook has;
+- any XML part with a document type declaration (``<!DOCTYPE``, ``<!ENTITY``: entity expansion, external
+  entities) or in an encoding other than UTF-8 (which could hide one): Excel never writes either.
+
+Then `read_xlsx_sheets` parses the workbook in a child process forked from a small server that has only
+openpyxl loaded, with its address space, CPU time and file writes limited; openpyxl parses XML with defusedxml
+in there too. The child sends back plain JSON (never a pickle), so even a parser bug cannot reach this process.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import multiprocessing
+import os
+import re
+import threading
+import zipfile
+import zlib
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, BinaryIO
+
+__all__ = [
+    "MAX_ENTRIES",
+    "MAX_FILE_BYTES",
+    "MAX_RATIO",
+    "MAX_UNZIPPED_BYTES",
+    "PARSE_MEMORY_BYTES",
+    "ParseRefused",
+    "SheetRows",
+    "check_xlsx",
+    "read_xlsx_sheets",
+]
+
+#: Largest .xlsx accepted, in bytes (the app's upload limit, ui/.streamlit/config.toml maxUploadSize).
+MAX_FILE_BYTES = 50 * 1024 * 1024
+#: A workbook has a few dozen parts; thousands are only useful to an attacker.
+MAX_ENTRIES = 2000
+#: Total size once unpacked (a 10,000-family workbook is about 20 MB).
+MAX_UNZIPPED_BYTES = 300 * 1024 * 1024
+#: Compression ratio refused overall, and for any member larger than `_RATIO_FLOOR` once unpacked.
+MAX_RATIO = 200
+_RATIO_FLOOR = 1024 * 1024
+#: Address space the parsing process may add to what it starts with.
+PARSE_MEMORY_BYTES = int(os.environ.get("MATCHER_PARSE_MEMORY_MB", "1024")) * 1024 * 1024
+#: Wall-clock and CPU limits of one parse, in seconds.
+PARSE_SECONDS = 120
+
+_NOT_XLSX = "not a readable .xlsx workbook (save it as Excel .xlsx, or as CSV files in a folder)"
+_BOMB = "refused: the workbook unpacks to an unreasonable size (possible zip bomb)"
+_DTD = "refused: the workbook declares XML entities or a document type, which Excel never writes"
+_XML_PART = re.compile(r"\.(xml|rels|vml)$", re.IGNORECASE)
+_DECLARATION = re.compile(rb"<!\s*(doctype|entity)", re.IGNORECASE)
+_CHUNK = 64 * 1024
+
+
+def _size_of(source: Path | BinaryIO | bytes) -> int:
+    if isinstance(source, bytes):
+        return len(source)
+    if isinstance(source, Path):
+        return source.stat().st_size
+    position = source.tell()
+    size = source.seek(0, io.SEEK_END)
+    source.seek(position)
+    return size
+
+
+def _scan_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) -> tuple[str | None, int]:
+    """Decompress one member in chunks: (why it is refused or None, bytes it unpacked to)."""
+    seen = 0
+    tail = b""
+    check_xml = bool(_XML_PART.search(info.filename))
+    with archive.open(info) as member:
+        while True:
+            chunk = member.read(_CHUNK)
+            if not chunk:
+                return None, seen
+            if check_xml and seen == 0:
+                head = chunk[:4]
+                if head.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00", b"\x4c\x6f\xa7\x94")) or b"\x00" in head:
+                    return _DTD, seen  # UTF-16/32 or EBCDIC would hide a declaration from the scan below
+            seen += len(chunk)
+            if seen > budget:
+                return _BOMB, seen
+            if check_xml:
+                window = tail + chunk
+                if _DECLARATION.search(window):
+                    return _DTD, seen
+                tail = window[-16:]
+
+
+def check_xlsx(source: str | Path | BinaryIO | bytes) -> str | None:
+    """Why an .xlsx file must not be parsed, or None when it looks like a sound workbook.
+
+    Parameters
+    ----------
+    source
+        A path, an open binary stream (left at its position), or the file's bytes.
+
+    Returns
+    -------
+    str or None
+        A message naming the problem and quoting nothing from the file.
+    """
+    if isinstance(source, str):
+        source = Path(source)
+    try:
+        if _size_of(source) > MAX_FILE_BYTES:
+            return f"refused: the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB"
+        stream: Path | BinaryIO = io.BytesIO(source) if isinstance(source, bytes) else source
+        position = None if isinstance(stream, Path) else stream.tell()
+        try:
+            with zipfile.ZipFile(stream) as archive:
+                return _check_archive(archive)
+        finally:
+            if position is not None and not isinstance(stream, Path):
+                stream.seek(position)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, ValueError, EOFError,
+            NotImplementedError, RuntimeError, KeyError):
+        return _NOT_XLSX
+
+
+def _check_archive(archive: zipfile.ZipFile) -> str | None:
+    infos = archive.infolist()
+    if len(infos) > MAX_ENTRIES:
+        return f"refused: the workbook holds more than {MAX_ENTRIES} parts (possible zip bomb)"
+    declared = sum(i.file_size for i in infos)
+    packed = max(1, sum(i.compress_size for i in infos))
+    if declared > MAX_UNZIPPED_BYTES or declared / packed > MAX_RATIO:
+        return _BOMB
+    names = {i.filename for i in infos}
+    if "[Content_Types].xml" not in names or not any(n.lower() == "xl/workbook.xml" for n in names):
+        return _NOT_XLSX
+    if any(i.flag_bits & 0x1 for i in infos):
+        return "refused: the workbook is encrypted (save it without a password)"
+    total = 0
+    for info in infos:
+        if info.is_dir():
+            continue
+        problem, seen = _scan_part(archive, info, MAX_UNZIPPED_BYTES - total)
+        if problem:
+            return problem
+        total += seen
+        if seen > _RATIO_FLOOR and seen / max(1, info.compress_size) > MAX_RATIO:
+            return _BOMB
+    if total / packed > MAX_RATIO:
+        return _BOMB
+    return None
+
+
+# ------------------------------------------------------------------------------------------ isolated parsing
+
+
+class ParseRefused(Exception):
+    """The parsing process ran out of memory or time, or failed; `args[0]` is a message for the user."""
+
+
+@dataclass(frozen=True)
+class SheetRows:
+    """One worksheet as the parsing process read it: its title and every row of cell values."""
+
+    title: str
+    rows: list[list[Any]]
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return {"$dt": value.isoformat()}
+    if isinstance(value, dt.date):
+        return {"$d": value.isoformat()}
+    if isinstance(value, dt.time):
+        return {"$t": value.isoformat()}
+    if isinstance(value, dt.timedelta):
+        return {"$td": value.total_seconds()}
+    if isinstance(value, Decimal):
+        return float(value)
+    return str(value)  # anything else openpyxl may hand out (an error string class, a rich text)
+
+
+def _decode(obj: dict[str, Any]) -> Any:
+    if len(obj) == 1:
+        (key, value), = obj.items()
+        if key == "$dt":
+            return dt.datetime.fromisoformat(value)
+        if key == "$d":
+            return dt.date.fromisoformat(value)
+        if key == "$t":
+            return dt.time.fromisoformat(value)
+        if key == "$td":
+            return dt.timedelta(seconds=value)
+    return obj
+
+
+def _limit_self(extra_bytes: int) -> None:
+    """Cap this process: address space (what it has now plus `extra_bytes`), CPU seconds, no file writes."""
+    import resource
+
+    with open("/proc/self/status") as fh:
+        vm = next((int(line.split()[1]) * 1024 for line in fh if line.startswith("VmSize:")), 0)
+    limit = vm + extra_bytes
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    resource.setrlimit(resource.RLIMIT_CPU, (PARSE_SECONDS, PARSE_SECONDS))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+
+
+def _child(source: str | bytes, wanted: list[str] | None, extra_bytes: int, conn: Any) -> None:
+    """Runs in the parsing process: read every worksheet (or those titled in `wanted`) and send JSON back."""
+    import resource
+
+    try:
+        _limit_self(extra_bytes)
+        import openpyxl
+
+        book = openpyxl.load_workbook(io.BytesIO(source) if isinstance(source, bytes) else source,
+                                      read_only=True, data_only=True)
+        sheets = []
+        for ws in book.worksheets:
+            if wanted is not None and ws.title not in wanted:
+                sheets.append([ws.title, None])
+                continue
+            # Some writers store a wrong sheet size; without this, read-only mode silently drops rows.
+            ws.reset_dimensions()  # type: ignore[union-attr]
+            sheets.append([ws.title, [list(r) for r in ws.iter_rows(values_only=True)]])
+        book.close()
+        payload = {"sheets": sheets}
+    except MemoryError:
+        payload = {"error": "memory"}
+    except Exception as exc:  # a corrupt workbook: its kind only, never the message (it may quote a cell)
+        payload = {"error": "unreadable", "kind": type(exc).__name__}
+    payload["maxrss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    try:
+        conn.send_bytes(json.dumps(payload, default=_encode).encode("utf-8"))
+    except MemoryError:
+        conn.send_bytes(b'{"error": "memory"}')
+    finally:
+        conn.close()
+
+
+_context_lock = threading.Lock()
+_context: Any = None
+
+
+def _mp_context() -> Any:
+    """A forkserver context preloaded with openpyxl: each parse forks from a small, single-threaded process."""
+    global _context
+    with _context_lock:
+        if _context is None:
+            ctx = multiprocessing.get_context("forkserver")
+            ctx.set_forkserver_preload(["openpyxl", "matcher.io.safety"])
+            _context = ctx
+        return _context
+
+
+#: Peak resident memory (KB) of the last parsing process, for tests and the security report.
+last_parse_maxrss_kb: int | None = None
+
+
+def read_xlsx_sheets(source: str | Path | bytes, wanted: set[str] | None = None,
+                     memory_bytes: int = PARSE_MEMORY_BYTES, seconds: float = PARSE_SECONDS) -> list[SheetRows]:
+    """Parse a workbook in a memory-limited child process; return its worksheets' rows.
+
+    Parameters
+    ----------
+    source
+        A path or the file's bytes; run `check_xlsx` on it first.
+    wanted
+        Titles of the worksheets to read; the others come back with no rows. None reads them all.
+    memory_bytes
+        Address space the child may add to what it starts with.
+    seconds
+        Wall-clock limit.
+
+    Raises
+    ------
+    ParseRefused
+        When the child runs out of memory or time, dies, or cannot read the file as a workbook.
+    """
+    global last_parse_maxrss_kb
+    ctx = _mp_context()
+    receive, send = ctx.Pipe(duplex=False)
+    arg = source if isinstance(source, bytes) else str(source)
+    proc = ctx.Process(target=_child, args=(arg, sorted(wanted) if wanted is not None else None, memory_bytes,
+                                            send), daemon=True)
+    proc.start()
+    send.close()
+    try:
+        if not receive.poll(seconds):
+            raise ParseRefused("refused: reading the workbook took too long")
+        try:
+            raw = receive.recv_bytes(MAX_UNZIPPED_BYTES * 4)
+        except (EOFError, OSError):
+            raise ParseRefused("refused: reading the workbook needed more memory than allowed") from None
+    finally:
+        receive.close()
+        proc.join(5)
+        if proc.is_alive():
+            proc.kill()
+            proc.join()
+    payload = json.loads(raw, object_hook=_decode)
+    last_parse_maxrss_kb = payload.get("maxrss_kb")
+    if payload.get("error") == "memory":
+        raise ParseRefused("refused: reading the workbook needed more memory than allowed")
+    if "error" in payload:
+        raise ParseRefused(f"not a readable .xlsx workbook ({payload.get('kind', 'error')})")
+    return [SheetRows(title, rows) for title, rows in payload["sheets"]]

@@ -1,0 +1,249 @@
+"""`matcher users ...` and `matcher records ...`: manage who may log in, read and add to the records.
+
+Registered on the main typer app in `matcher.cli`. Messages name users, runs and ids, never a workbook's cell.
+"""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from matcher.store.records import Store
+
+# The store (SQLAlchemy) is imported inside the commands: `matcher --help` and the other commands stay quick.
+
+__all__ = ["cli_actor", "record_cli_run", "records_app", "users_app"]
+
+users_app = typer.Typer(help="Users of the browser app: add, list, disable, enable, change a password, remove.",
+                        no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+records_app = typer.Typer(help="The records: runs, decisions, and the audit log's integrity.",
+                          no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+
+class Role(StrEnum):
+    coordinator = "coordinator"
+    ngo = "ngo"
+    researcher = "researcher"
+
+
+def cli_actor() -> str:
+    """Who acts from the command line: the operating-system account."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli:unknown"
+
+
+def _where() -> str:
+    from matcher.store.db import database_url, describe_url
+
+    return describe_url(database_url())
+
+
+def _store() -> Store:
+    from matcher.store.records import open_store
+
+    try:
+        return open_store()
+    except Exception as exc:  # an unreachable server, a read-only folder: say where, without a password
+        typer.echo(f"cannot open the records at {_where()} ({type(exc).__name__})", err=True)
+        raise typer.Exit(1) from None
+
+
+def _read_password(from_stdin: bool) -> str:
+    from matcher.auth import password_problem
+
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    problem = password_problem(password)
+    if problem:
+        typer.echo(problem, err=True)
+        raise typer.Exit(1)
+    return password
+
+
+@users_app.command("add")
+def users_add(
+    name: Annotated[str, typer.Argument(help="Login name (for single sign-on: the e-mail the provider gives).")],
+    role: Annotated[Role, typer.Option("--role", help="What the user may see and do.")],
+    locality: Annotated[list[str] | None, typer.Option("--locality", "-l",
+                                                       help="An NGO's commune (INSEE code); repeat for several.")]
+    = None,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
+    sso_only: Annotated[bool, typer.Option("--sso-only", help="No password: signs in through the identity "
+                                           "provider only.")] = False,
+) -> None:
+    """Add a user who may log in to the app with ROLE."""
+    from matcher.auth import hash_password
+    from matcher.store.records import StoreError
+
+    name = name.strip()
+    if not name or len(name) > 200:
+        typer.echo("the name must have 1 to 200 characters", err=True)
+        raise typer.Exit(2)
+    codes = [c.strip() for c in (locality or []) if c.strip()]
+    role_name = role.value
+    if role_name == "ngo" and not codes:
+        typer.echo("an NGO user needs its communes: --locality CODE (repeat for several)", err=True)
+        raise typer.Exit(2)
+    if role_name != "ngo" and codes:
+        typer.echo("--locality is for NGO users only", err=True)
+        raise typer.Exit(2)
+    password_hash = None if sso_only else hash_password(_read_password(password_stdin))
+    try:
+        _store().add_user(cli_actor(), name, role_name, password_hash, codes)
+    except StoreError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"added {name} ({role_name}{': ' + ', '.join(codes) if codes else ''})")
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """List the users: name, role, communes, active or not."""
+    for u in _store().users():
+        codes = f" [{', '.join(u.localities)}]" if u.localities else ""
+        login = "password" if u.password_hash else "sso"
+        typer.echo(f"{u.name}\t{u.role}{codes}\t{login}\t{'active' if u.active else 'disabled'}")
+
+
+def _update(name: str, **changes: Any) -> None:
+    from matcher.store.records import StoreError
+
+    try:
+        _store().update_user(cli_actor(), name, **changes)
+    except StoreError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+
+
+@users_app.command("disable")
+def users_disable(name: str) -> None:
+    """Stop a user from logging in (the records keep their name)."""
+    _update(name, active=False)
+    typer.echo(f"disabled {name}")
+
+
+@users_app.command("enable")
+def users_enable(name: str) -> None:
+    """Let a disabled user log in again."""
+    _update(name, active=True)
+    typer.echo(f"enabled {name}")
+
+
+@users_app.command("passwd")
+def users_passwd(
+    name: str,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
+) -> None:
+    """Set a new password for a user."""
+    from matcher.auth import hash_password
+
+    _update(name, password_hash=hash_password(_read_password(password_stdin)))
+    typer.echo(f"password changed for {name}")
+
+
+@users_app.command("remove")
+def users_remove(name: str) -> None:
+    """Remove a user (the audit log keeps what they did)."""
+    from matcher.store.records import StoreError
+
+    try:
+        _store().remove_user(cli_actor(), name)
+    except StoreError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"removed {name}")
+
+
+@records_app.command("where")
+def records_where() -> None:
+    """Print the database the records are kept in (the password hidden)."""
+    typer.echo(_where())
+
+
+@records_app.command("runs")
+def records_runs(limit: Annotated[int, typer.Option("--limit", min=1, help="How many, newest first.")] = 20) -> None:
+    """The latest runs: id, time, who, origin, scenario, policy, seed, status."""
+    for r in _store().recent_runs(limit):
+        typer.echo(f"run {r.id}\t{r.created_at:%Y-%m-%d %H:%M:%S}\t{r.owner}\t{r.origin}\tscenario {r.scenario_id}"
+                   f"\t{r.policy_name}\tseed {r.seed}\t{r.status}")
+
+
+@records_app.command("decide")
+def records_decide(
+    run_id: Annotated[int, typer.Argument(metavar="RUN", help="The run (see `matcher records runs`).")],
+    case_id: Annotated[str, typer.Argument(metavar="CASE_ID")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (kept with the decision).")],
+    accept: Annotated[bool, typer.Option("--accept", help="Accept the run's placement of the family.")] = False,
+    pin: Annotated[str | None, typer.Option("--pin", metavar="LOCALITY", help="Override: place it there.")] = None,
+    forbid: Annotated[str | None, typer.Option("--forbid", metavar="LOCALITY", help="Override: never there.")]
+    = None,
+) -> None:
+    """Record a decision on a family of a run: accepted, or overridden with a pin or a forbid."""
+    from matcher.models.result import Result
+    from matcher.store.records import StoreError
+
+    if sum((accept, pin is not None, forbid is not None)) != 1:
+        typer.echo("give exactly one of --accept, --pin LOCALITY, --forbid LOCALITY", err=True)
+        raise typer.Exit(2)
+    store = _store()
+    try:
+        run = store.run(run_id)
+    except StoreError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    result = Result.model_validate_json(run.result_json)
+    plan = result.plan()
+    known = set(plan) | {u.case_id for u in result.unplaced}
+    if case_id not in known:
+        typer.echo(f"{case_id}: not a case of run {run_id}", err=True)
+        raise typer.Exit(1)
+    if accept:
+        if case_id not in plan:
+            typer.echo(f"{case_id}: not placed in run {run_id}; nothing to accept", err=True)
+            raise typer.Exit(1)
+        decision = store.add_decision(run_id, cli_actor(), case_id, "accepted", reason=reason,
+                                      locality_id=plan[case_id])
+    else:
+        override, lid = ("pin", pin) if pin is not None else ("forbid", forbid)
+        decision = store.add_decision(run_id, cli_actor(), case_id, "overridden", reason=reason, override=override,
+                                      locality_id=lid)
+    typer.echo(f"decision {decision} recorded")
+
+
+@records_app.command("verify")
+def records_verify() -> None:
+    """Check the audit log's hash chain: exit 0 when intact, 1 when an event was altered or removed."""
+    ok, count, bad = _store().verify_audit()
+    if ok:
+        typer.echo(f"audit log intact: {count} events")
+        return
+    typer.echo(f"audit log broken at event {bad} ({count} events read)", err=True)
+    raise typer.Exit(1)
+
+
+def record_cli_run(cases: Path, localities: Path, result: Any, time_limit: float | None) -> int | None:
+    """Keep a `matcher match` run and its inputs; on failure say so on stderr and return None."""
+    from matcher.store.records import input_hash, open_store, stored_input
+
+    try:
+        store = open_store()
+        cases_in, localities_in = stored_input(cases), stored_input(localities)
+        actor = cli_actor()
+        scenario = store.latest_scenario(actor)
+        if scenario is None or scenario.input_sha256 != input_hash(cases_in, localities_in):
+            scenario_id = store.add_scenario(actor, cases_in, localities_in, "cli")
+        else:
+            scenario_id = scenario.id
+        return store.add_run(scenario_id, actor, "cli", result, time_limit=time_limit)
+    except Exception as exc:
+        typer.echo(f"warning: the run was not recorded in {_where()} ({type(exc).__name__})", err=True)
+        return None

@@ -1,0 +1,72 @@
+"""Fixtures of the store's tests: every test runs on SQLite and on PostgreSQL.
+
+PostgreSQL comes from ``MATCHER_TEST_POSTGRES_URL`` (.ci/run starts Debian's server on loopback and sets it).
+Without it the PostgreSQL half skips, unless ``MATCHER_REQUIRE_POSTGRES=1`` (set by CI), where it fails.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from matcher.models.result import LocalityUse, Placement, Provenance, Result, Unplaced
+from matcher.store.db import dispose_all, get_engine
+from matcher.store.records import Store
+
+POSTGRES_ENV = "MATCHER_TEST_POSTGRES_URL"
+
+
+def postgres_url() -> str | None:
+    url = os.environ.get(POSTGRES_ENV, "").strip()
+    if not url:
+        if os.environ.get("MATCHER_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"{POSTGRES_ENV} is not set, and CI requires the PostgreSQL tests")
+        pytest.skip(f"{POSTGRES_ENV} is not set (CI starts PostgreSQL and sets it)")
+    return url
+
+
+def reset_postgres(url: str) -> None:
+    """An empty public schema: every test starts from a database that was never migrated."""
+    dispose_all()
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+        conn.execute(text("DROP FUNCTION IF EXISTS matcher_audit_append_only() CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL of an empty database: a SQLite file, or the PostgreSQL test database wiped clean."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'records.db'}"
+        return
+    url = postgres_url()
+    assert url is not None
+    reset_postgres(url)
+    yield url
+    dispose_all()
+
+
+@pytest.fixture
+def store(db_url: str) -> Store:
+    """A migrated, empty store."""
+    return Store(get_engine(db_url))
+
+
+def make_result(placements: dict[str, str], unplaced: tuple[str, ...] = (), seed: int = 0) -> Result:
+    """A small result with the given plan (case -> commune) and unplaced cases."""
+    return Result(
+        status="optimal", objective=10.0, bound=10.0, gap=0.0, seconds=0.1,
+        placements=[Placement(case_id=c, locality_id=loc, bedrooms=2, score=0.5) for c, loc in placements.items()],
+        unplaced=[Unplaced(case_id=c, reasons=["no unit left"]) for c in unplaced],
+        localities=[LocalityUse(locality_id=loc, used={"persons": 1.0}, capacity={"persons": 5.0})
+                    for loc in sorted(set(placements.values()))],
+        provenance=Provenance(input_sha256="ab" * 32, policy={"name": "balanced"}, seed=seed,
+                              matcher_version="0.1.0", ortools_version="9.x"),
+    )
