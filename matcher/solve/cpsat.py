@@ -40,8 +40,13 @@ def solve_cpsat(
     cancel: threading.Event | None = None,
     on_solution: Callable[[float, float], None] | None = None,
     parameters: dict[str, object] | None = None,
+    target: float | None = None,
 ) -> CpSatOutcome:
-    """Maximise the model exactly (up to 1/SCALE of a score point) with CP-SAT."""
+    """Maximise the model exactly (up to 1/SCALE of a score point) with CP-SAT.
+
+    ``target`` is a known upper bound (an integral LP bound, say): a plan reaching it is optimal, so the search
+    stops there.
+    """
     O = model.n_options
     m = cp_model.CpModel()
     x = [m.new_bool_var(f"x{o}") for o in range(O)]
@@ -95,12 +100,16 @@ def solve_cpsat(
     solver.parameters.log_search_progress = False
     for key, value in (parameters or {}).items():
         setattr(solver.parameters, key, value)
-    state = {"cancelled": False}
+
+    state = {"cancelled": False, "reached": False}
 
     class _Progress(cp_model.CpSolverSolutionCallback):
         def on_solution_callback(self) -> None:
             if on_solution is not None:
                 on_solution(self.objective_value / value_scale, self.best_objective_bound / value_scale)
+            if target is not None and self.objective_value / value_scale >= target - 1e-9:
+                state["reached"] = True
+                self.stop_search()
 
     # The wall clock is kept even if the solver overshoots its own limit, and a cancel stops the search.
     stop = threading.Event()
@@ -132,7 +141,7 @@ def solve_cpsat(
         choice[model.opt_item[picked]] = picked
     return CpSatOutcome(
         choice=choice,
-        proved_optimal=status == cp_model.OPTIMAL,
+        proved_optimal=status == cp_model.OPTIMAL or (choice is not None and state["reached"]),
         proved_infeasible=status == cp_model.INFEASIBLE,
         bound=float(solver.best_objective_bound) / value_scale,
         cancelled=state["cancelled"],

@@ -20,6 +20,11 @@ from matcher.solve.lp import LPResult, solve_lp
 #: clock does; a run that the wall clock cuts short (a very loaded machine) may differ.
 DET_PER_SECOND = 0.5
 
+#: Share of a search's time spent on the whole model to find an incumbent that makes reduced-cost fixing bite.
+WARM_SHARE = 0.25
+#: Below this many options CP-SAT handles the whole model well, and a restart would only cost time.
+WARM_MIN_OPTIONS = 50_000
+
 #: Share of the remaining time that phase 1 (placing the most people) may use before phase 2 (scores).
 PHASE1_SHARE = 0.4
 
@@ -84,17 +89,18 @@ def _search(
     deterministic: bool,
     cancel: threading.Event | None,
     on_solution: Callable[[float, float], None],
+    target: float | None = None,
 ) -> CpSatOutcome:
     """CP-SAT within `budget` seconds: a deterministic portfolio, or one parallel search."""
     if not deterministic:
         return solve_cpsat(model, hint=hint, time_limit=budget, workers=workers, seed=seed, cancel=cancel,
-                           on_solution=on_solution)
+                           on_solution=on_solution, target=target)
     extra = {"max_deterministic_time": max(0.05, budget * DET_PER_SECOND)}
     outcomes: list[CpSatOutcome | None] = [None] * max(1, workers)
 
     def run(k: int) -> None:
         outcomes[k] = solve_cpsat(model, hint=hint, time_limit=budget, workers=1, seed=seed + k, cancel=cancel,
-                                  on_solution=on_solution if k == 0 else None, parameters=extra)
+                                  on_solution=on_solution if k == 0 else None, parameters=extra, target=target)
 
     threads = [threading.Thread(target=run, args=(k,), daemon=True) for k in range(1, len(outcomes))]
     for t in threads:
@@ -132,18 +138,35 @@ def prune_by_reduced_cost(model: AssignmentModel, lp: LPResult, incumbent: float
 
 def _search_pruned(model: AssignmentModel, lp: LPResult | None, hint: np.ndarray, budget: float, workers: int,
                    seed: int, deterministic: bool, cancel: threading.Event | None,
-                   on_solution: Callable[[float, float], None], stats: dict[str, float], tag: str) -> CpSatOutcome:
-    """CP-SAT on the options that reduced-cost fixing keeps, with the plan mapped back to the full model."""
+                   on_solution: Callable[[float, float], None], stats: dict[str, float], tag: str,
+                   target: float | None = None, warm: bool = True) -> CpSatOutcome:
+    """CP-SAT on the options that reduced-cost fixing keeps, with the plan mapped back to the full model.
+
+    When the pruning keeps most options (the incumbent is still far from the bound), a short search on the whole
+    model first finds a better incumbent, and the pruning is done again with it.
+    """
+    t0 = time.monotonic()
     incumbent = model.evaluate(hint)[0] if _complete(model, hint) else -np.inf
     keep = prune_by_reduced_cost(model, lp, incumbent) if lp is not None else np.arange(model.n_options)
-    stats[f"{tag}_options_kept"] = float(len(keep))
     stats[f"{tag}_options"] = float(model.n_options)
+    if warm and lp is not None and len(keep) > max(WARM_MIN_OPTIONS, 0.5 * model.n_options) and budget > 1.0:
+        warm = _search(model, hint, WARM_SHARE * budget, workers, seed, deterministic, cancel, on_solution, target)
+        if warm.proved_optimal or warm.proved_infeasible or warm.cancelled:
+            stats[f"{tag}_options_kept"] = float(model.n_options)
+            return warm
+        if _complete(model, warm.choice):
+            assert warm.choice is not None
+            hint = warm.choice
+            incumbent = model.evaluate(hint)[0]
+            keep = prune_by_reduced_cost(model, lp, incumbent)
+        budget -= time.monotonic() - t0
+    stats[f"{tag}_options_kept"] = float(len(keep))
     if len(keep) == model.n_options:
-        return _search(model, hint, budget, workers, seed, deterministic, cancel, on_solution)
+        return _search(model, hint, budget, workers, seed, deterministic, cancel, on_solution, target)
     position = np.full(model.n_options, -1, dtype=np.int64)
     position[keep] = np.arange(len(keep))
     sub_hint = np.where(hint >= 0, position[np.maximum(hint, 0)], -1)
-    out = _search(model.subset(keep), sub_hint, budget, workers, seed, deterministic, cancel, on_solution)
+    out = _search(model.subset(keep), sub_hint, budget, workers, seed, deterministic, cancel, on_solution, target)
     choice = None if out.choice is None else np.where(out.choice >= 0, keep[np.maximum(out.choice, 0)], -1)
     # A proof on the kept options is a proof overall only if it beats the incumbent the pruning relied on.
     proved = out.proved_optimal and choice is not None and model.evaluate(choice)[0] >= incumbent - 1e-9
@@ -227,7 +250,8 @@ def solve_model(
             if not proved1:
                 out1 = _search_pruned(m1, lp1, start, (time_limit - elapsed()) * PHASE1_SHARE, workers, seed,
                                       params.deterministic, params.cancel,
-                                      on_solution_for("placing", lambda v: v * model.primary_weight), stats, "phase1")
+                                      on_solution_for("placing", lambda v: v * model.primary_weight), stats, "phase1",
+                                      target=primary_cap if np.isfinite(primary_cap) else None, warm=False)
                 infeasible = out1.proved_infeasible
                 cancelled = out1.cancelled
                 if _complete(m1, out1.choice):
