@@ -137,7 +137,7 @@ class Problem:
     items: list[np.ndarray]  # case indices of each item
     item_of_case: np.ndarray
     model: AssignmentModel
-    opt_languages: list[tuple[tuple[int, int], ...]]  # per option: (case, language index) interpreters used
+    interp_uses: tuple[np.ndarray, np.ndarray, np.ndarray]  # (option, case, language index) interpreters used
     pair_score: SparsePairs
     pair_components: dict[str, SparsePairs]
     placement_weight: np.ndarray  # per item, the value of placing it before any score
@@ -460,29 +460,36 @@ def build_problem(
     interp_on = _rule_on(policy, "interpreters")
     limited = np.isfinite(la.interpreter_cap) & (la.interpreter_cap > 0)
     unlimited = np.isinf(la.interpreter_cap)
-    opt_item_l: list[int] = []
-    opt_bin_l: list[int] = []
-    opt_lang_l: list[tuple[tuple[int, int], ...]] = []
-    singles = np.array([g for g in range(G) if len(items[g]) == 1], dtype=np.int64)
+    # Interpreter uses are kept as (option, case, language) triples.
+    item_parts: list[np.ndarray] = []
+    bin_parts: list[np.ndarray] = []
+    use_opt: list[np.ndarray] = []
+    use_case: list[np.ndarray] = []
+    use_lang: list[np.ndarray] = []
+    sizes = np.array([len(m) for m in items], dtype=np.int64)
+    singles = np.nonzero(sizes == 1)[0]
     if len(singles):
         sc = np.array([items[g][0] for g in singles], dtype=np.int64)
         gi, li = np.nonzero(candidate[sc])
         ci = sc[gi]
         need = interp_on & ca.needs_interpreter[ci] & ~(ca.speaks[ci] & unlimited[li]).any(axis=1)
         lim = ca.speaks[ci] & limited[li] & need[:, None]
-        nlim = lim.sum(axis=1)
-        plain = nlim == 0
-        opt_item_l.extend(singles[gi[plain]].tolist())
-        opt_bin_l.extend(li[plain].tolist())
-        opt_lang_l.extend([()] * int(plain.sum()))
+        plain = lim.sum(axis=1) == 0
+        item_parts.append(singles[gi[plain]])
+        bin_parts.append(li[plain])
         pi, lang = np.nonzero(lim)
-        opt_item_l.extend(singles[gi[pi]].tolist())
-        opt_bin_l.extend(li[pi].tolist())
-        opt_lang_l.extend(((int(ci[p]), int(g)),) for p, g in zip(pi, lang, strict=True))
-    for g in range(G):
+        n_plain = int(plain.sum())
+        item_parts.append(singles[gi[pi]])
+        bin_parts.append(li[pi])
+        use_opt.append(n_plain + np.arange(len(pi)))
+        use_case.append(ci[pi])
+        use_lang.append(lang)
+    n_opt = sum(len(p) for p in item_parts)
+    g_items: list[int] = []
+    g_bins: list[int] = []
+    g_uses: list[tuple[int, int, int]] = []
+    for g in np.nonzero(sizes > 1)[0]:
         members = items[g]
-        if len(members) == 1:
-            continue
         for lo in np.nonzero(candidate[members].all(axis=0))[0]:
             choices = []
             for c in members:
@@ -490,11 +497,20 @@ def build_problem(
                 needs = interp_on and ca.needs_interpreter[c] and not (ca.speaks[c] & unlimited[lo]).any()
                 choices.append([(int(c), int(x)) for x in langs] if needs and len(langs) else [None])
             for combo in itertools.islice(itertools.product(*choices), 8):
-                opt_item_l.append(g)
-                opt_bin_l.append(int(lo))
-                opt_lang_l.append(tuple(x for x in combo if x is not None))
-    opt_item = np.array(opt_item_l, dtype=np.int64)
-    opt_bin = np.array(opt_bin_l, dtype=np.int64)
+                o = n_opt + len(g_items)
+                g_items.append(int(g))
+                g_bins.append(int(lo))
+                g_uses.extend((o, c, x) for c, x in (u for u in combo if u is not None))
+    item_parts.append(np.array(g_items, dtype=np.int64))
+    bin_parts.append(np.array(g_bins, dtype=np.int64))
+    g_use = np.array(g_uses, dtype=np.int64).reshape(-1, 3)
+    use_opt.append(g_use[:, 0])
+    use_case.append(g_use[:, 1])
+    use_lang.append(g_use[:, 2])
+    opt_item = np.concatenate(item_parts).astype(np.int64)
+    opt_bin = np.concatenate(bin_parts).astype(np.int64)
+    interp_uses = (np.concatenate(use_opt).astype(np.int64), np.concatenate(use_case).astype(np.int64),
+                   np.concatenate(use_lang).astype(np.int64))
     O = len(opt_item)
 
     # Item-level quantities, summed over the item's families.
@@ -517,7 +533,6 @@ def build_problem(
     svc_pen = _penalty(policy, "health_services") if policy.rules.health_services.mode is Mode.SOFT else 0.0
     int_pen = _penalty(policy, "interpreters") if policy.rules.interpreters.mode is Mode.SOFT else 0.0
     # Expand options to (option, case) rows for the sums over the item's families.
-    sizes = np.array([len(items[g]) for g in range(G)], dtype=np.int64)
     item_start = np.concatenate([[0], np.cumsum(sizes)])
     flat_cases = np.concatenate(items) if G else np.array([], dtype=np.int64)
     reps = sizes[opt_item]
@@ -561,12 +576,7 @@ def build_problem(
         cap = np.where(la.service_cap[:, s] >= 1, la.service_cap[:, s], np.inf)
         per_loc(f"service:{code}", "health_services", svc_need[:, s], cap)
     if interp_on and len(vocab.languages):
-        ol, olang = [], []
-        for o, langs in enumerate(opt_lang_l):
-            for _, lang in langs:
-                ol.append(o)
-                olang.append(lang)
-        ol_a, olang_a = np.array(ol, dtype=np.int64), np.array(olang, dtype=np.int64)
+        ol_a, _, olang_a = interp_uses
         for k, code in enumerate(vocab.languages):
             sel = olang_a == k
             if sel.any():
@@ -627,7 +637,7 @@ def build_problem(
     problem = Problem(
         dataset=dataset, policy=policy, cases=cases, localities=localities, case_index=case_index,
         loc_index=loc_index, ctx=ctx, candidate=candidate, pair_rules=rules, items=items,
-        item_of_case=item_of_case, model=model, opt_languages=opt_lang_l, pair_score=pair_score,
+        item_of_case=item_of_case, model=model, interp_uses=interp_uses, pair_score=pair_score,
         pair_components=pair_components, placement_weight=placement_weight, pins=pins, forbids=forbids,
         previous=previous, conflicts=[],
     )
