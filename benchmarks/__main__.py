@@ -1,0 +1,80 @@
+"""``python -m benchmarks gap|placement|resolve|profile ...``: see benchmarks/README.md."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from benchmarks.peers import PEERS
+
+
+def _solvers(text: str) -> list[str]:
+    names = [s.strip() for s in text.split(",") if s.strip()]
+    bad = [n for n in names if n not in PEERS]
+    if bad:
+        raise argparse.ArgumentTypeError(f"unknown solver(s) {', '.join(bad)}; choose from {', '.join(PEERS)}")
+    return names
+
+
+def _common(p: argparse.ArgumentParser, time_limit: float) -> None:
+    p.add_argument("--time-limit", type=float, default=time_limit, help="wall-clock seconds per run (default "
+                   f"{time_limit:g}), including reading and model building")
+    p.add_argument("--solvers", type=_solvers, default=list(PEERS), help="comma-separated: " + ",".join(PEERS))
+    p.add_argument("--workers", type=int, default=2, help="threads every solver may use (default 2)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", dest="json_out", type=Path, help="write one JSON object per (instance, solver)")
+    p.add_argument("--markdown", type=Path, help="also write the table and a summary as markdown")
+    p.add_argument("--quiet", action="store_true", help="print only the final table")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    g = sub.add_parser("gap", help="OR-Library GAP files, every solver on each")
+    g.add_argument("files", nargs="+", type=Path, help="GAP files or folders of them")
+    g.add_argument("--sense", choices=["min", "max", "both"], default="min",
+                   help="min (default, as best_known.csv), max (the original sense of gap1..gap12), or both")
+    g.add_argument("--data", type=Path, default=None, help="folder with best_known.csv (default: the files' "
+                   "common data folder, or /work/shared/data/gap)")
+    _common(g, 10.0)
+
+    pl = sub.add_parser("placement", help="seeded synthetic placement instances, every solver on the same model")
+    pl.add_argument("--tier", choices=["S", "M", "L", "national"], action="append", required=True,
+                    help="S 500x21, M 2500x100, L 10000x1000, national 12 monthly batches of a year (repeatable)")
+    pl.add_argument("--instance-seeds", type=int, nargs="+", default=None,
+                    help="data seeds (default: --seed); one instance per seed")
+    _common(pl, 30.0)
+
+    rs = sub.add_parser("resolve", help="re-solve after pins: time, objective and stability against a fresh solve")
+    rs.add_argument("--tier", choices=["S", "M", "L"], default="M")
+    rs.add_argument("--pins", type=int, default=10)
+    rs.add_argument("--first-limit", type=float, default=30.0, help="time limit of the first and fresh solves")
+    _common(rs, 3.0)
+
+    pr = sub.add_parser("profile", help="where the engine spends its time on a placement tier")
+    pr.add_argument("--tier", choices=["S", "M", "L"], default="M")
+    _common(pr, 30.0)
+
+    args = parser.parse_args(argv)
+    if args.command == "gap":
+        from benchmarks.gap import run_gap
+
+        return run_gap(args)
+    if args.command == "placement":
+        from benchmarks.placement import run_placement
+
+        return run_placement(args)
+    if args.command == "resolve":
+        from benchmarks.placement import run_resolve
+
+        return run_resolve(args)
+    from benchmarks.placement import run_profile
+
+    return run_profile(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

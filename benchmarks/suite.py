@@ -1,0 +1,86 @@
+"""Run every solver on every instance (interleaved, so that load on a shared machine hits all alike) and report."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from benchmarks import report
+from benchmarks.peers import REQUIRES
+from benchmarks.runner import Pool, grace
+
+
+@dataclass
+class Job:
+    instance: str
+    sense: str  # "min" or "max": the instance's own sense
+    task: dict[str, Any]  # what the worker needs besides the limits
+    reference: float | None = None  # best known value, or the LP bound
+    reference_kind: str = ""  # "best known", "optimum", "lp bound"
+    extra: dict[str, Any] = field(default_factory=dict)  # copied into every row of the instance
+    time_limit: float | None = None  # the solvers' budget if not the run's (placement: minus the shared build)
+    seconds_offset: float = 0.0  # shared work before the solvers start (placement: building the problem)
+
+
+def available(solver: str) -> bool:
+    return importlib.util.find_spec(REQUIRES[solver]) is not None
+
+
+def relative_gap(objective: float | None, reference: float | None, sense: str) -> float | None:
+    """How far from the reference in the instance's sense, relative to it; negative if better than it."""
+    if objective is None or reference is None or reference == 0:
+        return None
+    d = objective - reference if sense == "min" else reference - objective
+    return d / abs(reference)
+
+
+def run_jobs(jobs: Sequence[Job], args: argparse.Namespace) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    solvers = [s for s in args.solvers]
+    missing = [s for s in solvers if not available(s)]
+    for s in missing:
+        print(f"skipping {s}: package {REQUIRES[s]!r} is not installed", file=sys.stderr)
+    with Pool() as pool:
+        for job in jobs:
+            limit = job.time_limit if job.time_limit is not None else args.time_limit
+            for solver in solvers:
+                base = {"instance": job.instance, "sense": job.sense, "solver": solver, "time_limit": limit,
+                        "workers": args.workers, "seed": args.seed, "reference": job.reference,
+                        "reference_kind": job.reference_kind, **job.extra}
+                if solver in missing:
+                    rows.append({**base, "status": "skipped", "objective": None, "bound": None, "seconds": None,
+                                 "peak_rss_mb": None})
+                    continue
+                task = {**job.task, "sense": job.sense, "time_limit": limit, "workers": args.workers,
+                        "seed": args.seed}
+                out = pool.run(solver, task, limit + grace(limit))
+                row = {**base, **out}
+                for key in ("seconds", "wall_seconds"):
+                    if row.get(key) is not None:
+                        row[key] += job.seconds_offset
+                row["gap"] = relative_gap(row.get("objective"), job.reference, job.sense)
+                rows.append(row)
+                if not args.quiet:
+                    print(report.text_table([row]).splitlines()[-1], flush=True)
+    return rows
+
+
+def finish(rows: list[dict[str, Any]], args: argparse.Namespace, title: str) -> int:
+    print()
+    print(report.text_table(rows))
+    print()
+    print(report.summary_markdown(rows))
+    if args.json_out:
+        report.write_json(args.json_out, rows)
+    if args.markdown:
+        env = report.environment()
+        md = [f"# {title}", "", "Command: `python -m benchmarks " + " ".join(sys.argv[1:]) + "`", "",
+              "Environment: " + ", ".join(f"{k} {v}" for k, v in env.items()), "",
+              "## Summary", "", report.summary_markdown(rows), "", "## Runs", "", report.markdown_table(rows), ""]
+        args.markdown.parent.mkdir(parents=True, exist_ok=True)
+        args.markdown.write_text("\n".join(md))
+    return 0

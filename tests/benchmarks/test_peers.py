@@ -1,0 +1,122 @@
+"""Each solver, in its own worker process, on a tiny GAP and a tiny placement model; the JSON rows."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from benchmarks.__main__ import main
+from benchmarks.peers import PEERS
+from benchmarks.runner import Pool
+from benchmarks.suite import available
+
+# 2 agents, 3 jobs of weight 2; agent 0 holds two jobs, agent 1 one.
+TINY = """2 3
+ 1 4 5
+ 3 2 1
+ 2 2 2
+ 2 2 2
+ 4 2
+"""
+
+
+def brute_force(sense: str) -> int:
+    import itertools
+
+    cost = [[1, 4, 5], [3, 2, 1]]
+    cap = [4, 2]
+    best = None
+    for agents in itertools.product(range(2), repeat=3):
+        load = [2 * agents.count(a) for a in range(2)]
+        if all(load[a] <= cap[a] for a in range(2)):
+            v = sum(cost[a][j] for j, a in enumerate(agents))
+            best = v if best is None else (min(best, v) if sense == "min" else max(best, v))
+    assert best is not None
+    return best
+
+
+@pytest.fixture(scope="module")
+def pool():  # type: ignore[no-untyped-def]
+    with Pool() as p:
+        yield p
+
+
+@pytest.mark.parametrize("sense", ["min", "max"])
+@pytest.mark.parametrize("solver", list(PEERS))
+def test_each_solver_solves_a_tiny_gap(solver: str, sense: str, tmp_path: Path, pool: Pool) -> None:
+    """Every solver returns the brute-force optimum (greedy: a feasible plan) in the instance's own sense."""
+    if not available(solver):
+        pytest.skip(f"{solver} is not installed")
+    f = tmp_path / "tiny"
+    f.write_text(TINY)
+    row = pool.run(solver, {"kind": "gap", "path": str(f), "sense": sense, "time_limit": 5, "workers": 1,
+                            "seed": 0}, 60)
+    best = brute_force(sense)
+    if solver == "greedy":
+        assert row["status"] in ("feasible", "failed")
+        if row["objective"] is not None:
+            assert (row["objective"] >= best) if sense == "min" else (row["objective"] <= best)
+        return
+    assert row["status"] == "optimal", row
+    assert row["objective"] == best
+    assert row["bound"] == pytest.approx(best)
+    assert row["peak_rss_mb"] > 0
+
+
+def test_every_solver_agrees_on_a_tiny_placement_model(tmp_path: Path, pool: Pool) -> None:
+    """On the same exported placement model, the exact solvers reach the same objective as the engine."""
+    from factories import commune, data, family
+
+    from benchmarks.modelio import save_model
+    from matcher.models import Policy
+    from matcher.problem import build_problem
+
+    ds = data([family("A", (30, 28, 3), sector="construction"), family("B", (40,)), family("C", (25, 2))],
+              [commune("01001", units={1: 1, 2: 1}, max_persons=5, jobs={"construction": 1}),
+               commune("01002", units={2: 1}, max_persons=3)])
+    path = tmp_path / "m.npz"
+    save_model(build_problem(ds, Policy()).model, path)
+    objectives = {}
+    for solver in ("matcher", "cpsat", "highs", "cbc"):
+        if not available(solver):
+            continue
+        row = pool.run(solver, {"kind": "model", "npz": str(path), "sense": "max", "time_limit": 5, "workers": 1,
+                                "seed": 0}, 60)
+        assert row["status"] == "optimal", (solver, row)
+        objectives[solver] = row["objective"]
+    assert max(objectives.values()) - min(objectives.values()) < 1e-3 * max(1.0, abs(objectives["matcher"]))
+
+
+def test_json_has_one_row_per_instance_and_solver(tmp_path: Path) -> None:
+    """--json writes one object per (instance, solver) with the documented keys."""
+    f = tmp_path / "tiny"
+    f.write_text(TINY)
+    out = tmp_path / "out.json"
+    assert main(["gap", str(f), "--solvers", "greedy,matcher", "--time-limit", "2", "--json", str(out),
+                 "--quiet"]) == 0
+    rows = json.loads(out.read_text())
+    assert [r["solver"] for r in rows] == ["greedy", "matcher"]
+    for r in rows:
+        assert {"instance", "solver", "status", "objective", "bound", "seconds", "peak_rss_mb"} <= set(r)
+        assert r["instance"] == "tiny" and r["sense"] == "min"
+
+
+def test_unknown_solver_is_a_usage_error() -> None:
+    """A solver name outside the list ends with argparse's usage error."""
+    with pytest.raises(SystemExit) as exc:
+        main(["gap", "x", "--solvers", "gurobi"])
+    assert exc.value.code == 2
+
+
+def test_a_solver_over_its_wall_clock_is_killed() -> None:
+    """A task that does not answer within its wall-clock limit is killed and reported; the worker restarts."""
+    import time
+
+    with Pool() as p:
+        t0 = time.monotonic()
+        row = p.run("greedy", {"kind": "sleep", "seconds": 60}, 1.0)
+        assert row["status"] == "killed" and time.monotonic() - t0 < 20
+        again = p.run("greedy", {"kind": "sleep", "seconds": 0}, 60)
+        assert again["status"] == "slept"
