@@ -47,9 +47,9 @@ MIN_PASSWORD_LENGTH = 10
 
 #: Pages (their url paths) each role may open.
 PAGES: dict[str, frozenset[str]] = {
-    "coordinator": frozenset({"data", "policy", "match", "runs", "policy_lab", "capacities", "records"}),
+    "coordinator": frozenset({"data", "policy", "match", "runs", "policy-lab", "capacities", "records"}),
     "ngo": frozenset({"capacities"}),
-    "researcher": frozenset({"policy", "policy_lab"}),
+    "researcher": frozenset({"policy", "policy-lab"}),
 }
 #: Actions each role may take; the app checks them on the server before acting.
 PERMISSIONS: dict[str, frozenset[str]] = {

@@ -11,24 +11,29 @@ nothing from the file):
 - any XML part with a document type declaration (``<!DOCTYPE``, ``<!ENTITY``: entity expansion, external
   entities) or in an encoding other than UTF-8 (which could hide one): Excel never writes either.
 
-Then `read_xlsx_sheets` parses the workbook in a child process forked from a small server that has only
-openpyxl loaded, with its address space, CPU time and file writes limited; openpyxl parses XML with defusedxml
-in there too. The child sends back plain JSON (never a pickle), so even a parser bug cannot reach this process.
+Then `read_xlsx_sheets` parses the workbook in a child process forked from a small parsing server
+(`_xlsx_child.py`, started once per process, with only openpyxl loaded), with its address space, CPU time and
+file writes limited; openpyxl parses XML with defusedxml in there too. The child sends back plain JSON (never a
+pickle), so even a parser bug cannot reach this process. (multiprocessing's forkserver is not used: it re-imports
+the `__main__` module, which inside Streamlit is the app script.)
 """
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import io
 import json
-import multiprocessing
 import os
 import re
+import struct
+import subprocess
+import sys
+import tempfile
 import threading
 import zipfile
 import zlib
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -175,20 +180,6 @@ class SheetRows:
     rows: list[list[Any]]
 
 
-def _encode(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        return {"$dt": value.isoformat()}
-    if isinstance(value, dt.date):
-        return {"$d": value.isoformat()}
-    if isinstance(value, dt.time):
-        return {"$t": value.isoformat()}
-    if isinstance(value, dt.timedelta):
-        return {"$td": value.total_seconds()}
-    if isinstance(value, Decimal):
-        return float(value)
-    return str(value)  # anything else openpyxl may hand out (an error string class, a rich text)
-
-
 def _decode(obj: dict[str, Any]) -> Any:
     if len(obj) == 1:
         (key, value), = obj.items()
@@ -203,64 +194,56 @@ def _decode(obj: dict[str, Any]) -> Any:
     return obj
 
 
-def _limit_self(extra_bytes: int) -> None:
-    """Cap this process: address space (what it has now plus `extra_bytes`), CPU seconds, no file writes."""
-    import resource
-
-    with open("/proc/self/status") as fh:
-        vm = next((int(line.split()[1]) * 1024 for line in fh if line.startswith("VmSize:")), 0)
-    limit = vm + extra_bytes
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    resource.setrlimit(resource.RLIMIT_CPU, (PARSE_SECONDS, PARSE_SECONDS))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+_CHILD = Path(__file__).with_name("_xlsx_child.py")
 
 
-def _child(source: str | bytes, wanted: list[str] | None, extra_bytes: int, conn: Any) -> None:
-    """Runs in the parsing process: read every worksheet (or those titled in `wanted`) and send JSON back."""
-    import resource
+class _Server:
+    """The parsing server (`_xlsx_child.py`) of this process: started on first use, one request at a time."""
 
-    try:
-        _limit_self(extra_bytes)
-        import openpyxl
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._proc: subprocess.Popen[bytes] | None = None
 
-        book = openpyxl.load_workbook(io.BytesIO(source) if isinstance(source, bytes) else source,
-                                      read_only=True, data_only=True)
-        sheets = []
-        for ws in book.worksheets:
-            if wanted is not None and ws.title not in wanted:
-                sheets.append([ws.title, None])
-                continue
-            # Some writers store a wrong sheet size; without this, read-only mode silently drops rows.
-            ws.reset_dimensions()  # type: ignore[union-attr]
-            sheets.append([ws.title, [list(r) for r in ws.iter_rows(values_only=True)]])
-        book.close()
-        payload = {"sheets": sheets}
-    except MemoryError:
-        payload = {"error": "memory"}
-    except Exception as exc:  # a corrupt workbook: its kind only, never the message (it may quote a cell)
-        payload = {"error": "unreadable", "kind": type(exc).__name__}
-    payload["maxrss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    try:
-        conn.send_bytes(json.dumps(payload, default=_encode).encode("utf-8"))
-    except MemoryError:
-        conn.send_bytes(b'{"error": "memory"}')
-    finally:
-        conn.close()
+    def _start(self) -> subprocess.Popen[bytes]:
+        if self._proc is None or self._proc.poll() is not None:
+            # -I: no user site, no PYTHONPATH, no current folder: the server imports openpyxl and nothing else.
+            self._proc = subprocess.Popen([sys.executable, "-I", str(_CHILD)], stdin=subprocess.PIPE,
+                                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, close_fds=True)
+        return self._proc
+
+    def request(self, path: str, memory: int, seconds: float) -> tuple[bytes, bytes]:
+        with self._lock:
+            proc = self._start()
+            assert proc.stdin is not None and proc.stdout is not None
+            line = json.dumps({"path": path, "memory": memory, "seconds": int(seconds)}) + "\n"
+            try:
+                proc.stdin.write(line.encode())
+                proc.stdin.flush()
+                head = _read_exactly(proc.stdout, 9)
+                status, size = head[:1], struct.unpack(">Q", head[1:])[0]
+                return status, _read_exactly(proc.stdout, size)
+            except (OSError, EOFError, struct.error):
+                proc.kill()
+                self._proc = None
+                return b"e", b'{"error": "unreadable", "kind": "ParserDied"}'
+
+    def close(self) -> None:
+        with self._lock:
+            if self._proc is not None and self._proc.poll() is None:
+                self._proc.kill()
+                self._proc.wait()
+            self._proc = None
 
 
-_context_lock = threading.Lock()
-_context: Any = None
+def _read_exactly(stream: Any, size: int) -> bytes:
+    data = stream.read(size)
+    if data is None or len(data) != size:
+        raise EOFError("the parsing server stopped")
+    return bytes(data)
 
 
-def _mp_context() -> Any:
-    """A forkserver context preloaded with openpyxl: each parse forks from a small, single-threaded process."""
-    global _context
-    with _context_lock:
-        if _context is None:
-            ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["openpyxl", "matcher.io.safety"])
-            _context = ctx
-        return _context
+_server = _Server()
+atexit.register(_server.close)
 
 
 #: Peak resident memory (KB) of the last parsing process, for tests and the security report.
@@ -288,30 +271,20 @@ def read_xlsx_sheets(source: str | Path | bytes, wanted: set[str] | None = None,
         When the child runs out of memory or time, dies, or cannot read the file as a workbook.
     """
     global last_parse_maxrss_kb
-    ctx = _mp_context()
-    receive, send = ctx.Pipe(duplex=False)
-    arg = source if isinstance(source, bytes) else str(source)
-    proc = ctx.Process(target=_child, args=(arg, sorted(wanted) if wanted is not None else None, memory_bytes,
-                                            send), daemon=True)
-    proc.start()
-    send.close()
-    try:
-        if not receive.poll(seconds):
-            raise ParseRefused("refused: reading the workbook took too long")
-        try:
-            raw = receive.recv_bytes(MAX_UNZIPPED_BYTES * 4)
-        except (EOFError, OSError):
-            raise ParseRefused("refused: reading the workbook needed more memory than allowed") from None
-    finally:
-        receive.close()
-        proc.join(5)
-        if proc.is_alive():
-            proc.kill()
-            proc.join()
+    if isinstance(source, bytes):
+        with tempfile.TemporaryDirectory(prefix="matcher-parse-") as tmp:  # private: mode 0700
+            path = Path(tmp) / "upload.xlsx"
+            path.write_bytes(source)
+            return read_xlsx_sheets(path, wanted, memory_bytes, seconds)
+    status, raw = _server.request(str(Path(source).resolve()), memory_bytes, seconds)
     payload = json.loads(raw, object_hook=_decode)
     last_parse_maxrss_kb = payload.get("maxrss_kb")
-    if payload.get("error") == "memory":
+    error = payload.get("error")
+    if error == "time":
+        raise ParseRefused("refused: reading the workbook took too long")
+    if error == "memory" or (status != b"o" and error is None):
         raise ParseRefused("refused: reading the workbook needed more memory than allowed")
-    if "error" in payload:
+    if error is not None:
         raise ParseRefused(f"not a readable .xlsx workbook ({payload.get('kind', 'error')})")
-    return [SheetRows(title, rows) for title, rows in payload["sheets"]]
+    return [SheetRows(title, rows) for title, rows in payload["sheets"]
+            if wanted is None or title in wanted]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 
 import pytest
@@ -100,7 +101,7 @@ def test_every_record_has_its_audit_event_and_the_chain_verifies(store: Store) -
     events = store.audit()
     assert [e.action for e in events] == ["scenario.add", "run.add", "decision.accepted"]
     assert [e.seq for e in events] == [1, 2, 3]
-    assert all(b.prev_hash == a.hash for a, b in zip(events, events[1:], strict=False))
+    assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(events))
     assert store.verify_audit() == (True, 3, None)
 
 

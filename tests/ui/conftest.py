@@ -20,3 +20,11 @@ def no_sample(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """Pretend the sample data is not installed."""
     monkeypatch.setattr(state, "SAMPLE_DIR", tmp_path / "no-sample")
     return tmp_path / "no-sample"
+
+
+@pytest.fixture(autouse=True)
+def served_on_localhost() -> None:
+    """The app as `matcher ui` serves it by default: on 127.0.0.1, so no login is asked unless a test says so."""
+    from streamlit import config
+
+    config.set_option("server.address", "127.0.0.1")

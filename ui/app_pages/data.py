@@ -60,7 +60,7 @@ def _sources() -> None:
             try:
                 data_helpers.load_upload(cases_files or [], loc_files or [])
             except data_helpers.UploadProblem as problem:
-                st.session_state["data_flash"] = ("error", t(problem.key))
+                st.session_state["data_flash"] = ("error", t(problem.key, **problem.values))
             except ImportError:
                 st.session_state["data_flash"] = ("error", t("readers_missing"))
             except Exception as exc:  # a file the readers cannot open at all

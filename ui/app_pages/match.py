@@ -263,7 +263,7 @@ def _capacity(run: state.RunRecord, data: Dataset) -> None:
     st.caption(t("shadow_help"))
     try:
         if "locality_report" not in run.cache:
-            run.cache["locality_report"] = engine.locality_report(run.problem, run.result)
+            run.cache["locality_report"] = engine.locality_report(state.problem_of(run), run.result)
         report = run.cache["locality_report"]
     except Exception as exc:
         log_exception(exc, "locality report")
@@ -295,7 +295,7 @@ def _family(run: state.RunRecord, data: Dataset) -> None:
     try:
         explanations = run.cache.setdefault("explanations", {})
         if case_id not in explanations:
-            explanations[case_id] = engine.explain_case(run.problem, run.result, case_id)
+            explanations[case_id] = engine.explain_case(state.problem_of(run), run.result, case_id)
         ex = explanations[case_id]
     except Exception as exc:
         log_exception(exc, "explain case")

@@ -7,7 +7,6 @@ Uploads are staged in a private temporary folder (one .xlsx, or the sheets as .c
 from __future__ import annotations
 
 import tempfile
-import zipfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
@@ -16,21 +15,18 @@ import pandas as pd
 import streamlit as st
 
 from matcher.io import spec
-from ui.components import state
-
-#: An .xlsx is a zip: refuse one that would inflate beyond this before any parser opens it.
-MAX_UNZIPPED_BYTES = 300 * 1024 * 1024
-MAX_RATIO = 200
+from ui.components import records, state
 
 ISSUE_COLUMNS = ("severity", "workbook", "sheet", "row", "column", "problem")
 
 
 class UploadProblem(Exception):
-    """An upload that cannot be staged; `key` is the i18n label to show."""
+    """An upload that cannot be staged; `key` is the i18n label to show, `values` its placeholders."""
 
-    def __init__(self, key: str) -> None:
+    def __init__(self, key: str, **values: str) -> None:
         super().__init__(key)
         self.key = key
+        self.values = values
 
 
 class UploadedLike(Protocol):
@@ -40,15 +36,12 @@ class UploadedLike(Protocol):
 
 
 def _check_zip(content: bytes) -> None:
-    import io
+    """Refuse an .xlsx before it is written or parsed: size, zip bomb, XML entities (see matcher.io.safety)."""
+    from matcher.io.safety import check_xlsx
 
-    try:
-        with zipfile.ZipFile(io.BytesIO(content)) as zf:
-            total = sum(i.file_size for i in zf.infolist())
-    except zipfile.BadZipFile:
-        raise UploadProblem("upload_unreadable") from None
-    if total > MAX_UNZIPPED_BYTES or total > MAX_RATIO * max(len(content), 1):
-        raise UploadProblem("upload_unreadable")
+    problem = check_xlsx(content)
+    if problem is not None:
+        raise UploadProblem("upload_refused", reason=problem)
 
 
 def stage_upload(files: Iterable[UploadedLike], workbook: spec.Workbook, folder: Path) -> Path:
@@ -120,8 +113,11 @@ def _apply(report: Any, source: Any, frames: dict[str, dict[str, pd.DataFrame]] 
     st.session_state["data_version"] = st.session_state.get("data_version", 0) + 1
 
 
-def read_and_apply(cases_path: Path, localities_path: Path, source: Any) -> Any:
-    """Read both workbooks, keep the report and the editable tables in session state; a fresh scenario."""
+def read_and_apply(cases_path: Path, localities_path: Path, source: Any, *, keep: bool = True) -> Any:
+    """Read both workbooks, keep the report and the editable tables in session state; a fresh scenario.
+
+    Valid data is also kept in the records as the session's scenario, unless `keep` is False (a restore).
+    """
     from matcher.io.validation import validate
 
     readers = _readers()
@@ -130,6 +126,9 @@ def read_and_apply(cases_path: Path, localities_path: Path, source: Any) -> Any:
     report = validate(cases, localities)
     _apply(report, source, {"cases": cases.frames(), "localities": localities.frames()})
     state.clear_scenario_runs()
+    if keep and report.dataset is not None:
+        kind = "sample" if source == "sample" else "upload"
+        records.keep_scenario_paths(cases_path, localities_path, kind)
     return report
 
 
@@ -162,6 +161,8 @@ def revalidate(frames: Mapping[str, Mapping[str, pd.DataFrame]]) -> Any:
     source = st.session_state.get("data_source")
     _apply(report, {"edited": True, "from": source}, {k: dict(v) for k, v in clean.items()})
     state.clear_scenario_runs()
+    if report.dataset is not None:
+        records.keep_scenario_frames(clean, "edited")
     return report
 
 

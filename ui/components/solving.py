@@ -8,7 +8,7 @@ import streamlit as st
 
 from matcher.models.records import Dataset
 from matcher.models.result import Status
-from ui.components import engine, state
+from ui.components import engine, records, state
 from ui.components.guard import log_exception
 from ui.components.i18n import t
 from ui.components.runner import BackgroundRun
@@ -50,7 +50,9 @@ def collect() -> None:
         policy_name=meta.get("policy", ""), seed=meta.get("seed", 0), time_limit=meta.get("time_limit", 0.0),
         result=result, problem=problem, kpis=state.compute_kpis(result, state.dataset()),
         pins=meta.get("pins", {}), forbids=meta.get("forbids", set()), stable=meta.get("stable", False),
+        policy=dict(result.provenance.policy),
     )
     state.add_run(record)
+    records.keep_run(record)
     if result.status == Status.CANCELLED:
         st.session_state["match_flash"] = ("warning", t("run_cancelled"))

@@ -42,6 +42,8 @@ _DEFAULTS: dict[str, Any] = {
     "runs": [],  # list[RunRecord]
     "current_run": None,  # run_id shown on the Match page
     "sample_tried": False,
+    "scenario_id": None,  # the scenario's id in the records, None when it could not be kept
+    "user": None,  # matcher.store.UserRecord of whoever uses this session (see components.access)
 }
 
 
@@ -119,6 +121,9 @@ class RunRecord:
     stable: bool = False
     #: Views computed once per run (the locality report solves an LP; explanations per family).
     cache: dict[str, Any] = field(default_factory=dict)
+    #: Its id in the records (None until kept), and the policy it ran with (a restored run rebuilds its problem).
+    db_id: int | None = None
+    policy: dict[str, Any] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -131,6 +136,21 @@ def next_run_id() -> int:
         rid = next(_run_ids)
         if rid not in used:
             return rid
+
+
+def problem_of(run: RunRecord) -> Any:
+    """The run's problem arrays; a run restored from the records builds them again from its data and policy
+    (explanations then leave out the stability term of a stable re-run, which only breaks ties)."""
+    if run.problem is None:
+        from matcher.models.policy import policy_from_dict
+        from matcher.problem import build_problem
+
+        data = dataset()
+        if data is None:
+            raise LookupError("no data for this run")
+        run.problem = build_problem(data, policy_from_dict(run.policy) if run.policy else policy(),
+                                    pins=dict(run.pins) or None, forbids=set(run.forbids) or None)
+    return run.problem
 
 
 def runs() -> list[RunRecord]:

@@ -1,0 +1,160 @@
+"""The app's records: keep each scenario and run in the database, and restore them when the browser reloads.
+
+A scenario (the two workbooks) is kept when valid data is loaded (sample, upload, edited tables); a run when it
+ends; decisions when a coordinator takes them. A new browser session of the same user gets back their newest
+scenario and its runs. A failing database never loses the session's work silently: the page says the record
+could not be kept.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from matcher.store.records import Store, StoredInput, input_hash, open_store, stored_input
+from ui.components import state
+from ui.components.i18n import LABELS
+
+_log = logging.getLogger("ui")
+
+RECORD_LABELS: dict[str, tuple[str, str]] = {
+    "record_failed": ("This {what} could not be kept in the records ({kind}); it stays in this session only.",
+                      "Cet élément ({what}) n'a pas pu être enregistré ({kind}) ; il reste dans cette session "
+                      "seulement."),
+    "upload_refused": ("The file was refused before reading it: {reason}.",
+                       "Le fichier a été refusé avant lecture : {reason}."),
+    "restored": ("Restored your last scenario and its {n} runs.",
+                 "Votre dernier scénario et ses {n} exécutions ont été restaurés."),
+}
+LABELS.update(RECORD_LABELS)
+
+
+def store() -> Store:
+    return open_store()
+
+
+def owner() -> str:
+    u = st.session_state.get("user")
+    return u.name if u is not None else "local"
+
+
+def _failed(what: str, exc: BaseException) -> None:
+    _log.error("record %s failed with %s", what, type(exc).__name__)
+    from ui.components.i18n import t
+
+    st.session_state["records_flash"] = ("warning", t("record_failed", what=what, kind=type(exc).__name__))
+
+
+def log(actor: str, action: str, subject: str = "", **detail: Any) -> None:
+    try:
+        store().log(actor, action, subject, **detail)
+    except Exception as exc:
+        _failed("event", exc)
+
+
+def keep_scenario(cases: StoredInput, localities: StoredInput, source: str, parent_id: int | None = None) -> None:
+    """Keep the loaded data as the session's scenario (the newest identical one of this user is reused)."""
+    try:
+        s = store()
+        latest = s.latest_scenario(owner())
+        if latest is not None and latest.input_sha256 == input_hash(cases, localities) and parent_id is None:
+            scenario_id = latest.id
+        else:
+            scenario_id = s.add_scenario(owner(), cases, localities, source, parent_id=parent_id)
+        st.session_state["scenario_id"] = scenario_id
+    except Exception as exc:
+        st.session_state["scenario_id"] = None
+        _failed("scenario", exc)
+
+
+def keep_scenario_paths(cases_path: Path, localities_path: Path, source: str) -> None:
+    try:
+        cases, localities = stored_input(cases_path), stored_input(localities_path)
+    except OSError as exc:
+        _failed("scenario", exc)
+        return
+    keep_scenario(cases, localities, source)
+
+
+def keep_scenario_frames(frames: Mapping[str, Mapping[str, Any]], source: str) -> None:
+    """Keep edited tables as a scenario: each workbook written as .xlsx (formulas neutralised)."""
+    from matcher.io import spec
+    from ui.components.data import frame_to_xlsx
+
+    try:
+        cases = StoredInput(spec.CASES.filename, "xlsx", frame_to_xlsx(spec.CASES, dict(frames["cases"])))
+        localities = StoredInput(spec.LOCALITIES.filename, "xlsx",
+                                 frame_to_xlsx(spec.LOCALITIES, dict(frames["localities"])))
+    except Exception as exc:
+        _failed("scenario", exc)
+        return
+    keep_scenario(cases, localities, source)
+
+
+def keep_run(record: state.RunRecord) -> None:
+    """Keep a finished run of the session's scenario."""
+    scenario_id = st.session_state.get("scenario_id")
+    if scenario_id is None:
+        _failed("run", RuntimeError("no scenario"))
+        return
+    try:
+        record.db_id = store().add_run(scenario_id, owner(), "app", record.result, time_limit=record.time_limit,
+                                       pins=record.pins, forbids=record.forbids, stable=record.stable)
+    except Exception as exc:
+        _failed("run", exc)
+
+
+def restore() -> bool:
+    """Load this user's newest scenario and its runs into the session; False when there is none."""
+    from ui.components import data as data_helpers
+
+    try:
+        s = store()
+        scenario = s.latest_scenario(owner())
+        if scenario is None:
+            return False
+        rows = s.runs(scenario.id)
+    except Exception as exc:
+        _failed("scenario", exc)
+        return False
+    with tempfile.TemporaryDirectory(prefix="matcher-restore-") as tmp:
+        folder = Path(tmp)
+        cases_dir, localities_dir = folder / "cases", folder / "localities"
+        cases_dir.mkdir()
+        localities_dir.mkdir()
+        source = "sample" if scenario.source == "sample" else {"restored": scenario.id, "source": scenario.source}
+        data_helpers.read_and_apply(scenario.cases.materialise(cases_dir),
+                                    scenario.localities.materialise(localities_dir), source, keep=False)
+    st.session_state["scenario_id"] = scenario.id
+    _restore_runs(rows)
+    return True
+
+
+def _restore_runs(rows: list[Any]) -> None:
+    from matcher.models.policy import policy_from_dict
+    from matcher.models.result import Result
+
+    data = state.dataset()
+    restored = []
+    for row in rows:
+        result = Result.model_validate_json(row.result_json)
+        restored.append(state.RunRecord(
+            run_id=state.next_run_id(),
+            started=row.created_at.astimezone().replace(tzinfo=None), policy_name=row.policy_name,
+            seed=row.seed, time_limit=row.time_limit or 0.0, result=result, problem=None,
+            kpis=state.compute_kpis(result, data), pins=dict(row.pins), forbids=set(row.forbids), stable=row.stable,
+            db_id=row.id, policy=row.policy))
+    if restored:
+        st.session_state["runs"] = restored
+        st.session_state["current_run"] = restored[-1].run_id
+        st.session_state["pins"] = dict(restored[-1].pins)
+        st.session_state["forbids"] = set(restored[-1].forbids)
+        try:
+            state.set_policy(policy_from_dict(restored[-1].policy), reset_widgets=True)
+        except Exception as exc:  # a policy of an older version: keep the current one
+            _log.warning("restored policy not usable: %s", type(exc).__name__)
