@@ -63,6 +63,9 @@ def solve_cpsat(
     value_scale = 1.0 if _integral(model.opt_value) and _integral(model.penalty[np.isfinite(model.penalty)]) \
         else SCALE
     A = model.A.tocsr()
+    hinted = np.zeros(O, dtype=bool)
+    if hint is not None:
+        hinted[hint[hint >= 0]] = True
     slack_terms: list[tuple[cp_model.IntVar, int]] = []
     for r in range(model.n_rows):
         lo, hi = A.indptr[r], A.indptr[r + 1]
@@ -79,6 +82,9 @@ def solve_cpsat(
                 continue
             s = m.new_int_var(0, reach, f"s{r}")
             m.add(expr <= rhs_i + s)
+            if hint is not None:
+                # A complete hint (slacks included) is taken as a first solution at once.
+                m.add_hint(s, int(min(reach, max(0, int(coefs[hinted[cols]].sum()) - rhs_i))))
             per_unit = model.penalty[r] * value_scale / (SCALE if not _integral(A.data[lo:hi]) else 1.0)
             slack_terms.append((s, round(per_unit)))
         else:
@@ -89,9 +95,8 @@ def solve_cpsat(
         - cp_model.LinearExpr.weighted_sum([s for s, _ in slack_terms], [w for _, w in slack_terms])
     )
     if hint is not None:
-        chosen = set(int(o) for o in hint if o >= 0)
         for o in range(O):
-            m.add_hint(x[o], o in chosen)
+            m.add_hint(x[o], bool(hinted[o]))
 
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = max(1, int(workers))

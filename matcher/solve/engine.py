@@ -25,6 +25,9 @@ WARM_SHARE = 0.25
 #: Below this many options CP-SAT handles the whole model well, and a restart would only cost time.
 WARM_MIN_OPTIONS = 50_000
 
+#: Share of the time an LP may take (column generation stops there with a valid, looser bound).
+LP_SHARE = 0.3
+
 #: Share of the remaining time that phase 1 (placing the most people) may use before phase 2 (scores).
 PHASE1_SHARE = 0.4
 
@@ -174,6 +177,13 @@ def _search_pruned(model: AssignmentModel, lp: LPResult | None, hint: np.ndarray
     return replace(out, choice=choice, proved_optimal=proved, proved_infeasible=infeasible)
 
 
+def _full_rows(model: AssignmentModel, hard_model: AssignmentModel, hard_prices: np.ndarray) -> np.ndarray:
+    """Prices of the hard rows of `model` (as solved in its hard part) spread back over all its rows."""
+    out = np.zeros(model.n_rows)
+    out[~np.isfinite(model.penalty)] = hard_prices
+    return out
+
+
 def _complete(model: AssignmentModel, choice: np.ndarray | None) -> bool:
     return choice is not None and not (model.must_place & (choice < 0)).any() and not len(
         model.hard_violations(choice))
@@ -203,14 +213,30 @@ def solve_model(
         return time.monotonic() - t0
 
     report(Progress("lp", 0.02, seconds=elapsed()))
-    lp = solve_lp(model, time_limit=max(1.0, time_limit))
+    lexicographic = model.opt_primary is not None
+    # A lexicographic model needs no LP of its weighted sum: the LP of each phase bounds it (see below), and
+    # those are better conditioned than one LP mixing the placement weight with scores.
+    m1 = model.primary_model() if lexicographic else model
+    lp = solve_lp(m1, time_limit=max(1.0, LP_SHARE * time_limit))
     stats: dict[str, float] = {"lp_seconds": elapsed()}
-    lp_bound = lp.bound if lp.ok else float("inf")
     if lp.infeasible:
-        return ModelSolution(Status.INFEASIBLE, np.full(model.n_items, -1), float("nan"), lp_bound, lp_bound,
-                             elapsed(), lp, stats)
+        return ModelSolution(Status.INFEASIBLE, np.full(model.n_items, -1), float("nan"), float("inf"),
+                             float("inf"), elapsed(), lp, stats)
+    primary_cap = np.inf
+    if lexicographic:
+        primary_cap = np.floor(lp.bound + 1e-6) if lp.ok and _integral(m1.opt_value) else lp.bound
+        # Until the phase-2 LP is solved: the most people placed, plus every family's best score.
+        secondary = model.opt_value - model.primary_weight * m1.opt_value
+        top = np.zeros(model.n_items)
+        np.maximum.at(top, model.opt_item, secondary)
+        lp_bound = model.primary_weight * primary_cap + float(top.sum())
+        prices = lp.row_duals * model.primary_weight if lp.ok else None
+        prices = None if prices is None else _full_rows(model, m1, prices)
+    else:
+        lp_bound = lp.bound if lp.ok else float("inf")
+        prices = lp.row_duals if lp.ok else None
     report(Progress("first plan", 0.08, bound=lp_bound, seconds=elapsed()))
-    first = greedy_plan(model, lp.x if lp.ok else None, lp.row_duals if lp.ok else None, params.hint)
+    first = greedy_plan(model, lp.x if lp.ok else None, prices, params.hint)
     stats["first_plan_seconds"] = elapsed() - stats["lp_seconds"]
     best: np.ndarray | None = first if _complete(model, first) else None
     best_obj = model.evaluate(first)[0] if best is not None else -np.inf
@@ -238,11 +264,9 @@ def solve_model(
     infeasible = False
     solver_bound = lp_bound
     if not cancelled and model.n_options and time_limit - elapsed() > 0.05:
-        if model.opt_primary is not None:
+        if lexicographic:
             # Phase 1: the most people placed (weighted by priority), within the hard rules.
-            m1 = model.primary_model()
-            lp1 = solve_lp(m1, time_limit=max(1.0, time_limit))
-            primary_cap = np.floor(lp1.bound + 1e-6) if lp1.ok and _integral(m1.opt_value) else np.inf
+            lp1 = lp
             start = best if best is not None else first
             start_primary = float(m1.opt_value[start[start >= 0]].sum())
             proved1 = start_primary >= primary_cap
@@ -268,7 +292,11 @@ def solve_model(
                 # Phase 2: the best scores among plans placing as many.
                 m2 = model.secondary_model(start_primary)
                 if not cancelled and time_limit - elapsed() > 0.05:
-                    lp2 = solve_lp(m2, time_limit=max(1.0, time_limit - elapsed()))
+                    lp2 = solve_lp(m2, time_limit=max(1.0, LP_SHARE * (time_limit - elapsed())))
+                    if lp2.ok:
+                        # Valid for any plan placing at least start_primary: no plan places more than primary_cap,
+                        # and the placement weight outweighs any difference in scores.
+                        lp_bound = min(lp_bound, model.primary_weight * primary_cap + lp2.bound)
                     offset = model.primary_weight * start_primary
                     out2 = _search_pruned(m2, lp2, start, time_limit - elapsed(), workers, seed, params.deterministic,
                                           params.cancel, on_solution_for("scoring", lambda v: v + offset),
@@ -280,6 +308,8 @@ def solve_model(
                         solver_bound = best_obj
                     elif proved1:
                         solver_bound = min(lp_bound, out2.bound + model.primary_weight * start_primary)
+                    else:
+                        solver_bound = lp_bound
         else:
             out = _search_pruned(model, lp, best if best is not None else first, time_limit - elapsed(), workers,
                                  seed, params.deterministic, params.cancel, on_solution_for("improving", lambda v: v),

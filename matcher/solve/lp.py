@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import scipy.sparse as sp
@@ -23,8 +23,92 @@ class LPResult:
     infeasible: bool = False
 
 
+#: Above this many options the LP is solved by column generation: a restricted LP over a few options per item,
+#: priced against the rest with its duals until none would improve it.
+CG_MIN_OPTIONS = 30_000
+CG_START_PER_ITEM = 6
+CG_ADD_PER_ITEM = 4
+
+
+def lagrangian_bound(model: AssignmentModel, row_duals: np.ndarray) -> tuple[float, np.ndarray]:
+    """An upper bound valid for any row prices ``y >= 0`` (with ``y <= penalty`` on soft rows), and the
+    priced value ``value - A.T @ y`` of every option.
+
+    ``L(y) = y @ rhs + sum over items of the best priced option (or 0 where the item may stay out)``.
+    """
+    priced = model.opt_value - model.A.T @ row_duals
+    best = np.full(model.n_items, -np.inf)
+    np.maximum.at(best, model.opt_item, priced)
+    best = np.where(model.must_place, best, np.maximum(best, 0.0))
+    return float(row_duals @ model.rhs + best.sum()), priced
+
+
 def solve_lp(model: AssignmentModel, time_limit: float = 60.0) -> LPResult:
-    """Maximise the relaxation with 0 <= x <= 1 and continuous slack on soft rows."""
+    """Maximise the relaxation with 0 <= x <= 1 and continuous slack on soft rows.
+
+    Large models go through column generation; the bound returned is then the Lagrangian bound of the last
+    prices, which equals the LP optimum once no column prices out, and is a valid upper bound before that.
+    """
+    if model.n_options <= CG_MIN_OPTIONS:
+        return _solve_full(model, time_limit)
+    return _column_generation(model, time_limit)
+
+
+def _column_generation(model: AssignmentModel, time_limit: float) -> LPResult:
+    import time
+
+    t0 = time.monotonic()
+    O = model.n_options
+    # Hard rows get an artificial slack at a prohibitive price in the restricted LPs, so that a few columns
+    # per item always give a feasible LP and usable prices; the full LP keeps them hard.
+    hard = ~np.isfinite(model.penalty)
+    prohibitive = 1e4 * max(1.0, float(np.abs(model.opt_value).max(initial=0.0)))
+    relaxed = replace(model, penalty=np.where(hard, prohibitive, model.penalty))
+    order = np.lexsort((-model.opt_value, model.opt_item))
+    starts = np.searchsorted(model.opt_item[order], np.arange(model.n_items + 1))
+    rank = np.empty(O, dtype=np.int64)
+    rank[order] = np.arange(O) - np.repeat(starts[:-1], np.diff(starts))
+    per_item = CG_START_PER_ITEM
+    in_cols = rank < per_item
+    best_bound = np.inf
+    result: LPResult | None = None
+    while True:
+        cols = np.nonzero(in_cols)[0]
+        remaining = time_limit - (time.monotonic() - t0)
+        sub = _solve_full(relaxed.subset(cols), max(0.5, remaining))
+        if not sub.ok:
+            if sub.infeasible and not in_cols.all():
+                per_item *= 2
+                in_cols |= rank < per_item
+                continue
+            return result if result is not None else LPResult(False, np.inf, np.zeros(O), np.zeros(model.n_rows),
+                                                               np.zeros(model.n_items), np.zeros(O),
+                                                               infeasible=sub.infeasible)
+        y = np.maximum(sub.row_duals, 0.0)
+        bound, priced = lagrangian_bound(model, y)
+        best_bound = min(best_bound, bound)
+        x = np.zeros(O)
+        x[cols] = sub.x
+        rc = priced - sub.item_duals[model.opt_item]
+        result = LPResult(True, best_bound, x, sub.row_duals, sub.item_duals, rc)
+        tol = 1e-9 * max(1.0, abs(sub.bound))
+        entering = (rc > tol) & ~in_cols
+        if not entering.any():
+            if (y[hard] >= prohibitive * (1 - 1e-9)).any():
+                # An artificial slack is still used at convergence: the hard rows cannot all hold.
+                return LPResult(False, np.inf, x, sub.row_duals, sub.item_duals, rc, infeasible=True)
+            return replace(result, bound=sub.bound)  # converged: the restricted LP is the LP
+        if time.monotonic() - t0 > time_limit:
+            return result
+        # The best few entering options of each item.
+        cand = np.nonzero(entering)[0]
+        cand = cand[np.lexsort((-rc[cand], model.opt_item[cand]))]
+        item_c = model.opt_item[cand]
+        first = np.searchsorted(item_c, item_c)  # position of each item's first candidate
+        in_cols[cand[np.arange(len(cand)) - first < CG_ADD_PER_ITEM]] = True
+
+
+def _solve_full(model: AssignmentModel, time_limit: float) -> LPResult:
     O, R, G = model.n_options, model.n_rows, model.n_items
     soft = np.nonzero(np.isfinite(model.penalty))[0]
     S = len(soft)
