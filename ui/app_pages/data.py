@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from matcher.io import spec
+from matcher.io.results import neutralise
 from ui.components import data as data_helpers
 from ui.components import state
 from ui.components.guard import log_exception
@@ -108,7 +109,9 @@ def _report() -> None:
     shown.columns = [t(f"col_{c}") for c in frame.columns]
     st.dataframe(shown, hide_index=True, width="stretch", key="issues_table",
                  column_config={t("col_problem"): st.column_config.TextColumn(width="large")})
-    st.download_button(t("report_download"), data=frame.to_csv(index=False).encode("utf-8"),
+    # Messages quote column headers and sheet names as typed: neutralised like every other export.
+    safe = frame.map(neutralise).rename(columns=neutralise)
+    st.download_button(t("report_download"), data=safe.to_csv(index=False).encode("utf-8"),
                        file_name="validation_report.csv", mime="text/csv", key="report_download", on_click="ignore")
 
 

@@ -16,6 +16,7 @@ from ui.components.guard import log_exception
 from ui.components.i18n import status_label, t
 from ui.components.map import commune_map
 from ui.components.runner import BackgroundRun
+from ui.components.text import plain
 
 POLL_SECONDS = 0.5
 TABS = ("placements", "map", "capacity", "family", "pins", "export")
@@ -303,15 +304,15 @@ def _family(run: state.RunRecord, data: Dataset) -> None:
         return
     pins = st.session_state.get("pins", {})
     if ex.locality_id is not None:
-        st.markdown(t("family_placed_in", name=names.get(ex.locality_id, ex.locality_id), lid=ex.locality_id,
-                      score=float(ex.score or 0.0)))
+        st.markdown(t("family_placed_in", name=plain(names.get(ex.locality_id, ex.locality_id)),
+                      lid=plain(ex.locality_id), score=float(ex.score or 0.0)))
     else:
         st.markdown(t("family_unplaced"))
     if case_id in pins:
-        st.caption(t("pinned_note", lid=f"{names.get(pins[case_id], pins[case_id])} ({pins[case_id]})"))
+        st.caption(t("pinned_note", lid=plain(f"{names.get(pins[case_id], pins[case_id])} ({pins[case_id]})")))
     linked = list(getattr(ex, "linked_with", []) or [])
     if linked:
-        st.caption(t("family_linked", ids=", ".join(linked)))
+        st.caption(t("family_linked", ids=plain(", ".join(linked))))
     left, right = st.columns(2, gap="large")
     with left:
         if ex.components:
@@ -324,18 +325,19 @@ def _family(run: state.RunRecord, data: Dataset) -> None:
             if isinstance(reasons, dict):
                 values = dict(ex.components or {})
                 st.markdown("\n".join(
-                    f"- **{k}** {_num(values.get(k))} — {v}" for k, v in reasons.items()))
+                    f"- **{plain(k)}** {_num(values.get(k))} — {plain(v)}" for k, v in reasons.items()))
             else:
-                st.markdown("\n".join(f"- {r}" for r in reasons))
+                st.markdown("\n".join(f"- {plain(r)}" for r in reasons))
         if ex.unplaced_reasons:
             st.markdown(f"**{t('family_unplaced_reasons')}**")
-            st.markdown("\n".join(f"- {r}" for r in ex.unplaced_reasons))
+            st.markdown("\n".join(f"- {plain(r)}" for r in ex.unplaced_reasons))
     with right:
         st.markdown(f"**{t('family_alternatives')}**")
         alternatives = [_alternative(a) for a in ex.alternatives]
         if alternatives:
             st.markdown("\n".join(
-                f"- **{a['name'] or a['locality_id']}** ({a['locality_id']}) · {_num(a['score'])} — {a['why_not']}"
+                f"- **{plain(a['name'] or a['locality_id'])}** ({plain(a['locality_id'])}) · {_num(a['score'])} — "
+                f"{plain(a['why_not'])}"
                 for a in alternatives))
         else:
             st.caption(t("family_no_alternatives"))
@@ -397,7 +399,7 @@ def _pins_and_forbids(run: state.RunRecord, data: Dataset) -> None:
             st.caption(t("pins_none"))
         for case_id, lid in sorted(pins.items()):
             c1, c2 = st.columns([3, 1], vertical_alignment="center")
-            c1.write(f"{case_id} → {names.get(lid, lid)} ({lid})")
+            c1.markdown(plain(f"{case_id} → {names.get(lid, lid)} ({lid})"))
             c2.button(t("pin_remove"), key=f"unpin_{case_id}", on_click=_remove_pin, args=(case_id,))
     with right:
         st.markdown(f"**{t('forbids_header')}**")
@@ -405,7 +407,7 @@ def _pins_and_forbids(run: state.RunRecord, data: Dataset) -> None:
             st.caption(t("forbids_none"))
         for case_id, lid in sorted(forbids):
             c1, c2 = st.columns([3, 1], vertical_alignment="center")
-            c1.write(f"{case_id} ✕ {names.get(lid, lid)} ({lid})")
+            c1.markdown(plain(f"{case_id} ✕ {names.get(lid, lid)} ({lid})"))
             c2.button(t("pin_remove"), key=f"unforbid_{case_id}_{lid}", on_click=_remove_forbid,
                       args=((case_id, lid),))
     if pins or forbids:
