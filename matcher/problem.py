@@ -359,7 +359,7 @@ def _area_targets(policy: Policy, la: LocalityArrays, vocab: Vocab) -> tuple[np.
     names = vocab.regions if level == "region" else vocab.departements
     n = len(names)
     if policy.balance.target == "population" and la.population.sum() > 0:
-        weight = np.bincount(area, weights=la.population, minlength=n)
+        weight: np.ndarray = np.bincount(area, weights=la.population, minlength=n)
     else:
         weight = np.ones(n)
     return area, weight / weight.sum(), names
@@ -484,11 +484,11 @@ def build_problem(
         use_opt.append(n_plain + np.arange(len(pi)))
         use_case.append(ci[pi])
         use_lang.append(lang)
-    n_opt = sum(len(p) for p in item_parts)
+    n_opt = int(sum(len(p) for p in item_parts))
     g_items: list[int] = []
     g_bins: list[int] = []
     g_uses: list[tuple[int, int, int]] = []
-    for g in np.nonzero(sizes > 1)[0]:
+    for g in np.nonzero(sizes > 1)[0].tolist():
         members = items[g]
         for lo in np.nonzero(candidate[members].all(axis=0))[0]:
             choices = []
@@ -497,10 +497,10 @@ def build_problem(
                 needs = interp_on and ca.needs_interpreter[c] and not (ca.speaks[c] & unlimited[lo]).any()
                 choices.append([(int(c), int(x)) for x in langs] if needs and len(langs) else [None])
             for combo in itertools.islice(itertools.product(*choices), 8):
-                o = n_opt + len(g_items)
+                opt_index = n_opt + len(g_items)
                 g_items.append(int(g))
                 g_bins.append(int(lo))
-                g_uses.extend((o, c, x) for c, x in (u for u in combo if u is not None))
+                g_uses.extend((opt_index, uc, ul) for uc, ul in (u for u in combo if u is not None))
     item_parts.append(np.array(g_items, dtype=np.int64))
     bin_parts.append(np.array(g_bins, dtype=np.int64))
     g_use = np.array(g_uses, dtype=np.int64).reshape(-1, 3)
@@ -625,11 +625,11 @@ def build_problem(
         low = np.ceil((share - tol) * total)
         rows.add("balance_min", "balance", _penalty(policy, "balance"), -qty, area[opt_bin],
                  np.where(low > 0, -low, np.inf), no_bin)
-    A, rhs, penalty, resource, row_bin, rule = rows.build()
+    A, rhs, penalty, resource, row_bin, row_rule = rows.build()
 
     model = AssignmentModel(
         n_items=G, n_bins=L, opt_item=opt_item, opt_bin=opt_bin, opt_value=opt_value, must_place=must_place,
-        A=A, rhs=rhs, penalty=penalty, row_resource=resource, row_bin=row_bin, row_rule=rule,
+        A=A, rhs=rhs, penalty=penalty, row_resource=resource, row_bin=row_bin, row_rule=row_rule,
     )
     if policy.objective.placement_weight == "auto":
         model.opt_primary = (placement_weight / big)[opt_item]

@@ -134,7 +134,7 @@ def why_not(problem: Problem, choice: np.ndarray, c: int, lo: int) -> str:
         return "a linked family cannot go there"
     use = row_use(problem, choice)
     own = int(choice[g])
-    fulls = set()
+    fulls: set[str] = set()
     for o in opts:
         rows = full_rows_for(problem, int(o), use, own=own)
         if not rows:

@@ -13,7 +13,7 @@ import numpy as np
 import ortools
 
 import matcher
-from matcher.models import LocalityUse, Placement, Provenance, Result, Status, Unplaced
+from matcher.models import Case, LocalityUse, Placement, Provenance, Result, Status, Unplaced
 from matcher.problem import Problem
 from matcher.solve.engine import ModelSolution, Progress, SolveParams, relative_gap, solve_model
 from matcher.solve.units import assign_units
@@ -126,13 +126,13 @@ def _result(problem: Problem, sol: ModelSolution, params: SolveParams, input_sha
         placements=placements, unplaced=unplaced, localities=localities,
         provenance=Provenance(input_sha256=input_sha256, policy=problem.policy.model_dump(mode="json"),
                               seed=int(params.seed or 0), workers=int(params.workers or 1),
-                              matcher_version=matcher.__version__, ortools_version=ortools.__version__),
+                              matcher_version=matcher.__version__, ortools_version=ortools.__version__),  # type: ignore[attr-defined]
         solver_bound=round(sol.solver_bound, 6) if np.isfinite(sol.solver_bound) else None,
         soft_violations=soft, diagnosis=diagnosis,
     )
 
 
-def _locality_use(problem: Problem, lo: int, placed: list) -> LocalityUse:  # type: ignore[type-arg]
+def _locality_use(problem: Problem, lo: int, placed: list[Case]) -> LocalityUse:
     loc = problem.localities[lo]
     persons = sum(c.persons for c in placed)
     used: dict[str, float] = {

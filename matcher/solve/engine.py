@@ -98,7 +98,7 @@ def _search(
     if not deterministic:
         return solve_cpsat(model, hint=hint, time_limit=budget, workers=workers, seed=seed, cancel=cancel,
                            on_solution=on_solution, target=target)
-    extra = {"max_deterministic_time": max(0.05, budget * DET_PER_SECOND)}
+    extra: dict[str, object] = {"max_deterministic_time": max(0.05, budget * DET_PER_SECOND)}
     outcomes: list[CpSatOutcome | None] = [None] * max(1, workers)
 
     def run(k: int) -> None:
@@ -153,13 +153,13 @@ def _search_pruned(model: AssignmentModel, lp: LPResult | None, hint: np.ndarray
     keep = prune_by_reduced_cost(model, lp, incumbent) if lp is not None else np.arange(model.n_options)
     stats[f"{tag}_options"] = float(model.n_options)
     if warm and lp is not None and len(keep) > max(WARM_MIN_OPTIONS, 0.5 * model.n_options) and budget > 1.0:
-        warm = _search(model, hint, WARM_SHARE * budget, workers, seed, deterministic, cancel, on_solution, target)
-        if warm.proved_optimal or warm.proved_infeasible or warm.cancelled:
+        early = _search(model, hint, WARM_SHARE * budget, workers, seed, deterministic, cancel, on_solution, target)
+        if early.proved_optimal or early.proved_infeasible or early.cancelled:
             stats[f"{tag}_options_kept"] = float(model.n_options)
-            return warm
-        if _complete(model, warm.choice):
-            assert warm.choice is not None
-            hint = warm.choice
+            return early
+        if _complete(model, early.choice):
+            assert early.choice is not None
+            hint = early.choice
             incumbent = model.evaluate(hint)[0]
             keep = prune_by_reduced_cost(model, lp, incumbent)
         budget -= time.monotonic() - t0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -123,9 +124,8 @@ def _solve_full(model: AssignmentModel, time_limit: float) -> LPResult:
     upper = np.concatenate([np.ones(G), model.rhs])
     obj = np.concatenate([model.opt_value, -model.penalty[soft]])
     builder = mb.Model()
-    builder.helper.fill_model_from_sparse_data(
-        np.zeros(O + S), np.concatenate([np.ones(O), np.full(S, np.inf)]), obj, lower, upper, matrix
-    )
+    fill: Any = builder.helper.fill_model_from_sparse_data  # its stub types arrays oddly
+    fill(np.zeros(O + S), np.concatenate([np.ones(O), np.full(S, np.inf)]), obj, lower, upper, matrix)
     builder.helper.set_maximize(True)
     solver = ModelSolverHelper("glop")
     solver.set_time_limit_in_seconds(float(time_limit))
