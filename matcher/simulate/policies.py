@@ -161,13 +161,13 @@ def deferred_acceptance(
         kept: dict[int, int] = {}
         for h in ranked:
             tries = prefs[h][nxt[h]]
-            o = next((int(x) for x in tries if led.fits(int(x), rem)), None)
-            if o is None:
+            fit = next((int(x) for x in tries if led.fits(int(x), rem)), None)
+            if fit is None:
                 nxt[h] += 1
                 free.append(h)
             else:
-                led.use(o, rem)
-                kept[h] = o
+                led.use(fit, rem)
+                kept[h] = fit
         held[lo] = kept
     return {g: o for kept in held.values() for g, o in kept.items()}
 
@@ -271,9 +271,9 @@ def capacity_prices(scn: Scenario, led: Ledger, items: np.ndarray, month: int, r
                 key = (str(sample.model.row_resource[r]), b)
                 total[key] = total.get(key, 0.0) + float(lp.row_duals[r])
     prices = np.zeros(model.n_rows)
-    for r in range(model.n_rows):
-        key = (str(model.row_resource[r]), int(model.row_bin[r]))
-        prices[r] = total.get(key, 0.0) / samples
+    for row in range(model.n_rows):
+        key = (str(model.row_resource[row]), int(model.row_bin[row]))
+        prices[row] = total.get(key, 0.0) / samples
     return prices
 
 
