@@ -15,6 +15,7 @@ from sqlalchemy import create_engine, text
 
 from matcher.models.result import LocalityUse, Placement, Provenance, Result, Unplaced
 from matcher.store.db import dispose_all, get_engine
+from matcher.store import records
 from matcher.store.records import Store
 
 POSTGRES_ENV = "MATCHER_TEST_POSTGRES_URL"
@@ -32,6 +33,7 @@ def postgres_url() -> str | None:
 def reset_postgres(url: str) -> None:
     """An empty public schema: every test starts from a database that was never migrated."""
     dispose_all()
+    records._stores.clear()  # a store opened by an earlier test would skip migrating the new schema
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))

@@ -1,0 +1,100 @@
+"""The CLI and the app keep their runs and decisions; a new browser session gets its scenario and runs back.
+
+Each flow runs on SQLite and on PostgreSQL (through MATCHER_DATABASE_URL, as a deployment would set it).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from matcher.cli import app
+from matcher.store.records import open_store
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ui"))
+
+
+@pytest.fixture
+def records_at(db_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Point the CLI and the app at the test database."""
+    monkeypatch.setenv("MATCHER_DATABASE_URL", db_url)
+    return db_url
+
+
+def test_cli_match_records_scenario_and_run_then_decisions_and_verify(records_at: str,
+                                                                      tiny_paths: tuple[Path, Path]) -> None:
+    """`matcher match` keeps its run; `matcher records decide` keeps decisions; `records verify` passes."""
+    runner = CliRunner()
+    cases, localities = tiny_paths
+    for _ in range(2):
+        out = runner.invoke(app, ["match", str(cases), str(localities), "-q", "--time-limit", "5"])
+        assert out.exit_code == 0, out.output
+        assert "recorded: run" in out.output
+    store = open_store(records_at)
+    runs = store.recent_runs()
+    assert len(runs) == 2 and {r.origin for r in runs} == {"cli"}
+    assert runs[0].scenario_id == runs[1].scenario_id  # the same inputs are one scenario
+    run = runs[0]
+    case_id = json.loads(run.result_json)["placements"][0]["case_id"]
+    out = runner.invoke(app, ["records", "decide", str(run.id), case_id, "--accept", "--reason", "fits the family"])
+    assert out.exit_code == 0, out.output
+    out = runner.invoke(app, ["records", "decide", str(run.id), case_id, "--forbid", "31555", "--reason", "safety"])
+    assert out.exit_code == 0, out.output
+    assert [(d.action, d.override) for d in store.decisions(run.id)] == [("accepted", None), ("overridden", "forbid")]
+    out = runner.invoke(app, ["records", "decide", str(run.id), "NOPE", "--accept", "--reason", "x"])
+    assert out.exit_code == 1 and "not a case of run" in out.output
+    out = runner.invoke(app, ["records", "verify"])
+    assert out.exit_code == 0 and "audit log intact" in out.output
+    out = runner.invoke(app, ["records", "runs"])
+    assert f"run {run.id}" in out.output
+
+
+def test_app_runs_are_kept_and_a_reload_restores_scenario_and_runs(records_at: str) -> None:
+    """A run in one browser session comes back, with its scenario and policy, in the next session."""
+    from apptest_helpers import assert_clean, new_app, quick_policy, wait_for_run
+    from streamlit import config
+
+    config.set_option("server.address", "127.0.0.1")
+    at = new_app(policy=quick_policy(3)).run().switch_page("app_pages/match.py").run()
+    at.button(key="match_run").click().run()
+    at = wait_for_run(at)
+    assert_clean(at)
+    first = at.session_state["runs"][-1]
+    assert first.db_id is not None
+    plan = first.result.plan()
+
+    again = new_app().run()  # a reload: a new session
+    assert_clean(again)
+    restored = again.session_state["runs"]
+    assert [r.db_id for r in restored] == [first.db_id]
+    assert restored[0].result.plan() == plan
+    assert again.session_state["scenario_id"] == at.session_state["scenario_id"]
+    assert again.session_state["dataset"] is not None
+    # the restored run explains itself (its problem is rebuilt from the data and its policy)
+    again.switch_page("app_pages/match.py").run()
+    assert_clean(again)
+
+
+def test_app_decisions_are_kept_with_who_and_why(records_at: str) -> None:
+    """On the Records page a coordinator accepts placements with a reason; the audit log stays intact."""
+    from apptest_helpers import assert_clean, new_app, quick_policy, wait_for_run
+    from streamlit import config
+
+    config.set_option("server.address", "127.0.0.1")
+    at = new_app(policy=quick_policy(3)).run().switch_page("app_pages/match.py").run()
+    at.button(key="match_run").click().run()
+    at = wait_for_run(at)
+    run = at.session_state["runs"][-1]
+    families = sorted(run.result.plan())[:2]
+    at.switch_page("app_pages/records.py").run()
+    at.multiselect(key="decide_families").set_value(families)
+    at.text_area(key="decide_reason").input("meets the families' needs")
+    at.button[0].click().run()
+    assert_clean(at)
+    decisions = open_store(records_at).decisions(run.db_id)
+    assert [(d.case_id, d.action, d.actor) for d in decisions] == [(c, "accepted", "local") for c in families]
+    assert open_store(records_at).verify_audit()[0]
