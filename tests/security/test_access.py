@@ -149,7 +149,7 @@ def test_a_disabled_user_is_logged_out_at_the_next_click(users: None) -> None:
     assert at.session_state["user"].name == "cora"
     open_store().update_user("test", "cora", active=False)
     at.run()
-    assert any("Log in" == t.value for t in at.title)
+    assert any(t.value == "Log in" for t in at.title)
 
 
 def test_cli_adds_users_with_hashed_passwords() -> None:

@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from matcher.models.result import LocalityUse, Placement, Provenance, Result, Unplaced
-from matcher.store.db import dispose_all, get_engine
 from matcher.store import records
+from matcher.store.db import dispose_all, get_engine
 from matcher.store.records import Store
 
 POSTGRES_ENV = "MATCHER_TEST_POSTGRES_URL"
