@@ -231,11 +231,13 @@ def _check_links(ctx: _Context) -> Iterator[Issue]:
         if cid in linked:
             yield ctx.issue("warning", ctx.cases, "cases", r, "linked_case_ids",
                             f"case '{cid}' is linked to itself (ignored)")
-        missing = [x for x in linked if x != cid and x not in ctx.case_ids]
+        # An unknown value is not known to be an id: name it by its place in the cell, never by what it says.
+        missing = [i for i, x in enumerate(linked, start=1) if x != cid and x not in ctx.case_ids]
         if missing:
+            places = ", ".join(f"no. {i}" for i in missing)
             yield ctx.issue("error", ctx.cases, "cases", r, "linked_case_ids",
-                            f"linked {'case' if len(missing) == 1 else 'cases'} {_quoted(missing)} "
-                            "not in the cases sheet")
+                            f"linked {'case' if len(missing) == 1 else 'cases'} {places} of this cell "
+                            f"{'is' if len(missing) == 1 else 'are'} not in the cases sheet")
         one_sided = [x for x in linked if x != cid and x in ctx.case_ids and cid not in ctx.links.get(x, ())]
         if one_sided:
             yield ctx.issue("warning", ctx.cases, "cases", r, "linked_case_ids",
