@@ -5,6 +5,7 @@ A policy is a TOML file validated here; unknown keys are rejected with their nam
 
 from __future__ import annotations
 
+import itertools
 import tomllib
 from enum import StrEnum
 from pathlib import Path
@@ -141,10 +142,10 @@ class Policy(_Strict):
     def _table_ordered(cls, table: list[BedroomBand]) -> list[BedroomBand]:
         if not table:
             raise ValueError("bedroom_table needs at least one band")
-        bounded = [b.max_persons for b in table[:-1]]
-        if any(b is None for b in bounded):
+        if any(b.max_persons is None for b in table[:-1]):
             raise ValueError("only the last bedroom_table band may leave max_persons blank")
-        if bounded != sorted(bounded):  # type: ignore[type-var]
+        bounded = [b.max_persons for b in table if b.max_persons is not None]
+        if any(a >= b for a, b in itertools.pairwise(bounded)):
             raise ValueError("bedroom_table bands must be in increasing max_persons")
         return table
 
@@ -174,16 +175,22 @@ def load_policy(path: str | Path) -> Policy:
     return policy_from_dict(data, source=p.name)
 
 
+def validation_lines(exc: ValidationError, source: str) -> str:
+    """One line per problem of a TOML-born model, naming the file and the key: `policy.toml › weights.foo:
+    unknown key`."""
+    lines = []
+    for err in exc.errors():
+        key = ".".join(str(x) for x in err["loc"]) or "(top level)"
+        msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+        lines.append(f"{source} › {key}: {msg}")
+    return "\n".join(lines)
+
+
 def policy_from_dict(data: dict[str, Any], source: str = "policy") -> Policy:
     try:
         return Policy.model_validate(data)
     except ValidationError as exc:
-        lines = []
-        for err in exc.errors():
-            key = ".".join(str(x) for x in err["loc"]) or "(top level)"
-            msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
-            lines.append(f"{source} › {key}: {msg}")
-        raise PolicyError("\n".join(lines)) from None
+        raise PolicyError(validation_lines(exc, source)) from None
 
 
 def _toml_value(v: Any) -> str:

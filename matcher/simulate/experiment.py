@@ -31,7 +31,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from matcher.models import Dataset, Locality, Policy
-from matcher.models.policy import PolicyError, load_policy
+from matcher.models.policy import PolicyError, load_policy, validation_lines
 from matcher.problem import build_problem
 from matcher.simulate.cohort import CohortDrawer, CohortParams
 from matcher.simulate.ledger import Ledger
@@ -127,12 +127,7 @@ def experiment_from_dict(data: dict[str, Any], source: str = "experiment") -> Ex
     try:
         return Experiment.model_validate(data)
     except ValidationError as exc:
-        lines = []
-        for err in exc.errors():
-            key = ".".join(str(x) for x in err["loc"]) or "(top level)"
-            msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
-            lines.append(f"{source} › {key}: {msg}")
-        raise ExperimentError("\n".join(lines)) from None
+        raise ExperimentError(validation_lines(exc, source)) from None
 
 
 @dataclass(frozen=True)
