@@ -50,6 +50,14 @@ LocalitiesPath = Annotated[
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+# typer's own exits and usage errors keep their codes. Recent typer vendors click, so its exception classes are
+# found from typer's own BadParameter rather than from the click package.
+_TYPER_CLICK_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+_PASS_THROUGH: tuple[type[BaseException], ...] = (
+    typer.Exit, typer.Abort, _TYPER_CLICK_ERROR, click.exceptions.Exit, click.exceptions.ClickException,
+    click.exceptions.Abort,
+)
+
 
 def guarded(command: F) -> F:
     """Turn any unexpected exception of a command into a one-line message and exit 1.
@@ -61,8 +69,8 @@ def guarded(command: F) -> F:
     def run(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
-        except (typer.Exit, click.exceptions.Exit, click.exceptions.ClickException, click.exceptions.Abort):
-            raise  # typer's own exits and usage errors keep their codes
+        except _PASS_THROUGH:
+            raise
         except Exception as exc:
             typer.echo(f"internal error ({type(exc).__name__}) in `matcher {command.__name__}`: please report "
                        "it with the command you ran (no input data is shown here)", err=True)
