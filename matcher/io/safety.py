@@ -133,7 +133,9 @@ def check_xlsx(source: str | Path | BinaryIO | bytes) -> str | None:
             if position is not None and not isinstance(stream, Path):
                 stream.seek(position)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, ValueError, EOFError,
-            NotImplementedError, RuntimeError, KeyError):
+            NotImplementedError, RuntimeError, KeyError, IndexError):
+        return _NOT_XLSX
+    except Exception:  # any other failure of the zip module on hostile bytes: refuse, never raise
         return _NOT_XLSX
 
 

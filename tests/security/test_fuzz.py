@@ -107,6 +107,13 @@ def test_random_csv_folders(tmp_path_factory: pytest.TempPathFactory, cases: str
     _read("csv", folder)
 
 
+@pytest.mark.parametrize("path", sorted((Path(__file__).parent / "regressions").glob("*")), ids=lambda p: p.name)
+def test_inputs_that_once_crashed_a_reader(path: Path) -> None:
+    """Inputs the fuzzers found (e.g. atheris: a zip member with an empty name) now give a report."""
+    read = _read("regression", io.BytesIO(path.read_bytes()))
+    assert read.issues
+
+
 def test_fuzzing_found_no_crash() -> None:
     """Every generator ran, and no input made a reader raise."""
     assert FIGURES["crashes"] == 0
