@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy import Connection, Engine, delete, insert, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -48,6 +48,8 @@ __all__ = [
 
 #: The "previous hash" of the first audit event.
 GENESIS = "0" * 64
+#: PostgreSQL advisory lock key of the audit chain ("audit" in ASCII).
+_AUDIT_LOCK = 0x6175646974
 
 
 class StoreError(RuntimeError):
@@ -197,7 +199,13 @@ class Store:
     # ------------------------------------------------------------------------------------------- audit log
 
     def _append(self, conn: Connection, actor: str, action: str, subject: str, detail: Mapping[str, Any]) -> None:
-        """Add an event at the end of the chain, inside the caller's transaction."""
+        """Add an event at the end of the chain, inside the caller's transaction.
+
+        Appends are serialised: SQLite's IMMEDIATE transactions hold the write lock already; PostgreSQL takes a
+        transaction-scoped advisory lock. The unique sequence number and previous hash would refuse a fork anyway.
+        """
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _AUDIT_LOCK})
         last = conn.execute(select(schema.audit_log.c.seq, schema.audit_log.c.hash)
                             .order_by(schema.audit_log.c.seq.desc()).limit(1)).first()
         seq, prev = (last.seq + 1, last.hash) if last else (1, GENESIS)

@@ -10,18 +10,39 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
+import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, _healthy, app_command, free_port
 
 pytestmark = pytest.mark.e2e
 
+ROOT = Path(__file__).resolve().parents[2]
 SESSIONS = 4
 TIME_LIMIT = "3"
 WAIT_MS = 180_000
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def app_command(port: int) -> list[str]:
+    return [str(Path(sys.executable).with_name("matcher")), "ui", "--port", str(port)]
 
 
 def _server_rss_mb(pid: int) -> float:

@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from matcher.models.result import LocalityUse, Placement, Provenance, Result, Unplaced
 from matcher.store import records
 from matcher.store.db import dispose_all, get_engine
 from matcher.store.records import Store
@@ -59,16 +58,3 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 def store(db_url: str) -> Store:
     """A migrated, empty store."""
     return Store(get_engine(db_url))
-
-
-def make_result(placements: dict[str, str], unplaced: tuple[str, ...] = (), seed: int = 0) -> Result:
-    """A small result with the given plan (case -> commune) and unplaced cases."""
-    return Result(
-        status="optimal", objective=10.0, bound=10.0, gap=0.0, seconds=0.1,
-        placements=[Placement(case_id=c, locality_id=loc, bedrooms=2, score=0.5) for c, loc in placements.items()],
-        unplaced=[Unplaced(case_id=c, reasons=["no unit left"]) for c in unplaced],
-        localities=[LocalityUse(locality_id=loc, used={"persons": 1.0}, capacity={"persons": 5.0})
-                    for loc in sorted(set(placements.values()))],
-        provenance=Provenance(input_sha256="ab" * 32, policy={"name": "balanced"}, seed=seed,
-                              matcher_version="0.1.0", ortools_version="9.x"),
-    )

@@ -6,8 +6,8 @@ import itertools
 import threading
 
 import pytest
-from conftest import make_result
 from sqlalchemy import text
+from store_helpers import make_result
 
 from matcher.models.result import Result
 from matcher.store.records import Store, StoredInput, StoreError, input_hash
