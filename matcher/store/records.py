@@ -263,11 +263,11 @@ class Store:
         digest = input_hash(cases, localities)
 
         def work(conn: Connection) -> int:
-            new_id = conn.execute(insert(schema.scenarios).values(
+            new_id = _new_id(conn.execute(insert(schema.scenarios).values(
                 created_at=_now(), owner=owner, source=source, parent_id=parent_id, input_sha256=digest,
                 cases_name=cases.name, cases_kind=cases.kind, cases_data=cases.data,
                 localities_name=localities.name, localities_kind=localities.kind,
-                localities_data=localities.data)).inserted_primary_key[0]
+                localities_data=localities.data)))
             self._append(conn, owner, "scenario.add", f"scenario:{new_id}",
                          {"source": source, "input_sha256": digest, "parent_id": parent_id})
             return int(new_id)
@@ -308,13 +308,13 @@ class Store:
         forbids_json = json.dumps(sorted([list(p) for p in (forbids or ())]))
 
         def work(conn: Connection) -> int:
-            new_id = conn.execute(insert(schema.runs).values(
+            new_id = _new_id(conn.execute(insert(schema.runs).values(
                 scenario_id=scenario_id, created_at=_now(), owner=owner, origin=origin,
                 policy_name=str(prov.policy.get("name", "")), policy_json=json.dumps(prov.policy, sort_keys=True),
                 seed=int(prov.seed), time_limit=time_limit, status=status, result_json=result.model_dump_json(),
                 pins_json=pins_json, forbids_json=forbids_json, stable=stable,
                 matcher_version=prov.matcher_version, ortools_version=prov.ortools_version,
-            )).inserted_primary_key[0]
+            )))
             self._append(conn, owner, "run.add", f"run:{new_id}",
                          {"scenario_id": scenario_id, "origin": origin, "status": status, "seed": int(prov.seed),
                           "policy": str(prov.policy.get("name", "")), "placed": len(result.placements),
@@ -365,9 +365,9 @@ class Store:
             raise StoreError("a decision needs a reason")
 
         def work(conn: Connection) -> int:
-            new_id = conn.execute(insert(schema.decisions).values(
+            new_id = _new_id(conn.execute(insert(schema.decisions).values(
                 run_id=run_id, created_at=_now(), actor=actor, case_id=case_id, action=action, override=override,
-                locality_id=locality_id, reason=reason.strip())).inserted_primary_key[0]
+                locality_id=locality_id, reason=reason.strip())))
             self._append(conn, actor, f"decision.{action}", f"run:{run_id}",
                          {"decision_id": int(new_id), "case_id": case_id, "override": override,
                           "locality_id": locality_id})
@@ -394,9 +394,9 @@ class Store:
         codes = sorted(set(localities))
 
         def work(conn: Connection) -> int:
-            new_id = conn.execute(insert(schema.users).values(
+            new_id = _new_id(conn.execute(insert(schema.users).values(
                 name=name, role=role, password_hash=password_hash, localities_json=json.dumps(codes), active=True,
-                created_at=_now())).inserted_primary_key[0]
+                created_at=_now())))
             self._append(conn, actor, "user.add", f"user:{name}", {"role": role, "localities": codes})
             return int(new_id)
 
@@ -454,6 +454,14 @@ class Store:
             self._append(conn, actor, "user.remove", f"user:{name}", {})
 
         self._write(work)
+
+
+def _new_id(result: Any) -> int:
+    """The id the database gave the row just inserted."""
+    key = result.inserted_primary_key
+    if key is None:
+        raise StoreError("the database returned no id for a new record")
+    return int(key[0])
 
 
 def _is_audit_race(exc: Exception) -> bool:
