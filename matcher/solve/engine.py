@@ -29,7 +29,7 @@ WARM_MIN_OPTIONS = 50_000
 LP_SHARE = 0.3
 
 #: Share of the remaining time that phase 1 (placing the most people) may use before phase 2 (scores).
-PHASE1_SHARE = 0.4
+PHASE1_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -289,27 +289,27 @@ def solve_model(
             stats["placed_value_proved"] = float(proved1)
             if not infeasible:
                 take(start)
-                # Phase 2: the best scores among plans placing as many.
+                # Phase 2: the best scores among plans placing as many. When phase 1 could not prove that no plan
+                # places more, phase 2 keeps the placement weight in its objective so that it can still place more.
                 m2 = model.secondary_model(start_primary)
+                offset = model.primary_weight * start_primary
+                if not proved1:
+                    m2 = replace(m2, opt_value=model.opt_value)
+                    offset = 0.0
                 if not cancelled and time_limit - elapsed() > 0.05:
                     lp2 = solve_lp(m2, time_limit=max(1.0, LP_SHARE * (time_limit - elapsed())))
                     if lp2.ok:
-                        # Valid for any plan placing at least start_primary: no plan places more than primary_cap,
-                        # and the placement weight outweighs any difference in scores.
-                        lp_bound = min(lp_bound, model.primary_weight * primary_cap + lp2.bound)
-                    offset = model.primary_weight * start_primary
+                        # Valid for the best plan, which places at least start_primary: no plan places more than
+                        # primary_cap, and the placement weight outweighs any difference in scores.
+                        lp_bound = min(lp_bound, lp2.bound + (model.primary_weight * primary_cap if proved1 else 0.0))
                     out2 = _search_pruned(m2, lp2, start, time_limit - elapsed(), workers, seed, params.deterministic,
                                           params.cancel, on_solution_for("scoring", lambda v: v + offset),
                                           stats, "phase2")
                     cancelled = out2.cancelled
                     take(out2.choice)
-                    proved = proved1 and out2.proved_optimal
-                    if proved:
-                        solver_bound = best_obj
-                    elif proved1:
-                        solver_bound = min(lp_bound, out2.bound + model.primary_weight * start_primary)
-                    else:
-                        solver_bound = lp_bound
+                    # Either way a proof on phase 2 is a proof overall (see the phase-2 model above).
+                    proved = out2.proved_optimal
+                    solver_bound = best_obj if proved else min(lp_bound, out2.bound + offset)
         else:
             out = _search_pruned(model, lp, best if best is not None else first, time_limit - elapsed(), workers,
                                  seed, params.deterministic, params.cancel, on_solution_for("improving", lambda v: v),
