@@ -306,7 +306,7 @@ def explain(
             for r in exp.unplaced_reasons:
                 typer.echo(f"  - {r}")
         if exp.linked_with:
-            typer.echo(f"  linked with {', '.join(exp.linked_with)}: placed together")
+            typer.echo(f"  linked with {', '.join(exp.linked_with)}: placed together or not at all")
         typer.echo("next best communes:")
         for a in exp.alternatives:
             typer.echo(f"  {a.name} ({a.locality_id}) score {a.score:.3f}: {a.why_not}")
