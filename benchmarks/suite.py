@@ -26,6 +26,25 @@ class Job:
     seconds_offset: float = 0.0  # shared work before the solvers start (placement: building the problem)
 
 
+def _engine_commit() -> str:
+    """The commit the engine was at, with ``+dirty`` if ``matcher/`` had uncommitted changes."""
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True,
+                              timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "matcher"], cwd=root, capture_output=True,
+                               text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return head + ("+dirty" if dirty else "")
+
+
+ENGINE_COMMIT = _engine_commit()
+
+
 def available(solver: str) -> bool:
     return importlib.util.find_spec(REQUIRES[solver]) is not None
 
@@ -63,6 +82,13 @@ def run_jobs(jobs: Sequence[Job], args: argparse.Namespace) -> list[dict[str, An
                     if row.get(key) is not None:
                         row[key] += job.seconds_offset
                 row["gap"] = relative_gap(row.get("objective"), job.reference, job.sense)
+                row["engine_commit"] = ENGINE_COMMIT
+                obj, bnd = row.get("objective"), row.get("bound")
+                if obj is not None and bnd is not None:
+                    # A bound on the wrong side of a checked plan is not a bound: flag it, keep the number.
+                    wrong = bnd < obj - 1e-6 * max(1.0, abs(obj)) if job.sense == "max" else (
+                        bnd > obj + 1e-6 * max(1.0, abs(obj)))
+                    row["bound_invalid"] = bool(wrong)
                 rows.append(row)
                 if not args.quiet:
                     print(report.text_table([row]).splitlines()[-1], flush=True)
@@ -80,6 +106,7 @@ def finish(rows: list[dict[str, Any]], args: argparse.Namespace, title: str) -> 
         env = report.environment()
         md = [f"# {title}", "", "Command: `python -m benchmarks " + " ".join(sys.argv[1:]) + "`", "",
               "Environment: " + ", ".join(f"{k} {v}" for k, v in env.items()), "",
+              f"Engine at commit {ENGINE_COMMIT}.", "",
               "## Summary", "", report.summary_markdown(rows), "", "## Runs", "", report.markdown_table(rows), ""]
         args.markdown.parent.mkdir(parents=True, exist_ok=True)
         args.markdown.write_text("\n".join(md))

@@ -57,5 +57,7 @@ def solve(model: Any, *, time_limit: float, workers: int, seed: int) -> PeerOutc
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         xv = np.fromiter((solver.boolean_value(v) for v in x), dtype=float, count=O)
         choice = choice_from_x(model, xv)
-    bound = float(solver.best_objective_bound) / vscale if status != cp_model.INFEASIBLE else None
+    # Without a plan, CP-SAT may report 0 (presolve not finished): a bound only when it searched.
+    bound = (float(solver.best_objective_bound) / vscale
+             if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) or solver.best_objective_bound != 0 else None)
     return PeerOutcome(name, choice, bound, {"cpsat_wall": solver.wall_time})
