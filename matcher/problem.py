@@ -53,6 +53,14 @@ class AssignmentModel:
     opt_primary: np.ndarray | None = None
     primary_weight: float = 0.0
 
+    def columns(self) -> sp.csc_matrix:
+        """``A`` by columns (one column per option), computed once."""
+        cached = self.__dict__.get("_csc")
+        if cached is None or cached.shape != self.A.shape:
+            cached = self.A.tocsc()
+            self.__dict__["_csc"] = cached
+        return cached
+
     def hard_part(self) -> AssignmentModel:
         """The same model with its soft rows dropped."""
         hard = ~np.isfinite(self.penalty)

@@ -52,7 +52,7 @@ def row_use(problem: Problem, choice: np.ndarray) -> np.ndarray:
 def full_rows_for(problem: Problem, option: int, use: np.ndarray, own: int = -1) -> list[str]:
     """Hard rows that taking `option` would exceed, given the plan's use (minus the item's own option)."""
     model = problem.model
-    A = model.A.tocsc()
+    A = model.columns()
     lo, hi = A.indptr[option], A.indptr[option + 1]
     rows, vals = A.indices[lo:hi], A.data[lo:hi]
     base = use[rows].copy()

@@ -15,6 +15,7 @@ import ortools
 import matcher
 from matcher.models import Case, LocalityUse, Placement, Provenance, Result, Status, Unplaced
 from matcher.problem import Problem
+from matcher.scoring import component_scores, weighted_score
 from matcher.solve.engine import ModelSolution, Progress, SolveParams, relative_gap, solve_model
 from matcher.solve.units import assign_units
 
@@ -91,12 +92,14 @@ def _result(problem: Problem, sol: ModelSolution, params: SolveParams, input_sha
         bedrooms.update(assign_units([cases[c] for c in members], locs[lo], problem.policy))
 
     placements = []
-    for c in sorted(plan, key=lambda c: cases[c].case_id):
-        lo = plan[c]
-        score, comps = problem.score_of(c, lo)
+    placed = np.array(sorted(plan, key=lambda c: cases[c].case_id), dtype=np.int64)
+    where = np.array([plan[int(c)] for c in placed], dtype=np.int64)
+    comps = component_scores(problem.ctx, placed, where) if len(placed) else {}
+    scores = weighted_score(comps, problem.policy) if len(placed) else np.array([])
+    for k, (c, lo) in enumerate(zip(placed.tolist(), where.tolist(), strict=True)):
         placements.append(Placement(case_id=cases[c].case_id, locality_id=la.ids[lo],
-                                    bedrooms=bedrooms.get(cases[c].case_id), score=round(score, 6),
-                                    components={k: round(v, 6) for k, v in comps.items()}))
+                                    bedrooms=bedrooms.get(cases[c].case_id), score=round(float(scores[k]), 6),
+                                    components={name: round(float(v[k]), 6) for name, v in comps.items()}))
     unplaced = []
     for c in range(len(cases)):
         if c in plan:

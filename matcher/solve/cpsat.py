@@ -41,6 +41,7 @@ def solve_cpsat(
     on_solution: Callable[[float, float], None] | None = None,
     parameters: dict[str, object] | None = None,
     target: float | None = None,
+    deadline: float | None = None,
 ) -> CpSatOutcome:
     """Maximise the model exactly (up to 1/SCALE of a score point) with CP-SAT.
 
@@ -67,7 +68,12 @@ def solve_cpsat(
     if hint is not None:
         hinted[hint[hint >= 0]] = True
     slack_terms: list[tuple[cp_model.IntVar, int]] = []
+    started = time.monotonic()
+    deadline = started + time_limit if deadline is None else deadline
     for r in range(model.n_rows):
+        if r % 2000 == 0 and time.monotonic() > deadline:
+            # Building a huge model in Python can outlast the budget: give up rather than overrun the clock.
+            return CpSatOutcome(None, False, False, float("inf"), False, True)
         lo, hi = A.indptr[r], A.indptr[r + 1]
         cols, vals = A.indices[lo:hi], A.data[lo:hi]
         rhs = model.rhs[r]
@@ -101,7 +107,8 @@ def solve_cpsat(
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = max(1, int(workers))
     solver.parameters.random_seed = int(seed)
-    solver.parameters.max_time_in_seconds = max(0.05, float(time_limit))
+    time_limit = max(0.05, deadline - time.monotonic())
+    solver.parameters.max_time_in_seconds = time_limit
     solver.parameters.log_search_progress = False
     for key, value in (parameters or {}).items():
         setattr(solver.parameters, key, value)
@@ -148,7 +155,8 @@ def solve_cpsat(
         choice=choice,
         proved_optimal=status == cp_model.OPTIMAL or (choice is not None and state["reached"]),
         proved_infeasible=status == cp_model.INFEASIBLE,
-        bound=float(solver.best_objective_bound) / value_scale,
+        # A search stopped before it had any solution or proof says nothing about the bound.
+        bound=float(solver.best_objective_bound) / value_scale if status != cp_model.UNKNOWN else float("inf"),
         cancelled=state["cancelled"],
         timed_out=status not in (cp_model.OPTIMAL, cp_model.INFEASIBLE) and not state["cancelled"],
     )

@@ -95,6 +95,8 @@ def _search(
     target: float | None = None,
 ) -> CpSatOutcome:
     """CP-SAT within `budget` seconds: a deterministic portfolio, or one parallel search."""
+    if budget <= 0.05:
+        return CpSatOutcome(None, False, False, float("inf"), False, True)
     if not deterministic:
         return solve_cpsat(model, hint=hint, time_limit=budget, workers=workers, seed=seed, cancel=cancel,
                            on_solution=on_solution, target=target)
@@ -217,7 +219,7 @@ def solve_model(
     # A lexicographic model needs no LP of its weighted sum: the LP of each phase bounds it (see below), and
     # those are better conditioned than one LP mixing the placement weight with scores.
     m1 = model.primary_model() if lexicographic else model
-    lp = solve_lp(m1, time_limit=max(1.0, LP_SHARE * time_limit))
+    lp = solve_lp(m1, time_limit=max(0.2, LP_SHARE * time_limit))
     stats: dict[str, float] = {"lp_seconds": elapsed()}
     if lp.infeasible:
         return ModelSolution(Status.INFEASIBLE, np.full(model.n_items, -1), float("nan"), float("inf"),
@@ -296,8 +298,8 @@ def solve_model(
                 if not proved1:
                     m2 = replace(m2, opt_value=model.opt_value)
                     offset = 0.0
-                if not cancelled and time_limit - elapsed() > 0.05:
-                    lp2 = solve_lp(m2, time_limit=max(1.0, LP_SHARE * (time_limit - elapsed())))
+                if not cancelled and time_limit - elapsed() > 0.2:
+                    lp2 = solve_lp(m2, time_limit=max(0.1, LP_SHARE * (time_limit - elapsed())))
                     if lp2.ok:
                         # Valid for the best plan, which places at least start_primary: no plan places more than
                         # primary_cap, and the placement weight outweighs any difference in scores.

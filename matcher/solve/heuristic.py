@@ -23,7 +23,7 @@ def greedy_plan(
     O, G = model.n_options, model.n_items
     guide = np.zeros(O) if guide is None else guide
     prices = np.zeros(model.n_rows) if prices is None else prices
-    A = model.A.tocsc()
+    A = model.columns()
     net = model.opt_value - A.T @ prices
     rem = model.rhs.astype(float).copy()
     hard = ~np.isfinite(model.penalty)
