@@ -1,7 +1,7 @@
 """Served mode in a real browser: users created with the CLI, a login page, and each role seeing only its pages.
 
 The app runs as `matcher ui` on loopback with ``MATCHER_AUTH=on`` (what any address beyond localhost implies,
-without exposing a test server to the network).
+without exposing a test server to the network). The browser is the e2e session's headless Chromium.
 """
 
 from __future__ import annotations
@@ -19,14 +19,9 @@ import pytest
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "served mode password"
 WAIT_MS = 60_000
-
-if not CHROMIUM.exists():
-    pytest.skip("Debian's chromium is not installed at /usr/bin/chromium", allow_module_level=True)
-
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -104,19 +99,6 @@ def served(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
         log.close()
-
-
-@pytest.fixture(scope="module")
-def browser():  # type: ignore[no-untyped-def]
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                               args=["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"])
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 def test_roles_see_only_their_pages_in_a_browser(served: str, browser) -> None:  # type: ignore[no-untyped-def]
