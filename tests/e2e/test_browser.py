@@ -20,8 +20,8 @@ def wait_idle(page) -> None:  # type: ignore[no-untyped-def]
 
 def go_to(page, title: str) -> None:  # type: ignore[no-untyped-def]
     """Open a page from the sidebar navigation (same session, so state is kept)."""
-    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=title).click()
-    page.get_by_role("heading", name=title, level=1).wait_for()
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=title, exact=True).click()
+    page.get_by_role("heading", name=title, level=1, exact=True).wait_for()
     wait_idle(page)
 
 
