@@ -17,7 +17,11 @@ from pathlib import Path
 import numpy as np
 
 #: Where the shared GAP data lives (``--data`` overrides it).
-DEFAULT_DATA = Path("/work/shared/data/gap")
+DEFAULT_DATA = next(
+    (p for p in (Path(__file__).resolve().parents[2] / "shared" / "data" / "gap", Path("/work/shared/data/gap"))
+     if p.exists()),
+    Path(__file__).resolve().parents[2] / "shared" / "data" / "gap",
+)
 
 
 @dataclass(frozen=True)
