@@ -44,7 +44,7 @@ pages = [
     st.Page(PAGES_DIR / "policy.py", title=t("page_policy"), icon=":material/tune:", url_path="policy"),
     st.Page(PAGES_DIR / "match.py", title=t("page_match"), icon=":material/hub:", url_path="match"),
     st.Page(PAGES_DIR / "runs.py", title=t("page_runs"), icon=":material/history:", url_path="runs"),
-    st.Page(PAGES_DIR / "policy_lab.py", title="Policy lab", icon=":material/science:", url_path="policy-lab"),
+    st.Page(PAGES_DIR / "policy_lab.py", title=t("page_policy_lab"), icon=":material/science:", url_path="policy-lab"),
 ]
 pages += [
     st.Page(PAGES_DIR / "capacities.py", title=t("page_capacities"), icon=":material/home_work:",

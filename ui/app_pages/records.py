@@ -13,8 +13,6 @@ from ui.components import data as data_helpers
 from ui.components.i18n import LABELS, t
 
 LABELS.update({
-    "page_capacities": ("Capacities", "Capacités"),
-    "page_records": ("Records", "Registre"),
     "records_title": ("Records", "Registre"),
     "records_intro": ("Decisions on the shown run, with who took them and why; newer capacities from NGOs; and "
                       "the audit log, which no one can change.",
