@@ -24,6 +24,7 @@ class CpSatOutcome:
     bound: float  # CP-SAT's own upper bound, in model units
     cancelled: bool
     timed_out: bool
+    det_time: float = 0.0  # deterministic time the search used
 
 
 def _integral(values: np.ndarray) -> bool:
@@ -159,4 +160,5 @@ def solve_cpsat(
         bound=float(solver.best_objective_bound) / value_scale if status != cp_model.UNKNOWN else float("inf"),
         cancelled=state["cancelled"],
         timed_out=status not in (cp_model.OPTIMAL, cp_model.INFEASIBLE) and not state["cancelled"],
+        det_time=float(solver.deterministic_time),
     )

@@ -89,18 +89,19 @@ def _search(
     budget: float,
     workers: int,
     seed: int,
-    deterministic: bool,
+    det_budget: float | None,
     cancel: threading.Event | None,
     on_solution: Callable[[float, float], None],
     target: float | None = None,
 ) -> CpSatOutcome:
-    """CP-SAT within `budget` seconds: a deterministic portfolio, or one parallel search."""
-    if budget <= 0.05:
+    """CP-SAT within `budget` seconds: a portfolio of single-thread searches each stopped after `det_budget`
+    deterministic time units (the same plan every time), or one parallel search on the wall clock (None)."""
+    if budget <= 0.05 or (det_budget is not None and det_budget <= 0.01):
         return CpSatOutcome(None, False, False, float("inf"), False, True)
-    if not deterministic:
+    if det_budget is None:
         return solve_cpsat(model, hint=hint, time_limit=budget, workers=workers, seed=seed, cancel=cancel,
                            on_solution=on_solution, target=target)
-    extra: dict[str, object] = {"max_deterministic_time": max(0.05, budget * DET_PER_SECOND)}
+    extra: dict[str, object] = {"max_deterministic_time": det_budget}
     outcomes: list[CpSatOutcome | None] = [None] * max(1, workers)
 
     def run(k: int) -> None:
@@ -126,6 +127,7 @@ def _search(
         bound=min(o.bound for o in done),
         cancelled=any(o.cancelled for o in done),
         timed_out=all(o.timed_out for o in done),
+        det_time=max(o.det_time for o in done),
     )
 
 
@@ -142,7 +144,7 @@ def prune_by_reduced_cost(model: AssignmentModel, lp: LPResult, incumbent: float
 
 
 def _search_pruned(model: AssignmentModel, lp: LPResult | None, hint: np.ndarray, budget: float, workers: int,
-                   seed: int, deterministic: bool, cancel: threading.Event | None,
+                   seed: int, det_budget: float | None, cancel: threading.Event | None,
                    on_solution: Callable[[float, float], None], stats: dict[str, float], tag: str,
                    target: float | None = None, warm: bool = True) -> CpSatOutcome:
     """CP-SAT on the options that reduced-cost fixing keeps, with the plan mapped back to the full model.
@@ -155,7 +157,8 @@ def _search_pruned(model: AssignmentModel, lp: LPResult | None, hint: np.ndarray
     keep = prune_by_reduced_cost(model, lp, incumbent) if lp is not None else np.arange(model.n_options)
     stats[f"{tag}_options"] = float(model.n_options)
     if warm and lp is not None and len(keep) > max(WARM_MIN_OPTIONS, 0.5 * model.n_options) and budget > 1.0:
-        early = _search(model, hint, WARM_SHARE * budget, workers, seed, deterministic, cancel, on_solution, target)
+        early = _search(model, hint, WARM_SHARE * budget, workers, seed,
+                        None if det_budget is None else WARM_SHARE * det_budget, cancel, on_solution, target)
         if early.proved_optimal or early.proved_infeasible or early.cancelled:
             stats[f"{tag}_options_kept"] = float(model.n_options)
             return early
@@ -165,13 +168,15 @@ def _search_pruned(model: AssignmentModel, lp: LPResult | None, hint: np.ndarray
             incumbent = model.evaluate(hint)[0]
             keep = prune_by_reduced_cost(model, lp, incumbent)
         budget -= time.monotonic() - t0
+        if det_budget is not None:
+            det_budget -= early.det_time
     stats[f"{tag}_options_kept"] = float(len(keep))
     if len(keep) == model.n_options:
-        return _search(model, hint, budget, workers, seed, deterministic, cancel, on_solution, target)
+        return _search(model, hint, budget, workers, seed, det_budget, cancel, on_solution, target)
     position = np.full(model.n_options, -1, dtype=np.int64)
     position[keep] = np.arange(len(keep))
     sub_hint = np.where(hint >= 0, position[np.maximum(hint, 0)], -1)
-    out = _search(model.subset(keep), sub_hint, budget, workers, seed, deterministic, cancel, on_solution, target)
+    out = _search(model.subset(keep), sub_hint, budget, workers, seed, det_budget, cancel, on_solution, target)
     choice = None if out.choice is None else np.where(out.choice >= 0, keep[np.maximum(out.choice, 0)], -1)
     # A proof on the kept options is a proof overall only if it beats the incumbent the pruning relied on.
     proved = out.proved_optimal and choice is not None and model.evaluate(choice)[0] >= incumbent - 1e-9
@@ -261,6 +266,9 @@ def solve_model(
         if best is None or obj > best_obj + 1e-9:
             best, best_obj = choice, obj
 
+    # Deterministic budgets come from the nominal time limit, never from the time left on the clock, so that
+    # the same seed gives the same plan however fast the machine runs (as long as the wall clock is not hit).
+    det_total = time_limit * DET_PER_SECOND if params.deterministic else None
     cancelled = params.cancel is not None and params.cancel.is_set()
     proved = False
     infeasible = False
@@ -273,9 +281,10 @@ def solve_model(
             start_primary = float(m1.opt_value[start[start >= 0]].sum())
             proved1 = start_primary >= primary_cap
             out1 = None
+            det_left = det_total
             if not proved1:
                 out1 = _search_pruned(m1, lp1, start, (time_limit - elapsed()) * PHASE1_SHARE, workers, seed,
-                                      params.deterministic, params.cancel,
+                                      None if det_total is None else PHASE1_SHARE * det_total, params.cancel,
                                       on_solution_for("placing", lambda v: v * model.primary_weight), stats, "phase1",
                                       target=primary_cap if np.isfinite(primary_cap) else None, warm=False)
                 infeasible = out1.proved_infeasible
@@ -286,6 +295,7 @@ def solve_model(
                     if v1 > start_primary:
                         start, start_primary = out1.choice, v1
                 proved1 = out1.proved_optimal or start_primary >= primary_cap
+                det_left = None if det_total is None else det_total - out1.det_time
             stats["phase1_seconds"] = elapsed() - stats["lp_seconds"] - stats["first_plan_seconds"]
             stats["placed_value"] = start_primary
             stats["placed_value_proved"] = float(proved1)
@@ -304,7 +314,7 @@ def solve_model(
                         # Valid for the best plan, which places at least start_primary: no plan places more than
                         # primary_cap, and the placement weight outweighs any difference in scores.
                         lp_bound = min(lp_bound, lp2.bound + (model.primary_weight * primary_cap if proved1 else 0.0))
-                    out2 = _search_pruned(m2, lp2, start, time_limit - elapsed(), workers, seed, params.deterministic,
+                    out2 = _search_pruned(m2, lp2, start, time_limit - elapsed(), workers, seed, det_left,
                                           params.cancel, on_solution_for("scoring", lambda v: v + offset),
                                           stats, "phase2")
                     cancelled = out2.cancelled
@@ -314,7 +324,7 @@ def solve_model(
                     solver_bound = best_obj if proved else min(lp_bound, out2.bound + offset)
         else:
             out = _search_pruned(model, lp, best if best is not None else first, time_limit - elapsed(), workers,
-                                 seed, params.deterministic, params.cancel, on_solution_for("improving", lambda v: v),
+                                 seed, det_total, params.cancel, on_solution_for("improving", lambda v: v),
                                  stats, "search")
             take(out.choice)
             infeasible, cancelled, proved = out.proved_infeasible, out.cancelled, out.proved_optimal
