@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from serving import free_port, healthy
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,20 +23,6 @@ CHROMIUM_ARGS = [
 
 if not CHROMIUM.exists():  # CI always installs it (.ci/run); a laptop without it skips these tests
     pytest.skip("Debian's chromium is not installed at /usr/bin/chromium", allow_module_level=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
-            return response.status == 200
-    except OSError:
-        return False
 
 
 def app_command(port: int) -> list[str]:
@@ -58,7 +43,7 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                                 start_new_session=True)
         try:
             deadline = time.monotonic() + 60
-            while not _healthy(url):
+            while not healthy(url):
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"the app did not start:\n{log.read_text()[-3000:]}")
                 time.sleep(0.25)

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+from serving import free_port, healthy
 
 pytestmark = pytest.mark.e2e
 
@@ -25,20 +24,6 @@ ROOT = Path(__file__).resolve().parents[2]
 SESSIONS = 4
 TIME_LIMIT = "3"
 WAIT_MS = 180_000
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
-            return response.status == 200
-    except OSError:
-        return False
 
 
 def app_command(port: int) -> list[str]:
@@ -81,7 +66,7 @@ def test_concurrent_sessions_each_run_a_match(browser, tmp_path: Path) -> None: 
     peak_mb = 0.0
     try:
         deadline = time.monotonic() + 60
-        while not _healthy(url):
+        while not healthy(url):
             assert proc.poll() is None and time.monotonic() < deadline, (tmp_path / "server.log").read_text()[-3000:]
             time.sleep(0.25)
         pages = []

@@ -8,34 +8,19 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+from serving import free_port, healthy
 
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "served mode password"
 WAIT_MS = 60_000
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
-            return response.status == 200
-    except OSError:
-        return False
-
 
 def _sample_locality() -> str:
     from matcher.io import spec
@@ -81,14 +66,14 @@ def served(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped
                  ["remi", "--role", "researcher"]):
         subprocess.run([matcher, "users", "add", *args, "--password-stdin"], input=PASSWORD + "\n", text=True,
                        env=env, check=True, capture_output=True)
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = (folder / "server.log").open("w")
     proc = subprocess.Popen([matcher, "ui", "--port", str(port)], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
                             env=env, start_new_session=True)
     try:
         deadline = time.monotonic() + 60
-        while not _healthy(url):
+        while not healthy(url):
             assert proc.poll() is None and time.monotonic() < deadline
             time.sleep(0.25)
         yield url
