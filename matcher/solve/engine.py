@@ -20,10 +20,10 @@ from matcher.solve.lp import LPResult, solve_lp
 #: clock does; a run that the wall clock cuts short (a very loaded machine) may differ.
 DET_PER_SECOND = 0.5
 
-#: Share of a search's time spent on the whole model to find an incumbent that makes reduced-cost fixing bite.
-WARM_SHARE = 0.25
-#: Below this many options CP-SAT handles the whole model well, and a restart would only cost time.
-WARM_MIN_OPTIONS = 50_000
+#: Above this many options (after exact pruning) CP-SAT searches the LP's neighbourhood: the best few options
+#: of each item by reduced cost, plus those of the hint.
+NEIGHBOURHOOD_MIN_OPTIONS = 40_000
+NEIGHBOURHOOD_PER_ITEM = 10
 
 #: Share of the time an LP may take (column generation stops there with a valid, looser bound).
 LP_SHARE = 0.3
@@ -143,33 +143,33 @@ def prune_by_reduced_cost(model: AssignmentModel, lp: LPResult, incumbent: float
     return np.nonzero(lp.bound + np.minimum(lp.reduced_costs, 0.0) >= incumbent - tol)[0]
 
 
+def _best_per_item(model: AssignmentModel, keep: np.ndarray, score: np.ndarray, k: int,
+                   hint: np.ndarray) -> np.ndarray:
+    """Of the options `keep`, the `k` best of each item by `score`, and the hint's options."""
+    order = keep[np.lexsort((-score[keep], model.opt_item[keep]))]
+    items = model.opt_item[order]
+    first = np.searchsorted(items, items)
+    chosen = order[np.arange(len(order)) - first < k]
+    return np.union1d(chosen, hint[hint >= 0])
+
+
 def _search_pruned(model: AssignmentModel, lp: LPResult | None, hint: np.ndarray, budget: float, workers: int,
                    seed: int, det_budget: float | None, cancel: threading.Event | None,
                    on_solution: Callable[[float, float], None], stats: dict[str, float], tag: str,
-                   target: float | None = None, warm: bool = True) -> CpSatOutcome:
+                   target: float | None = None) -> CpSatOutcome:
     """CP-SAT on the options that reduced-cost fixing keeps, with the plan mapped back to the full model.
 
-    When the pruning keeps most options (the incumbent is still far from the bound), a short search on the whole
-    model first finds a better incumbent, and the pruning is done again with it.
+    A model still too large after the pruning is searched in the LP's neighbourhood only.
     """
-    t0 = time.monotonic()
     incumbent = model.evaluate(hint)[0] if _complete(model, hint) else -np.inf
     keep = prune_by_reduced_cost(model, lp, incumbent) if lp is not None else np.arange(model.n_options)
     stats[f"{tag}_options"] = float(model.n_options)
-    if warm and lp is not None and len(keep) > max(WARM_MIN_OPTIONS, 0.5 * model.n_options) and budget > 1.0:
-        early = _search(model, hint, WARM_SHARE * budget, workers, seed,
-                        None if det_budget is None else WARM_SHARE * det_budget, cancel, on_solution, target)
-        if early.proved_optimal or early.proved_infeasible or early.cancelled:
-            stats[f"{tag}_options_kept"] = float(model.n_options)
-            return early
-        if _complete(model, early.choice):
-            assert early.choice is not None
-            hint = early.choice
-            incumbent = model.evaluate(hint)[0]
-            keep = prune_by_reduced_cost(model, lp, incumbent)
-        budget -= time.monotonic() - t0
-        if det_budget is not None:
-            det_budget -= early.det_time
+    restricted = False
+    if lp is not None and len(keep) > NEIGHBOURHOOD_MIN_OPTIONS:
+        # Too many options for CP-SAT in the time: search the neighbourhood of the LP instead, the few options of
+        # each item with the best reduced costs plus the hint's. A proof there is no proof overall.
+        keep = _best_per_item(model, keep, lp.reduced_costs, NEIGHBOURHOOD_PER_ITEM, hint)
+        restricted = True
     stats[f"{tag}_options_kept"] = float(len(keep))
     if len(keep) == model.n_options:
         return _search(model, hint, budget, workers, seed, det_budget, cancel, on_solution, target)
@@ -179,8 +179,11 @@ def _search_pruned(model: AssignmentModel, lp: LPResult | None, hint: np.ndarray
     out = _search(model.subset(keep), sub_hint, budget, workers, seed, det_budget, cancel, on_solution, target)
     choice = None if out.choice is None else np.where(out.choice >= 0, keep[np.maximum(out.choice, 0)], -1)
     # A proof on the kept options is a proof overall only if it beats the incumbent the pruning relied on.
-    proved = out.proved_optimal and choice is not None and model.evaluate(choice)[0] >= incumbent - 1e-9
-    infeasible = out.proved_infeasible and not np.isfinite(incumbent)
+    value = model.evaluate(choice)[0] if choice is not None else -np.inf
+    # Reaching the target (an upper bound of the whole model) proves optimality even in a neighbourhood.
+    reached = target is not None and value >= target - 1e-9
+    proved = out.proved_optimal and value >= incumbent - 1e-9 and (not restricted or reached)
+    infeasible = out.proved_infeasible and not restricted and not np.isfinite(incumbent)
     return replace(out, choice=choice, proved_optimal=proved, proved_infeasible=infeasible)
 
 
@@ -286,7 +289,7 @@ def solve_model(
                 out1 = _search_pruned(m1, lp1, start, (time_limit - elapsed()) * PHASE1_SHARE, workers, seed,
                                       None if det_total is None else PHASE1_SHARE * det_total, params.cancel,
                                       on_solution_for("placing", lambda v: v * model.primary_weight), stats, "phase1",
-                                      target=primary_cap if np.isfinite(primary_cap) else None, warm=False)
+                                      target=primary_cap if np.isfinite(primary_cap) else None)
                 infeasible = out1.proved_infeasible
                 cancelled = out1.cancelled
                 if _complete(m1, out1.choice):
