@@ -68,3 +68,22 @@ def test_bound_is_reported_for_lexicographic_models(tmp_path):
     sol = solve_model(build_problem(ds, Policy()).model, SolveParams(time_limit=5, workers=1))
     assert sol.bound >= sol.objective - 1e-6
     assert sol.gap < 0.01
+
+
+def test_neighbourhood_search_keeps_plans_valid(monkeypatch):
+    """Forced to search only the LP's neighbourhood, the engine still returns a valid plan and claims no proof
+    it does not have."""
+    from factories import commune, data, family
+
+    import matcher.solve.engine as engine
+
+    monkeypatch.setattr(engine, "NEIGHBOURHOOD_MIN_OPTIONS", 0)
+    monkeypatch.setattr(engine, "NEIGHBOURHOOD_PER_ITEM", 1)
+    ds = data([family(f"F{i}", (30, 30, 4)[: 1 + i % 3], sector="construction") for i in range(12)],
+              [commune(str(j), units={1: 2, 2: 2}, jobs={"construction": 1}) for j in range(4)])
+    problem = build_problem(ds, Policy())
+    sol = solve_model(problem.model, SolveParams(time_limit=5, workers=1))
+    assert len(problem.model.hard_violations(sol.choice)) == 0
+    assert sol.bound >= sol.objective - 1e-6
+    best = solve_model(problem.model, SolveParams(time_limit=5, workers=1))
+    assert sol.objective <= best.objective + 1e-6
