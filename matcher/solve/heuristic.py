@@ -51,16 +51,25 @@ def greedy_plan(
         rem[rows] = after
         return True
 
-    if start is not None:
-        for g in item_order:
-            o = start[g]
-            if o >= 0 and try_take(int(o), True):
-                choice[g] = o
-    for g in item_order:
-        if choice[g] >= 0:
-            continue
+    def best_fit(g: int) -> None:
         for o in order[starts[g] : starts[g + 1]]:
             if try_take(int(o), bool(model.must_place[g])):
                 choice[g] = o
-                break
+                return
+
+    # Items that must be placed (pinned families) come first, then the previous plan where it still fits.
+    for g in item_order[model.must_place[item_order]]:
+        o = -1 if start is None else int(start[g])
+        if o >= 0 and try_take(o, True):
+            choice[g] = o
+        else:
+            best_fit(int(g))
+    if start is not None:
+        for g in item_order:
+            o = start[g]
+            if choice[g] < 0 and o >= 0 and try_take(int(o), True):
+                choice[g] = o
+    for g in item_order:
+        if choice[g] < 0:
+            best_fit(int(g))
     return choice

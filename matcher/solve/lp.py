@@ -95,7 +95,8 @@ def _column_generation(model: AssignmentModel, time_limit: float) -> LPResult:
         tol = 1e-9 * max(1.0, abs(sub.bound))
         entering = (rc > tol) & ~in_cols
         if not entering.any():
-            if (y[hard] >= prohibitive * (1 - 1e-9)).any():
+            excess = model.A @ x - model.rhs
+            if (excess[hard] > 1e-6 * np.maximum(1.0, np.abs(model.rhs[hard]))).any():
                 # An artificial slack is still used at convergence: the hard rows cannot all hold.
                 return LPResult(False, np.inf, x, sub.row_duals, sub.item_duals, rc, infeasible=True)
             return replace(result, bound=sub.bound)  # converged: the restricted LP is the LP
