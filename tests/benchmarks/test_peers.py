@@ -84,7 +84,9 @@ def test_every_solver_agrees_on_a_tiny_placement_model(tmp_path: Path, pool: Poo
             continue
         row = pool.run(solver, {"kind": "model", "npz": str(path), "sense": "max", "time_limit": 5, "workers": 1,
                                 "seed": 0}, 60)
-        assert row["status"] == "optimal", (solver, row)
+        # Our engine must prove it; a peer slowed by a loaded machine may stop at the optimum unproved.
+        assert row["status"] == "optimal" if solver == "matcher" else row["status"] in ("optimal", "feasible"), (
+            solver, row)
         objectives[solver] = row["objective"]
     assert max(objectives.values()) - min(objectives.values()) < 1e-3 * max(1.0, abs(objectives["matcher"]))
 
