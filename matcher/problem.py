@@ -327,14 +327,22 @@ class _Rows:
 
     def add(self, resource: str, rule: str, penalty: float, coef: np.ndarray, key: np.ndarray,
             rhs_of_key: np.ndarray, bin_of_key: np.ndarray, opts: np.ndarray | None = None) -> None:
-        """Rows ``sum coef[o] x[o] <= rhs_of_key[k]`` over options o with key[o] == k, for finite rhs only."""
-        opts = np.arange(self.n_options) if opts is None else opts
-        keep = (coef != 0) & np.isfinite(rhs_of_key[key])
+        """Rows ``sum coef[o] x[o] <= rhs_of_key[k]`` over options o with key[o] == k (keys are ``0 .. K-1``),
+        for finite rhs only; a row that even every option at once cannot exceed never binds and is left out."""
+        n_keys = len(rhs_of_key)
+        finite = np.isfinite(rhs_of_key)
+        keep = (coef != 0) & finite[key]
+        reach = np.bincount(key[keep], weights=np.maximum(coef[keep], 0.0), minlength=n_keys)
+        present = np.bincount(key[keep], minlength=n_keys) > 0
+        live = present & finite & (reach > np.where(finite, rhs_of_key, 0.0) + 1e-9)
+        keep &= live[key]
         if not keep.any():
             return
-        keys_used, row_local = np.unique(key[keep], return_inverse=True)
-        self.r.append(self.count + row_local)
-        self.c.append(opts[keep])
+        keys_used = np.nonzero(live)[0]
+        local = np.full(n_keys, -1, dtype=np.int64)
+        local[keys_used] = np.arange(len(keys_used))
+        self.r.append((self.count + local[key[keep]]).astype(np.int32))
+        self.c.append((np.nonzero(keep)[0] if opts is None else opts[keep]).astype(np.int32))
         self.v.append(coef[keep].astype(float))
         self.rhs.append(rhs_of_key[keys_used].astype(float))
         self.penalty.append(np.full(len(keys_used), penalty))
@@ -348,16 +356,18 @@ class _Rows:
             empty = sp.csr_matrix((0, self.n_options))
             e = np.array([])
             return empty, e, e, e.astype(object), e.astype(np.int64), e.astype(object)
-        A = sp.coo_matrix(
-            (np.concatenate(self.v), (np.concatenate(self.r), np.concatenate(self.c))),
-            shape=(self.count, self.n_options),
-        ).tocsr()
-        rhs = np.concatenate(self.rhs)
-        # A row that even every option at once cannot exceed never binds: drop it.
-        reach = np.asarray(A.maximum(0).sum(axis=1)).ravel()
-        live = reach > rhs + 1e-9
-        return (A[live], rhs[live], np.concatenate(self.penalty)[live], np.concatenate(self.resource)[live],
-                np.concatenate(self.bin)[live].astype(np.int64), np.concatenate(self.rule)[live])
+        r, c, v = self.r, self.c, self.v
+        self.r, self.c, self.v = [], [], []  # the pieces go as soon as they are joined: memory at national size
+        rows = np.concatenate(r)
+        del r
+        cols = np.concatenate(c)
+        del c
+        vals = np.concatenate(v)
+        del v
+        A = sp.csr_matrix(sp.coo_matrix((vals, (rows, cols)), shape=(self.count, self.n_options)))
+        del rows, cols, vals
+        return (A, np.concatenate(self.rhs), np.concatenate(self.penalty), np.concatenate(self.resource),
+                np.concatenate(self.bin).astype(np.int64), np.concatenate(self.rule))
 
 
 def _area_targets(policy: Policy, la: LocalityArrays, vocab: Vocab) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
@@ -498,7 +508,18 @@ def build_problem(
     g_uses: list[tuple[int, int, int]] = []
     for g in np.nonzero(sizes > 1)[0].tolist():
         members = items[g]
-        for lo in np.nonzero(candidate[members].all(axis=0))[0]:
+        locs = np.nonzero(candidate[members].all(axis=0))[0]
+        # Where no member has an interpreter language to choose, the group has one option: all at once.
+        choosing = np.zeros(len(locs), dtype=bool)
+        if interp_on:
+            for c in members:
+                if ca.needs_interpreter[c]:
+                    choosing |= ~(ca.speaks[c] & unlimited[locs]).any(axis=1) & (ca.speaks[c] & limited[locs]).any(
+                        axis=1)
+        plain_locs = locs[~choosing]
+        g_items.extend([int(g)] * len(plain_locs))
+        g_bins.extend(plain_locs.tolist())
+        for lo in locs[choosing]:
             choices = []
             for c in members:
                 langs = np.nonzero(ca.speaks[c] & limited[lo])[0]
@@ -572,9 +593,32 @@ def build_problem(
         if _rule_on(policy, rule):
             rows.add(resource, rule, _penalty(policy, rule), item_qty[opt_item], opt_bin, cap, loc_bins)
 
-    per_loc("persons", "consent_persons", per_item(ca.persons), la.max_persons)
+    cost = _budget_cost(la)
+    # Consent, GP and budget rows count the same persons (the budget at a cost per person): where they are all
+    # hard, only the tightest can bind at a commune, so the others are left out there (exact).
+    person_limits: dict[str, np.ndarray] = {}
+    for name, rule_name, limit in (
+        ("persons", "consent_persons", la.max_persons.astype(float)),
+        ("gp", "gp", la.gp.astype(float)),
+        ("budget", "budget", np.where(cost > 0, np.floor(np.floor(la.budget) / np.where(cost > 0, cost, 1.0)
+                                                          + 1e-9), np.inf)),
+    ):
+        if _rule_on(policy, rule_name) and _rule_hard(policy, rule_name):
+            person_limits[name] = limit
+    tightest = np.full(L, np.inf)
+    implied_limit: dict[str, np.ndarray] = {}
+    for name, limit in person_limits.items():  # ties go to the first
+        implied_limit[name] = limit >= tightest
+        tightest = np.minimum(tightest, limit)
+    for name, limit in person_limits.items():
+        implied_limit[name] |= limit > tightest
+
+    def unless_implied(name: str, cap: np.ndarray) -> np.ndarray:
+        return np.where(implied_limit[name], np.inf, cap) if name in implied_limit else cap
+
+    per_loc("persons", "consent_persons", per_item(ca.persons), unless_implied("persons", la.max_persons))
     per_loc("cases", "consent_cases", per_item(np.ones(C, dtype=np.int64)), la.max_cases)
-    per_loc("gp", "gp", per_item(ca.persons), la.gp)
+    per_loc("gp", "gp", per_item(ca.persons), unless_implied("gp", la.gp))
     per_loc("creche", "schools", per_item(ca.children_0_2), la.creche)
     per_loc("primary", "schools", per_item(ca.children_3_10), la.primary)
     per_loc("secondary", "schools", per_item(ca.children_11_17), la.secondary)
@@ -598,23 +642,30 @@ def build_problem(
         # need k0 among families that accept any unit and k1 among those needing step-free units.
         B = la.units.shape[1] - 1
         need_b = np.minimum(ca.bedrooms, B + 1)
-        for k0 in [*range(1, B + 1), B + 1]:
-            for k1 in range(1, min(k0, B + 1) + 1):
-                if k1 == k0 and k0 == B + 1:
-                    continue
-                qty = (~ca.step_free & (need_b >= k0)) + (ca.step_free & (need_b >= k1))
-                cap = la.units_at_least(k0, False) + (la.units_at_least(k1, True) - la.units_at_least(k0, True))
-                per_loc(f"housing:{k0}:{k1}", "housing", per_item(qty.astype(np.int64)), cap.astype(float))
+        hall = [(k0, k1) for k0 in range(1, B + 2) for k1 in range(1, min(k0, B + 1) + 1)
+                if not (k1 == k0 and k0 == B + 1)]
+        caps = np.array([la.units_at_least(k0, False) + (la.units_at_least(k1, True) - la.units_at_least(k0, True))
+                         for k0, k1 in hall], dtype=float)
+        # Row (k0, k1) counts every family that row (j0, j1) counts when j0 <= k0 and j1 <= k1, so it is implied
+        # where the smaller row's capacity is no larger: leave it out (exact, and most of the nonzeros).
+        implied = np.zeros_like(caps, dtype=bool)
+        for a, (j0, j1) in enumerate(hall):
+            for b, (k0, k1) in enumerate(hall):
+                if a != b and j0 <= k0 and j1 <= k1:
+                    implied[b] |= caps[a] <= caps[b]
+        for h, (k0, k1) in enumerate(hall):
+            qty = (~ca.step_free & (need_b >= k0)) + (ca.step_free & (need_b >= k1))
+            per_loc(f"housing:{k0}:{k1}", "housing", per_item(qty.astype(np.int64)),
+                    np.where(implied[h], np.inf, caps[h]))
     if _rule_on(policy, "jobs") and len(vocab.sectors):
         sa, sl = per_item(ca.sector_adults), per_item(ca.sector_licensed)
         for s, code in enumerate(vocab.sectors):
             coef = np.where(la.job_needs_licence[opt_bin, s], sl[opt_item, s], sa[opt_item, s])
             cap = np.where(la.vacancies[:, s] > 0, la.vacancies[:, s], np.inf).astype(float)
             rows.add(f"jobs:{code}", "jobs", _penalty(policy, "jobs"), coef, opt_bin, cap, loc_bins)
-    cost = _budget_cost(la)
     if _rule_on(policy, "budget"):
         rows.add("budget", "budget", _penalty(policy, "budget"), per_item(ca.persons)[opt_item] * cost[opt_bin],
-                 opt_bin, np.floor(la.budget), loc_bins)
+                 opt_bin, unless_implied("budget", np.floor(la.budget)), loc_bins)
     if _rule_on(policy, "regional_budget") and policy.regional_budgets:
         rows.add("regional_budget", "regional_budget", _penalty(policy, "regional_budget"),
                  per_item(ca.persons)[opt_item] * cost[opt_bin], la.region[opt_bin],

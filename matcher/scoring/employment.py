@@ -10,9 +10,14 @@ from matcher.scoring.context import ScoringContext
 def employable(ctx: ScoringContext, ci: np.ndarray, li: np.ndarray) -> np.ndarray:
     """Working-age adults of case ci who could take a vacancy of their sector in locality li."""
     ca, la = ctx.cases, ctx.localities
-    open_ = la.vacancies[li] > 0
-    lic = la.job_needs_licence[li]
-    return (ca.sector_adults[ci] * (open_ & ~lic) + ca.sector_licensed[ci] * (open_ & lic)).sum(axis=1)
+    open_ = la.vacancies > 0
+    free, licensed = (open_ & ~la.job_needs_licence).astype(float), (open_ & la.job_needs_licence).astype(float)
+    n_cases, n_loc = len(ca.sector_adults), len(open_)
+    if n_cases * n_loc <= 4 * len(ci):
+        # Many pairs: one dense (cases x localities) product, then a lookup, instead of (pairs x sectors) temporaries.
+        every = ca.sector_adults @ free.T + ca.sector_licensed @ licensed.T
+        return every[ci, li]
+    return (ca.sector_adults[ci] * free[li] + ca.sector_licensed[ci] * licensed[li]).sum(axis=1)
 
 
 def score(ctx: ScoringContext, ci: np.ndarray, li: np.ndarray) -> np.ndarray:

@@ -9,7 +9,11 @@ from matcher.scoring.context import ScoringContext
 
 def interpreter_available(ctx: ScoringContext, ci: np.ndarray, li: np.ndarray) -> np.ndarray:
     """True where locality li offers interpreting in a language that case ci speaks."""
-    return (ctx.cases.speaks[ci] & (ctx.localities.interpreter_cap[li] > 0)).any(axis=1)
+    speaks, offered = ctx.cases.speaks, ctx.localities.interpreter_cap > 0
+    if len(speaks) * len(offered) <= 4 * len(ci):
+        # Many pairs: one dense (cases x localities) product, then a lookup, instead of (pairs x languages).
+        return (speaks.astype(np.float32) @ offered.T.astype(np.float32) > 0)[ci, li]
+    return (speaks[ci] & offered[li]).any(axis=1)
 
 
 def score(ctx: ScoringContext, ci: np.ndarray, li: np.ndarray) -> np.ndarray:

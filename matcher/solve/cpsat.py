@@ -14,6 +14,7 @@ from matcher.problem import AssignmentModel
 
 #: Non-integer values (scores, shares) are kept to this many units per score point.
 SCALE = 1000.0
+INT_MIN = -(2**63)
 
 
 @dataclass(frozen=True)
@@ -50,16 +51,21 @@ def solve_cpsat(
     stops there.
     """
     O = model.n_options
+    started = time.monotonic()
+    deadline = started + time_limit if deadline is None else deadline
+    # The model is written straight into CP-SAT's proto from the arrays: variables 0..O-1 are the options, then
+    # one slack per soft row (building it through the expression API took longer than the search at scale).
     m = cp_model.CpModel()
-    x = [m.new_bool_var(f"x{o}") for o in range(O)]
+    proto = m.proto
+    for _ in range(O):
+        proto.variables.add().domain.extend((0, 1))
 
     # Each item takes at most one option (exactly one where it must be placed).
     for g, opts in enumerate(model.options_of()):
-        lits = [x[o] for o in opts]
         if model.must_place[g]:
-            m.add_exactly_one(lits)
-        elif len(lits) > 1:
-            m.add_at_most_one(lits)
+            proto.constraints.add().exactly_one.literals.extend(opts.tolist())
+        elif len(opts) > 1:
+            proto.constraints.add().at_most_one.literals.extend(opts.tolist())
 
     # Resource rows; soft rows get a slack paid in the objective.
     value_scale = 1.0 if _integral(model.opt_value) and _integral(model.penalty[np.isfinite(model.penalty)]) \
@@ -68,42 +74,47 @@ def solve_cpsat(
     hinted = np.zeros(O, dtype=bool)
     if hint is not None:
         hinted[hint[hint >= 0]] = True
-    slack_terms: list[tuple[cp_model.IntVar, int]] = []
-    started = time.monotonic()
-    deadline = started + time_limit if deadline is None else deadline
+    slack_vars: list[int] = []
+    slack_costs: list[int] = []
+    slack_hints: list[int] = []
     for r in range(model.n_rows):
         if r % 2000 == 0 and time.monotonic() > deadline:
-            # Building a huge model in Python can outlast the budget: give up rather than overrun the clock.
+            # Building a huge model can outlast the budget: give up rather than overrun the clock.
             return CpSatOutcome(None, False, False, float("inf"), False, True)
         lo, hi = A.indptr[r], A.indptr[r + 1]
         cols, vals = A.indices[lo:hi], A.data[lo:hi]
         rhs = model.rhs[r]
-        if not _integral(vals):
+        scaled = not _integral(vals)
+        if scaled:
             vals, rhs = vals * SCALE, rhs * SCALE
         coefs = np.round(vals).astype(np.int64)
         rhs_i = int(np.floor(rhs + 1e-9))
-        expr = cp_model.LinearExpr.weighted_sum([x[c] for c in cols], coefs.tolist())
+        row_vars, row_coefs = cols.tolist(), coefs.tolist()
         if np.isfinite(model.penalty[r]):
             reach = int(np.maximum(coefs, 0).sum()) - rhs_i
             if reach <= 0:
                 continue
-            s = m.new_int_var(0, reach, f"s{r}")
-            m.add(expr <= rhs_i + s)
-            if hint is not None:
-                # A complete hint (slacks included) is taken as a first solution at once.
-                m.add_hint(s, int(min(reach, max(0, int(coefs[hinted[cols]].sum()) - rhs_i))))
-            per_unit = model.penalty[r] * value_scale / (SCALE if not _integral(A.data[lo:hi]) else 1.0)
-            slack_terms.append((s, round(per_unit)))
-        else:
-            m.add(expr <= rhs_i)
+            s = len(proto.variables)
+            proto.variables.add().domain.extend((0, reach))
+            row_vars.append(s)
+            row_coefs.append(-1)
+            slack_vars.append(s)
+            slack_costs.append(round(model.penalty[r] * value_scale / (SCALE if scaled else 1.0)))
+            # A complete hint (slacks included) is taken as a first solution at once.
+            slack_hints.append(int(min(reach, max(0, int(coefs[hinted[cols]].sum()) - rhs_i))))
+        linear = proto.constraints.add().linear
+        linear.vars.extend(row_vars)
+        linear.coeffs.extend(row_coefs)
+        linear.domain.extend((INT_MIN, rhs_i))
+    # CP-SAT minimises: the objective is stored negated with a scaling factor of -1.
     obj_coefs = np.round(model.opt_value * value_scale).astype(np.int64)
-    m.maximize(
-        cp_model.LinearExpr.weighted_sum(x, obj_coefs.tolist())
-        - cp_model.LinearExpr.weighted_sum([s for s, _ in slack_terms], [w for _, w in slack_terms])
-    )
+    objective = proto.objective
+    objective.vars.extend(list(range(O)) + slack_vars)
+    objective.coeffs.extend((-obj_coefs).tolist() + slack_costs)
+    objective.scaling_factor = -1.0
     if hint is not None:
-        for o in range(O):
-            m.add_hint(x[o], bool(hinted[o]))
+        proto.solution_hint.vars.extend(list(range(O)) + slack_vars)
+        proto.solution_hint.values.extend(hinted.astype(np.int64).tolist() + slack_hints)
 
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = max(1, int(workers))
@@ -148,7 +159,7 @@ def solve_cpsat(
 
     choice = None
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        xv = np.fromiter((solver.boolean_value(v) for v in x), dtype=bool, count=O)
+        xv = np.asarray(list(solver.response_proto.solution), dtype=np.int64)[:O] > 0
         choice = np.full(model.n_items, -1, dtype=np.int64)
         picked = np.nonzero(xv)[0]
         choice[model.opt_item[picked]] = picked
