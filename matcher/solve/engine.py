@@ -25,6 +25,9 @@ DET_PER_SECOND = 0.5
 NEIGHBOURHOOD_MIN_OPTIONS = 40_000
 NEIGHBOURHOOD_PER_ITEM = 10
 
+#: From this many options a plain greedy plan is made before the LP, so that a plan exists early.
+EARLY_PLAN_MIN_OPTIONS = 1_000_000
+
 #: Share of the time an LP may take (column generation stops there with a valid, looser bound).
 LP_SHARE = 0.3
 
@@ -167,8 +170,10 @@ def _search_pruned(model: AssignmentModel, lp: LPResult | None, hint: np.ndarray
     restricted = False
     if lp is not None and len(keep) > NEIGHBOURHOOD_MIN_OPTIONS:
         # Too many options for CP-SAT in the time: search the neighbourhood of the LP instead, the few options of
-        # each item with the best reduced costs plus the hint's. A proof there is no proof overall.
-        keep = _best_per_item(model, keep, lp.reduced_costs, NEIGHBOURHOOD_PER_ITEM, hint)
+        # each item with the best reduced costs (best values without an LP) plus the hint's. A proof there is no
+        # proof overall.
+        keep = _best_per_item(model, keep, lp.reduced_costs if lp.ok else model.opt_value, NEIGHBOURHOOD_PER_ITEM,
+                              hint)
         restricted = True
     stats[f"{tag}_options_kept"] = float(len(keep))
     if len(keep) == model.n_options:
@@ -222,19 +227,31 @@ def solve_model(
     def elapsed() -> float:
         return time.monotonic() - t0
 
+    early: np.ndarray | None = None
+    early_seconds = 0.0
+    if model.n_options >= EARLY_PLAN_MIN_OPTIONS:
+        # At national size the LP takes a while: have a plan (by value, within every hard row) before it.
+        report(Progress("first plan", 0.01, seconds=elapsed()))
+        early = greedy_plan(model, None, None, params.hint)
+        early_seconds = elapsed()
+        if _complete(model, early):
+            report(Progress("first plan", 0.02, objective=model.evaluate(early)[0], seconds=elapsed()))
     report(Progress("lp", 0.02, seconds=elapsed()))
     lexicographic = model.opt_primary is not None
     # A lexicographic model needs no LP of its weighted sum: the LP of each phase bounds it (see below), and
     # those are better conditioned than one LP mixing the placement weight with scores.
     m1 = model.primary_model() if lexicographic else model
     lp = solve_lp(m1, time_limit=max(0.2, LP_SHARE * time_limit))
-    stats: dict[str, float] = {"lp_seconds": elapsed()}
+    stats: dict[str, float] = {"lp_seconds": elapsed()}  # from the start (after the early plan, if any)
+    if early is not None:
+        stats["early_plan_seconds"] = early_seconds
+        stats["early_plan_objective"] = model.evaluate(early)[0] if _complete(model, early) else -np.inf
     if lp.infeasible:
         return ModelSolution(Status.INFEASIBLE, np.full(model.n_items, -1), float("nan"), float("inf"),
                              float("inf"), elapsed(), lp, stats)
     primary_cap = np.inf
     if lexicographic:
-        primary_cap = np.floor(lp.bound + 1e-6) if lp.ok and _integral(m1.opt_value) else lp.bound
+        primary_cap = np.floor(lp.bound + 1e-6) if np.isfinite(lp.bound) and _integral(m1.opt_value) else lp.bound
         # Until the phase-2 LP is solved: the most people placed, plus every family's best score.
         secondary = model.opt_value - model.primary_weight * m1.opt_value
         top = np.zeros(model.n_items)
@@ -243,10 +260,13 @@ def solve_model(
         prices = lp.row_duals * model.primary_weight if lp.ok else None
         prices = None if prices is None else _full_rows(model, m1, prices)
     else:
-        lp_bound = lp.bound if lp.ok else float("inf")
+        lp_bound = lp.bound  # without an LP solution, a looser valid bound (or infinity)
         prices = lp.row_duals if lp.ok else None
     report(Progress("first plan", 0.08, bound=lp_bound, seconds=elapsed()))
-    first = greedy_plan(model, lp.x if lp.ok else None, prices, params.hint)
+    first = greedy_plan(model, lp.x if lp.ok else None, prices, params.hint) if early is None or lp.ok else early
+    if early is not None and _complete(model, early) and (
+            not _complete(model, first) or model.evaluate(early)[0] > model.evaluate(first)[0]):
+        first = early
     stats["first_plan_seconds"] = elapsed() - stats["lp_seconds"]
     best: np.ndarray | None = first if _complete(model, first) else None
     best_obj = model.evaluate(first)[0] if best is not None else -np.inf
@@ -313,7 +333,7 @@ def solve_model(
                     offset = 0.0
                 if not cancelled and time_limit - elapsed() > 0.2:
                     lp2 = solve_lp(m2, time_limit=max(0.1, LP_SHARE * (time_limit - elapsed())))
-                    if lp2.ok:
+                    if np.isfinite(lp2.bound):
                         # Valid for the best plan, which places at least start_primary: no plan places more than
                         # primary_cap, and the placement weight outweighs any difference in scores.
                         lp_bound = min(lp_bound, lp2.bound + (model.primary_weight * primary_cap if proved1 else 0.0))

@@ -82,9 +82,13 @@ def _column_generation(model: AssignmentModel, time_limit: float) -> LPResult:
                 per_item *= 2
                 in_cols |= rank < per_item
                 continue
-            return result if result is not None else LPResult(False, np.inf, np.zeros(O), np.zeros(model.n_rows),
-                                                               np.zeros(model.n_items), np.zeros(O),
-                                                               infeasible=sub.infeasible)
+            if result is not None:
+                return result
+            # No restricted LP in time: the Lagrangian bound at zero prices (every item its best option) is still
+            # a valid, if loose, bound.
+            trivial = np.inf if sub.infeasible else lagrangian_bound(model, np.zeros(model.n_rows))[0]
+            return LPResult(False, trivial, np.zeros(O), np.zeros(model.n_rows), np.zeros(model.n_items),
+                            np.zeros(O), infeasible=sub.infeasible)
         y = np.maximum(sub.row_duals, 0.0)
         bound, priced = lagrangian_bound(model, y)
         best_bound = min(best_bound, bound)

@@ -261,3 +261,26 @@ def test_unplaced_allowed_is_never_no_solution():
     ds = data([family(f"F{i}", (30,)) for i in range(5)], [commune("1", units={1: 2})])
     _, r = run(ds)
     assert r.status is Status.OPTIMAL and len(r.placements) == 2 and len(r.unplaced) == 3
+
+
+def test_person_rows_implied_by_a_tighter_one_are_left_out():
+    """Consent, GP and budget all count persons: only the tightest row is kept, and it still binds."""
+    families = [family("A", (30, 30)), family("B", (30,)), family("C", (30,))]
+    ds = data(families, [commune("1", units={1: 3}, max_persons=5, gp_capacity=2, budget_eur=9000,
+                                 cost_per_person_eur=1000)])
+    problem, r = run(ds)
+    assert set(problem.model.row_resource) & {"persons", "gp", "budget"} == {"gp"}
+    assert sum(len(c.members) for c in ds.cases if c.case_id in r.plan()) == 2
+    ds = data(families, [commune("1", units={1: 3}, max_persons=5, gp_capacity=4, budget_eur=2500,
+                                 cost_per_person_eur=1000)])
+    problem, r = run(ds)
+    assert set(problem.model.row_resource) & {"persons", "gp", "budget"} == {"budget"}
+    assert sum(len(c.members) for c in ds.cases if c.case_id in r.plan()) == 2
+
+
+def test_housing_rows_implied_by_a_smaller_one_are_left_out():
+    """With one-bedroom units only, families needing more never get a row of their own."""
+    ds = data([family("A", (30,)), family("B", (30,)), family("C", (30,))], [commune("1", units={1: 2})])
+    problem, r = run(ds)
+    assert [res for res in problem.model.row_resource if str(res).startswith("housing")] == ["housing:1:1"]
+    assert len(r.placements) == 2
