@@ -46,6 +46,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     help="S 500x21, M 2500x100, L 10000x1000, national 12 monthly batches of a year (repeatable)")
     pl.add_argument("--instance-seeds", type=int, nargs="+", default=None,
                     help="data seeds (default: --seed); one instance per seed")
+    pl.add_argument("--reference-limit", type=float, default=900.0,
+                    help="seconds for the reference LP bound (HiGHS interior point; default 900)")
     _common(pl, 30.0)
 
     rs = sub.add_parser("resolve", help="re-solve after pins: time, objective and stability against a fresh solve")

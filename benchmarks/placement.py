@@ -172,13 +172,14 @@ def reference_lp(model: Any, path: Path, args: argparse.Namespace) -> tuple[floa
     t0 = time.monotonic()
     if available("highs"):
         with Pool() as pool:
-            out = pool.run("highs", {"kind": "model", "npz": str(path), "relax": True, "time_limit": 900.0,
-                                     "workers": args.workers, "seed": 0}, 960.0)
+            limit = float(getattr(args, "reference_limit", 900.0))
+            out = pool.run("highs", {"kind": "model", "npz": str(path), "relax": True, "time_limit": limit,
+                                     "workers": args.workers, "seed": 0}, limit + max(5.0, 0.1 * limit))
         if out.get("bound") is not None:
             return float(out["bound"]), time.monotonic() - t0
     from matcher.solve.lp import solve_lp
 
-    lp = solve_lp(model, time_limit=900.0)
+    lp = solve_lp(model, time_limit=float(getattr(args, "reference_limit", 900.0)))
     return (float(lp.bound) if lp.ok else float("nan")), time.monotonic() - t0
 
 
