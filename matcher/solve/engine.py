@@ -228,6 +228,7 @@ def solve_model(
         return time.monotonic() - t0
 
     early: np.ndarray | None = None
+    early_obj = -np.inf  # its value if complete (checked once: each check is a pass over A at national size)
     early_seconds = 0.0
     if model.n_options >= EARLY_PLAN_MIN_OPTIONS:
         # At national size the LP takes a while: have a plan (by value, within every hard row) before it.
@@ -235,7 +236,8 @@ def solve_model(
         early = greedy_plan(model, None, None, params.hint)
         early_seconds = elapsed()
         if _complete(model, early):
-            report(Progress("first plan", 0.02, objective=model.evaluate(early)[0], seconds=elapsed()))
+            early_obj = model.evaluate(early)[0]
+            report(Progress("first plan", 0.02, objective=early_obj, seconds=elapsed()))
     report(Progress("lp", 0.02, seconds=elapsed()))
     lexicographic = model.opt_primary is not None
     # A lexicographic model needs no LP of its weighted sum: the LP of each phase bounds it (see below), and
@@ -245,7 +247,7 @@ def solve_model(
     stats: dict[str, float] = {"lp_seconds": elapsed()}  # from the start (after the early plan, if any)
     if early is not None:
         stats["early_plan_seconds"] = early_seconds
-        stats["early_plan_objective"] = model.evaluate(early)[0] if _complete(model, early) else -np.inf
+        stats["early_plan_objective"] = early_obj
     if lp.infeasible:
         return ModelSolution(Status.INFEASIBLE, np.full(model.n_items, -1), float("nan"), float("inf"),
                              float("inf"), elapsed(), lp, stats)
@@ -264,8 +266,8 @@ def solve_model(
         prices = lp.row_duals if lp.ok else None
     report(Progress("first plan", 0.08, bound=lp_bound, seconds=elapsed()))
     first = greedy_plan(model, lp.x if lp.ok else None, prices, params.hint) if early is None or lp.ok else early
-    if early is not None and _complete(model, early) and (
-            not _complete(model, first) or model.evaluate(early)[0] > model.evaluate(first)[0]):
+    if early is not None and first is not early and np.isfinite(early_obj) and (
+            not _complete(model, first) or early_obj > model.evaluate(first)[0]):
         first = early
     stats["first_plan_seconds"] = elapsed() - stats["lp_seconds"]
     best: np.ndarray | None = first if _complete(model, first) else None
