@@ -183,20 +183,6 @@ def reference_lp(model: Any, path: Path, args: argparse.Namespace) -> tuple[floa
     return (float(lp.bound) if lp.ok else float("nan")), time.monotonic() - t0
 
 
-def _hint(problem: Any, plan: dict[str, str]) -> np.ndarray:
-    """The previous plan as an option per item (the first option of the item at its previous locality)."""
-    model = problem.model
-    hint = np.full(model.n_items, -1, dtype=np.int64)
-    key = {}
-    for o in range(model.n_options - 1, -1, -1):
-        key[(int(model.opt_item[o]), int(model.opt_bin[o]))] = o
-    for g, members in enumerate(problem.items):
-        lid = plan.get(problem.cases[members[0]].case_id)
-        if lid in problem.loc_index:
-            hint[g] = key.get((g, problem.loc_index[lid]), -1)
-    return hint
-
-
 def _plan_of(problem: Any, choice: np.ndarray) -> dict[str, str]:
     model = problem.model
     out = {}
@@ -218,7 +204,7 @@ def run_resolve(args: argparse.Namespace) -> int:
 
     from matcher.models import Policy
     from matcher.problem import build_problem
-    from matcher.solve import SolveParams, solve_model
+    from matcher.solve import SolveParams, plan_hint, solve_model
 
     n, L = TIERS[args.tier]
     policy = Policy()
@@ -246,8 +232,9 @@ def run_resolve(args: argparse.Namespace) -> int:
             break
     t0 = time.monotonic()
     problem1 = build_problem(ds, policy, pins=pins, previous=plan0)
-    build1 = time.monotonic() - t0
-    again = solve_model(problem1.model, params(max(0.2, args.time_limit - build1), _hint(problem1, plan0)))
+    hint1 = plan_hint(problem1, plan0)
+    build1 = time.monotonic() - t0  # building and the hint: the engine gets what is left of the limit
+    again = solve_model(problem1.model, params(max(0.2, args.time_limit - build1), hint1))
     resolve_seconds = time.monotonic() - t0
     t0 = time.monotonic()
     problem2 = build_problem(ds, policy, pins=pins)

@@ -8,6 +8,7 @@ small problems optimal. Every plan returned has passed the independent checker o
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 
 import numpy as np
 import ortools
@@ -59,17 +60,25 @@ def _complete(problem: Problem, sol: ModelSolution) -> bool:
 
 
 def _previous_hint(problem: Problem) -> np.ndarray | None:
-    if not problem.previous:
-        return None
+    return plan_hint(problem, problem.previous) if problem.previous else None
+
+
+def plan_hint(problem: Problem, plan: Mapping[str, str]) -> np.ndarray:
+    """A plan (case -> locality) as the option per item CP-SAT starts from: each item's first option at the
+    locality of its first member, -1 where it has none. One pass over the options, whatever the size."""
     model = problem.model
-    hint = np.full(model.n_items, -1, dtype=np.int64)
+    target = np.full(model.n_items, -1, dtype=np.int64)
     for g, members in enumerate(problem.items):
-        lid = problem.previous.get(problem.cases[members[0]].case_id)
-        if lid in problem.loc_index:
-            opts = np.nonzero((model.opt_item == g) & (model.opt_bin == problem.loc_index[lid]))[0]
-            if len(opts):
-                hint[g] = opts[0]
-    return hint
+        lo = problem.loc_index.get(plan.get(problem.cases[members[0]].case_id, ""), -1)
+        target[g] = -1 if lo < 0 else g * model.n_bins + lo
+    if model.n_options == 0:
+        return np.full(model.n_items, -1, dtype=np.int64)
+    keys = model.opt_item.astype(np.int64) * model.n_bins + model.opt_bin
+    order = np.argsort(keys, kind="stable")  # equal keys keep their option order: the first comes first
+    pos = np.searchsorted(keys[order], target)
+    found = (target >= 0) & (pos < len(order))
+    found[found] = keys[order[pos[found]]] == target[found]
+    return np.where(found, order[np.minimum(pos, len(order) - 1)], -1)
 
 
 def _result(problem: Problem, sol: ModelSolution, params: SolveParams, input_sha256: str) -> Result:
@@ -163,4 +172,5 @@ def _locality_use(problem: Problem, lo: int, placed: list[Case]) -> LocalityUse:
     return LocalityUse(locality_id=loc.locality_id, used=used, capacity=capacity)
 
 
-__all__ = ["EngineError", "ModelSolution", "Progress", "SolveParams", "relative_gap", "solve", "solve_model"]
+__all__ = ["EngineError", "ModelSolution", "Progress", "SolveParams", "plan_hint", "relative_gap", "solve",
+           "solve_model"]

@@ -31,6 +31,11 @@ EARLY_PLAN_MIN_OPTIONS = 1_000_000
 #: Share of the time an LP may take (column generation stops there with a valid, looser bound).
 LP_SHARE = 0.3
 
+#: Time kept back at the end of a solve for what follows the last search (CP-SAT overshoots its own limit by a few
+#: hundredths of a second, then the plan is mapped back and valued): this share of the limit, at most WRAP_UP_MAX.
+WRAP_UP_SHARE = 0.05
+WRAP_UP_MAX = 0.1
+
 #: Share of the remaining time that phase 1 (placing the most people) may use before phase 2 (scores).
 PHASE1_SHARE = 0.5
 
@@ -227,6 +232,11 @@ def solve_model(
     def elapsed() -> float:
         return time.monotonic() - t0
 
+    search_end = time_limit - min(WRAP_UP_MAX, WRAP_UP_SHARE * time_limit)
+
+    def left() -> float:  # for the searches
+        return search_end - elapsed()
+
     early: np.ndarray | None = None
     early_obj = -np.inf  # its value if complete (checked once: each check is a pass over A at national size)
     early_seconds = 0.0
@@ -308,7 +318,7 @@ def solve_model(
             out1 = None
             det_left = det_total
             if not proved1:
-                out1 = _search_pruned(m1, lp1, start, (time_limit - elapsed()) * PHASE1_SHARE, workers, seed,
+                out1 = _search_pruned(m1, lp1, start, left() * PHASE1_SHARE, workers, seed,
                                       None if det_total is None else PHASE1_SHARE * det_total, params.cancel,
                                       on_solution_for("placing", lambda v: v * model.primary_weight), stats, "phase1",
                                       target=primary_cap if np.isfinite(primary_cap) else None)
@@ -333,13 +343,13 @@ def solve_model(
                 if not proved1:
                     m2 = replace(m2, opt_value=model.opt_value)
                     offset = 0.0
-                if not cancelled and time_limit - elapsed() > 0.2:
-                    lp2 = solve_lp(m2, time_limit=max(0.1, LP_SHARE * (time_limit - elapsed())))
+                if not cancelled and left() > 0.2:
+                    lp2 = solve_lp(m2, time_limit=max(0.1, LP_SHARE * left()))
                     if np.isfinite(lp2.bound):
                         # Valid for the best plan, which places at least start_primary: no plan places more than
                         # primary_cap, and the placement weight outweighs any difference in scores.
                         lp_bound = min(lp_bound, lp2.bound + (model.primary_weight * primary_cap if proved1 else 0.0))
-                    out2 = _search_pruned(m2, lp2, start, time_limit - elapsed(), workers, seed, det_left,
+                    out2 = _search_pruned(m2, lp2, start, left(), workers, seed, det_left,
                                           params.cancel, on_solution_for("scoring", lambda v: v + offset),
                                           stats, "phase2")
                     cancelled = out2.cancelled
@@ -348,7 +358,7 @@ def solve_model(
                     proved = out2.proved_optimal
                     solver_bound = best_obj if proved else min(lp_bound, out2.bound + offset)
         else:
-            out = _search_pruned(model, lp, best if best is not None else first, time_limit - elapsed(), workers,
+            out = _search_pruned(model, lp, best if best is not None else first, left(), workers,
                                  seed, det_total, params.cancel, on_solution_for("improving", lambda v: v),
                                  stats, "search")
             take(out.choice)

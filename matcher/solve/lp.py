@@ -76,7 +76,7 @@ def _column_generation(model: AssignmentModel, time_limit: float) -> LPResult:
     while True:
         cols = np.nonzero(in_cols)[0]
         remaining = time_limit - (time.monotonic() - t0)
-        sub = _solve_full(relaxed.subset(cols), max(0.5, remaining))
+        sub = _solve_full(relaxed.subset(cols), max(0.05, remaining))
         if not sub.ok:
             if sub.infeasible and not in_cols.all():
                 per_item *= 2

@@ -13,7 +13,7 @@ from strategies import instances
 from matcher.explain import check
 from matcher.models import Mode, Policy, Status
 from matcher.problem import build_problem
-from matcher.solve import SolveParams, solve
+from matcher.solve import SolveParams, plan_hint, solve
 
 FAST = SolveParams(time_limit=5, workers=1, seed=0)
 
@@ -102,3 +102,21 @@ def test_resolve_with_pins_moves_few_untouched_families():
     moved = [c for c in untouched if new.get(c) != plan[c]]
     assert len(moved) <= len(pins) + 2  # each pin displaces at most about one family
     assert len(new) >= len(plan) - 3
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances(max_cases=6, max_localities=4))
+def test_plan_hint_is_each_items_first_option_at_its_previous_locality(ds):
+    """The hint from a previous plan: each item's first option at its first member's locality, -1 where the plan
+    has no such option (an unknown locality, a case left out, or a locality the item may not go to)."""
+    problem = build_problem(ds, Policy())
+    model = problem.model
+    locs = [lo.locality_id for lo in ds.localities] + ["nowhere"]
+    plan = {c.case_id: locs[k % len(locs)] for k, c in enumerate(problem.cases) if k % 3}
+    expected = np.full(model.n_items, -1, dtype=np.int64)
+    for g, members in enumerate(problem.items):
+        lo = problem.loc_index.get(plan.get(problem.cases[members[0]].case_id, ""), -1)
+        opts = np.nonzero((model.opt_item == g) & (model.opt_bin == lo))[0]
+        if lo >= 0 and len(opts):
+            expected[g] = opts[0]
+    assert np.array_equal(plan_hint(problem, plan), expected)
