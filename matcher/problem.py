@@ -323,6 +323,7 @@ class _Rows:
         self.resource: list[np.ndarray] = []
         self.bin: list[np.ndarray] = []
         self.rule: list[np.ndarray] = []
+        self.first: list[int] = []  # each piece's first row: a piece's rows are first .. first + len(rhs) - 1
         self.count = 0
 
     def add(self, resource: str, rule: str, penalty: float, coef: np.ndarray, key: np.ndarray,
@@ -349,6 +350,7 @@ class _Rows:
         self.resource.append(np.full(len(keys_used), resource, dtype=object))
         self.bin.append(bin_of_key[keys_used])
         self.rule.append(np.full(len(keys_used), rule, dtype=object))
+        self.first.append(self.count)
         self.count += len(keys_used)
 
     def build(self) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -356,16 +358,27 @@ class _Rows:
             empty = sp.csr_matrix((0, self.n_options))
             e = np.array([])
             return empty, e, e, e.astype(object), e.astype(np.int64), e.astype(object)
+        # Each piece is a block of whole rows: it is turned into CSR on its own and copied into place, then
+        # dropped, so that the entries are never held twice over (at national size, 50 M entries).
         r, c, v = self.r, self.c, self.v
-        self.r, self.c, self.v = [], [], []  # the pieces go as soon as they are joined: memory at national size
-        rows = np.concatenate(r)
-        del r
-        cols = np.concatenate(c)
-        del c
-        vals = np.concatenate(v)
-        del v
-        A = sp.csr_matrix(sp.coo_matrix((vals, (rows, cols)), shape=(self.count, self.n_options)))
-        del rows, cols, vals
+        self.r, self.c, self.v = [], [], []
+        nnz = sum(len(x) for x in v)
+        index = np.int32 if max(nnz, self.n_options) < np.iinfo(np.int32).max else np.int64
+        indptr = np.zeros(self.count + 1, dtype=index)
+        indices = np.empty(nnz, dtype=index)
+        data = np.empty(nnz)
+        at = 0
+        for k, (first, n_rows) in enumerate(zip(self.first, map(len, self.rhs), strict=True)):
+            piece = sp.coo_matrix((v[k], (r[k] - first, c[k])), shape=(n_rows, self.n_options)).tocsr()
+            r[k] = c[k] = v[k] = np.empty(0)
+            size = piece.nnz
+            indptr[first + 1 : first + n_rows + 1] = piece.indptr[1:] + at
+            indices[at : at + size] = piece.indices
+            data[at : at + size] = piece.data
+            at += size
+            del piece
+        A = sp.csr_matrix((data, indices, indptr), shape=(self.count, self.n_options), copy=False)
+        A.has_sorted_indices = True
         return (A, np.concatenate(self.rhs), np.concatenate(self.penalty), np.concatenate(self.resource),
                 np.concatenate(self.bin).astype(np.int64), np.concatenate(self.rule))
 
