@@ -34,7 +34,7 @@ LP_SHARE = 0.3
 #: Time kept back at the end of a solve for what follows the last search (CP-SAT overshoots its own limit by a few
 #: hundredths of a second, then the plan is mapped back and valued): this share of the limit, at most WRAP_UP_MAX.
 WRAP_UP_SHARE = 0.05
-WRAP_UP_MAX = 0.1
+WRAP_UP_MAX = 0.25
 
 #: Share of the remaining time that phase 1 (placing the most people) may use before phase 2 (scores).
 PHASE1_SHARE = 0.5
