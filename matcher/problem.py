@@ -376,7 +376,6 @@ class _Rows:
             indices[at : at + size] = piece.indices
             data[at : at + size] = piece.data
             at += size
-            del piece
         A = sp.csr_matrix((data, indices, indptr), shape=(self.count, self.n_options), copy=False)
         A.has_sorted_indices = True
         return (A, np.concatenate(self.rhs), np.concatenate(self.penalty), np.concatenate(self.resource),

@@ -68,11 +68,11 @@ def plan_hint(problem: Problem, plan: Mapping[str, str]) -> np.ndarray:
     locality of its first member, -1 where it has none. One pass over the options, whatever the size."""
     model = problem.model
     target = np.full(model.n_items, -1, dtype=np.int64)
+    if model.n_options == 0:
+        return target
     for g, members in enumerate(problem.items):
         lo = problem.loc_index.get(plan.get(problem.cases[members[0]].case_id, ""), -1)
         target[g] = -1 if lo < 0 else g * model.n_bins + lo
-    if model.n_options == 0:
-        return np.full(model.n_items, -1, dtype=np.int64)
     keys = model.opt_item.astype(np.int64) * model.n_bins + model.opt_bin
     order = np.argsort(keys, kind="stable")  # equal keys keep their option order: the first comes first
     pos = np.searchsorted(keys[order], target)
