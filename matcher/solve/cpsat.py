@@ -44,11 +44,13 @@ def solve_cpsat(
     parameters: dict[str, object] | None = None,
     target: float | None = None,
     deadline: float | None = None,
+    improve_on_hint: bool = False,
 ) -> CpSatOutcome:
     """Maximise the model exactly (up to 1/SCALE of a score point) with CP-SAT.
 
     ``target`` is a known upper bound (an integral LP bound, say): a plan reaching it is optimal, so the search
-    stops there.
+    stops there. ``improve_on_hint`` asks for plans strictly better than the (complete) hint only: the search
+    then ends proved infeasible when there is none.
     """
     O = model.n_options
     started = time.monotonic()
@@ -112,6 +114,10 @@ def solve_cpsat(
     objective.vars.extend(list(range(O)) + slack_vars)
     objective.coeffs.extend((-obj_coefs).tolist() + slack_costs)
     objective.scaling_factor = -1.0
+    if hint is not None and improve_on_hint:
+        # CP-SAT minimises the stored sum: strictly below the hint's (all integers here).
+        hinted_sum = -int(obj_coefs[hinted].sum()) + sum(c * h for c, h in zip(slack_costs, slack_hints, strict=True))
+        objective.domain.extend((INT_MIN, hinted_sum - 1))
     if hint is not None:
         proto.solution_hint.vars.extend(list(range(O)) + slack_vars)
         proto.solution_hint.values.extend(hinted.astype(np.int64).tolist() + slack_hints)

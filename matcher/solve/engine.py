@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from matcher.models import Status
 from matcher.problem import AssignmentModel
+from matcher.solve import lns
 from matcher.solve.cpsat import CpSatOutcome, solve_cpsat
 from matcher.solve.heuristic import greedy_plan
 from matcher.solve.lp import LPResult, solve_lp
@@ -18,7 +19,7 @@ from matcher.solve.lp import LPResult, solve_lp
 #: CP-SAT deterministic time units granted per second of wall-clock budget in deterministic mode. Measured on
 #: the 2-core machines (benchmarks/README.md) so that the deterministic budget normally ends before the wall
 #: clock does; a run that the wall clock cuts short (a very loaded machine) may differ.
-DET_PER_SECOND = 0.5
+DET_PER_SECOND = 0.6
 
 #: Above this many options (after exact pruning) CP-SAT searches the LP's neighbourhood: the best few options
 #: of each item by reduced cost, plus those of the hint.
@@ -35,6 +36,13 @@ LP_SHARE = 0.3
 #: hundredths of a second, then the plan is mapped back and valued): this share of the limit, at most WRAP_UP_MAX.
 WRAP_UP_SHARE = 0.05
 WRAP_UP_MAX = 0.25
+
+#: Neighbourhood search (lns.py) follows the whole-model search, which gets this share of the deterministic budget
+#: (only it can prove optimality) but at least FULL_SEARCH_MIN_DET (all of a short solve's); LNS_ROUND_DET is the
+#: shortest round of neighbourhood search between two exchanges of the best plan.
+FULL_SEARCH_SHARE = 0.2
+FULL_SEARCH_MIN_DET = 1.0
+LNS_ROUND_DET = 0.5
 
 #: Share of the remaining time that phase 1 (placing the most people) may use before phase 2 (scores).
 PHASE1_SHARE = 0.5
@@ -102,13 +110,23 @@ def _search(
     on_solution: Callable[[float, float], None],
     target: float | None = None,
 ) -> CpSatOutcome:
-    """CP-SAT within `budget` seconds: a portfolio of single-thread searches each stopped after `det_budget`
-    deterministic time units (the same plan every time), or one parallel search on the wall clock (None)."""
+    """CP-SAT within `budget` seconds: a portfolio of single-thread searches stopped after deterministic time
+    units, then neighbourhood search on models with a few bins (the same plan every time), or one parallel search
+    on the wall clock (`det_budget` None)."""
     if budget <= 0.05 or (det_budget is not None and det_budget <= 0.01):
         return CpSatOutcome(None, False, False, float("inf"), False, True)
     if det_budget is None:
         return solve_cpsat(model, hint=hint, time_limit=budget, workers=workers, seed=seed, cancel=cancel,
                            on_solution=on_solution, target=target)
+    if lns.applicable(model):
+        return _search_with_lns(model, hint, budget, workers, seed, det_budget, cancel, on_solution, target)
+    return _portfolio(model, hint, budget, workers, seed, det_budget, cancel, on_solution, target)
+
+
+def _portfolio(model: AssignmentModel, hint: np.ndarray | None, budget: float, workers: int, seed: int,
+               det_budget: float, cancel: threading.Event | None, on_solution: Callable[[float, float], None],
+               target: float | None) -> CpSatOutcome:
+    """Single-thread CP-SAT searches side by side, one seed each, each stopped after `det_budget`."""
     extra: dict[str, object] = {"max_deterministic_time": det_budget}
     outcomes: list[CpSatOutcome | None] = [None] * max(1, workers)
 
@@ -137,6 +155,62 @@ def _search(
         timed_out=all(o.timed_out for o in done),
         det_time=max(o.det_time for o in done),
     )
+
+
+def _search_with_lns(model: AssignmentModel, hint: np.ndarray | None, budget: float, workers: int, seed: int,
+                     det_budget: float, cancel: threading.Event | None,
+                     on_solution: Callable[[float, float], None], target: float | None) -> CpSatOutcome:
+    """The portfolio on the whole model first (it alone can prove optimality) for part of the budget; without a
+    proof, every worker goes on with neighbourhood search (lns.py) from the best plan, in rounds that end on
+    deterministic time and then share the best plan, so that the plan is the same for the same seed."""
+    deadline = time.monotonic() + budget
+    workers = max(1, workers)
+    full_det = min(det_budget, max(FULL_SEARCH_SHARE * det_budget, FULL_SEARCH_MIN_DET))
+    out = _portfolio(model, hint, budget, workers, seed, full_det, cancel, on_solution, target)
+    best = _best_of(model, [out.choice, hint])  # a large model's search may end before its first plan
+    if (out.proved_optimal or out.proved_infeasible or out.cancelled or best is None
+            or full_det >= det_budget - 0.02 or time.monotonic() > deadline - 0.1):
+        return out
+    model.columns()  # computed once, before the threads share it
+    streams = [lns.Stream(seed=seed * 7919 + 104729 * (w + 1)) for w in range(workers)]
+    used = [out.det_time] * workers
+    plans: list[lns.Plan] = []
+    report = lambda obj: on_solution(obj, float("inf"))  # noqa: E731
+
+    def neighbourhoods(w: int, det: float) -> None:
+        used[w] += lns.run(model, plans[w], streams[w], det, deadline, stop=cancel,
+                           on_improve=report if w == 0 else None, target=target)
+
+    while not (cancel is not None and cancel.is_set()) and time.monotonic() < deadline - 0.1:
+        left = det_budget - max(used)
+        if left <= 0.02 or (target is not None and model.evaluate(best)[0] >= target - 1e-9):
+            break
+        det = min(left, max(LNS_ROUND_DET, left / 4))
+        plans = [lns.Plan.of(model, best) for _ in range(workers)]
+        threads = [threading.Thread(target=neighbourhoods, args=(w, det), daemon=True) for w in range(1, workers)]
+        for t in threads:
+            t.start()
+        neighbourhoods(0, det)
+        for t in threads:
+            t.join()
+        best = _best_of(model, [best] + [p.choice for p in plans])
+        assert best is not None
+        on_solution(model.evaluate(best)[0], float("inf"))
+    value = model.evaluate(best)[0]
+    reached = target is not None and value >= target - 1e-9
+    return replace(out, choice=best, proved_optimal=reached, timed_out=not reached,
+                   cancelled=cancel is not None and cancel.is_set(), det_time=max(used))
+
+
+def _best_of(model: AssignmentModel, plans: Sequence[np.ndarray | None]) -> np.ndarray | None:
+    """The best complete plan of `plans`, ties to the first."""
+    best, best_obj = None, -np.inf
+    for p in plans:
+        if p is not None and _complete(model, p):
+            obj = model.evaluate(p)[0]
+            if best is None or obj > best_obj + 1e-9:
+                best, best_obj = p, obj
+    return best
 
 
 def prune_by_reduced_cost(model: AssignmentModel, lp: LPResult, incumbent: float) -> np.ndarray:

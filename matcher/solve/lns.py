@@ -1,0 +1,152 @@
+"""Large neighbourhood search: free the items of a few bins, solve that small model exactly with CP-SAT, keep the
+plan if it is better, repeat.
+
+A single-threaded CP-SAT search on the whole model stalls on large assignment models (hundreds of items): it runs
+no neighbourhood search of its own with one worker. Here each step frees every item placed in ``k`` bins (and the
+unplaced items), lets them move among those bins only, and solves that sub-model from the current plan within a
+small deterministic budget. ``k`` grows while the steps are solved to optimality and shrinks when they are not.
+Bins are drawn at random or, every other step, around one bin: the bins where its items have their next best
+options. Every choice comes from a seeded generator and every budget is CP-SAT's deterministic time, so a stream
+is the same for the same seed (as long as the wall clock does not cut it short).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from matcher.problem import AssignmentModel
+from matcher.solve.cpsat import solve_cpsat
+
+#: CP-SAT deterministic time per step, and bins freed by the first step.
+STEP_DET = 0.15
+START_BINS = 4
+
+
+def applicable(model: AssignmentModel) -> bool:
+    """A neighbourhood smaller than the model needs at least three bins."""
+    return model.n_bins >= 3 and model.n_options > 0
+
+
+@dataclass
+class Plan:
+    """A complete plan, its use of every row and its objective, kept up to date step by step."""
+
+    choice: np.ndarray
+    use: np.ndarray
+    objective: float
+
+    @classmethod
+    def of(cls, model: AssignmentModel, choice: np.ndarray) -> Plan:
+        x = np.zeros(model.n_options)
+        x[choice[choice >= 0]] = 1.0
+        return cls(choice.copy(), model.A @ x, model.evaluate(choice)[0])
+
+
+@dataclass
+class Stream:
+    """One search thread's state: its generator and its neighbourhood size."""
+
+    seed: int
+    k: int = START_BINS
+    steps: int = 0
+    improvements: int = 0
+    rng: np.random.Generator = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.rng = np.random.default_rng(self.seed)
+
+
+def _column_sum(model: AssignmentModel, options: np.ndarray) -> np.ndarray:
+    cols = model.columns()[:, options]
+    return np.asarray(cols.sum(axis=1)).ravel()
+
+
+def _bins(model: AssignmentModel, plan: Plan, stream: Stream, k: int) -> np.ndarray:
+    rng = stream.rng
+    if stream.steps % 2 == 0:
+        return rng.choice(model.n_bins, size=k, replace=False)
+    # Around one bin: where the items placed there have options worth nearly as much.
+    b0 = int(rng.integers(model.n_bins))
+    placed = plan.choice >= 0
+    on = np.zeros(model.n_items, dtype=bool)
+    on[placed] = model.opt_bin[plan.choice[placed]] == b0
+    alt = np.nonzero(on[model.opt_item] & (model.opt_bin != b0))[0]
+    weight = np.full(model.n_bins, 1e-3)
+    if len(alt):
+        loss = model.opt_value[plan.choice[model.opt_item[alt]]] - model.opt_value[alt]
+        scale = float(np.abs(loss).mean()) + 1e-9
+        np.add.at(weight, model.opt_bin[alt], np.exp(-np.maximum(loss, 0.0) / scale))
+    weight[b0] = 0.0
+    others = rng.choice(model.n_bins, size=k - 1, replace=False, p=weight / weight.sum())
+    return np.concatenate([[b0], others])
+
+
+def step(model: AssignmentModel, plan: Plan, stream: Stream, deadline: float) -> tuple[bool, float]:
+    """One neighbourhood: returns whether the plan improved and the deterministic time used."""
+    k = max(2, min(stream.k, model.n_bins - 1))
+    in_b = np.zeros(model.n_bins, dtype=bool)
+    in_b[_bins(model, plan, stream, k)] = True
+    stream.steps += 1
+    cur = plan.choice
+    placed = cur >= 0
+    free = ~placed
+    free[placed] = in_b[model.opt_bin[cur[placed]]]
+    keep = np.nonzero(free[model.opt_item] & in_b[model.opt_bin])[0]
+    if not len(keep):
+        return False, 0.0
+    items = np.nonzero(free)[0]
+    item_pos = np.full(model.n_items, -1, dtype=np.int64)
+    item_pos[items] = np.arange(len(items))
+    old = cur[items]
+    old_opts = old[old >= 0]
+    rhs = model.rhs - plan.use + _column_sum(model, old_opts)
+    sub = model.subset(keep)
+    rows = np.diff(sub.A.indptr) > 0
+    sub = replace(sub, n_items=len(items), opt_item=item_pos[sub.opt_item], must_place=model.must_place[items],
+                  A=sub.A[rows], rhs=rhs[rows], penalty=sub.penalty[rows], row_resource=sub.row_resource[rows],
+                  row_bin=sub.row_bin[rows], row_rule=sub.row_rule[rows] if len(sub.row_rule) else sub.row_rule,
+                  opt_primary=None)
+    pos = np.full(model.n_options, -1, dtype=np.int64)
+    pos[keep] = np.arange(len(keep))
+    hint = np.where(old >= 0, pos[np.maximum(old, 0)], -1)
+    out = solve_cpsat(sub, hint=hint, time_limit=max(0.05, deadline - time.monotonic()), workers=1,
+                      seed=int(stream.rng.integers(2**31 - 1)), parameters={"max_deterministic_time": STEP_DET},
+                      improve_on_hint=True)
+    if out.proved_optimal or out.proved_infeasible:  # solved: no better plan in this neighbourhood
+        stream.k += 1
+    elif stream.rng.random() < 0.5:
+        stream.k = max(2, stream.k - 1)
+    if out.choice is None:
+        return False, out.det_time
+    gain = sub.evaluate(out.choice)[0] - sub.evaluate(hint)[0]
+    if gain <= 1e-9 * max(1.0, abs(plan.objective)):
+        return False, out.det_time
+    new = np.where(out.choice >= 0, keep[np.maximum(out.choice, 0)], -1)
+    plan.choice[items] = new
+    plan.use += _column_sum(model, new[new >= 0]) - _column_sum(model, old_opts)
+    plan.objective += gain
+    stream.improvements += 1
+    return True, out.det_time
+
+
+def run(model: AssignmentModel, plan: Plan, stream: Stream, det_budget: float, deadline: float,
+        stop: threading.Event | None = None, on_improve: Callable[[float], None] | None = None,
+        target: float | None = None) -> float:
+    """Steps from `plan` (improved in place) until `det_budget` deterministic time is used, the deadline passes,
+    `stop` is set or the objective reaches `target`; returns the deterministic time used."""
+    used = 0.0
+    while used < det_budget and time.monotonic() < deadline - 0.05:
+        if stop is not None and stop.is_set():
+            break
+        if target is not None and plan.objective >= target - 1e-9:
+            break
+        better, det = step(model, plan, stream, deadline)
+        used += max(det, 1e-3)  # a step always counts, so that the loop ends
+        if better and on_improve is not None:
+            on_improve(plan.objective)
+    return used
