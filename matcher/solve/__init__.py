@@ -2,7 +2,8 @@
 
 Pipeline: the LP relaxation (GLOP) gives the independent bound and a guide; LP-guided greedy rounding gives a
 first plan within every hard capacity; CP-SAT improves it from that hint within the wall-clock limit and proves
-small problems optimal. Every plan returned has passed the independent checker of :mod:`matcher.explain.check`.
+small problems optimal, then large neighbourhood search (:mod:`matcher.solve.lns`) improves what it could not
+prove. Every plan returned has passed the independent checker of :mod:`matcher.explain.check`.
 """
 
 from __future__ import annotations

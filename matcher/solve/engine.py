@@ -17,8 +17,9 @@ from matcher.solve.heuristic import greedy_plan
 from matcher.solve.lp import LPResult, solve_lp
 
 #: CP-SAT deterministic time units granted per second of wall-clock budget in deterministic mode. Measured on
-#: the 2-core machines (benchmarks/README.md) so that the deterministic budget normally ends before the wall
-#: clock does; a run that the wall clock cuts short (a very loaded machine) may differ.
+#: the 2-core machines: the whole-model search runs at 0.5-1.1 units per second, the neighbourhood rounds at about
+#: 0.6-0.8 on a quiet machine, so that the deterministic budget normally ends near the wall clock; a run that the
+#: wall clock cuts short (a loaded machine, or the largest models) may differ.
 DET_PER_SECOND = 0.6
 
 #: Above this many options (after exact pruning) CP-SAT searches the LP's neighbourhood: the best few options
