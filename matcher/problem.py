@@ -63,10 +63,13 @@ class AssignmentModel:
 
     def hard_part(self) -> AssignmentModel:
         """The same model with its soft rows dropped."""
-        hard = ~np.isfinite(self.penalty)
-        return replace(self, A=self.A[hard], rhs=self.rhs[hard], penalty=self.penalty[hard],
-                       row_resource=self.row_resource[hard], row_bin=self.row_bin[hard],
-                       row_rule=self.row_rule[hard] if len(self.row_rule) else self.row_rule)
+        return self.row_subset(~np.isfinite(self.penalty))
+
+    def row_subset(self, keep: np.ndarray) -> AssignmentModel:
+        """The same model with the rows ``keep`` (a mask) only."""
+        return replace(self, A=self.A[keep], rhs=self.rhs[keep], penalty=self.penalty[keep],
+                       row_resource=self.row_resource[keep], row_bin=self.row_bin[keep],
+                       row_rule=self.row_rule[keep] if len(self.row_rule) else self.row_rule)
 
     def primary_model(self) -> AssignmentModel:
         """Phase 1 of a lexicographic objective: maximise the primary value within the hard rows."""

@@ -175,6 +175,7 @@ def _search_with_lns(model: AssignmentModel, hint: np.ndarray | None, budget: fl
     model.columns()  # computed once, before the threads share it
     streams = [lns.Stream(seed=seed * 7919 + 104729 * (w + 1)) for w in range(workers)]
     used = [out.det_time] * workers
+    incumbent = lns.Plan.of(model, best)
     plans: list[lns.Plan] = []
     report = lambda obj: on_solution(obj, float("inf"))  # noqa: E731
 
@@ -184,22 +185,23 @@ def _search_with_lns(model: AssignmentModel, hint: np.ndarray | None, budget: fl
 
     while not (cancel is not None and cancel.is_set()) and time.monotonic() < deadline - 0.1:
         left = det_budget - max(used)
-        if left <= 0.02 or (target is not None and model.evaluate(best)[0] >= target - 1e-9):
+        if left <= 0.02 or (target is not None and incumbent.objective >= target - 1e-9):
             break
         det = min(left, max(LNS_ROUND_DET, left / 4))
-        plans = [lns.Plan.of(model, best) for _ in range(workers)]
+        plans = [incumbent.copy() for _ in range(workers)]
         threads = [threading.Thread(target=neighbourhoods, args=(w, det), daemon=True) for w in range(1, workers)]
         for t in threads:
             t.start()
         neighbourhoods(0, det)
         for t in threads:
             t.join()
-        best = _best_of(model, [best] + [p.choice for p in plans])
-        assert best is not None
-        on_solution(model.evaluate(best)[0], float("inf"))
-    value = model.evaluate(best)[0]
-    reached = target is not None and value >= target - 1e-9
-    return replace(out, choice=best, proved_optimal=reached, timed_out=not reached,
+        # Every stream keeps its plan complete and never worse (lns.step): the best one, ties to the first.
+        for p in plans:
+            if p.objective > incumbent.objective + 1e-9:
+                incumbent = p
+        on_solution(incumbent.objective, float("inf"))
+    reached = target is not None and incumbent.objective >= target - 1e-9
+    return replace(out, choice=incumbent.choice, proved_optimal=reached, timed_out=not reached,
                    cancelled=cancel is not None and cancel.is_set(), det_time=max(used))
 
 
