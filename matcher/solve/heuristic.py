@@ -6,6 +6,10 @@ import numpy as np
 
 from matcher.problem import AssignmentModel
 
+#: An item's options are tried this many at a time, best first: most items take one of their first few, and the
+#: rest are checked in one pass over their remaining options.
+FIRST_TRIES = 4
+
 
 def greedy_plan(
     model: AssignmentModel,
@@ -20,55 +24,80 @@ def greedy_plan(
     duals). ``start`` (a previous plan) is kept where it still fits. Returns the chosen option per item, -1 for
     none.
     """
-    O, G = model.n_options, model.n_items
-    guide = np.zeros(O) if guide is None else guide
-    prices = np.zeros(model.n_rows) if prices is None else prices
+    G = model.n_items
     A = model.columns()
-    net = model.opt_value - A.T @ prices
+    indptr, indices, data = A.indptr, A.indices, A.data
+    net = model.opt_value if prices is None else model.opt_value - A.T @ prices
     rem = model.rhs.astype(float).copy()
     hard = ~np.isfinite(model.penalty)
     pen = np.where(hard, 0.0, model.penalty)
     choice = np.full(G, -1, dtype=np.int64)
 
     # Options sorted by item, then preference (LP value, then net value).
-    order = np.lexsort((-net, -np.round(guide, 6), model.opt_item))
+    if guide is None:
+        order = np.lexsort((-net, model.opt_item))
+        confidence = np.zeros(G)
+    else:
+        order = np.lexsort((-net, -np.round(guide, 6), model.opt_item))
+        confidence = np.zeros(G)
+        np.maximum.at(confidence, model.opt_item, guide)
     starts = np.searchsorted(model.opt_item[order], np.arange(G + 1))
-    confidence = np.zeros(G)
-    np.maximum.at(confidence, model.opt_item, guide)
+    # Each item's best net value is that of its first option in `order`.
     best_net = np.full(G, -np.inf)
-    np.maximum.at(best_net, model.opt_item, net)
+    has = starts[1:] > starts[:-1]
+    best_net[has] = net[order[starts[:-1][has]]]
     item_order = np.lexsort((-best_net, -confidence, ~model.must_place))
 
-    def try_take(o: int, must: bool) -> bool:
-        lo, hi = A.indptr[o], A.indptr[o + 1]
-        rows, vals = A.indices[lo:hi], A.data[lo:hi]
-        after = rem[rows] - vals
-        if (after[hard[rows]] < -1e-9).any():
-            return False
-        over = np.maximum(0.0, -after) - np.maximum(0.0, -rem[rows])
-        if not must and model.opt_value[o] - (pen[rows] * over).sum() <= 0:
-            return False
-        rem[rows] = after
-        return True
+    def take_first_fitting(opts: np.ndarray, must: bool) -> int:
+        """Take the first option of `opts` that fits every hard row (and is worth its soft penalties unless
+        `must`); its index, or -1 when none does."""
+        lens = indptr[opts + 1] - indptr[opts]
+        total = int(lens.sum())
+        ends = np.cumsum(lens)
+        gather = np.repeat(indptr[opts] - (ends - lens), lens) + np.arange(total)
+        rows, vals = indices[gather], data[gather]
+        before = rem[rows]
+        after = before - vals
+        seg = np.repeat(np.arange(len(opts)), lens)
+        bad = np.zeros(len(opts), dtype=bool)
+        bad[seg[hard[rows] & (after < -1e-9)]] = True
+        if not must:
+            over = np.maximum(0.0, -after) - np.maximum(0.0, -before)
+            cost = np.bincount(seg, weights=pen[rows] * over, minlength=len(opts))
+            bad |= model.opt_value[opts] - cost <= 0
+        fits = np.flatnonzero(~bad)
+        if not len(fits):
+            return -1
+        k = int(fits[0])
+        lo = int(ends[k] - lens[k])
+        rem[rows[lo : lo + lens[k]]] = after[lo : lo + lens[k]]
+        return int(opts[k])
 
     def best_fit(g: int) -> None:
-        for o in order[starts[g] : starts[g + 1]]:
-            if try_take(int(o), bool(model.must_place[g])):
-                choice[g] = o
-                return
+        opts = order[starts[g] : starts[g + 1]]
+        must = bool(model.must_place[g])
+        for chunk in (opts[:FIRST_TRIES], opts[FIRST_TRIES:]):
+            if len(chunk):
+                o = take_first_fitting(chunk, must)
+                if o >= 0:
+                    choice[g] = o
+                    return
+
+    def keep_start(g: int) -> bool:
+        o = int(start[g]) if start is not None else -1
+        if o >= 0 and take_first_fitting(np.array([o]), True) >= 0:
+            choice[g] = o
+            return True
+        return False
 
     # Items that must be placed (pinned families) come first, then the previous plan where it still fits.
     for g in item_order[model.must_place[item_order]]:
-        o = -1 if start is None else int(start[g])
-        if o >= 0 and try_take(o, True):
-            choice[g] = o
-        else:
+        if not keep_start(int(g)):
             best_fit(int(g))
     if start is not None:
         for g in item_order:
-            o = start[g]
-            if choice[g] < 0 and o >= 0 and try_take(int(o), True):
-                choice[g] = o
+            if choice[g] < 0:
+                keep_start(int(g))
     for g in item_order:
         if choice[g] < 0:
             best_fit(int(g))
