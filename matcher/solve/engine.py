@@ -48,6 +48,13 @@ LNS_ROUND_DET = 0.5
 #: Share of the remaining time that phase 1 (placing the most people) may use before phase 2 (scores).
 PHASE1_SHARE = 0.5
 
+#: From this many options a lexicographic model is solved in two phases, whose LPs are better conditioned than one
+#: mixing the placement weight with scores (at tier L the weighted LP's first restricted LP took over 60 s, the
+#: primary LP converged in 11 s). Below it, one search on the weighted sum handles both parts at once: at tier S
+#: (7 k options) it reached 1,946,158 in 2 s against 1,946,051 in two phases, whose phase 2 could not start from a
+#: proved phase 1.
+TWO_PHASE_MIN_OPTIONS = 30_000
+
 
 @dataclass(frozen=True)
 class Progress:
@@ -326,11 +333,13 @@ def solve_model(
             early_obj = model.evaluate(early)[0]
             report(Progress("first plan", 0.02, objective=early_obj, seconds=elapsed()))
     report(Progress("lp", 0.02, seconds=elapsed()))
-    lexicographic = model.opt_primary is not None
+    lexicographic = model.opt_primary is not None and model.n_options >= TWO_PHASE_MIN_OPTIONS
     # A lexicographic model needs no LP of its weighted sum: the LP of each phase bounds it (see below), and
     # those are better conditioned than one LP mixing the placement weight with scores.
     m1 = model.primary_model() if lexicographic else model
-    lp = solve_lp(m1, time_limit=max(0.2, LP_SHARE * time_limit))
+    # A plan already made (the early plan, else the caller's hint) seeds the column generation of a large LP.
+    seed_plan = early if early is not None else params.hint
+    lp = solve_lp(m1, time_limit=max(0.2, LP_SHARE * time_limit), start=seed_plan)
     stats: dict[str, float] = {"lp_seconds": elapsed()}  # from the start (after the early plan, if any)
     if early is not None:
         stats["early_plan_seconds"] = early_seconds
@@ -340,17 +349,18 @@ def solve_model(
                              float("inf"), elapsed(), lp, stats)
     primary_cap = np.inf
     if lexicographic:
-        primary_cap = np.floor(lp.bound + 1e-6) if np.isfinite(lp.bound) and _integral(m1.opt_value) else lp.bound
-        # Until the phase-2 LP is solved: the most people placed, plus every family's best score.
-        secondary = model.opt_value - model.primary_weight * m1.opt_value
-        top = np.zeros(model.n_items)
-        np.maximum.at(top, model.opt_item, secondary)
-        lp_bound = model.primary_weight * primary_cap + float(top.sum())
+        primary_cap, lp_bound = _lexicographic_bound(model, m1, lp)
         prices = lp.row_duals * model.primary_weight if lp.ok else None
         prices = None if prices is None else _full_rows(model, m1, prices)
     else:
         lp_bound = lp.bound  # without an LP solution, a looser valid bound (or infinity)
         prices = lp.row_duals if lp.ok else None
+        if model.opt_primary is not None:
+            # A lexicographic model solved in one search: the bound of its two phases may be tighter (it knows the
+            # number of people placed is a whole number).
+            p1 = model.primary_model()
+            lp_bound = min(lp_bound, _lexicographic_bound(model, p1, solve_lp(p1, time_limit=max(0.1, LP_SHARE *
+                                                                                             left())))[1])
     report(Progress("first plan", 0.08, bound=lp_bound, seconds=elapsed()))
     first = greedy_plan(model, lp.x if lp.ok else None, prices, params.hint) if early is None or lp.ok else early
     if early is not None and first is not early and np.isfinite(early_obj) and (
@@ -421,7 +431,7 @@ def solve_model(
                     m2 = replace(m2, opt_value=model.opt_value)
                     offset = 0.0
                 if not cancelled and left() > 0.2:
-                    lp2 = solve_lp(m2, time_limit=max(0.1, LP_SHARE * left()))
+                    lp2 = solve_lp(m2, time_limit=max(0.1, LP_SHARE * left()), start=start)
                     if np.isfinite(lp2.bound):
                         # Valid for the best plan, which places at least start_primary: no plan places more than
                         # primary_cap, and the placement weight outweighs any difference in scores.
@@ -460,6 +470,17 @@ def solve_model(
     objective = float(best_obj) if best is not None else float("nan")
     report(Progress("done", 1.0, objective=objective, bound=lp_bound, seconds=elapsed()))
     return ModelSolution(status, choice, objective, lp_bound, float(solver_bound), elapsed(), lp, stats)
+
+
+def _lexicographic_bound(model: AssignmentModel, m1: AssignmentModel, lp1: LPResult) -> tuple[float, float]:
+    """The most primary value a plan can have (``lp1`` is the LP of the primary model `m1`, rounded down when
+    primary values are whole), and the bound it gives the weighted model: that many times the placement weight,
+    plus every item's best secondary value (soft penalties only lower a plan's value)."""
+    cap = np.floor(lp1.bound + 1e-6) if np.isfinite(lp1.bound) and _integral(m1.opt_value) else lp1.bound
+    secondary = model.opt_value - model.primary_weight * m1.opt_value
+    top = np.zeros(model.n_items)
+    np.maximum.at(top, model.opt_item, secondary)
+    return cap, model.primary_weight * cap + float(top.sum())
 
 
 def _integral(values: np.ndarray) -> bool:

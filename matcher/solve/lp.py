@@ -29,6 +29,11 @@ class LPResult:
 CG_MIN_OPTIONS = 30_000
 CG_START_PER_ITEM = 6
 CG_ADD_PER_ITEM = 4
+#: Seeded with a plan, the first restricted LP is already well filled: it starts from the plan's options and the
+#: best one of each item, and each round adds more entering options (measured at tier L: the primary LP converged
+#: in 11 s against 29 s with the unseeded settings, and not at all in 60 s unseeded from arbitrary options).
+CG_SEEDED_START_PER_ITEM = 1
+CG_SEEDED_ADD_PER_ITEM = 30
 
 
 def lagrangian_bound(model: AssignmentModel, row_duals: np.ndarray) -> tuple[float, np.ndarray]:
@@ -44,18 +49,19 @@ def lagrangian_bound(model: AssignmentModel, row_duals: np.ndarray) -> tuple[flo
     return float(row_duals @ model.rhs + best.sum()), priced
 
 
-def solve_lp(model: AssignmentModel, time_limit: float = 60.0) -> LPResult:
+def solve_lp(model: AssignmentModel, time_limit: float = 60.0, start: np.ndarray | None = None) -> LPResult:
     """Maximise the relaxation with 0 <= x <= 1 and continuous slack on soft rows.
 
     Large models go through column generation; the bound returned is then the Lagrangian bound of the last
     prices, which equals the LP optimum once no column prices out, and is a valid upper bound before that.
+    ``start`` (a plan: option per item, -1 for none) seeds the column generation with its options.
     """
     if model.n_options <= CG_MIN_OPTIONS:
         return _solve_full(model, time_limit)
-    return _column_generation(model, time_limit)
+    return _column_generation(model, time_limit, start)
 
 
-def _column_generation(model: AssignmentModel, time_limit: float) -> LPResult:
+def _column_generation(model: AssignmentModel, time_limit: float, start: np.ndarray | None = None) -> LPResult:
     import time
 
     t0 = time.monotonic()
@@ -69,8 +75,13 @@ def _column_generation(model: AssignmentModel, time_limit: float) -> LPResult:
     starts = np.searchsorted(model.opt_item[order], np.arange(model.n_items + 1))
     rank = np.empty(O, dtype=np.int64)
     rank[order] = np.arange(O) - np.repeat(starts[:-1], np.diff(starts))
-    per_item = CG_START_PER_ITEM
+    per_item = CG_START_PER_ITEM if start is None else CG_SEEDED_START_PER_ITEM
+    add_per_item = CG_ADD_PER_ITEM if start is None else CG_SEEDED_ADD_PER_ITEM
     in_cols = rank < per_item
+    if start is not None:
+        # A plan's options make the first restricted LP at least as good as the plan, so its prices are those of
+        # a well-filled model rather than of a few arbitrary options per item.
+        in_cols[start[start >= 0]] = True
     best_bound = np.inf
     result: LPResult | None = None
     while True:
@@ -98,12 +109,13 @@ def _column_generation(model: AssignmentModel, time_limit: float) -> LPResult:
         result = LPResult(True, best_bound, x, sub.row_duals, sub.item_duals, rc)
         tol = 1e-9 * max(1.0, abs(sub.bound))
         entering = (rc > tol) & ~in_cols
-        if not entering.any():
+        if not entering.any() or best_bound <= sub.bound + tol:
             excess = model.A @ x - model.rhs
             if (excess[hard] > 1e-6 * np.maximum(1.0, np.abs(model.rhs[hard]))).any():
                 # An artificial slack is still used at convergence: the hard rows cannot all hold.
                 return LPResult(False, np.inf, x, sub.row_duals, sub.item_duals, rc, infeasible=True)
-            return replace(result, bound=sub.bound)  # converged: the restricted LP is the LP
+            # Converged (no option prices out, or the Lagrangian bound meets the restricted LP): that is the LP.
+            return replace(result, bound=sub.bound)
         if time.monotonic() - t0 > time_limit:
             return result
         # The best few entering options of each item.
@@ -111,7 +123,7 @@ def _column_generation(model: AssignmentModel, time_limit: float) -> LPResult:
         cand = cand[np.lexsort((-rc[cand], model.opt_item[cand]))]
         item_c = model.opt_item[cand]
         first = np.searchsorted(item_c, item_c)  # position of each item's first candidate
-        in_cols[cand[np.arange(len(cand)) - first < CG_ADD_PER_ITEM]] = True
+        in_cols[cand[np.arange(len(cand)) - first < add_per_item]] = True
 
 
 def _solve_full(model: AssignmentModel, time_limit: float) -> LPResult:

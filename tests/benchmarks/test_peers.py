@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from benchmarks.__main__ import main
@@ -89,6 +90,29 @@ def test_every_solver_agrees_on_a_tiny_placement_model(tmp_path: Path, pool: Poo
             solver, row)
         objectives[solver] = row["objective"]
     assert max(objectives.values()) - min(objectives.values()) < 1e-3 * max(1.0, abs(objectives["matcher"]))
+
+
+def test_exported_placement_model_keeps_its_lexicographic_split(tmp_path: Path) -> None:
+    """A placement model saved for the workers comes back with the same arrays and its primary values and
+    weight, so that the engine solves what the app would; a model without them comes back without."""
+    from factories import commune, data, family
+
+    from benchmarks.modelio import load_model, save_model
+    from matcher.models import Policy
+    from matcher.problem import build_problem
+
+    ds = data([family("A", (30, 28, 3)), family("B", (40,))], [commune("01001", units={1: 1, 2: 1})])
+    model = build_problem(ds, Policy()).model
+    save_model(model, tmp_path / "m.npz")
+    back = load_model(tmp_path / "m.npz")
+    assert back.opt_primary is not None and model.opt_primary is not None
+    assert np.array_equal(back.opt_primary, model.opt_primary)
+    assert back.primary_weight == model.primary_weight
+    assert np.array_equal(back.opt_value, model.opt_value) and (back.A != model.A).nnz == 0
+    model.opt_primary = None
+    model.primary_weight = 0.0
+    save_model(model, tmp_path / "flat.npz")
+    assert load_model(tmp_path / "flat.npz").opt_primary is None
 
 
 def test_json_has_one_row_per_instance_and_solver(tmp_path: Path) -> None:

@@ -35,6 +35,19 @@ def test_column_generation_matches_the_full_lp(ds):
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(instances(max_cases=6, max_localities=4))
+def test_column_generation_seeded_with_a_plan_matches_the_full_lp(ds):
+    """Seeded with a greedy plan's options (the engine's early plan), pricing reaches the same LP optimum."""
+    model = build_problem(ds, Policy()).model
+    for m in (model, model.primary_model()):
+        full = lp_module._solve_full(m, 30)
+        cg = lp_module._column_generation(m, 30, start=greedy_plan(m))
+        assert full.ok == cg.ok
+        if full.ok:
+            assert abs(full.bound - cg.bound) <= 1e-6 * max(1.0, abs(full.bound))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances(max_cases=6, max_localities=4))
 def test_lagrangian_bound_is_above_the_lp(ds):
     """Any non-negative row prices give a bound at least the LP optimum (here: half the optimal duals)."""
     model = build_problem(ds, Policy()).model
@@ -59,10 +72,13 @@ def test_reduced_cost_fixing_keeps_the_optimum(ds):
     assert pruned.objective >= best.objective - 1e-6 * max(1.0, abs(best.objective))
 
 
-def test_bound_is_reported_for_lexicographic_models(tmp_path):
+def test_bound_is_reported_for_lexicographic_models(monkeypatch):
     """The bound of a two-phase solve stays above its objective and the gap is small on a tiny instance."""
     from factories import commune, data, family
 
+    import matcher.solve.engine as engine
+
+    monkeypatch.setattr(engine, "TWO_PHASE_MIN_OPTIONS", 0)
     ds = data([family(f"F{i}", (30, 30, 4)[: 1 + i % 3], sector="construction") for i in range(8)],
               [commune(str(j), units={1: 2, 2: 2}, jobs={"construction": 1}) for j in range(3)])
     sol = solve_model(build_problem(ds, Policy()).model, SolveParams(time_limit=5, workers=1))
@@ -87,3 +103,18 @@ def test_neighbourhood_search_keeps_plans_valid(monkeypatch):
     assert sol.bound >= sol.objective - 1e-6
     best = solve_model(problem.model, SolveParams(time_limit=5, workers=1))
     assert sol.objective <= best.objective + 1e-6
+
+
+def test_one_search_on_a_lexicographic_model_reports_the_tighter_bound():
+    """A small lexicographic model solved in one search reports the smaller of the weighted LP bound and the bound
+    of its two phases, never below its objective."""
+    from factories import commune, data, family
+
+    ds = data([family(f"F{i}", (30, 30, 4)[: 1 + i % 3], sector="construction") for i in range(9)],
+              [commune(str(j), units={1: 1, 2: 1}, jobs={"construction": 1}) for j in range(3)])
+    model = build_problem(ds, Policy()).model
+    assert model.opt_primary is not None
+    sol = solve_model(model, SolveParams(time_limit=5, workers=1))
+    assert "phase1_seconds" not in sol.stats
+    assert sol.bound <= lp_module.solve_lp(model).bound + 1e-6
+    assert sol.bound >= sol.objective - 1e-6
