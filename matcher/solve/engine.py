@@ -216,10 +216,9 @@ def _best_of(model: AssignmentModel, plans: Sequence[np.ndarray | None]) -> np.n
     """The best complete plan of `plans`, ties to the first."""
     best, best_obj = None, -np.inf
     for p in plans:
-        if p is not None and _complete(model, p):
-            obj = model.evaluate(p)[0]
-            if best is None or obj > best_obj + 1e-9:
-                best, best_obj = p, obj
+        obj = _complete_value(model, p)
+        if np.isfinite(obj) and (best is None or obj > best_obj + 1e-9):
+            best, best_obj = p, obj
     return best
 
 
@@ -253,7 +252,8 @@ def _search_pruned(model: AssignmentModel, lp: LPResult | None, hint: np.ndarray
 
     A model still too large after the pruning is searched in the LP's neighbourhood only.
     """
-    incumbent = model.evaluate(hint)[0] if _complete(model, hint) else -np.inf
+    deadline = time.monotonic() + budget  # pruning and slicing a national-size model take seconds of it
+    incumbent = _complete_value(model, hint)
     keep = prune_by_reduced_cost(model, lp, incumbent) if lp is not None else np.arange(model.n_options)
     stats[f"{tag}_options"] = float(model.n_options)
     restricted = False
@@ -266,14 +266,18 @@ def _search_pruned(model: AssignmentModel, lp: LPResult | None, hint: np.ndarray
         restricted = True
     stats[f"{tag}_options_kept"] = float(len(keep))
     if len(keep) == model.n_options:
-        return _search(model, hint, budget, workers, seed, det_budget, cancel, on_solution, target)
+        return _search(model, hint, deadline - time.monotonic(), workers, seed, det_budget, cancel, on_solution,
+                       target)
     position = np.full(model.n_options, -1, dtype=np.int64)
     position[keep] = np.arange(len(keep))
     sub_hint = np.where(hint >= 0, position[np.maximum(hint, 0)], -1)
-    out = _search(model.subset(keep), sub_hint, budget, workers, seed, det_budget, cancel, on_solution, target)
+    sub = model.subset(keep)
+    out = _search(sub, sub_hint, deadline - time.monotonic(), workers, seed, det_budget, cancel, on_solution,
+                  target)
     choice = None if out.choice is None else np.where(out.choice >= 0, keep[np.maximum(out.choice, 0)], -1)
     # A proof on the kept options is a proof overall only if it beats the incumbent the pruning relied on.
-    value = model.evaluate(choice)[0] if choice is not None else -np.inf
+    needed = choice is not None and (out.proved_optimal or target is not None)  # a pass over A at national size
+    value = model.evaluate(choice)[0] if needed else -np.inf
     # Reaching the target (an upper bound of the whole model) proves optimality even in a neighbourhood.
     reached = target is not None and value >= target - 1e-9
     proved = out.proved_optimal and value >= incumbent - 1e-9 and (not restricted or reached)
@@ -289,8 +293,16 @@ def _full_rows(model: AssignmentModel, hard_model: AssignmentModel, hard_prices:
 
 
 def _complete(model: AssignmentModel, choice: np.ndarray | None) -> bool:
-    return choice is not None and not (model.must_place & (choice < 0)).any() and not len(
-        model.hard_violations(choice))
+    return np.isfinite(_complete_value(model, choice))
+
+
+def _complete_value(model: AssignmentModel, choice: np.ndarray | None) -> float:
+    """The value of a plan that places every must-place item within every hard row, else -inf (one pass over
+    the model's rows: at national size each pass takes a tenth of a second)."""
+    if choice is None or (model.must_place & (choice < 0)).any():
+        return -np.inf
+    obj, excess = model.evaluate(choice)
+    return obj if not ((excess > 1e-6) & ~np.isfinite(model.penalty)).any() else -np.inf
 
 
 def solve_model(
@@ -329,8 +341,8 @@ def solve_model(
         report(Progress("first plan", 0.01, seconds=elapsed()))
         early = greedy_plan(model, None, None, params.hint)
         early_seconds = elapsed()
-        if _complete(model, early):
-            early_obj = model.evaluate(early)[0]
+        early_obj = _complete_value(model, early)
+        if np.isfinite(early_obj):
             report(Progress("first plan", 0.02, objective=early_obj, seconds=elapsed()))
     report(Progress("lp", 0.02, seconds=elapsed()))
     lexicographic = model.opt_primary is not None and model.n_options >= TWO_PHASE_MIN_OPTIONS
@@ -363,12 +375,11 @@ def solve_model(
                                                                                              left())))[1])
     report(Progress("first plan", 0.08, bound=lp_bound, seconds=elapsed()))
     first = greedy_plan(model, lp.x if lp.ok else None, prices, params.hint) if early is None or lp.ok else early
-    if early is not None and first is not early and np.isfinite(early_obj) and (
-            not _complete(model, first) or early_obj > model.evaluate(first)[0]):
-        first = early
+    best_obj = early_obj if first is early else _complete_value(model, first)
+    if early is not None and first is not early and np.isfinite(early_obj) and early_obj > best_obj:
+        first, best_obj = early, early_obj
     stats["first_plan_seconds"] = elapsed() - stats["lp_seconds"]
-    best: np.ndarray | None = first if _complete(model, first) else None
-    best_obj = model.evaluate(first)[0] if best is not None else -np.inf
+    best: np.ndarray | None = first if np.isfinite(best_obj) else None
     stats["first_plan_objective"] = best_obj
     report(Progress("first plan", 0.12, objective=best_obj if best is not None else None, bound=lp_bound,
                     seconds=elapsed()))
@@ -381,10 +392,9 @@ def solve_model(
 
     def take(choice: np.ndarray | None) -> None:
         nonlocal best, best_obj
-        if not _complete(model, choice):
+        obj = _complete_value(model, choice)
+        if not np.isfinite(obj):
             return
-        assert choice is not None
-        obj = model.evaluate(choice)[0]
         if best is None or obj > best_obj + 1e-9:
             best, best_obj = choice, obj
 
