@@ -276,8 +276,9 @@ def _search_pruned(model: AssignmentModel, lp: LPResult | None, hint: np.ndarray
                   target)
     choice = None if out.choice is None else np.where(out.choice >= 0, keep[np.maximum(out.choice, 0)], -1)
     # A proof on the kept options is a proof overall only if it beats the incumbent the pruning relied on.
-    needed = choice is not None and (out.proved_optimal or target is not None)  # a pass over A at national size
-    value = model.evaluate(choice)[0] if needed else -np.inf
+    value = -np.inf
+    if choice is not None and (out.proved_optimal or target is not None):  # a pass over A at national size
+        value = model.evaluate(choice)[0]
     # Reaching the target (an upper bound of the whole model) proves optimality even in a neighbourhood.
     reached = target is not None and value >= target - 1e-9
     proved = out.proved_optimal and value >= incumbent - 1e-9 and (not restricted or reached)
