@@ -432,6 +432,7 @@ def solve_model(
             stats["phase1_seconds"] = elapsed() - stats["lp_seconds"] - stats["first_plan_seconds"]
             stats["placed_value"] = start_primary
             stats["placed_value_proved"] = float(proved1)
+            del m1  # phase 2 needs it no more: at national size its hard rows alone take 0.5 GB
             if not infeasible:
                 take(start)
                 # Phase 2: the best scores among plans placing as many. When phase 1 could not prove that no plan
