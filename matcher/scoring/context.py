@@ -8,6 +8,9 @@ import numpy as np
 
 from matcher.scoring.arrays import CaseArrays, LocalityArrays, Vocab
 
+#: Up to this many possible (case, locality) keys, lookups go through a dense position table (8 bytes a key).
+DENSE_LOOKUP_MAX = 32_000_000
+
 
 @dataclass(frozen=True)
 class SparsePairs:
@@ -19,13 +22,30 @@ class SparsePairs:
     @staticmethod
     def build(case_idx: np.ndarray, loc_idx: np.ndarray, values: np.ndarray, n_loc: int) -> SparsePairs:
         keys = case_idx.astype(np.int64) * n_loc + loc_idx.astype(np.int64)
+        values = np.asarray(values, dtype=float)
+        if len(keys) < 2 or bool((keys[1:] >= keys[:-1]).all()):
+            return SparsePairs(keys, values)  # pairs from np.nonzero come sorted: no sort needed (national size)
         order = np.argsort(keys, kind="stable")
-        return SparsePairs(keys[order], np.asarray(values, dtype=float)[order])
+        return SparsePairs(keys[order], values[order])
 
     def lookup(self, ci: np.ndarray, li: np.ndarray, n_loc: int, default: float = np.nan) -> np.ndarray:
         keys = ci.astype(np.int64) * n_loc + li.astype(np.int64)
         out = np.full(len(keys), default, dtype=float)
         if len(self.keys) == 0:
+            return out
+        span = int(self.keys[-1]) + 1
+        if span <= DENSE_LOOKUP_MAX:
+            # A position per possible key: a gather instead of a binary search per key (national size: millions).
+            dense = self.__dict__.get("_dense")
+            if dense is None:
+                dense = np.full(span, -1, dtype=np.int64)
+                dense[self.keys[::-1]] = np.arange(len(self.keys))[::-1]  # the first of equal keys, as searchsorted
+                object.__setattr__(self, "_dense", dense)
+            pos = np.full(len(keys), -1, dtype=np.int64)
+            inside = keys < span
+            pos[inside] = dense[keys[inside]]
+            hit = pos >= 0
+            out[hit] = self.values[pos[hit]]
             return out
         pos = np.searchsorted(self.keys, keys)
         pos_c = np.minimum(pos, len(self.keys) - 1)
