@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import platform
 import statistics
 from collections import defaultdict
@@ -24,6 +25,8 @@ def _fmt(v: Any, key: str = "") -> str:
             return f"{v:.2f}"
         if key == "peak_rss_mb":
             return f"{v:.0f}"
+        if not math.isfinite(v):
+            return "-" if math.isnan(v) else str(v)  # no reference LP in its time
         return f"{v:.0f}" if abs(v) >= 1e5 or v == int(v) else f"{v:.3f}"
     return str(v)
 
