@@ -1,9 +1,10 @@
 """The engine: ``solve(problem, params) -> Result`` for placements, ``solve_model`` for the low-level model.
 
-Pipeline: the LP relaxation (GLOP) gives the independent bound and a guide; LP-guided greedy rounding gives a
-first plan within every hard capacity; CP-SAT improves it from that hint within the wall-clock limit and proves
-small problems optimal, then large neighbourhood search (:mod:`matcher.solve.lns`) improves what it could not
-prove. Every plan returned has passed the independent checker of :mod:`matcher.explain.check`.
+Pipeline: the LP relaxation (GLOP; column generation on large models, seeded with a greedy plan at national size)
+gives the independent bound and a guide; LP-guided greedy rounding gives a first plan within every hard capacity;
+CP-SAT improves it from that hint within the wall-clock limit and proves small problems optimal, then large
+neighbourhood search (:mod:`matcher.solve.lns`) improves what it could not prove. A lexicographic objective (people
+placed first, then scores) is searched as its weighted sum on small models and in two phases on large ones. Every plan returned has passed the independent checker of :mod:`matcher.explain.check`.
 """
 
 from __future__ import annotations
