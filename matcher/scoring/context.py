@@ -8,8 +8,11 @@ import numpy as np
 
 from matcher.scoring.arrays import CaseArrays, LocalityArrays, Vocab
 
-#: Up to this many possible (case, locality) keys, lookups go through a dense position table (8 bytes a key).
+#: Up to this many possible (case, locality) keys, a lookup of many keys goes through a dense position table
+#: (8 bytes a possible key, built for that lookup).
 DENSE_LOOKUP_MAX = 32_000_000
+#: ... when it looks up at least this many keys per possible key.
+DENSE_LOOKUP_MIN_SHARE = 0.25
 
 
 @dataclass(frozen=True)
@@ -22,7 +25,7 @@ class SparsePairs:
     @staticmethod
     def build(case_idx: np.ndarray, loc_idx: np.ndarray, values: np.ndarray, n_loc: int) -> SparsePairs:
         keys = case_idx.astype(np.int64) * n_loc + loc_idx.astype(np.int64)
-        values = np.asarray(values, dtype=float)
+        values = np.array(values, dtype=float)  # its own copy
         if len(keys) < 2 or bool((keys[1:] >= keys[:-1]).all()):
             return SparsePairs(keys, values)  # pairs from np.nonzero come sorted: no sort needed (national size)
         order = np.argsort(keys, kind="stable")
@@ -34,15 +37,15 @@ class SparsePairs:
         if len(self.keys) == 0:
             return out
         span = int(self.keys[-1]) + 1
-        if span <= DENSE_LOOKUP_MAX:
-            # A position per possible key: a gather instead of a binary search per key (national size: millions).
-            dense = self.__dict__.get("_dense")
-            if dense is None:
-                dense = np.full(span, -1, dtype=np.int64)
-                dense[self.keys[::-1]] = np.arange(len(self.keys))[::-1]  # the first of equal keys, as searchsorted
-                object.__setattr__(self, "_dense", dense)
+        if self.keys[0] >= 0 and span <= DENSE_LOOKUP_MAX and len(keys) >= DENSE_LOOKUP_MIN_SHARE * span:
+            # Many keys at once (national size): a position table for this lookup, a gather instead of a binary
+            # search per key. Equal keys give the first, as the binary search does.
+            first = np.ones(len(self.keys), dtype=bool)
+            first[1:] = self.keys[1:] != self.keys[:-1]
+            dense = np.full(span, -1, dtype=np.int64)
+            dense[self.keys[first]] = np.flatnonzero(first)
             pos = np.full(len(keys), -1, dtype=np.int64)
-            inside = keys < span
+            inside = (keys >= 0) & (keys < span)
             pos[inside] = dense[keys[inside]]
             hit = pos >= 0
             out[hit] = self.values[pos[hit]]

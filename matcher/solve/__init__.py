@@ -4,7 +4,8 @@ Pipeline: the LP relaxation (GLOP; column generation on large models, seeded wit
 gives the independent bound and a guide; LP-guided greedy rounding gives a first plan within every hard capacity;
 CP-SAT improves it from that hint within the wall-clock limit and proves small problems optimal, then large
 neighbourhood search (:mod:`matcher.solve.lns`) improves what it could not prove. A lexicographic objective (people
-placed first, then scores) is searched as its weighted sum on small models and in two phases on large ones. Every plan returned has passed the independent checker of :mod:`matcher.explain.check`.
+placed first, then scores) is searched as its weighted sum on small models and in two phases on large ones.
+Every plan returned has passed the independent checker of :mod:`matcher.explain.check`.
 """
 
 from __future__ import annotations

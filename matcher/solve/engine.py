@@ -488,7 +488,9 @@ def _lexicographic_bound(model: AssignmentModel, m1: AssignmentModel, lp1: LPRes
     """The most primary value a plan can have (``lp1`` is the LP of the primary model `m1`, rounded down when
     primary values are whole), and the bound it gives the weighted model: that many times the placement weight,
     plus every item's best secondary value (soft penalties only lower a plan's value)."""
-    cap = np.floor(lp1.bound + 1e-6) if np.isfinite(lp1.bound) and _integral(m1.opt_value) else lp1.bound
+    # Rounded down with a tolerance relative to the value: an LP solved to ~1e-9 may sit just below a whole number.
+    whole = np.isfinite(lp1.bound) and _integral(m1.opt_value)
+    cap = np.floor(lp1.bound + 1e-6 * max(1.0, abs(lp1.bound))) if whole else lp1.bound
     secondary = model.opt_value - model.primary_weight * m1.opt_value
     top = np.zeros(model.n_items)
     np.maximum.at(top, model.opt_item, secondary)

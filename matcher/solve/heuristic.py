@@ -42,10 +42,8 @@ def greedy_plan(
         confidence = np.zeros(G)
         np.maximum.at(confidence, model.opt_item, guide)
     starts = np.searchsorted(model.opt_item[order], np.arange(G + 1))
-    # Each item's best net value is that of its first option in `order`.
     best_net = np.full(G, -np.inf)
-    has = starts[1:] > starts[:-1]
-    best_net[has] = net[order[starts[:-1][has]]]
+    np.maximum.at(best_net, model.opt_item, net)
     item_order = np.lexsort((-best_net, -confidence, ~model.must_place))
 
     def take_first_fitting(opts: np.ndarray, must: bool) -> int:

@@ -83,6 +83,7 @@ def _column_generation(model: AssignmentModel, time_limit: float, start: np.ndar
         # a well-filled model rather than of a few arbitrary options per item.
         in_cols[start[start >= 0]] = True
     best_bound = np.inf
+    best_y, best_priced = np.zeros(model.n_rows), model.opt_value
     result: LPResult | None = None
     while True:
         cols = np.nonzero(in_cols)[0]
@@ -102,11 +103,14 @@ def _column_generation(model: AssignmentModel, time_limit: float, start: np.ndar
                             np.zeros(O), infeasible=sub.infeasible)
         y = np.maximum(sub.row_duals, 0.0)
         bound, priced = lagrangian_bound(model, y)
-        best_bound = min(best_bound, bound)
+        if bound < best_bound:
+            best_bound, best_y, best_priced = bound, y, priced
         x = np.zeros(O)
         x[cols] = sub.x
         rc = priced - sub.item_duals[model.opt_item]
-        result = LPResult(True, best_bound, x, sub.row_duals, sub.item_duals, rc)
+        # Before convergence the bound is the best Lagrangian one, and the prices and reduced costs are those that
+        # gave it (a reduced-cost fixing with them is exact); the last restricted LP's duals are not the LP's.
+        result = _at_prices(model, best_bound, x, best_y, best_priced)
         tol = 1e-9 * max(1.0, abs(sub.bound))
         entering = (rc > tol) & ~in_cols
         if not entering.any() or best_bound <= sub.bound + tol:
@@ -114,8 +118,10 @@ def _column_generation(model: AssignmentModel, time_limit: float, start: np.ndar
             if (excess[hard] > 1e-6 * np.maximum(1.0, np.abs(model.rhs[hard]))).any():
                 # An artificial slack is still used at convergence: the hard rows cannot all hold.
                 return LPResult(False, np.inf, x, sub.row_duals, sub.item_duals, rc, infeasible=True)
-            # Converged (no option prices out, or the Lagrangian bound meets the restricted LP): that is the LP.
-            return replace(result, bound=sub.bound)
+            if not entering.any():  # no option prices out: the restricted LP is the LP, its duals are optimal
+                return LPResult(True, sub.bound, x, sub.row_duals, sub.item_duals, rc)
+            # The best Lagrangian bound meets the restricted LP: both are the LP's value (to the tolerance).
+            return result
         if time.monotonic() - t0 > time_limit:
             return result
         # The best few entering options of each item.
@@ -124,6 +130,17 @@ def _column_generation(model: AssignmentModel, time_limit: float, start: np.ndar
         item_c = model.opt_item[cand]
         first = np.searchsorted(item_c, item_c)  # position of each item's first candidate
         in_cols[cand[np.arange(len(cand)) - first < add_per_item]] = True
+
+
+def _at_prices(model: AssignmentModel, bound: float, x: np.ndarray, y: np.ndarray, priced: np.ndarray) -> LPResult:
+    """An LP result at row prices `y` (``priced = value - A.T @ y``, with `bound` their Lagrangian bound): each
+    item's dual is its best priced option (0 where it may stay out and all are negative), so every reduced cost
+    is at most 0 and a plan using option o is worth at most ``bound + reduced_cost[o]``."""
+    best = np.full(model.n_items, -np.inf)
+    np.maximum.at(best, model.opt_item, priced)
+    best = np.where(model.must_place, best, np.maximum(best, 0.0))
+    best = np.where(np.isfinite(best), best, 0.0)  # a must-place item without options: no reduced cost to give
+    return LPResult(True, bound, x, y, best, priced - best[model.opt_item])
 
 
 def _solve_full(model: AssignmentModel, time_limit: float) -> LPResult:

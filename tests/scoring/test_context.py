@@ -24,13 +24,14 @@ def test_dense_lookup_agrees_with_binary_search(given_pairs, asked):
     values = np.array([p[2] for p in given_pairs], dtype=float)
     qc = np.array([q[0] for q in asked], dtype=np.int64)
     ql = np.array([q[1] for q in asked], dtype=np.int64)
-    dense = SparsePairs.build(ci, li, values, n_loc).lookup(qc, ql, n_loc, default=-1.0)
-    saved = context.DENSE_LOOKUP_MAX
+    saved = context.DENSE_LOOKUP_MAX, context.DENSE_LOOKUP_MIN_SHARE
     try:
+        context.DENSE_LOOKUP_MIN_SHARE = 0.0
+        dense = SparsePairs.build(ci, li, values, n_loc).lookup(qc, ql, n_loc, default=-1.0)
         context.DENSE_LOOKUP_MAX = 0
         searched = SparsePairs.build(ci, li, values, n_loc).lookup(qc, ql, n_loc, default=-1.0)
     finally:
-        context.DENSE_LOOKUP_MAX = saved
+        context.DENSE_LOOKUP_MAX, context.DENSE_LOOKUP_MIN_SHARE = saved
     assert np.array_equal(dense, searched)
     expected = {}
     for c, lo, v in given_pairs:

@@ -118,3 +118,32 @@ def test_one_search_on_a_lexicographic_model_reports_the_tighter_bound():
     assert "phase1_seconds" not in sol.stats
     assert sol.bound <= lp_module.solve_lp(model).bound + 1e-6
     assert sol.bound >= sol.objective - 1e-6
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances(max_cases=6, max_localities=4))
+def test_pruning_by_an_unfinished_column_generation_keeps_the_optimal_plan(ds):
+    """Stopped after its first restricted LP (one option per family, or a plan's), column generation still gives
+    a valid bound and reduced costs: the options of a proved optimal plan all survive reduced-cost fixing against
+    that optimum."""
+    model = build_problem(ds, Policy()).model
+    saved = lp_module.CG_START_PER_ITEM
+    try:
+        lp_module.CG_START_PER_ITEM = 1
+        _check_unfinished_pruning(model)
+    finally:
+        lp_module.CG_START_PER_ITEM = saved
+
+
+def _check_unfinished_pruning(model):  # type: ignore[no-untyped-def]
+    best = solve_model(model, SolveParams(time_limit=10, workers=1))
+    if best.status != "optimal":
+        return
+    for start in (None, greedy_plan(model)):
+        lp = lp_module._column_generation(model, 0.0, start=start)
+        if not lp.ok:
+            continue
+        assert lp.bound >= best.objective - 1e-6 * max(1.0, abs(best.objective))
+        keep = prune_by_reduced_cost(model, lp, best.objective)
+        chosen = best.choice[best.choice >= 0]
+        assert np.isin(chosen, keep).all()
