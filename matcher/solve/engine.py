@@ -27,8 +27,11 @@ DET_PER_SECOND = 0.6
 NEIGHBOURHOOD_MIN_OPTIONS = 40_000
 NEIGHBOURHOOD_PER_ITEM = 10
 
-#: From this many options a plain greedy plan is made before the LP, so that a plan exists early.
-EARLY_PLAN_MIN_OPTIONS = 1_000_000
+#: From this many options (where the LP goes through column generation) a plain greedy plan is made before the
+#: LP: a plan exists early, it seeds the column generation and it competes with the LP-guided first plan. At tier
+#: M (147 k options) the primary LP then took 0.25 s instead of 4.2 s, the plain plan placed 8,793 against the
+#: guided plan's 8,746 (of at most 8,804), and the 30 s result went from 43,999,323 to 44,014,252.
+EARLY_PLAN_MIN_OPTIONS = 30_000
 
 #: Share of the time an LP may take (column generation stops there with a valid, looser bound).
 LP_SHARE = 0.3
@@ -338,7 +341,7 @@ def solve_model(
     early_obj = -np.inf  # its value if complete (checked once: each check is a pass over A at national size)
     early_seconds = 0.0
     if model.n_options >= EARLY_PLAN_MIN_OPTIONS:
-        # At national size the LP takes a while: have a plan (by value, within every hard row) before it.
+        # A large LP takes a while: have a plan (by value, within every hard row) before it.
         report(Progress("first plan", 0.01, seconds=elapsed()))
         early = greedy_plan(model, None, None, params.hint)
         early_seconds = elapsed()
