@@ -486,7 +486,7 @@ def build_problem(
     comps = component_scores(ctx, pc, pl)
     score = weighted_score(comps, policy) if len(pc) else np.array([])
     pair_score = SparsePairs.build(pc, pl, score, L)
-    pair_components = {k: SparsePairs.build(pc, pl, v, L) for k, v in comps.items()}
+    pair_components = {k: pair_score.with_values(v) for k, v in comps.items()}
 
     # Options: (item, locality, interpreter languages). Interpreter choice matters only where every
     # language the family speaks is offered with a limited capacity; then each language is its own option.
