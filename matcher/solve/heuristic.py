@@ -34,12 +34,11 @@ def greedy_plan(
     choice = np.full(G, -1, dtype=np.int64)
 
     # Options sorted by item, then preference (LP value, then net value).
+    confidence = np.zeros(G)
     if guide is None:
         order = np.lexsort((-net, model.opt_item))
-        confidence = np.zeros(G)
     else:
         order = np.lexsort((-net, -np.round(guide, 6), model.opt_item))
-        confidence = np.zeros(G)
         np.maximum.at(confidence, model.opt_item, guide)
     starts = np.searchsorted(model.opt_item[order], np.arange(G + 1))
     best_net = np.full(G, -np.inf)

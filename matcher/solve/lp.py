@@ -84,7 +84,7 @@ def _column_generation(model: AssignmentModel, time_limit: float, start: np.ndar
         in_cols[start[start >= 0]] = True
     best_bound = np.inf
     best_y, best_priced = np.zeros(model.n_rows), model.opt_value
-    result: LPResult | None = None
+    last_x: np.ndarray | None = None  # the last restricted LP's solution, over all options
     while True:
         cols = np.nonzero(in_cols)[0]
         remaining = time_limit - (time.monotonic() - t0)
@@ -94,8 +94,8 @@ def _column_generation(model: AssignmentModel, time_limit: float, start: np.ndar
                 per_item *= 2
                 in_cols |= rank < per_item
                 continue
-            if result is not None:
-                return result
+            if last_x is not None:
+                return _at_prices(model, best_bound, last_x, best_y, best_priced)
             # No restricted LP in time: the Lagrangian bound at zero prices (every item its best option) is still
             # a valid, if loose, bound.
             trivial = np.inf if sub.infeasible else lagrangian_bound(model, np.zeros(model.n_rows))[0]
@@ -108,9 +108,7 @@ def _column_generation(model: AssignmentModel, time_limit: float, start: np.ndar
         x = np.zeros(O)
         x[cols] = sub.x
         rc = priced - sub.item_duals[model.opt_item]
-        # Before convergence the bound is the best Lagrangian one, and the prices and reduced costs are those that
-        # gave it (a reduced-cost fixing with them is exact); the last restricted LP's duals are not the LP's.
-        result = _at_prices(model, best_bound, x, best_y, best_priced)
+        last_x = x
         tol = 1e-9 * max(1.0, abs(sub.bound))
         entering = (rc > tol) & ~in_cols
         if not entering.any() or best_bound <= sub.bound + tol:
@@ -121,9 +119,9 @@ def _column_generation(model: AssignmentModel, time_limit: float, start: np.ndar
             if not entering.any():  # no option prices out: the restricted LP is the LP, its duals are optimal
                 return LPResult(True, sub.bound, x, sub.row_duals, sub.item_duals, rc)
             # The best Lagrangian bound meets the restricted LP: both are the LP's value (to the tolerance).
-            return result
+            return _at_prices(model, best_bound, x, best_y, best_priced)
         if time.monotonic() - t0 > time_limit:
-            return result
+            return _at_prices(model, best_bound, x, best_y, best_priced)
         # The best few entering options of each item.
         cand = np.nonzero(entering)[0]
         cand = cand[np.lexsort((-rc[cand], model.opt_item[cand]))]
@@ -133,7 +131,10 @@ def _column_generation(model: AssignmentModel, time_limit: float, start: np.ndar
 
 
 def _at_prices(model: AssignmentModel, bound: float, x: np.ndarray, y: np.ndarray, priced: np.ndarray) -> LPResult:
-    """An LP result at row prices `y` (``priced = value - A.T @ y``, with `bound` their Lagrangian bound): each
+    """An unfinished column generation's answer: its best Lagrangian bound with the prices and reduced costs
+    that gave it (a reduced-cost fixing with them is exact; the last restricted LP's duals are not the LP's).
+
+    At row prices `y` (``priced = value - A.T @ y``, with `bound` their Lagrangian bound) each
     item's dual is its best priced option (0 where it may stay out and all are negative), so every reduced cost
     is at most 0 and a plan using option o is worth at most ``bound + reduced_cost[o]``."""
     best = np.full(model.n_items, -np.inf)
