@@ -120,6 +120,7 @@ def _search(
     cancel: threading.Event | None,
     on_solution: Callable[[float, float], None],
     target: float | None = None,
+    proving: bool = False,
 ) -> CpSatOutcome:
     """CP-SAT within `budget` seconds: a portfolio of single-thread searches stopped after deterministic time
     units, then neighbourhood search on models with a few bins (the same plan every time), or one parallel search
@@ -128,22 +129,46 @@ def _search(
         return CpSatOutcome(None, False, False, float("inf"), False, True)
     if det_budget is None:
         return solve_cpsat(model, hint=hint, time_limit=budget, workers=workers, seed=seed, cancel=cancel,
-                           on_solution=on_solution, target=target)
+                           on_solution=on_solution, target=target, proving=proving)
     if lns.applicable(model):
-        return _search_with_lns(model, hint, budget, workers, seed, det_budget, cancel, on_solution, target)
-    return _portfolio(model, hint, budget, workers, seed, det_budget, cancel, on_solution, target)
+        return _search_with_lns(model, hint, budget, workers, seed, det_budget, cancel, on_solution, target,
+                                proving=proving)
+    return _portfolio(model, hint, budget, workers, seed, det_budget, cancel, on_solution, target, proving=proving)
 
 
 def _portfolio(model: AssignmentModel, hint: np.ndarray | None, budget: float, workers: int, seed: int,
                det_budget: float, cancel: threading.Event | None, on_solution: Callable[[float, float], None],
-               target: float | None) -> CpSatOutcome:
-    """Single-thread CP-SAT searches side by side, one seed each, each stopped after `det_budget`."""
+               target: float | None, *, proving: bool = False) -> CpSatOutcome:
+    """Single-thread CP-SAT searches side by side, one seed each, each stopped after `det_budget`.
+
+    The best plan wins, ties to the first. A proof halts the searches after the prover (their plans cannot win),
+    and stops each one before it once its plan reaches the optimum, which is the plan it would end with anyway:
+    so a proof by any search ends the portfolio early and the plan is still the same for the same seed.
+    """
     extra: dict[str, object] = {"max_deterministic_time": det_budget}
-    outcomes: list[CpSatOutcome | None] = [None] * max(1, workers)
+    n = max(1, workers)
+    outcomes: list[CpSatOutcome | None] = [None] * n
+    halts = [threading.Event() for _ in range(n)]
+    proofs: list[float | None] = [None] * n  # the optimum, as proved by search k
+    lock = threading.Lock()
+
+    def proved_after(k: int) -> float | None:
+        with lock:
+            return next((v for v in proofs[k + 1:] if v is not None), None)
 
     def run(k: int) -> None:
-        outcomes[k] = solve_cpsat(model, hint=hint, time_limit=budget, workers=1, seed=seed + k, cancel=cancel,
-                                  on_solution=on_solution if k == 0 else None, parameters=extra, target=target)
+        out = solve_cpsat(model, hint=hint, time_limit=budget, workers=1, seed=seed + k, cancel=cancel,
+                          on_solution=on_solution if k == 0 else None, parameters=extra, target=target,
+                          proved_elsewhere=lambda: proved_after(k), halt=halts[k], proving=proving)
+        outcomes[k] = out
+        if out.proved_infeasible:
+            for h in halts:
+                h.set()
+        elif out.proved_optimal and out.choice is not None:
+            with lock:
+                proofs[k] = out.objective
+            for h in halts[k + 1:]:
+                h.set()
 
     threads = [threading.Thread(target=run, args=(k,), daemon=True) for k in range(1, len(outcomes))]
     for t in threads:
@@ -152,11 +177,17 @@ def _portfolio(model: AssignmentModel, hint: np.ndarray | None, budget: float, w
     for t in threads:
         t.join()
     done = [o for o in outcomes if o is not None]
-    best = done[0]
-    best_obj = model.evaluate(best.choice)[0] if best.choice is not None else -np.inf
-    for o in done[1:]:
-        if o.choice is not None and model.evaluate(o.choice)[0] > best_obj + 1e-9:
-            best, best_obj = o, model.evaluate(o.choice)[0]
+    optimum = max((o.objective for o in done if o.proved_optimal and o.choice is not None), default=None)
+    if optimum is not None:
+        # The first plan at the optimum: the prover's, or one before it (whose plan does not depend on when the
+        # proof came); a halted search after it may hold any plan.
+        best = next(o for o in done if o.choice is not None and o.objective >= optimum - 1e-9)
+    else:
+        best = done[0]
+        best_obj = model.evaluate(best.choice)[0] if best.choice is not None else -np.inf
+        for o in done[1:]:
+            if o.choice is not None and model.evaluate(o.choice)[0] > best_obj + 1e-9:
+                best, best_obj = o, model.evaluate(o.choice)[0]
     return CpSatOutcome(
         choice=best.choice,
         proved_optimal=any(o.proved_optimal for o in done),
@@ -170,14 +201,15 @@ def _portfolio(model: AssignmentModel, hint: np.ndarray | None, budget: float, w
 
 def _search_with_lns(model: AssignmentModel, hint: np.ndarray | None, budget: float, workers: int, seed: int,
                      det_budget: float, cancel: threading.Event | None,
-                     on_solution: Callable[[float, float], None], target: float | None) -> CpSatOutcome:
+                     on_solution: Callable[[float, float], None], target: float | None, *,
+                     proving: bool = False) -> CpSatOutcome:
     """The portfolio on the whole model first (it alone can prove optimality) for part of the budget; without a
     proof, every worker goes on with neighbourhood search (lns.py) from the best plan, in rounds that end on
     deterministic time and then share the best plan, so that the plan is the same for the same seed."""
     deadline = time.monotonic() + budget
     workers = max(1, workers)
     full_det = min(det_budget, max(FULL_SEARCH_SHARE * det_budget, FULL_SEARCH_MIN_DET))
-    out = _portfolio(model, hint, budget, workers, seed, full_det, cancel, on_solution, target)
+    out = _portfolio(model, hint, budget, workers, seed, full_det, cancel, on_solution, target, proving=proving)
     best = _best_of(model, [out.choice, hint])  # a large model's search may end before its first plan
     if (out.proved_optimal or out.proved_infeasible or out.cancelled or best is None
             or full_det >= det_budget - 0.02 or time.monotonic() > deadline - 0.1):
@@ -250,7 +282,7 @@ def _best_per_item(model: AssignmentModel, keep: np.ndarray, score: np.ndarray, 
 def _search_pruned(model: AssignmentModel, lp: LPResult | None, hint: np.ndarray, budget: float, workers: int,
                    seed: int, det_budget: float | None, cancel: threading.Event | None,
                    on_solution: Callable[[float, float], None], stats: dict[str, float], tag: str,
-                   target: float | None = None) -> CpSatOutcome:
+                   target: float | None = None, proving: bool = False) -> CpSatOutcome:
     """CP-SAT on the options that reduced-cost fixing keeps, with the plan mapped back to the full model.
 
     A model still too large after the pruning is searched in the LP's neighbourhood only.
@@ -270,13 +302,13 @@ def _search_pruned(model: AssignmentModel, lp: LPResult | None, hint: np.ndarray
     stats[f"{tag}_options_kept"] = float(len(keep))
     if len(keep) == model.n_options:
         return _search(model, hint, deadline - time.monotonic(), workers, seed, det_budget, cancel, on_solution,
-                       target)
+                       target, proving)
     position = np.full(model.n_options, -1, dtype=np.int64)
     position[keep] = np.arange(len(keep))
     sub_hint = np.where(hint >= 0, position[np.maximum(hint, 0)], -1)
     sub = model.subset(keep)
     out = _search(sub, sub_hint, deadline - time.monotonic(), workers, seed, det_budget, cancel, on_solution,
-                  target)
+                  target, proving and not restricted)
     choice = None if out.choice is None else np.where(out.choice >= 0, keep[np.maximum(out.choice, 0)], -1)
     # A proof on the kept options is a proof overall only if it beats the incumbent the pruning relied on.
     value = -np.inf
@@ -462,7 +494,7 @@ def solve_model(
         else:
             out = _search_pruned(model, lp, best if best is not None else first, left(), workers,
                                  seed, det_total, params.cancel, on_solution_for("improving", lambda v: v),
-                                 stats, "search")
+                                 stats, "search", proving=True)
             take(out.choice)
             infeasible, cancelled, proved = out.proved_infeasible, out.cancelled, out.proved_optimal
             solver_bound = min(lp_bound, out.bound)
