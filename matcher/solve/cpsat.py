@@ -44,6 +44,8 @@ class CpSatOutcome:
     timed_out: bool
     det_time: float = 0.0  # deterministic time the search used
     objective: float = float("-inf")  # the plan's value as the search saw it (scaled values rounded)
+    #: The proof is exact: no plan is better in the rounded values (a proof within the gap limit is not).
+    exact: bool = False
 
 
 def _integral(values: np.ndarray) -> bool:
@@ -73,8 +75,9 @@ def solve_cpsat(
     ``target`` is a known upper bound (an integral LP bound, say): a plan reaching it is optimal, so the search
     stops there. ``improve_on_hint`` asks for plans strictly better than the (complete) hint only: the search
     then ends proved infeasible when there is none. ``proved_elsewhere`` returns the optimum once another search
-    of the same model has proved it (else None): this search then stops as soon as its plan reaches it, with the
-    plan it would have ended with anyway (the first at the optimum: a search reports improving plans only).
+    of the same model has proved it exactly (else None): this search then stops as soon as its plan reaches it,
+    with the plan it would have ended with anyway (the first at the optimum: a search reports improving plans
+    only).
     ``halt`` ends the search as the time limit would (``cancel`` ends it as cancelled by the user). ``proving``
     says a proof is in reach (a model solved whole, not in two phases): scaled models then get SCALED_PARAMETERS.
     """
@@ -225,4 +228,6 @@ def solve_cpsat(
         timed_out=status not in (cp_model.OPTIMAL, cp_model.INFEASIBLE) and not state["cancelled"],
         det_time=float(solver.deterministic_time),
         objective=float(solver.objective_value) / value_scale if choice is not None else float("-inf"),
+        exact=choice is not None and (bool(state["reached"]) or (
+            status == cp_model.OPTIMAL and abs(solver.best_objective_bound - solver.objective_value) < 0.5)),
     )

@@ -141,9 +141,12 @@ def _portfolio(model: AssignmentModel, hint: np.ndarray | None, budget: float, w
                target: float | None, *, proving: bool = False) -> CpSatOutcome:
     """Single-thread CP-SAT searches side by side, one seed each, each stopped after `det_budget`.
 
-    The best plan wins, ties to the first. A proof halts the searches after the prover (their plans cannot win),
-    and stops each one before it once its plan reaches the optimum, which is the plan it would end with anyway:
-    so a proof by any search ends the portfolio early and the plan is still the same for the same seed.
+    The best plan wins, ties to the first. When `proving`, an exact proof halts the searches after the prover
+    (their plans cannot win), and stops each one before it once its plan reaches the optimum, which is the plan it
+    would end with anyway: so a proof by any search ends the portfolio early and the plan is still the same for
+    the same seed. (Only exact proofs: after one within CP-SAT's gap limit, a better plan may still come. Only
+    when `proving`: the deterministic time and bound reported then depend on when the searches were halted, and
+    the two-phase search, which passes phase 1's deterministic time on to phase 2, does not prove.)
     """
     extra: dict[str, object] = {"max_deterministic_time": det_budget}
     n = max(1, workers)
@@ -159,12 +162,15 @@ def _portfolio(model: AssignmentModel, hint: np.ndarray | None, budget: float, w
     def run(k: int) -> None:
         out = solve_cpsat(model, hint=hint, time_limit=budget, workers=1, seed=seed + k, cancel=cancel,
                           on_solution=on_solution if k == 0 else None, parameters=extra, target=target,
-                          proved_elsewhere=lambda: proved_after(k), halt=halts[k], proving=proving)
+                          proved_elsewhere=(lambda: proved_after(k)) if proving else None, halt=halts[k],
+                          proving=proving)
         outcomes[k] = out
+        if not proving:
+            return
         if out.proved_infeasible:
             for h in halts:
                 h.set()
-        elif out.proved_optimal and out.choice is not None:
+        elif out.exact and out.choice is not None:
             with lock:
                 proofs[k] = out.objective
             for h in halts[k + 1:]:
@@ -177,7 +183,7 @@ def _portfolio(model: AssignmentModel, hint: np.ndarray | None, budget: float, w
     for t in threads:
         t.join()
     done = [o for o in outcomes if o is not None]
-    optimum = max((o.objective for o in done if o.proved_optimal and o.choice is not None), default=None)
+    optimum = max((o.objective for o in done if o.exact), default=None) if proving else None
     if optimum is not None:
         # The first plan at the optimum: the prover's, or one before it (whose plan does not depend on when the
         # proof came); a halted search after it may hold any plan.
@@ -196,6 +202,8 @@ def _portfolio(model: AssignmentModel, hint: np.ndarray | None, budget: float, w
         cancelled=any(o.cancelled for o in done),
         timed_out=all(o.timed_out for o in done),
         det_time=max(o.det_time for o in done),
+        objective=best.objective,
+        exact=optimum is not None,
     )
 
 
@@ -244,7 +252,8 @@ def _search_with_lns(model: AssignmentModel, hint: np.ndarray | None, budget: fl
         on_solution(incumbent.objective, float("inf"))
     reached = target is not None and incumbent.objective >= target - 1e-9
     return replace(out, choice=incumbent.choice, proved_optimal=reached, timed_out=not reached,
-                   cancelled=cancel is not None and cancel.is_set(), det_time=max(used))
+                   cancelled=cancel is not None and cancel.is_set(), det_time=max(used),
+                   objective=incumbent.objective, exact=reached)
 
 
 def _best_of(model: AssignmentModel, plans: Sequence[np.ndarray | None]) -> np.ndarray | None:
