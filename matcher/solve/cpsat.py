@@ -18,7 +18,7 @@ INT_MIN = -(2**63)
 
 #: CP-SAT settings for a proof on a model whose values are scaled (placement scores), chosen by measurement on
 #: tier S (the flat weighted model, 7 k options, 2 workers, 2 s; engine seeds 0-6): proved optimal in 7 of 7 runs
-#: in 1.2-1.7 s, against 0 of 5 with CP-SAT's defaults (the optimum found late, 3-4 s to prove it alone).
+#: in 1.1-1.5 s, against 0 of 5 with CP-SAT's defaults (the optimum found late, 3-4 s to prove it alone).
 #: - The presolve's "big linear overlap" rewriting took 0.6 of the 1 s of presolve and slowed the search after.
 #: - Linearisation level 2 puts the constraints that presolve derives from the placement rows (enforced linear
 #:   rows, clauses) in the LP: the bound meets the optimum within 0.3 s of search.
@@ -166,12 +166,9 @@ def solve_cpsat(
     state = {"cancelled": False, "reached": False}
     best = [float("-inf")]  # the value of the last plan found
 
-    def reached(value: float) -> bool:
-        goal = target
-        if proved_elsewhere is not None:
-            optimum = proved_elsewhere()
-            goal = optimum if goal is None or (optimum is not None and optimum < goal) else goal
-        return goal is not None and value >= goal - 1e-9
+    def reached(value: float) -> bool:  # the known bound, or an optimum proved elsewhere, whichever is lower
+        goals = [g for g in (target, proved_elsewhere() if proved_elsewhere is not None else None) if g is not None]
+        return bool(goals) and value >= min(goals) - 1e-9
 
     class _Progress(cp_model.CpSolverSolutionCallback):
         def on_solution_callback(self) -> None:
