@@ -314,11 +314,11 @@ def _pair_rules(
 
 
 class _Rows:
-    """Collects resource rows as COO entries over options."""
+    """Collects resource rows as CSR pieces over options."""
 
     def __init__(self, n_options: int) -> None:
         self.n_options = n_options
-        self.r: list[np.ndarray] = []
+        self.length: list[np.ndarray] = []  # entries in each row
         self.c: list[np.ndarray] = []
         self.v: list[np.ndarray] = []
         self.rhs: list[np.ndarray] = []
@@ -326,58 +326,63 @@ class _Rows:
         self.resource: list[np.ndarray] = []
         self.bin: list[np.ndarray] = []
         self.rule: list[np.ndarray] = []
-        self.first: list[int] = []  # each piece's first row: a piece's rows are first .. first + len(rhs) - 1
         self.count = 0
 
-    def add(self, resource: str, rule: str, penalty: float, coef: np.ndarray, key: np.ndarray,
-            rhs_of_key: np.ndarray, bin_of_key: np.ndarray, opts: np.ndarray | None = None) -> None:
-        """Rows ``sum coef[o] x[o] <= rhs_of_key[k]`` over options o with key[o] == k (keys are ``0 .. K-1``),
-        for finite rhs only; a row that even every option at once cannot exceed never binds and is left out."""
+    def add(self, resource: str, rule: str, penalty: float, cols: np.ndarray, keys: np.ndarray, coef: np.ndarray,
+            rhs_of_key: np.ndarray, bin_of_key: np.ndarray) -> None:
+        """Rows ``sum coef[e] x[cols[e]] <= rhs_of_key[k]`` over the entries e with ``keys[e] == k`` (keys are
+        ``0 .. K-1``; entries sorted by key, then by column), for finite rhs only; a row that even every option at
+        once cannot exceed never binds and is left out."""
+        if not len(coef):
+            return
         n_keys = len(rhs_of_key)
+        coef = coef.astype(float, copy=False)
+        nonzero = coef != 0
+        every = bool(nonzero.all())  # the usual case: the callers pass the options that use the resource
+        reach = np.bincount(keys, weights=coef if coef.min() >= 0 else np.maximum(coef, 0.0), minlength=n_keys)
+        bounds = np.searchsorted(keys, np.arange(n_keys + 1))
+        length = np.diff(bounds) if every else np.bincount(keys[nonzero], minlength=n_keys)
         finite = np.isfinite(rhs_of_key)
-        keep = (coef != 0) & finite[key]
-        reach = np.bincount(key[keep], weights=np.maximum(coef[keep], 0.0), minlength=n_keys)
-        present = np.bincount(key[keep], minlength=n_keys) > 0
-        live = present & finite & (reach > np.where(finite, rhs_of_key, 0.0) + 1e-9)
-        keep &= live[key]
-        if not keep.any():
+        live = (length > 0) & finite & (reach > np.where(finite, rhs_of_key, 0.0) + 1e-9)
+        if not live.any():
             return
         keys_used = np.nonzero(live)[0]
-        local = np.full(n_keys, -1, dtype=np.int64)
-        local[keys_used] = np.arange(len(keys_used))
-        self.r.append((self.count + local[key[keep]]).astype(np.int32))
-        self.c.append((np.nonzero(keep)[0] if opts is None else opts[keep]).astype(np.int32))
-        self.v.append(coef[keep].astype(float))
+        self.length.append(length[keys_used])
+        if every and length[live].sum() == len(keys):  # every entry kept: as given (no copy at national size)
+            self.c.append(cols)
+            self.v.append(coef)
+        else:
+            keep = nonzero & np.repeat(live, np.diff(bounds))
+            self.c.append(cols[keep])
+            self.v.append(coef[keep])
         self.rhs.append(rhs_of_key[keys_used].astype(float))
         self.penalty.append(np.full(len(keys_used), penalty))
         self.resource.append(np.full(len(keys_used), resource, dtype=object))
         self.bin.append(bin_of_key[keys_used])
         self.rule.append(np.full(len(keys_used), rule, dtype=object))
-        self.first.append(self.count)
         self.count += len(keys_used)
 
     def build(self) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        if not self.r:
+        if not self.rhs:
             empty = sp.csr_matrix((0, self.n_options))
             e = np.array([])
             return empty, e, e, e.astype(object), e.astype(np.int64), e.astype(object)
-        # Each piece is a block of whole rows: it is turned into CSR on its own and copied into place, then
-        # dropped, so that the entries are never held twice over (at national size, 50 M entries).
-        r, c, v = self.r, self.c, self.v
-        self.r, self.c, self.v = [], [], []
+        # The pieces are copied into place one by one and dropped, so that the entries are never held twice
+        # over (at national size, 50 M entries).
+        c, v = self.c, self.v
+        self.c, self.v = [], []
         nnz = sum(len(x) for x in v)
         index = np.int32 if max(nnz, self.n_options) < np.iinfo(np.int32).max else np.int64
         indptr = np.zeros(self.count + 1, dtype=index)
+        np.cumsum(np.concatenate(self.length), out=indptr[1:])
         indices = np.empty(nnz, dtype=index)
         data = np.empty(nnz)
         at = 0
-        for k, (first, n_rows) in enumerate(zip(self.first, map(len, self.rhs), strict=True)):
-            piece = sp.coo_matrix((v[k], (r[k] - first, c[k])), shape=(n_rows, self.n_options)).tocsr()
-            r[k] = c[k] = v[k] = np.empty(0)
-            size = piece.nnz
-            indptr[first + 1 : first + n_rows + 1] = piece.indptr[1:] + at
-            indices[at : at + size] = piece.indices
-            data[at : at + size] = piece.data
+        for k in range(len(v)):
+            size = len(v[k])
+            indices[at : at + size] = c[k]
+            data[at : at + size] = v[k]
+            c[k] = v[k] = np.empty(0)
             at += size
         A = sp.csr_matrix((data, indices, indptr), shape=(self.count, self.n_options), copy=False)
         A.has_sorted_indices = True
@@ -600,13 +605,33 @@ def build_problem(
         must_place[:] = True
     must_place[item_of_case[pinned >= 0]] = True
 
-    # Resource rows.
+    # Resource rows. Most are one per locality: their entries come from the options sorted by locality.
     rows = _Rows(O)
     loc_bins = np.arange(L)
+    col_type = np.int32 if np.iinfo(np.int32).max > O else np.int64
+    by_bin = np.argsort(opt_bin, kind="stable").astype(col_type)
+    bin_sorted, item_sorted = opt_bin[by_bin], opt_item[by_bin]
+
+    def at_loc(item_uses: np.ndarray) -> np.ndarray:
+        """Positions in ``by_bin`` of the options whose item uses the resource."""
+        return np.flatnonzero(item_uses[item_sorted])
+
+    def by_area(area_of_bin: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The options sorted by the area of their locality, and that area."""
+        order = np.argsort(area_of_bin[opt_bin], kind="stable").astype(col_type)
+        return order, area_of_bin[opt_bin[order]]
 
     def per_loc(resource: str, rule: str, item_qty: np.ndarray, cap: np.ndarray) -> None:
-        if _rule_on(policy, rule):
-            rows.add(resource, rule, _penalty(policy, rule), item_qty[opt_item], opt_bin, cap, loc_bins)
+        if not _rule_on(policy, rule):
+            return
+        uses = item_qty != 0
+        qty = item_qty.astype(float)
+        if uses.all():  # every option: no selection to copy (persons, cases, GP, most housing rows)
+            rows.add(resource, rule, _penalty(policy, rule), by_bin, bin_sorted, qty[item_sorted], cap, loc_bins)
+        else:
+            e = at_loc(uses)
+            rows.add(resource, rule, _penalty(policy, rule), by_bin[e], bin_sorted[e], qty[item_sorted[e]], cap,
+                     loc_bins)
 
     cost = _budget_cost(la)
     # Consent, GP and budget rows count the same persons (the budget at a cost per person): where they are all
@@ -631,9 +656,10 @@ def build_problem(
     def unless_implied(name: str, cap: np.ndarray) -> np.ndarray:
         return np.where(implied_limit[name], np.inf, cap) if name in implied_limit else cap
 
-    per_loc("persons", "consent_persons", per_item(ca.persons), unless_implied("persons", la.max_persons))
+    item_persons = per_item(ca.persons)
+    per_loc("persons", "consent_persons", item_persons, unless_implied("persons", la.max_persons))
     per_loc("cases", "consent_cases", per_item(np.ones(C, dtype=np.int64)), la.max_cases)
-    per_loc("gp", "gp", per_item(ca.persons), unless_implied("gp", la.gp))
+    per_loc("gp", "gp", item_persons, unless_implied("gp", la.gp))
     per_loc("creche", "schools", per_item(ca.children_0_2), la.creche)
     per_loc("primary", "schools", per_item(ca.children_3_10), la.primary)
     per_loc("secondary", "schools", per_item(ca.children_11_17), la.secondary)
@@ -648,9 +674,9 @@ def build_problem(
             sel = olang_a == k
             if sel.any():
                 opts_k, counts = np.unique(ol_a[sel], return_counts=True)
-                coef = counts.astype(float)
-                rows.add(f"interpreter:{code}", "interpreters", _penalty(policy, "interpreters"), coef,
-                         opt_bin[opts_k], la.interpreter_cap[:, k], loc_bins, opts=opts_k)
+                order = np.argsort(opt_bin[opts_k], kind="stable")
+                rows.add(f"interpreter:{code}", "interpreters", _penalty(policy, "interpreters"), opts_k[order],
+                         opt_bin[opts_k[order]], counts[order].astype(float), la.interpreter_cap[:, k], loc_bins)
     if _rule_on(policy, "housing"):
         # Exact housing fit without unit variables: Hall's condition for families that fit any unit at least
         # as large (and step-free where needed). A family set's possible units are determined by the smallest
@@ -675,29 +701,35 @@ def build_problem(
     if _rule_on(policy, "jobs") and len(vocab.sectors):
         sa, sl = per_item(ca.sector_adults), per_item(ca.sector_licensed)
         for s, code in enumerate(vocab.sectors):
-            coef = np.where(la.job_needs_licence[opt_bin, s], sl[opt_item, s], sa[opt_item, s])
+            e = at_loc((sa[:, s] != 0) | (sl[:, s] != 0))
+            b, g = bin_sorted[e], item_sorted[e]
+            coef = np.where(la.job_needs_licence[b, s], sl[g, s], sa[g, s])
             cap = np.where(la.vacancies[:, s] > 0, la.vacancies[:, s], np.inf).astype(float)
-            rows.add(f"jobs:{code}", "jobs", _penalty(policy, "jobs"), coef, opt_bin, cap, loc_bins)
+            rows.add(f"jobs:{code}", "jobs", _penalty(policy, "jobs"), by_bin[e], b, coef, cap, loc_bins)
     if _rule_on(policy, "budget"):
-        rows.add("budget", "budget", _penalty(policy, "budget"), per_item(ca.persons)[opt_item] * cost[opt_bin],
-                 opt_bin, unless_implied("budget", np.floor(la.budget)), loc_bins)
+        e = at_loc(item_persons != 0)
+        rows.add("budget", "budget", _penalty(policy, "budget"), by_bin[e], bin_sorted[e],
+                 item_persons[item_sorted[e]] * cost[bin_sorted[e]], unless_implied("budget", np.floor(la.budget)),
+                 loc_bins)
     if _rule_on(policy, "regional_budget") and policy.regional_budgets:
-        rows.add("regional_budget", "regional_budget", _penalty(policy, "regional_budget"),
-                 per_item(ca.persons)[opt_item] * cost[opt_bin], la.region[opt_bin],
-                 np.floor(region_budget_of_region[:-1]), np.full(len(vocab.regions), -1))
+        order, region = by_area(la.region)
+        rows.add("regional_budget", "regional_budget", _penalty(policy, "regional_budget"), order, region,
+                 item_persons[opt_item[order]] * cost[opt_bin[order]], np.floor(region_budget_of_region[:-1]),
+                 np.full(len(vocab.regions), -1))
     area, share, names = _area_targets(policy, la, vocab)
     if _rule_on(policy, "balance") and policy.balance.level != "none" and len(names) > 1:
         # Shares of the persons who can be placed somewhere at all, so that the impossible do not count.
         placeable = np.zeros(G, dtype=bool)
         placeable[opt_item] = True
-        total = float(per_item(ca.persons)[placeable].sum())
+        total = float(item_persons[placeable].sum())
         tol = policy.balance.tolerance
-        qty = per_item(ca.persons)[opt_item].astype(float)
+        order, area_of_opt = by_area(area)
+        qty = item_persons[opt_item[order]].astype(float)
         no_bin = np.full(len(names), -1)
-        rows.add("balance_max", "balance", _penalty(policy, "balance"), qty, area[opt_bin],
+        rows.add("balance_max", "balance", _penalty(policy, "balance"), order, area_of_opt, qty,
                  np.floor((share + tol) * total), no_bin)
         low = np.ceil((share - tol) * total)
-        rows.add("balance_min", "balance", _penalty(policy, "balance"), -qty, area[opt_bin],
+        rows.add("balance_min", "balance", _penalty(policy, "balance"), order, area_of_opt, -qty,
                  np.where(low > 0, -low, np.inf), no_bin)
     A, rhs, penalty, resource, row_bin, row_rule = rows.build()
 

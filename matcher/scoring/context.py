@@ -35,8 +35,9 @@ class SparsePairs:
 
     def with_values(self, values: np.ndarray) -> SparsePairs:
         """The same pairs with other values, given in the order the pairs were given to `build` (pairs from
-        np.nonzero, as in the problem's candidate pairs, come sorted: then their keys are shared, not rebuilt)."""
-        values = np.array(values, dtype=float)
+        np.nonzero, as in the problem's candidate pairs, come sorted: then their keys are shared, not rebuilt, and
+        float values are taken as they are, not copied)."""
+        values = np.asarray(values, dtype=float)
         order = self.__dict__.get("_order")
         return SparsePairs(self.keys, values if order is None else values[order])
 
