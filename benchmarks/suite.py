@@ -22,8 +22,7 @@ class Job:
     reference: float | None = None  # best known value, or the LP bound
     reference_kind: str = ""  # "best known", "optimum", "lp bound"
     extra: dict[str, Any] = field(default_factory=dict)  # copied into every row of the instance
-    time_limit: float | None = None  # the solvers' budget if not the run's (placement: minus the shared build)
-    seconds_offset: float = 0.0  # shared work before the solvers start (placement: building the problem)
+    time_limit: float | None = None  # the solvers' budget if not the run's
 
 
 def _engine_commit() -> str:
@@ -78,9 +77,6 @@ def run_jobs(jobs: Sequence[Job], args: argparse.Namespace) -> list[dict[str, An
                         "seed": args.seed}
                 out = pool.run(solver, task, limit + grace(limit))
                 row = {**base, **out}
-                for key in ("seconds", "wall_seconds"):
-                    if row.get(key) is not None:
-                        row[key] += job.seconds_offset
                 row["gap"] = relative_gap(row.get("objective"), job.reference, job.sense)
                 row["engine_commit"] = ENGINE_COMMIT
                 obj, bnd = row.get("objective"), row.get("bound")

@@ -95,6 +95,29 @@ def test_every_solver_agrees_on_a_tiny_placement_model(tmp_path: Path, pool: Poo
     assert max(objectives.values()) - min(objectives.values()) < 1e-3 * max(1.0, abs(objectives["matcher"]))
 
 
+def test_a_placement_worker_builds_the_same_model_itself_and_counts_the_build(tmp_path: Path, pool: Pool) -> None:
+    """A placement task makes the worker generate the instance and build the problem in its own process: the
+    same arrays as the parent's (the baseline's plan is the same as from the saved model), and the build is
+    part of the solver's seconds."""
+    from benchmarks.modelio import save_model
+    from benchmarks.placement import instance_dataset
+    from matcher.models import Policy
+    from matcher.problem import build_problem
+
+    model = build_problem(instance_dataset("S", 1, "placement-S-s1"), Policy()).model
+    save_model(model, tmp_path / "s1.npz")
+    common = {"sense": "max", "time_limit": 20, "workers": 1, "seed": 0}
+    built = pool.run("greedy", {"kind": "placement", "tier": "S", "instance_seed": 1, "instance": "placement-S-s1",
+                                **common}, 120)
+    read = pool.run("greedy", {"kind": "model", "npz": str(tmp_path / "s1.npz"), **common}, 120)
+    assert built["status"] == read["status"] == "feasible", (built, read)
+    assert built["objective"] == read["objective"]
+    assert (built["n_options"], built["n_rows"]) == (read["n_options"], read["n_rows"]) == (model.n_options,
+                                                                                            model.n_rows)
+    assert 0 < built["build_seconds"] == built["load_seconds"] <= built["seconds"]
+    assert "build_seconds" not in read
+
+
 def test_exported_placement_model_keeps_its_lexicographic_split(tmp_path: Path) -> None:
     """A placement model saved for the workers comes back with the same arrays and its primary values and
     weight, so that the engine solves what the app would; a model without them comes back without."""
