@@ -21,18 +21,34 @@ COMPONENTS: dict[str, ModuleType] = {
 }
 
 
+#: Pairs are scored this many at a time, so that each component's temporaries stay small enough for the
+#: allocator to reuse: at national size (6 M pairs) fresh memory costs more than the arithmetic.
+CHUNK = 1 << 20
+
+
 def component_scores(ctx: ScoringContext, ci: np.ndarray, li: np.ndarray) -> dict[str, np.ndarray]:
     """Every component for each pair (ci[k], li[k])."""
-    return {name: mod.score(ctx, ci, li) for name, mod in COMPONENTS.items()}
+    if len(ci) <= CHUNK:
+        return {name: mod.score(ctx, ci, li) for name, mod in COMPONENTS.items()}
+    out = {name: np.empty(len(ci)) for name in COMPONENTS}
+    for a in range(0, len(ci), CHUNK):
+        for name, mod in COMPONENTS.items():
+            out[name][a : a + CHUNK] = mod.score(ctx, ci[a : a + CHUNK], li[a : a + CHUNK])
+    return out
 
 
 def weighted_score(components: dict[str, np.ndarray], policy: Policy) -> np.ndarray:
     """The pair score: the policy-weighted mean of the components, in [0, 1]."""
     weights = policy.weights.as_dict()
     total = sum(weights.values())
+    first = next(iter(components.values()))
     if total <= 0:
-        return np.zeros_like(next(iter(components.values())))
-    return sum(weights[k] * v for k, v in components.items()) / total  # type: ignore[return-value]
+        return np.zeros_like(first)
+    out, term = np.zeros(len(first)), np.empty(len(first))  # summed in place, in the order of the components
+    for k, v in components.items():
+        out += np.multiply(v, weights[k], out=term)
+    out /= total
+    return out
 
 
 def reasons(ctx: ScoringContext, c: int, lo: int) -> dict[str, str]:

@@ -12,11 +12,12 @@ def employable(ctx: ScoringContext, ci: np.ndarray, li: np.ndarray) -> np.ndarra
     ca, la = ctx.cases, ctx.localities
     open_ = la.vacancies > 0
     free, licensed = (open_ & ~la.job_needs_licence).astype(float), (open_ & la.job_needs_licence).astype(float)
-    n_cases, n_loc = len(ca.sector_adults), len(open_)
-    if n_cases * n_loc <= 4 * len(ci):
-        # Many pairs: one dense (cases x localities) product, then a lookup, instead of (pairs x sectors) temporaries.
-        every = ca.sector_adults @ free.T + ca.sector_licensed @ licensed.T
-        return every[ci, li]
+    first, last = (int(ci.min()), int(ci.max()) + 1) if len(ci) else (0, 0)
+    if (last - first) * len(open_) <= 4 * len(ci):
+        # Many pairs: one dense product over the cases they span (x localities), then a lookup, instead of
+        # (pairs x sectors) temporaries.
+        every = ca.sector_adults[first:last] @ free.T + ca.sector_licensed[first:last] @ licensed.T
+        return every[ci - first, li]
     return (ca.sector_adults[ci] * free[li] + ca.sector_licensed[ci] * licensed[li]).sum(axis=1)
 
 

@@ -10,9 +10,11 @@ from matcher.scoring.context import ScoringContext
 def interpreter_available(ctx: ScoringContext, ci: np.ndarray, li: np.ndarray) -> np.ndarray:
     """True where locality li offers interpreting in a language that case ci speaks."""
     speaks, offered = ctx.cases.speaks, ctx.localities.interpreter_cap > 0
-    if len(speaks) * len(offered) <= 4 * len(ci):
-        # Many pairs: one dense (cases x localities) product, then a lookup, instead of (pairs x languages).
-        return (speaks.astype(np.float32) @ offered.T.astype(np.float32) > 0)[ci, li]
+    first, last = (int(ci.min()), int(ci.max()) + 1) if len(ci) else (0, 0)
+    if (last - first) * len(offered) <= 4 * len(ci):
+        # Many pairs: one dense product over the cases they span (x localities), then a lookup, instead of
+        # (pairs x languages) temporaries.
+        return (speaks[first:last].astype(np.float32) @ offered.T.astype(np.float32) > 0)[ci - first, li]
     return (speaks[ci] & offered[li]).any(axis=1)
 
 

@@ -1,0 +1,52 @@
+"""Score components: the same values whether pairs are scored at once or in chunks, densely or pair by pair."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import matcher.scoring as scoring
+from benchmarks.placement import generate
+from matcher.models import Policy
+from matcher.problem import build_problem
+from matcher.scoring import employment, language
+
+
+@pytest.fixture(scope="module")
+def problem():  # type: ignore[no-untyped-def]
+    return build_problem(generate(120, 9, 5), Policy())
+
+
+def _pairs(problem, sort: bool) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
+    pc, pl = np.nonzero(problem.candidate)
+    if not sort:
+        order = np.random.default_rng(0).permutation(len(pc))
+        pc, pl = pc[order], pl[order]
+    return pc, pl
+
+
+@pytest.mark.parametrize("sort", [True, False])
+def test_chunks_give_the_scores_of_one_pass(problem, sort: bool, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    pc, pl = _pairs(problem, sort)
+    whole = scoring.component_scores(problem.ctx, pc, pl)
+    monkeypatch.setattr(scoring, "CHUNK", 7)
+    chunked = scoring.component_scores(problem.ctx, pc, pl)
+    assert whole.keys() == chunked.keys()
+    for name in whole:
+        assert np.array_equal(whole[name], chunked[name]), name
+    policy = Policy()
+    expected = sum(policy.weights.as_dict()[k] * v for k, v in whole.items()) / sum(policy.weights.as_dict().values())
+    assert np.array_equal(scoring.weighted_score(chunked, policy), expected)
+
+
+@pytest.mark.parametrize("sort", [True, False])
+def test_dense_block_and_pair_by_pair_agree(problem, sort: bool) -> None:  # type: ignore[no-untyped-def]
+    """Many pairs go through a product over the cases they span; a few (here, one at a time) pair by pair."""
+    pc, pl = _pairs(problem, sort)
+    ctx = problem.ctx
+    assert (pc.max() - pc.min() + 1) * ctx.localities.n <= 4 * len(pc)  # the dense path is taken
+    dense_e, dense_l = employment.employable(ctx, pc, pl), language.interpreter_available(ctx, pc, pl)
+    one_e = [employment.employable(ctx, pc[k : k + 1], pl[k : k + 1])[0] for k in range(len(pc))]
+    one_l = [language.interpreter_available(ctx, pc[k : k + 1], pl[k : k + 1])[0] for k in range(len(pc))]
+    assert np.array_equal(dense_e, one_e) and np.array_equal(dense_l, one_l)
+    assert dense_e.any() and dense_l.any() and not dense_l.all()
