@@ -247,13 +247,13 @@ def _pair_rules(
         add("consent_cases", lambda ci: np.broadcast_to(la.max_cases[None, :] < 1, (len(ci), L)),
             lambda c, lo: "the commune takes no families")
     if _rule_hard(policy, "housing"):
-        any_units = np.stack([la.units_at_least(b, False) for b in range(la.units.shape[1] + 1)], axis=1)
-        sf_units = np.stack([la.units_at_least(b, True) for b in range(la.units.shape[1] + 1)], axis=1)
+        # Per locality and bedroom count: no unit that large (step-free or any).
+        no_unit = np.stack([la.units_at_least(b, False) < 1 for b in range(la.units.shape[1] + 1)], axis=1)
+        no_sf_unit = np.stack([la.units_at_least(b, True) < 1 for b in range(la.units.shape[1] + 1)], axis=1)
 
         def housing_blocked(ci: np.ndarray) -> np.ndarray:
             b = np.minimum(ca.bedrooms[ci], la.units.shape[1])
-            avail = np.where(ca.step_free[ci][:, None], sf_units[:, b].T, any_units[:, b].T)
-            return avail < 1
+            return np.where(ca.step_free[ci][:, None], no_sf_unit[:, b].T, no_unit[:, b].T)
 
         add("housing", housing_blocked, lambda c, lo: (
             f"no {'step-free ' if ca.step_free[c] else ''}unit with {ca.bedrooms[c]} bedrooms or more"))
@@ -278,10 +278,10 @@ def _pair_rules(
         add("gp", lambda ci: ca.persons[ci][:, None] > la.gp[None, :],
             lambda c, lo: f"GPs can take {la.gp[lo]:.0f} more persons, the family has {ca.persons[c]}")
     if _rule_hard(policy, "health_services") and len(vocab.services):
-        missing = (la.service_cap < 1).astype(np.int64)
+        missing = (la.service_cap < 1).astype(np.float32)  # products of 0/1 counts: exact in float32
 
         def services_blocked(ci: np.ndarray) -> np.ndarray:
-            return (ca.services[ci].astype(np.int64) @ missing.T) > 0
+            return (ca.services[ci].astype(np.float32) @ missing.T) > 0
 
         def services_why(c: int, lo: int) -> str:
             names = [vocab.services[s] for s in np.nonzero(ca.services[c] & (la.service_cap[lo] < 1))[0]]
@@ -289,10 +289,10 @@ def _pair_rules(
 
         add("health_services", services_blocked, services_why)
     if _rule_hard(policy, "interpreters"):
-        offered = (la.interpreter_cap > 0).astype(np.int64)
+        offered = (la.interpreter_cap > 0).astype(np.float32)  # as above
 
         def interp_blocked(ci: np.ndarray) -> np.ndarray:
-            return ca.needs_interpreter[ci][:, None] & ((ca.speaks[ci].astype(np.int64) @ offered.T) == 0)
+            return ca.needs_interpreter[ci][:, None] & ((ca.speaks[ci].astype(np.float32) @ offered.T) == 0)
 
         def interp_why(c: int, lo: int) -> str:
             langs = [vocab.languages[i] for i in np.nonzero(ca.speaks[c])[0]]
@@ -510,12 +510,17 @@ def build_problem(
         sc = np.array([items[g][0] for g in singles], dtype=np.int64)
         gi, li = np.nonzero(candidate[sc])
         ci = sc[gi]
-        need = interp_on & ca.needs_interpreter[ci] & ~(ca.speaks[ci] & unlimited[li]).any(axis=1)
-        lim = ca.speaks[ci] & limited[li] & need[:, None]
-        plain = lim.sum(axis=1) == 0
+        # Only pairs of a family that needs an interpreter can choose one (a subset: the (pairs x languages)
+        # tables stay small at national size).
+        asks = np.flatnonzero(ca.needs_interpreter[ci]) if interp_on else np.array([], dtype=np.int64)
+        ac, al = ci[asks], li[asks]
+        lim = ca.speaks[ac] & limited[al] & ~(ca.speaks[ac] & unlimited[al]).any(axis=1)[:, None]
+        plain = np.ones(len(ci), dtype=bool)
+        plain[asks] = ~lim.any(axis=1)
         item_parts.append(singles[gi[plain]])
         bin_parts.append(li[plain])
         pi, lang = np.nonzero(lim)
+        pi = asks[pi]
         n_plain = int(plain.sum())
         item_parts.append(singles[gi[pi]])
         bin_parts.append(li[pi])
