@@ -43,23 +43,37 @@ class SparsePairs:
 
     def lookup(self, ci: np.ndarray, li: np.ndarray, n_loc: int, default: float = np.nan) -> np.ndarray:
         keys = ci.astype(np.int64) * n_loc + li.astype(np.int64)
-        out = np.full(len(keys), default, dtype=float)
         if len(self.keys) == 0:
-            return out
+            return np.full(len(keys), default, dtype=float)
         span = int(self.keys[-1]) + 1
         if self.keys[0] >= 0 and span <= DENSE_LOOKUP_MAX and len(keys) >= DENSE_LOOKUP_MIN_SHARE * span:
             # Many keys at once (national size): a position table for this lookup, a gather instead of a binary
             # search per key. Equal keys give the first, as the binary search does.
-            first = np.ones(len(self.keys), dtype=bool)
-            first[1:] = self.keys[1:] != self.keys[:-1]
-            dense = np.full(span, -1, dtype=np.int64)
-            dense[self.keys[first]] = np.flatnonzero(first)
-            pos = np.full(len(keys), -1, dtype=np.int64)
-            inside = (keys >= 0) & (keys < span)
-            pos[inside] = dense[keys[inside]]
-            hit = pos >= 0
+            # (int32 positions where they fit, and no masks where every key is distinct, inside or found: at
+            # national size each of those would be a fresh array of 6 M.)
+            index = np.int32 if len(self.keys) < np.iinfo(np.int32).max else np.int64
+            dense = np.full(span, -1, dtype=index)
+            if bool((self.keys[1:] > self.keys[:-1]).all()):
+                dense[self.keys] = np.arange(len(self.keys), dtype=index)
+            else:
+                first = np.ones(len(self.keys), dtype=bool)
+                first[1:] = self.keys[1:] != self.keys[:-1]
+                dense[self.keys[first]] = np.flatnonzero(first)
+            pos: np.ndarray
+            if len(keys) and keys.min() >= 0 and keys.max() < span:
+                pos = dense[keys]
+            else:
+                pos = np.full(len(keys), -1, dtype=index)
+                inside = (keys >= 0) & (keys < span)
+                pos[inside] = dense[keys[inside]]
+            del dense
+            hit = np.greater_equal(pos, 0)
+            if hit.all():
+                return self.values[pos]
+            out = np.full(len(keys), default, dtype=float)
             out[hit] = self.values[pos[hit]]
             return out
+        out = np.full(len(keys), default, dtype=float)
         pos = np.searchsorted(self.keys, keys)
         pos_c = np.minimum(pos, len(self.keys) - 1)
         hit = self.keys[pos_c] == keys
