@@ -527,7 +527,7 @@ def build_problem(
         use_opt.append(n_plain + np.arange(len(pi)))
         use_case.append(ci[pi])
         use_lang.append(lang)
-    n_opt = int(sum(len(p) for p in item_parts))
+    n_opt = int(sum(len(p) for p in item_parts))  # the options of single families come first
     g_items: list[int] = []
     g_bins: list[int] = []
     g_uses: list[tuple[int, int, int]] = []
@@ -586,24 +586,36 @@ def build_problem(
     mob_pen = _penalty(policy, "mobility") if policy.rules.mobility.mode is Mode.SOFT else 0.0
     svc_pen = _penalty(policy, "health_services") if policy.rules.health_services.mode is Mode.SOFT else 0.0
     int_pen = _penalty(policy, "interpreters") if policy.rules.interpreters.mode is Mode.SOFT else 0.0
-    # Expand options to (option, case) rows for the sums over the item's families.
+
+    def case_values(oc_case: np.ndarray, oc_loc: np.ndarray) -> np.ndarray:
+        """Each family's value at an option's locality: its score, staying put, soft-rule penalties."""
+        value = pair_score.lookup(oc_case, oc_loc, L, default=0.0)
+        value += stab_w * (prev_loc[oc_case] == oc_loc)
+        if mob_pen:
+            value -= mob_pen * mobility_score.stranded(ctx, oc_case, oc_loc)
+        if svc_pen and len(vocab.services):
+            value -= svc_pen * (ca.services[oc_case] & (la.service_cap[oc_loc] < 1)).sum(axis=1)
+        if int_pen:
+            no_interp = ca.needs_interpreter[oc_case] & ~(ca.speaks[oc_case] & (la.interpreter_cap[oc_loc] > 0)).any(
+                axis=1)
+            value -= int_pen * no_interp
+        return value
+
     item_start = np.concatenate([[0], np.cumsum(sizes)])
     flat_cases = np.concatenate(items) if G else np.array([], dtype=np.int64)
-    reps = sizes[opt_item]
-    oc_opt = np.repeat(np.arange(O), reps)
+    opt_value = np.empty(O)
+    # A single family's options: its own value.
+    single_item = opt_item[:n_opt]
+    opt_value[:n_opt] = placement_weight[single_item] + case_values(flat_cases[item_start[single_item]],
+                                                                    opt_bin[:n_opt])
+    # A linked group's options: expanded to (option, case) rows, summed over the group's families.
+    group_item = opt_item[n_opt:]
+    reps = sizes[group_item]
+    oc_opt = np.repeat(np.arange(O - n_opt), reps)
     first_row = np.repeat(np.cumsum(reps) - reps, reps)
-    oc_case = flat_cases[np.repeat(item_start[opt_item], reps) + np.arange(len(oc_opt)) - first_row]
-    oc_loc = opt_bin[oc_opt]
-    case_opt_value = pair_score.lookup(oc_case, oc_loc, L, default=0.0)
-    case_opt_value += stab_w * (prev_loc[oc_case] == oc_loc)
-    if mob_pen:
-        case_opt_value -= mob_pen * mobility_score.stranded(ctx, oc_case, oc_loc)
-    if svc_pen and len(vocab.services):
-        case_opt_value -= svc_pen * (ca.services[oc_case] & (la.service_cap[oc_loc] < 1)).sum(axis=1)
-    if int_pen:
-        no_interp = ca.needs_interpreter[oc_case] & ~(ca.speaks[oc_case] & (la.interpreter_cap[oc_loc] > 0)).any(axis=1)
-        case_opt_value -= int_pen * no_interp
-    opt_value = placement_weight[opt_item] + np.bincount(oc_opt, weights=case_opt_value, minlength=O)
+    oc_case = flat_cases[np.repeat(item_start[group_item], reps) + np.arange(len(oc_opt)) - first_row]
+    opt_value[n_opt:] = placement_weight[group_item] + np.bincount(
+        oc_opt, weights=case_values(oc_case, opt_bin[n_opt:][oc_opt]), minlength=O - n_opt)
 
     must_place = np.zeros(G, dtype=bool)
     if policy.objective.require_all_placed:
