@@ -15,6 +15,11 @@ DENSE_LOOKUP_MAX = 32_000_000
 DENSE_LOOKUP_MIN_SHARE = 0.25
 
 
+def case_span(ci: np.ndarray) -> tuple[int, int]:
+    """The block of cases that pairs of cases ``ci`` span: the first, and one past the last."""
+    return (int(ci.min()), int(ci.max()) + 1) if len(ci) else (0, 0)
+
+
 @dataclass(frozen=True)
 class SparsePairs:
     """Values given for some (case, locality) pairs, looked up by a sorted key ``case * L + locality``."""

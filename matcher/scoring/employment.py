@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from matcher.scoring.context import ScoringContext
+from matcher.scoring.context import ScoringContext, case_span
 
 
 def employable(ctx: ScoringContext, ci: np.ndarray, li: np.ndarray) -> np.ndarray:
@@ -12,7 +12,7 @@ def employable(ctx: ScoringContext, ci: np.ndarray, li: np.ndarray) -> np.ndarra
     ca, la = ctx.cases, ctx.localities
     open_ = la.vacancies > 0
     free, licensed = (open_ & ~la.job_needs_licence).astype(float), (open_ & la.job_needs_licence).astype(float)
-    first, last = (int(ci.min()), int(ci.max()) + 1) if len(ci) else (0, 0)
+    first, last = case_span(ci)
     if (last - first) * len(open_) <= 4 * len(ci):
         # Many pairs: one dense product over the cases they span (x localities), then a lookup, instead of
         # (pairs x sectors) temporaries.

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from matcher.scoring.context import ScoringContext
+from matcher.scoring.context import ScoringContext, case_span
 
 
 def interpreter_available(ctx: ScoringContext, ci: np.ndarray, li: np.ndarray) -> np.ndarray:
     """True where locality li offers interpreting in a language that case ci speaks."""
     speaks, offered = ctx.cases.speaks, ctx.localities.interpreter_cap > 0
-    first, last = (int(ci.min()), int(ci.max()) + 1) if len(ci) else (0, 0)
+    first, last = case_span(ci)
     if (last - first) * len(offered) <= 4 * len(ci):
         # Many pairs: one dense product over the cases they span (x localities), then a lookup, instead of
         # (pairs x languages) temporaries.
