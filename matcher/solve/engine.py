@@ -16,11 +16,19 @@ from matcher.solve.cpsat import CpSatOutcome, solve_cpsat
 from matcher.solve.heuristic import greedy_plan
 from matcher.solve.lp import LPResult, solve_lp
 
-#: CP-SAT deterministic time units granted per second of wall-clock budget in deterministic mode. Measured on
-#: the 2-core machines: the whole-model search runs at 0.5-1.1 units per second, the neighbourhood rounds at about
-#: 0.6-0.8 on a quiet machine, so that the deterministic budget normally ends near the wall clock; a run that the
-#: wall clock cuts short (a loaded machine, or the largest models) may differ.
-DET_PER_SECOND = 0.6
+#: CP-SAT deterministic time units granted per second of wall-clock budget in deterministic mode, for a model
+#: solved in one search (the GAP, tier S, the app's usual sizes). Measured on the 2-core machines (2026-12-01, 9
+#: GAP instances, engine seed 0): the whole-model search ran at 0.9-1.15 units per second; the neighbourhood rounds
+#: at 1.0-1.2 on d10200, e10100, b10200 and e60900, and at 0.8-0.85 on c10400, e20400 and c30900 (more time in
+#: Python per round). At the former 0.6, every unproved GAP solve stopped at 55-75 % of its time limit. So the
+#: deterministic budget normally ends near the wall clock; a run that the wall clock cuts short (a loaded machine,
+#: the larger models) may differ.
+DET_PER_SECOND = 0.95
+
+#: The same for a model solved in two phases (tiers M and L): its neighbourhood rounds on the pruned model run at
+#: 0.55 units per second (tier M: 80 ms of Python per round), so these searches end on the wall clock at either
+#: rate; 0.95 made tier M's plan neither better nor worse (44,014,234 against 44,014,244 in one run).
+TWO_PHASE_DET_PER_SECOND = 0.6
 
 #: Above this many options (after exact pruning) CP-SAT searches the LP's neighbourhood: the best few options
 #: of each item by reduced cost, plus those of the hint.
@@ -445,7 +453,8 @@ def solve_model(
 
     # Deterministic budgets come from the nominal time limit, never from the time left on the clock, so that
     # the same seed gives the same plan however fast the machine runs (as long as the wall clock is not hit).
-    det_total = time_limit * DET_PER_SECOND if params.deterministic else None
+    rate = TWO_PHASE_DET_PER_SECOND if lexicographic else DET_PER_SECOND
+    det_total = time_limit * rate if params.deterministic else None
     cancelled = params.cancel is not None and params.cancel.is_set()
     proved = False
     infeasible = False
