@@ -34,17 +34,7 @@ class SparsePairs:
         if len(keys) < 2 or bool((keys[1:] >= keys[:-1]).all()):
             return SparsePairs(keys, values)  # pairs from np.nonzero come sorted: no sort needed (national size)
         order = np.argsort(keys, kind="stable")
-        out = SparsePairs(keys[order], values[order])
-        object.__setattr__(out, "_order", order)  # for with_values
-        return out
-
-    def with_values(self, values: np.ndarray) -> SparsePairs:
-        """The same pairs with other values, given in the order the pairs were given to `build` (pairs from
-        np.nonzero, as in the problem's candidate pairs, come sorted: then their keys are shared, not rebuilt, and
-        float values are taken as they are, not copied)."""
-        values = np.asarray(values, dtype=float)
-        order = self.__dict__.get("_order")
-        return SparsePairs(self.keys, values if order is None else values[order])
+        return SparsePairs(keys[order], values[order])
 
     def lookup(self, ci: np.ndarray, li: np.ndarray, n_loc: int, default: float = np.nan) -> np.ndarray:
         keys = ci.astype(np.int64) * n_loc + li.astype(np.int64)

@@ -95,9 +95,9 @@ def plan_metrics(problem: Problem, plan: dict[str, str]) -> dict[str, float]:
     score = problem.pair_score.lookup(idx, lix, L, default=0.0)
     out["mean_score"] = float(score.mean()) if len(idx) else 0.0
     out["score_p10"] = float(np.percentile(score, 10)) if len(idx) else 0.0
+    comps = problem.components_at(idx, lix)
     for name in ("employment", "language", "mobility", "ties", "preferences"):
-        comp = problem.pair_components.get(name)
-        vals = comp.lookup(idx, lix, L, default=0.0) if comp is not None else np.zeros(len(idx))
+        vals = comps.get(name, np.zeros(len(idx)))
         out[f"score_{name}"] = float(vals.mean()) if len(idx) else 0.0
     by_loc: dict[int, list[Case]] = defaultdict(list)
     for c, lo in zip(idx, lix, strict=True):

@@ -50,3 +50,26 @@ def test_dense_block_and_pair_by_pair_agree(problem, sort: bool) -> None:  # typ
     one_l = [language.interpreter_available(ctx, pc[k : k + 1], pl[k : k + 1])[0] for k in range(len(pc))]
     assert np.array_equal(dense_e, one_e) and np.array_equal(dense_l, one_l)
     assert dense_e.any() and dense_l.any() and not dense_l.all()
+
+
+@pytest.mark.parametrize("sort", [True, False])
+def test_pair_scores_in_chunks_are_the_weighted_components(problem, sort: bool, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    pc, pl = _pairs(problem, sort)
+    policy = Policy()
+    expected = scoring.weighted_score(scoring.component_scores(problem.ctx, pc, pl), policy)
+    monkeypatch.setattr(scoring, "CHUNK", 7)
+    assert np.array_equal(scoring.pair_scores(problem.ctx, pc, pl, policy), expected)
+    # The problem's pair score is this score, pair for pair.
+    assert np.array_equal(problem.pair_score.lookup(pc, pl, problem.candidate.shape[1]), expected)
+
+
+def test_components_at_are_the_candidates_components_and_zero_elsewhere(problem) -> None:  # type: ignore[no-untyped-def]
+    C, L = problem.candidate.shape
+    ci, li = np.repeat(np.arange(C), L), np.tile(np.arange(L), C)
+    ok = problem.candidate[ci, li]
+    assert ok.any() and not ok.all()
+    got = problem.components_at(ci, li)
+    full = scoring.component_scores(problem.ctx, ci, li)
+    assert got.keys() == full.keys()
+    for name, v in got.items():
+        assert np.array_equal(v[ok], full[name][ok]) and not v[~ok].any(), name

@@ -37,18 +37,3 @@ def test_dense_lookup_agrees_with_binary_search(given_pairs, asked):
     for c, lo, v in given_pairs:
         expected.setdefault((c, lo), v)  # argsort is stable: the first given of equal pairs
     assert list(dense) == [expected.get((c, lo), -1.0) for c, lo in asked]
-
-
-@settings(max_examples=100, deadline=None)
-@given(pairs)
-def test_with_values_is_build_with_those_values(given_pairs):
-    """Other values for the same pairs, sorted input or not, give what building them afresh gives."""
-    n_loc = 7
-    ci = np.array([p[0] for p in given_pairs], dtype=np.int64)
-    li = np.array([p[1] for p in given_pairs], dtype=np.int64)
-    values = np.array([p[2] for p in given_pairs], dtype=float)
-    other = np.arange(len(given_pairs), dtype=float)
-    base = SparsePairs.build(ci, li, values, n_loc)
-    fresh = SparsePairs.build(ci, li, other, n_loc)
-    shared = base.with_values(other)
-    assert np.array_equal(shared.keys, fresh.keys) and np.array_equal(shared.values, fresh.values)
