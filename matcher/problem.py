@@ -21,7 +21,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from matcher.models import Case, Dataset, Locality, Mode, Policy
-from matcher.scoring import component_scores, weighted_score
+from matcher.scoring import CHUNK, component_scores, pair_scores, weighted_score
 from matcher.scoring import mobility as mobility_score
 from matcher.scoring.arrays import CaseArrays, LocalityArrays, Vocab, case_arrays, locality_arrays
 from matcher.scoring.context import ScoringContext, SparsePairs
@@ -150,7 +150,6 @@ class Problem:
     model: AssignmentModel
     interp_uses: tuple[np.ndarray, np.ndarray, np.ndarray]  # (option, case, language index) interpreters used
     pair_score: SparsePairs
-    pair_components: dict[str, SparsePairs]
     placement_weight: np.ndarray  # per item, the value of placing it before any score
     pins: dict[str, str]
     forbids: set[tuple[str, str]]
@@ -171,6 +170,13 @@ class Problem:
         comps = component_scores(self.ctx, ci, li)
         total = float(weighted_score(comps, self.policy)[0])
         return total, {k: float(v[0]) for k, v in comps.items()}
+
+    def components_at(self, ci: np.ndarray, li: np.ndarray) -> dict[str, np.ndarray]:
+        """Every score component of the pairs (ci[k], li[k]); 0 for a pair that is not a candidate, as in
+        ``pair_score``. (Computed when asked: kept for every candidate pair, they took 0.3 GB at national
+        size.)"""
+        ok = self.candidate[ci, li]
+        return {k: np.where(ok, v, 0.0) for k, v in component_scores(self.ctx, ci, li).items()}
 
     def blocking(self, c: int, lo: int) -> list[str]:
         """The hard pair rules that keep case c out of locality lo, in words."""
@@ -314,19 +320,48 @@ def _pair_rules(
 
 
 class _Rows:
-    """Collects resource rows as CSR pieces over options."""
+    """Collects resource rows straight into the CSR arrays of the matrix, over options.
 
-    def __init__(self, n_options: int) -> None:
+    The entries go into two buffers sized for ``capacity`` entries: that is address space only, and a page is
+    touched when an entry is first written to it (at national size each fresh GB cost 1-3 s of kernel time). They
+    grow, by copying, only if a model needs more. ``staged`` writes a row's coefficients where its entries go, so
+    that they are not made twice.
+    """
+
+    def __init__(self, n_options: int, capacity: int | None = None) -> None:
         self.n_options = n_options
+        capacity = max(1024, 16 * n_options if capacity is None else capacity)
+        self.index = np.int32 if max(capacity, n_options) < np.iinfo(np.int32).max else np.int64
+        self.indices = np.empty(capacity, dtype=self.index)
+        self.data = np.empty(capacity)
+        self.at = 0  # entries written
         self.length: list[np.ndarray] = []  # entries in each row
-        self.c: list[np.ndarray] = []
-        self.v: list[np.ndarray] = []
         self.rhs: list[np.ndarray] = []
         self.penalty: list[np.ndarray] = []
         self.resource: list[np.ndarray] = []
         self.bin: list[np.ndarray] = []
         self.rule: list[np.ndarray] = []
         self.count = 0
+
+    def _reserve(self, n: int) -> None:
+        if self.at + n <= len(self.data):
+            return
+        size = max(2 * len(self.data), self.at + n)
+        for name in ("indices", "data"):
+            old = getattr(self, name)
+            grown = np.empty(size, dtype=old.dtype)
+            grown[: self.at] = old[: self.at]
+            setattr(self, name, grown)
+        if self.index == np.int32 and size >= np.iinfo(np.int32).max:
+            self.index = np.int64
+            self.indices = self.indices.astype(np.int64)
+
+    def staged(self, values: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        """``values[idx]`` as floats, written where the next row's entries go (pass it to ``add`` as ``coef``)."""
+        self._reserve(len(idx))
+        out = self.data[self.at : self.at + len(idx)]
+        np.take(values.astype(float, copy=False), idx, out=out, mode="clip")  # unbuffered; idx is in range
+        return out
 
     def add(self, resource: str, rule: str, penalty: float, cols: np.ndarray, keys: np.ndarray, coef: np.ndarray,
             rhs_of_key: np.ndarray, bin_of_key: np.ndarray) -> None:
@@ -348,13 +383,21 @@ class _Rows:
             return
         keys_used = np.nonzero(live)[0]
         self.length.append(length[keys_used])
-        if every and length[live].sum() == len(keys):  # every entry kept: as given (no copy at national size)
-            self.c.append(cols)
-            self.v.append(coef)
+        in_place = coef.base is self.data and coef.ctypes.data == self.data[self.at :].ctypes.data
+        if every and length[live].sum() == len(keys):  # every entry kept (no selection to copy)
+            n = len(coef)
+            self._reserve(n)
+            if not in_place:
+                self.data[self.at : self.at + n] = coef
+            self.indices[self.at : self.at + n] = cols
         else:
             keep = nonzero & np.repeat(live, np.diff(bounds))
-            self.c.append(cols[keep])
-            self.v.append(coef[keep])
+            kept = coef[keep]  # a copy first: `coef` may be the buffer itself
+            n = len(kept)
+            self._reserve(n)
+            self.data[self.at : self.at + n] = kept
+            self.indices[self.at : self.at + n] = cols[keep]
+        self.at += n
         self.rhs.append(rhs_of_key[keys_used].astype(float))
         self.penalty.append(np.full(len(keys_used), penalty))
         self.resource.append(np.full(len(keys_used), resource, dtype=object))
@@ -367,24 +410,11 @@ class _Rows:
             empty = sp.csr_matrix((0, self.n_options))
             e = np.array([])
             return empty, e, e, e.astype(object), e.astype(np.int64), e.astype(object)
-        # The pieces are copied into place one by one and dropped, so that the entries are never held twice
-        # over (at national size, 50 M entries).
-        c, v = self.c, self.v
-        self.c, self.v = [], []
-        nnz = sum(len(x) for x in v)
-        index = np.int32 if max(nnz, self.n_options) < np.iinfo(np.int32).max else np.int64
-        indptr = np.zeros(self.count + 1, dtype=index)
+        indptr = np.zeros(self.count + 1, dtype=self.index)
         np.cumsum(np.concatenate(self.length), out=indptr[1:])
-        indices = np.empty(nnz, dtype=index)
-        data = np.empty(nnz)
-        at = 0
-        for k in range(len(v)):
-            size = len(v[k])
-            indices[at : at + size] = c[k]
-            data[at : at + size] = v[k]
-            c[k] = v[k] = np.empty(0)
-            at += size
-        A = sp.csr_matrix((data, indices, indptr), shape=(self.count, self.n_options), copy=False)
+        # The matrix keeps views of the buffers: the pages past the last entry were never touched.
+        A = sp.csr_matrix((self.data[: self.at], self.indices[: self.at], indptr), shape=(self.count, self.n_options),
+                          copy=False)
         A.has_sorted_indices = True
         return (A, np.concatenate(self.rhs), np.concatenate(self.penalty), np.concatenate(self.resource),
                 np.concatenate(self.bin).astype(np.int64), np.concatenate(self.rule))
@@ -488,10 +518,8 @@ def build_problem(
 
     # Case-level scores over candidate pairs.
     pc, pl = np.nonzero(candidate)
-    comps = component_scores(ctx, pc, pl)
-    score = weighted_score(comps, policy) if len(pc) else np.array([])
+    score = pair_scores(ctx, pc, pl, policy) if len(pc) else np.array([])
     pair_score = SparsePairs.build(pc, pl, score, L)
-    pair_components = {k: pair_score.with_values(v) for k, v in comps.items()}
 
     # Options: (item, locality, interpreter languages). Interpreter choice matters only where every
     # language the family speaks is offered with a limited capacity; then each language is its own option.
@@ -604,10 +632,12 @@ def build_problem(
     item_start = np.concatenate([[0], np.cumsum(sizes)])
     flat_cases = np.concatenate(items) if G else np.array([], dtype=np.int64)
     opt_value = np.empty(O)
-    # A single family's options: its own value.
-    single_item = opt_item[:n_opt]
-    opt_value[:n_opt] = placement_weight[single_item] + case_values(flat_cases[item_start[single_item]],
-                                                                    opt_bin[:n_opt])
+    # A single family's options: its own value, a million options at a time (at national size each temporary
+    # over every option would be fresh memory).
+    for a in range(0, n_opt, CHUNK):
+        single_item = opt_item[a : min(n_opt, a + CHUNK)]
+        opt_value[a : a + len(single_item)] = placement_weight[single_item] + case_values(
+            flat_cases[item_start[single_item]], opt_bin[a : a + len(single_item)])
     # A linked group's options: expanded to (option, case) rows, summed over the group's families.
     group_item = opt_item[n_opt:]
     reps = sizes[group_item]
@@ -644,11 +674,12 @@ def build_problem(
         uses = item_qty != 0
         qty = item_qty.astype(float)
         if uses.all():  # every option: no selection to copy (persons, cases, GP, most housing rows)
-            rows.add(resource, rule, _penalty(policy, rule), by_bin, bin_sorted, qty[item_sorted], cap, loc_bins)
+            rows.add(resource, rule, _penalty(policy, rule), by_bin, bin_sorted, rows.staged(qty, item_sorted), cap,
+                     loc_bins)
         else:
             e = at_loc(uses)
-            rows.add(resource, rule, _penalty(policy, rule), by_bin[e], bin_sorted[e], qty[item_sorted[e]], cap,
-                     loc_bins)
+            rows.add(resource, rule, _penalty(policy, rule), by_bin[e], bin_sorted[e],
+                     rows.staged(qty, item_sorted[e]), cap, loc_bins)
 
     cost = _budget_cost(la)
     # Consent, GP and budget rows count the same persons (the budget at a cost per person): where they are all
@@ -761,7 +792,7 @@ def build_problem(
         dataset=dataset, policy=policy, cases=cases, localities=localities, case_index=case_index,
         loc_index=loc_index, ctx=ctx, candidate=candidate, pair_rules=rules, items=items,
         item_of_case=item_of_case, model=model, interp_uses=interp_uses, pair_score=pair_score,
-        pair_components=pair_components, placement_weight=placement_weight, pins=pins, forbids=forbids,
+        placement_weight=placement_weight, pins=pins, forbids=forbids,
         previous=previous, conflicts=[],
     )
     problem.conflicts = _rule_conflicts(problem, pinned)

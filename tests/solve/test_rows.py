@@ -55,3 +55,26 @@ def test_rows_match_a_dense_reference_on_random_entries() -> None:
     A, rhs_out = _dense(rows)
     np.testing.assert_array_equal(A, np.array(expected).reshape(-1, n_opt))
     np.testing.assert_array_equal(rhs_out, expected_rhs)
+
+
+def test_staged_rows_and_grown_buffers_give_the_same_matrix() -> None:
+    """Coefficients written in place (``staged``), through buffers too small at first, give the rows that plain
+    arrays give; so do rows where some keys are dropped or some coefficients are zero."""
+    rng = np.random.default_rng(3)
+    n_opt, n_keys = 30, 5
+    plain, staged = _Rows(n_opt), _Rows(n_opt, capacity=8)
+    staged.indices, staged.data = staged.indices[:8], staged.data[:8]  # the smallest buffers, so that they grow
+    for _ in range(6):
+        cols = np.sort(rng.choice(n_opt, size=20, replace=False))
+        keys = rng.integers(0, n_keys, size=20)
+        order = np.argsort(keys, kind="stable")
+        item_qty = rng.integers(0, 3, size=n_opt)  # zeros: some entries are left out
+        rhs = rng.choice([0.0, 1.0, 4.0, np.inf], size=n_keys)
+        plain.add("r", "rule", 1.0, cols[order], keys[order], item_qty[cols[order]].astype(float), rhs,
+                  np.arange(n_keys))
+        staged.add("r", "rule", 1.0, cols[order], keys[order], staged.staged(item_qty, cols[order]), rhs,
+                   np.arange(n_keys))
+    a, b = plain.build()[0], staged.build()[0]
+    assert len(staged.data) > 8 and b.nnz > 8
+    assert np.array_equal(a.indptr, b.indptr) and np.array_equal(a.indices, b.indices)
+    assert np.array_equal(a.data, b.data)
