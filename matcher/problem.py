@@ -497,8 +497,11 @@ def build_problem(
     rules = _pair_rules(policy, ctx, excluded, forbidden, pinned, regional_budget)
     all_c = np.arange(C)
     candidate = np.ones((C, L), dtype=bool)
-    for rule in rules:
-        candidate &= ~rule.blocked(all_c)
+    step = max(1, CHUNK // max(L, 1))  # cases at a time: each rule's (cases x localities) tables stay small
+    for a in range(0, C, step):
+        block = candidate[a : a + step]
+        for rule in rules:
+            block &= ~rule.blocked(all_c[a : a + step])
 
     # Items: linked families move together.
     uf = _UnionFind(C)
@@ -519,7 +522,7 @@ def build_problem(
     # Case-level scores over candidate pairs.
     pc, pl = np.nonzero(candidate)
     score = pair_scores(ctx, pc, pl, policy) if len(pc) else np.array([])
-    pair_score = SparsePairs.build(pc, pl, score, L)
+    pair_score = SparsePairs.build(pc, pl, score, L, copy=False)
 
     # Options: (item, locality, interpreter languages). Interpreter choice matters only where every
     # language the family speaks is offered with a limited capacity; then each language is its own option.

@@ -20,6 +20,13 @@ def case_span(ci: np.ndarray) -> tuple[int, int]:
     return (int(ci.min()), int(ci.max()) + 1) if len(ci) else (0, 0)
 
 
+def _keys(ci: np.ndarray, li: np.ndarray, n_loc: int) -> np.ndarray:
+    """``ci * n_loc + li`` as int64, in one new array (at national size each temporary is 6 M long)."""
+    keys = np.multiply(ci, n_loc, dtype=np.int64)
+    keys += li
+    return keys
+
+
 @dataclass(frozen=True)
 class SparsePairs:
     """Values given for some (case, locality) pairs, looked up by a sorted key ``case * L + locality``."""
@@ -28,16 +35,19 @@ class SparsePairs:
     values: np.ndarray
 
     @staticmethod
-    def build(case_idx: np.ndarray, loc_idx: np.ndarray, values: np.ndarray, n_loc: int) -> SparsePairs:
-        keys = case_idx.astype(np.int64) * n_loc + loc_idx.astype(np.int64)
-        values = np.array(values, dtype=float)  # its own copy
+    def build(case_idx: np.ndarray, loc_idx: np.ndarray, values: np.ndarray, n_loc: int,
+              copy: bool = True) -> SparsePairs:
+        """The pairs (case_idx[k], loc_idx[k]) with values[k]: a copy of `values`, or `values` themselves where
+        they are floats and not `copy`."""
+        keys = _keys(case_idx, loc_idx, n_loc)
+        values = np.array(values, dtype=float) if copy else np.asarray(values, dtype=float)
         if len(keys) < 2 or bool((keys[1:] >= keys[:-1]).all()):
             return SparsePairs(keys, values)  # pairs from np.nonzero come sorted: no sort needed (national size)
         order = np.argsort(keys, kind="stable")
         return SparsePairs(keys[order], values[order])
 
     def lookup(self, ci: np.ndarray, li: np.ndarray, n_loc: int, default: float = np.nan) -> np.ndarray:
-        keys = ci.astype(np.int64) * n_loc + li.astype(np.int64)
+        keys = _keys(ci, li, n_loc)
         if len(self.keys) == 0:
             return np.full(len(keys), default, dtype=float)
         span = int(self.keys[-1]) + 1

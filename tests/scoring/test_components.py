@@ -73,3 +73,20 @@ def test_components_at_are_the_candidates_components_and_zero_elsewhere(problem)
     assert got.keys() == full.keys()
     for name, v in got.items():
         assert np.array_equal(v[ok], full[name][ok]) and not v[~ok].any(), name
+
+
+def test_building_in_small_chunks_gives_the_same_problem(problem, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Candidate pairs, pair scores and single families' option values are all computed a chunk at a time: with
+    chunks of 7 (cases of a chunk: 7 // 9 localities -> 1 at a time) the problem is the same, array for array."""
+    import matcher.problem as problem_module
+
+    monkeypatch.setattr(scoring, "CHUNK", 7)
+    monkeypatch.setattr(problem_module, "CHUNK", 7)
+    small = build_problem(generate(120, 9, 5), Policy())
+    assert np.array_equal(small.candidate, problem.candidate)
+    assert np.array_equal(small.pair_score.keys, problem.pair_score.keys)
+    assert np.array_equal(small.pair_score.values, problem.pair_score.values)
+    a, b = small.model, problem.model
+    for name in ("opt_item", "opt_bin", "opt_value", "must_place", "rhs", "penalty", "row_bin", "opt_primary"):
+        assert np.array_equal(getattr(a, name), getattr(b, name)), name
+    assert (a.A != b.A).nnz == 0 and a.A.shape == b.A.shape
