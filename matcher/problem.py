@@ -635,8 +635,8 @@ def build_problem(
     item_start = np.concatenate([[0], np.cumsum(sizes)])
     flat_cases = np.concatenate(items) if G else np.array([], dtype=np.int64)
     opt_value = np.empty(O)
-    # A single family's options: its own value, a million options at a time (at national size each temporary
-    # over every option would be fresh memory).
+    # A single family's options: its own value, CHUNK options at a time (at national size each temporary over
+    # every option would be fresh memory).
     for a in range(0, n_opt, CHUNK):
         single_item = opt_item[a : min(n_opt, a + CHUNK)]
         opt_value[a : a + len(single_item)] = placement_weight[single_item] + case_values(
