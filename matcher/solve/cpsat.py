@@ -68,6 +68,7 @@ def solve_cpsat(
     proved_elsewhere: Callable[[], float | None] | None = None,
     halt: threading.Event | None = None,
     proving: bool = False,
+    at_least: float | None = None,
 ) -> CpSatOutcome:
     """Maximise the model with CP-SAT: exactly for whole values; fractional values are rounded option by option to
     1/SCALE of a score point, and a proof then holds to within one such unit.
@@ -147,6 +148,9 @@ def solve_cpsat(
         # CP-SAT minimises the stored sum: strictly below the hint's (all integers here).
         hinted_sum = -int(obj_coefs[hinted].sum()) + sum(c * h for c, h in zip(slack_costs, slack_hints, strict=True))
         objective.domain.extend((INT_MIN, hinted_sum - 1))
+    if at_least is not None:
+        # Plans worth at least this only (CP-SAT minimises the negated, scaled sum).
+        objective.domain.extend((INT_MIN, -int(np.ceil(at_least * value_scale - 1e-6))))
     if hint is not None:
         proto.solution_hint.vars.extend(list(range(O)) + slack_vars)
         proto.solution_hint.values.extend(hinted.astype(np.int64).tolist() + slack_hints)

@@ -56,6 +56,15 @@ FULL_SEARCH_SHARE = 0.2
 FULL_SEARCH_MIN_DET = 1.0
 LNS_ROUND_DET = 0.5
 
+#: The proof after neighbourhood search (`_proof`) counts its deterministic time at this many units to one of the
+#: neighbourhoods': measured on b10200, c10200, c20100 and c10400 (engine seeds 1-3), its searches ran at 1.5-2.1
+#: units per second, the neighbourhoods at about 1, so that with the same budget the proof stopped halfway to the
+#: time limit.
+PROOF_DET_RATIO = 1.8
+#: ... and it is tried only when reduced-cost fixing keeps at most this share of the options for plans as good as
+#: the best one.
+PROOF_MAX_SHARE = 0.7
+
 #: Share of the remaining time that phase 1 (placing the most people) may use before phase 2 (scores).
 PHASE1_SHARE = 0.5
 
@@ -129,6 +138,7 @@ def _search(
     on_solution: Callable[[float, float], None],
     target: float | None = None,
     proving: bool = False,
+    reduced: tuple[float, np.ndarray] | None = None,
 ) -> CpSatOutcome:
     """CP-SAT within `budget` seconds: a portfolio of single-thread searches stopped after deterministic time
     units, then neighbourhood search on models with a few bins (the same plan every time), or one parallel search
@@ -140,7 +150,7 @@ def _search(
                            on_solution=on_solution, target=target, proving=proving)
     if lns.applicable(model):
         return _search_with_lns(model, hint, budget, workers, seed, det_budget, cancel, on_solution, target,
-                                proving=proving)
+                                proving=proving, reduced=reduced)
     return _portfolio(model, hint, budget, workers, seed, det_budget, cancel, on_solution, target, proving=proving)
 
 
@@ -218,10 +228,14 @@ def _portfolio(model: AssignmentModel, hint: np.ndarray | None, budget: float, w
 def _search_with_lns(model: AssignmentModel, hint: np.ndarray | None, budget: float, workers: int, seed: int,
                      det_budget: float, cancel: threading.Event | None,
                      on_solution: Callable[[float, float], None], target: float | None, *,
-                     proving: bool = False) -> CpSatOutcome:
+                     proving: bool = False, reduced: tuple[float, np.ndarray] | None = None) -> CpSatOutcome:
     """The portfolio on the whole model first (it alone can prove optimality) for part of the budget; without a
     proof, every worker goes on with neighbourhood search (lns.py) from the best plan, in rounds that end on
-    deterministic time and then share the best plan, so that the plan is the same for the same seed."""
+    deterministic time and then share the best plan, so that the plan is the same for the same seed.
+
+    With the LP's reduced costs (`reduced`: its bound and reduced costs), the neighbourhoods leave out the options
+    that no plan better than the best one can use, and once a round ends without a better plan, the last worker
+    spends the rest of the budget on a proof (`_proof`) while the others go on searching."""
     deadline = time.monotonic() + budget
     workers = max(1, workers)
     full_det = min(det_budget, max(FULL_SEARCH_SHARE * det_budget, FULL_SEARCH_MIN_DET))
@@ -236,32 +250,88 @@ def _search_with_lns(model: AssignmentModel, hint: np.ndarray | None, budget: fl
     incumbent = lns.Plan.of(model, best)
     plans: list[lns.Plan] = []
     report = lambda obj: on_solution(obj, float("inf"))  # noqa: E731
+    allowed: np.ndarray | None = None
+    proof: list[CpSatOutcome | None] = [None]
+    proved = threading.Event()
+
+    def stopped() -> bool:
+        return (cancel is not None and cancel.is_set()) or proved.is_set()
 
     def neighbourhoods(w: int, det: float) -> None:
-        used[w] += lns.run(model, plans[w], streams[w], det, deadline, stop=cancel,
-                           on_improve=report if w == 0 else None, target=target)
+        used[w] += lns.run(model, plans[w], streams[w], det, deadline, stop=stopped,
+                           on_improve=report if w == 0 else None, target=target, allowed=allowed)
 
-    while not (cancel is not None and cancel.is_set()) and time.monotonic() < deadline - 0.1:
+    def prove(det: float) -> None:
+        assert reduced is not None
+        out = proof[0] = _proof(model, reduced, incumbent, det * PROOF_DET_RATIO, deadline, seed + workers, cancel)
+        used[-1] += out.det_time / PROOF_DET_RATIO
+        if out.proved_optimal or out.proved_infeasible:
+            proved.set()  # no plan beats the proof's: the other workers stop
+
+    stalled = False
+    while not stopped() and time.monotonic() < deadline - 0.1:
         left = det_budget - max(used)
         if left <= 0.02 or (target is not None and incumbent.objective >= target - 1e-9):
             break
-        det = min(left, max(LNS_ROUND_DET, left / 4))
-        plans = [incumbent.copy() for _ in range(workers)]
-        threads = [threading.Thread(target=neighbourhoods, args=(w, det), daemon=True) for w in range(1, workers)]
+        if reduced is not None:
+            allowed = _may_improve(reduced, incumbent.objective)
+        # A proof is in reach only when reduced-cost fixing leaves out a good part of the options.
+        final = stalled and allowed is not None and workers > 1 and allowed.mean() <= PROOF_MAX_SHARE
+        det = left if final else min(left, max(LNS_ROUND_DET, left / 4))
+        plans = [incumbent.copy() for _ in range(workers - 1 if final else workers)]
+        threads = [threading.Thread(target=neighbourhoods, args=(w, det), daemon=True) for w in range(1, len(plans))]
+        if final:
+            threads.append(threading.Thread(target=prove, args=(det,), daemon=True))
         for t in threads:
             t.start()
         neighbourhoods(0, det)
         for t in threads:
             t.join()
         # Every stream keeps its plan complete and never worse (lns.step): the best one, ties to the first.
+        start = incumbent.objective
         for p in plans:
             if p.objective > incumbent.objective + 1e-9:
                 incumbent = p
+        stalled = incumbent.objective <= start + 1e-9
         on_solution(incumbent.objective, float("inf"))
+        if final:
+            break
     reached = target is not None and incumbent.objective >= target - 1e-9
-    return replace(out, choice=incumbent.choice, proved_optimal=reached, timed_out=not reached,
+    got = proof[0]
+    if got is not None and got.choice is not None:
+        # The proof's plan if better than the neighbourhoods', or if proved the best: theirs can then only tie
+        # it, and which of them ties depends on when the proof stopped them.
+        found = lns.Plan.of(model, got.choice)
+        if found.objective > incumbent.objective + 1e-9 or (got.exact and found.objective >= incumbent.objective
+                                                               - 1e-9):
+            incumbent = found
+    exact = reached or (got is not None and (got.exact or got.proved_infeasible))
+    return replace(out, choice=incumbent.choice, proved_optimal=exact, timed_out=not exact,
                    cancelled=cancel is not None and cancel.is_set(), det_time=max(used),
-                   objective=incumbent.objective, exact=reached)
+                   objective=incumbent.objective, exact=exact)
+
+
+def _proof(model: AssignmentModel, reduced: tuple[float, np.ndarray], incumbent: lns.Plan, det: float,
+           deadline: float, seed: int, cancel: threading.Event | None) -> CpSatOutcome:
+    """One CP-SAT search for a plan better than `incumbent` among the options that reduced-cost fixing keeps
+    for such plans: each of them is there, so a search that ends without one proves `incumbent` optimal.
+
+    With whole values a better plan is worth at least one more, which fixes more options and turns the search
+    into a question of feasibility (``proved_infeasible`` is then the proof). Otherwise the search starts from
+    `incumbent` and a proof of the restricted model is a proof overall. The plan, if any, is on `model`."""
+    whole = _integral(model.opt_value) and not np.isfinite(model.penalty).any()
+    keep = np.nonzero(_may_improve(reduced, incumbent.objective + (1.0 if whole else 0.0)))[0]
+    pos = np.full(model.n_options, -1, dtype=np.int64)
+    pos[keep] = np.arange(len(keep))
+    cur = incumbent.choice
+    hint = None if whole else np.where(cur >= 0, pos[np.maximum(cur, 0)], -1)
+    if hint is not None and ((hint < 0) & (cur >= 0)).any():
+        hint = None  # an option of the plan was left out (rounding): search without it
+    out = solve_cpsat(model.subset(keep), hint=hint, time_limit=max(0.05, deadline - time.monotonic()), workers=1,
+                      seed=seed, cancel=cancel, parameters={"max_deterministic_time": det}, proving=True,
+                      at_least=incumbent.objective + 1.0 if whole else None)
+    choice = None if out.choice is None else np.where(out.choice >= 0, keep[np.maximum(out.choice, 0)], -1)
+    return replace(out, choice=choice if _complete(model, choice) else None)
 
 
 def _best_of(model: AssignmentModel, plans: Sequence[np.ndarray | None]) -> np.ndarray | None:
@@ -272,6 +342,12 @@ def _best_of(model: AssignmentModel, plans: Sequence[np.ndarray | None]) -> np.n
         if np.isfinite(obj) and (best is None or obj > best_obj + 1e-9):
             best, best_obj = p, obj
     return best
+
+
+def _may_improve(reduced: tuple[float, np.ndarray], incumbent: float) -> np.ndarray:
+    bound, rc = reduced
+    tol = 1e-7 * max(1.0, abs(bound))
+    return bound + np.minimum(rc, 0.0) >= incumbent - tol
 
 
 def prune_by_reduced_cost(model: AssignmentModel, lp: LPResult, incumbent: float) -> np.ndarray:
@@ -317,15 +393,16 @@ def _search_pruned(model: AssignmentModel, lp: LPResult | None, hint: np.ndarray
                               hint)
         restricted = True
     stats[f"{tag}_options_kept"] = float(len(keep))
+    reduced = (lp.bound, lp.reduced_costs) if lp is not None and lp.ok and not restricted else None
     if len(keep) == model.n_options:
         return _search(model, hint, deadline - time.monotonic(), workers, seed, det_budget, cancel, on_solution,
-                       target, proving)
+                       target, proving, reduced)
     position = np.full(model.n_options, -1, dtype=np.int64)
     position[keep] = np.arange(len(keep))
     sub_hint = np.where(hint >= 0, position[np.maximum(hint, 0)], -1)
     sub = model.subset(keep)
     out = _search(sub, sub_hint, deadline - time.monotonic(), workers, seed, det_budget, cancel, on_solution,
-                  target, proving and not restricted)
+                  target, proving and not restricted, None if reduced is None else (reduced[0], reduced[1][keep]))
     choice = None if out.choice is None else np.where(out.choice >= 0, keep[np.maximum(out.choice, 0)], -1)
     # A proof on the kept options is a proof overall only if it beats the incumbent the pruning relied on.
     value = -np.inf

@@ -12,7 +12,6 @@ is the same for the same seed (as long as the wall clock does not cut it short).
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -88,8 +87,10 @@ def _bins(model: AssignmentModel, plan: Plan, stream: Stream, k: int) -> np.ndar
     return np.concatenate([[b0], others])
 
 
-def step(model: AssignmentModel, plan: Plan, stream: Stream, deadline: float) -> tuple[bool, float]:
-    """One neighbourhood: returns whether the plan improved and the deterministic time used."""
+def step(model: AssignmentModel, plan: Plan, stream: Stream, deadline: float,
+         allowed: np.ndarray | None = None) -> tuple[bool, float]:
+    """One neighbourhood: returns whether the plan improved and the deterministic time used. With `allowed`
+    (a mask of options), the freed items move to allowed options only."""
     k = max(2, min(stream.k, model.n_bins - 1))
     in_b = np.zeros(model.n_bins, dtype=bool)
     in_b[_bins(model, plan, stream, k)] = True
@@ -98,7 +99,13 @@ def step(model: AssignmentModel, plan: Plan, stream: Stream, deadline: float) ->
     placed = cur >= 0
     free = ~placed
     free[placed] = in_b[model.opt_bin[cur[placed]]]
-    keep = np.nonzero(free[model.opt_item] & in_b[model.opt_bin])[0]
+    mask = free[model.opt_item] & in_b[model.opt_bin]
+    if allowed is not None:
+        # Only the options a better plan may use (reduced-cost fixing), and the freed items' own, for the hint.
+        own = np.zeros(model.n_options, dtype=bool)
+        own[cur[placed]] = True
+        mask &= allowed | own
+    keep = np.nonzero(mask)[0]
     if not len(keep):
         return False, 0.0
     items = np.nonzero(free)[0]
@@ -136,17 +143,17 @@ def step(model: AssignmentModel, plan: Plan, stream: Stream, deadline: float) ->
 
 
 def run(model: AssignmentModel, plan: Plan, stream: Stream, det_budget: float, deadline: float,
-        stop: threading.Event | None = None, on_improve: Callable[[float], None] | None = None,
-        target: float | None = None) -> float:
+        stop: Callable[[], bool] | None = None, on_improve: Callable[[float], None] | None = None,
+        target: float | None = None, allowed: np.ndarray | None = None) -> float:
     """Steps from `plan` (improved in place) until `det_budget` deterministic time is used, the deadline passes,
-    `stop` is set or the objective reaches `target`; returns the deterministic time used."""
+    `stop()` says so or the objective reaches `target`; returns the deterministic time used."""
     used = 0.0
     while used < det_budget and time.monotonic() < deadline - 0.05:
-        if stop is not None and stop.is_set():
+        if stop is not None and stop():
             break
         if target is not None and plan.objective >= target - 1e-9:
             break
-        better, det = step(model, plan, stream, deadline)
+        better, det = step(model, plan, stream, deadline, allowed)
         used += max(det, 1e-3)  # a step always counts, so that the loop ends
         if better and on_improve is not None:
             on_improve(plan.objective)

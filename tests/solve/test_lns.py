@@ -3,6 +3,8 @@ loses value, and the engine's searches with it stay deterministic."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -125,3 +127,93 @@ def test_engine_with_neighbourhood_search_is_deterministic_and_valid(monkeypatch
     for sol in plans:
         assert len(model.hard_violations(sol.choice)) == 0 and (sol.choice >= 0).all()
         assert sol.objective <= sol.bound + 1e-6
+
+
+def optimum(model: AssignmentModel) -> tuple[float, np.ndarray]:
+    out = solve_cpsat(model, hint=None, time_limit=30, workers=1, seed=0)
+    assert out.proved_optimal and out.choice is not None
+    return model.evaluate(out.choice)[0], out.choice
+
+
+def test_at_least_asks_for_plans_worth_that_much():
+    model = gap_model(3, agents=4, jobs=10)
+    best, _ = optimum(model)
+    assert solve_cpsat(model, hint=None, time_limit=10, workers=1, seed=0, at_least=best + 1).proved_infeasible
+    out = solve_cpsat(model, hint=None, time_limit=10, workers=1, seed=0, at_least=best)
+    assert out.choice is not None and model.evaluate(out.choice)[0] == pytest.approx(best)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_steps_leave_out_the_options_reduced_costs_exclude(seed):
+    """With `allowed`, a step moves items to allowed options only (the plan's own options always stay allowed)."""
+    model = gap_model(seed, jobs=30)
+    start = first_plan(model)
+    assert start is not None
+    plan = lns.Plan.of(model, start)
+    allowed = np.random.default_rng(seed).random(model.n_options) < 0.6
+    ok = allowed.copy()
+    ok[start] = True
+    stream = lns.Stream(seed=seed)
+    for _ in range(8):
+        before = plan.objective
+        lns.step(model, plan, stream, deadline=float("inf"), allowed=allowed)
+        assert plan.objective >= before - 1e-9
+        assert_bookkeeping(model, plan)
+        assert ok[plan.choice].all()
+        ok[plan.choice] = True
+
+
+def reduced_of(model: AssignmentModel) -> tuple[float, np.ndarray]:
+    from matcher.solve.lp import solve_lp
+
+    lp = solve_lp(model, time_limit=10)
+    assert lp.ok
+    return lp.bound, lp.reduced_costs
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_the_proof_after_neighbourhoods_is_exact(seed):
+    """From the optimum, the proof finds no better plan (a proof of optimality); from a worse plan it finds a
+    better one, and when it says it is the best, it is the optimum."""
+    model = gap_model(seed, agents=5, jobs=25)
+    best, best_choice = optimum(model)
+    reduced = reduced_of(model)
+    at_best = engine._proof(model, reduced, lns.Plan.of(model, best_choice), 50.0, float("inf"), 0, None)
+    assert at_best.proved_infeasible and at_best.choice is None
+    start = first_plan(model)
+    assert start is not None
+    worse = lns.Plan.of(model, start)
+    if worse.objective < best - 0.5:
+        out = engine._proof(model, reduced, worse, 50.0, float("inf"), 0, None)
+        assert out.choice is not None
+        assert len(model.hard_violations(out.choice)) == 0 and (out.choice >= 0).all()
+        assert model.evaluate(out.choice)[0] >= worse.objective + 1
+        if out.exact:
+            assert model.evaluate(out.choice)[0] == pytest.approx(best)
+
+
+def test_the_proof_with_fractional_values_starts_from_the_plan():
+    """Scores that are not whole: the proof searches from the plan and proves it optimal without a cut."""
+    base = gap_model(4, agents=5, jobs=25)
+    model = replace(base, opt_value=base.opt_value + 0.25 * (base.opt_item % 3))
+    best, best_choice = optimum(model)
+    out = engine._proof(model, reduced_of(model), lns.Plan.of(model, best_choice), 50.0, float("inf"), 0, None)
+    assert out.exact and out.choice is not None
+    assert model.evaluate(out.choice)[0] == pytest.approx(best, abs=1e-6)
+
+
+def test_a_stalled_neighbourhood_search_ends_in_a_proof(monkeypatch):
+    """When a round of neighbourhoods finds nothing better, the second worker's proof takes the rest of the budget:
+    here it finds the optimum and proves it, and the engine says so; the same plan for the same seed."""
+    monkeypatch.setattr(engine, "FULL_SEARCH_SHARE", 0.0)
+    monkeypatch.setattr(engine, "FULL_SEARCH_MIN_DET", 0.001)
+    monkeypatch.setattr(engine, "PROOF_MAX_SHARE", 1.0)
+    monkeypatch.setattr(lns, "run", lambda *args, **kwargs: float(args[3]))  # rounds that find nothing
+    model = gap_model(7, agents=5, jobs=25)
+    best, _ = optimum(model)
+    sols = [solve_model(model, SolveParams(time_limit=20, seed=3, workers=2)) for _ in range(2)]
+    for sol in sols:
+        assert sol.status.value == "optimal"
+        assert sol.objective == pytest.approx(best)
+        assert len(model.hard_violations(sol.choice)) == 0 and (sol.choice >= 0).all()
+    assert np.array_equal(sols[0].choice, sols[1].choice)
