@@ -12,7 +12,6 @@ enough ...) never become variables: the pair is dropped, and :attr:`Problem.pair
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
@@ -530,11 +529,12 @@ def build_problem(
     limited = np.isfinite(la.interpreter_cap) & (la.interpreter_cap > 0)
     unlimited = np.isinf(la.interpreter_cap)
     # Interpreter uses are kept as (option, case, language) triples.
-    item_parts: list[np.ndarray] = []
-    bin_parts: list[np.ndarray] = []
-    use_opt: list[np.ndarray] = []
-    use_case: list[np.ndarray] = []
-    use_lang: list[np.ndarray] = []
+    none = np.array([], dtype=np.int64)
+    item_parts: list[np.ndarray] = [none]
+    bin_parts: list[np.ndarray] = [none]
+    use_opt: list[np.ndarray] = [none]
+    use_case: list[np.ndarray] = [none]
+    use_lang: list[np.ndarray] = [none]
     sizes = np.array([len(m) for m in items], dtype=np.int64)
     singles = np.nonzero(sizes == 1)[0]
     if len(singles):
@@ -559,39 +559,53 @@ def build_problem(
         use_case.append(ci[pi])
         use_lang.append(lang)
     n_opt = int(sum(len(p) for p in item_parts))  # the options of single families come first
-    g_items: list[int] = []
-    g_bins: list[int] = []
-    g_uses: list[tuple[int, int, int]] = []
+    # Groups (linked families) next, group by group: first the localities where no member chooses an
+    # interpreter's language, one option each; then those where some do, one option per combination of their
+    # languages (the first 8, the last member's language varying fastest), each using the languages it names.
+    next_opt = n_opt
     for g in np.nonzero(sizes > 1)[0].tolist():
         members = items[g]
         locs = np.nonzero(candidate[members].all(axis=0))[0]
-        # Where no member has an interpreter language to choose, the group has one option: all at once.
-        choosing = np.zeros(len(locs), dtype=bool)
+        chooses = []  # per member: at each locality, whether it chooses, and the languages it can choose from
         if interp_on:
             for c in members:
                 if ca.needs_interpreter[c]:
-                    choosing |= ~(ca.speaks[c] & unlimited[locs]).any(axis=1) & (ca.speaks[c] & limited[locs]).any(
-                        axis=1)
+                    langs = ca.speaks[c] & limited[locs]
+                    chooses.append((c, ~(ca.speaks[c] & unlimited[locs]).any(axis=1) & langs.any(axis=1), langs))
+        choosing = np.zeros(len(locs), dtype=bool)
+        for _, on, _ in chooses:
+            choosing |= on
         plain_locs = locs[~choosing]
-        g_items.extend([int(g)] * len(plain_locs))
-        g_bins.extend(plain_locs.tolist())
-        for lo in locs[choosing]:
-            choices = []
-            for c in members:
-                langs = np.nonzero(ca.speaks[c] & limited[lo])[0]
-                needs = interp_on and ca.needs_interpreter[c] and not (ca.speaks[c] & unlimited[lo]).any()
-                choices.append([(int(c), int(x)) for x in langs] if needs and len(langs) else [None])
-            for combo in itertools.islice(itertools.product(*choices), 8):
-                opt_index = n_opt + len(g_items)
-                g_items.append(int(g))
-                g_bins.append(int(lo))
-                g_uses.extend((opt_index, uc, ul) for uc, ul in (u for u in combo if u is not None))
-    item_parts.append(np.array(g_items, dtype=np.int64))
-    bin_parts.append(np.array(g_bins, dtype=np.int64))
-    g_use = np.array(g_uses, dtype=np.int64).reshape(-1, 3)
-    use_opt.append(g_use[:, 0])
-    use_case.append(g_use[:, 1])
-    use_lang.append(g_use[:, 2])
+        item_parts.append(np.full(len(plain_locs), g, dtype=np.int64))
+        bin_parts.append(plain_locs)
+        next_opt += len(plain_locs)
+        if not choosing.any():
+            continue
+        # Combination number `combo` at a locality picks language number (combo // later) % n_k of each choosing
+        # member, where n_k is its number of languages there and `later` the product of the later members' (capped
+        # at 8: combo < 8).
+        where = np.nonzero(choosing)[0]
+        ks = [np.where(on[where], langs[where].sum(axis=1), 1) for _, on, langs in chooses]
+        later = [np.ones(len(where), dtype=np.int64)]
+        for n_k in ks[:0:-1]:
+            later.insert(0, np.minimum(later[0] * n_k, 8))
+        n_combo = np.minimum(later[0] * ks[0], 8)
+        n_group = int(n_combo.sum())
+        row = np.repeat(np.arange(len(where)), n_combo)
+        combo = np.arange(n_group) - np.repeat(np.cumsum(n_combo) - n_combo, n_combo)
+        item_parts.append(np.full(n_group, g, dtype=np.int64))
+        bin_parts.append(locs[where][row])
+        picks = np.zeros((n_group, len(chooses)), dtype=bool)
+        lang = np.zeros((n_group, len(chooses)), dtype=np.int64)
+        for m, ((_, on, langs), n_k, lat) in enumerate(zip(chooses, ks, later, strict=True)):
+            picks[:, m] = on[where][row]
+            first_true = np.argsort(~langs[where], axis=1, kind="stable")  # its languages first, in order
+            lang[:, m] = first_true[row, (combo // lat[row]) % n_k[row]]
+        use_o, use_m = np.nonzero(picks)  # option by option, members in order
+        use_opt.append(next_opt + use_o)
+        use_case.append(np.array([c for c, _, _ in chooses], dtype=np.int64)[use_m])
+        use_lang.append(lang[use_o, use_m])
+        next_opt += n_group
     opt_item = np.concatenate(item_parts).astype(np.int64)
     opt_bin = np.concatenate(bin_parts).astype(np.int64)
     interp_uses = (np.concatenate(use_opt).astype(np.int64), np.concatenate(use_case).astype(np.int64),
