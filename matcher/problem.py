@@ -219,6 +219,28 @@ class _UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
+def _limited_only(speaks: np.ndarray, limited: np.ndarray, unlimited: np.ndarray, ci: np.ndarray,
+                  li: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For pairs (family ``ci``, locality ``li``): the languages of the family interpreted there with a limited
+    capacity, where none of its languages is interpreted without limit. Returns whether a pair has any, and
+    (pair, language) for each, by pair then language.
+
+    The languages go as bits of one word per family and per locality, and are spread out only for the pairs that
+    have any (at tier L: 3 M pairs, 14 languages)."""
+    n = speaks.shape[1]
+    if n > 64:
+        table = speaks[ci] & limited[li] & ~(speaks[ci] & unlimited[li]).any(axis=1)[:, None]
+        return (table.any(axis=1), *np.nonzero(table))
+    bit = np.uint64(1) << np.arange(n, dtype=np.uint64)
+    word = [(m.astype(np.uint64) * bit).sum(axis=1, dtype=np.uint64) for m in (speaks, limited, unlimited)]
+    s = word[0][ci]
+    lim = s & word[1][li]
+    lim[(s & word[2][li]) != 0] = 0
+    some = np.flatnonzero(lim)
+    pair, lang = np.nonzero((lim[some, None] & bit) != 0)
+    return lim != 0, some[pair], lang
+
+
 def _budget_cost(la: LocalityArrays) -> np.ndarray:
     """Whole euros per person (rounded up, so that integer budgets stay safe)."""
     return np.ceil(np.maximum(la.cost - 1e-9, 0.0))
@@ -538,19 +560,23 @@ def build_problem(
     sizes = np.array([len(m) for m in items], dtype=np.int64)
     singles = np.nonzero(sizes == 1)[0]
     if len(singles):
-        sc = np.array([items[g][0] for g in singles], dtype=np.int64)
-        gi, li = np.nonzero(candidate[sc])
-        ci = sc[gi]
+        # The single families' candidate pairs, in the order of the pairs above (items are in the order of their
+        # first family, so single families are in case order).
+        single_pos = np.full(C, -1, dtype=np.int64)
+        single_pos[np.array([items[g][0] for g in singles], dtype=np.int64)] = np.arange(len(singles))
+        of_single = np.flatnonzero(single_pos[pc] >= 0)
+        ci, li = pc[of_single], pl[of_single]
+        gi = single_pos[ci]
+        del of_single
         # Only pairs of a family that needs an interpreter can choose one (a subset: the (pairs x languages)
         # tables stay small at national size).
         asks = np.flatnonzero(ca.needs_interpreter[ci]) if interp_on else np.array([], dtype=np.int64)
         ac, al = ci[asks], li[asks]
-        lim = ca.speaks[ac] & limited[al] & ~(ca.speaks[ac] & unlimited[al]).any(axis=1)[:, None]
+        chooses_any, pi, lang = _limited_only(ca.speaks, limited, unlimited, ac, al)
         plain = np.ones(len(ci), dtype=bool)
-        plain[asks] = ~lim.any(axis=1)
+        plain[asks] = ~chooses_any
         item_parts.append(singles[gi[plain]])
         bin_parts.append(li[plain])
-        pi, lang = np.nonzero(lim)
         pi = asks[pi]
         n_plain = int(plain.sum())
         item_parts.append(singles[gi[pi]])

@@ -1,18 +1,20 @@
 """Options of linked families (groups): one per commune where no member chooses an interpreter's language, else
 one per combination of the members' languages (the first 8, the last member's language varying fastest). Checked
-against a plain reference written with itertools, on a hand-made group and on random instances."""
+against a plain reference written with itertools, on a hand-made group and on random instances; and the single
+families' limited interpreter languages, worked out as bits, against the plain table."""
 
 from __future__ import annotations
 
 import itertools
 
 import numpy as np
+import pytest
 from factories import commune, data, family
 from hypothesis import HealthCheck, given, settings
 from strategies import instances
 
 from matcher.models import Policy
-from matcher.problem import Problem, build_problem
+from matcher.problem import Problem, _limited_only, build_problem
 
 
 def reference(problem: Problem) -> list[tuple[int, int, list[tuple[int, int]]]]:
@@ -78,3 +80,20 @@ def test_a_group_with_nine_language_combinations_gets_the_first_eight():
 def test_group_options_follow_the_rule(ds):
     problem = build_problem(ds, Policy())
     assert actual(problem) == reference(problem)
+
+
+@pytest.mark.parametrize("n_lang", [3, 14, 64, 70])
+def test_limited_languages_as_bits_match_the_table(n_lang):
+    """The pairs' limited interpreter languages, worked out as bits of a word (up to 64 languages) or as a table
+    (more), are those of the table: any language where none is unlimited."""
+    rng = np.random.default_rng(n_lang)
+    speaks = rng.random((30, n_lang)) < 0.2
+    cap = rng.choice([0.0, 1.0, np.inf], size=(12, n_lang), p=[0.6, 0.3, 0.1])
+    limited, unlimited = np.isfinite(cap) & (cap > 0), np.isinf(cap)
+    ci, li = rng.integers(0, 30, size=500), rng.integers(0, 12, size=500)
+    table = speaks[ci] & limited[li] & ~(speaks[ci] & unlimited[li]).any(axis=1)[:, None]
+    has, pair, lang = _limited_only(speaks, limited, unlimited, ci, li)
+    assert np.array_equal(has, table.any(axis=1))
+    want = np.nonzero(table)
+    assert np.array_equal(pair, want[0]) and np.array_equal(lang, want[1])
+    assert has.any() and (~has).any()
