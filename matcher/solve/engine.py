@@ -265,8 +265,10 @@ def _search_with_lns(model: AssignmentModel, hint: np.ndarray | None, budget: fl
         assert reduced is not None
         out = proof[0] = _proof(model, reduced, incumbent, det * PROOF_DET_RATIO, deadline, seed + workers, cancel)
         used[-1] += out.det_time / PROOF_DET_RATIO
-        if out.proved_optimal or out.proved_infeasible:
-            proved.set()  # no plan beats the proof's: the other workers stop
+        if out.exact or out.proved_infeasible:
+            # No plan beats the proof's: the other workers stop. (Not after a proof within CP-SAT's gap limit: a
+            # better plan may still come, and which one would depend on when they stopped.)
+            proved.set()
 
     stalled = False
     while not stopped() and time.monotonic() < deadline - 0.1:
