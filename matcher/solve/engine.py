@@ -347,6 +347,8 @@ def _best_of(model: AssignmentModel, plans: Sequence[np.ndarray | None]) -> np.n
 
 
 def _may_improve(reduced: tuple[float, np.ndarray], incumbent: float) -> np.ndarray:
+    """Mask of the options that may appear in a plan worth at least `incumbent`, by the LP bound and reduced
+    costs `reduced` (see `prune_by_reduced_cost`)."""
     bound, rc = reduced
     tol = 1e-7 * max(1.0, abs(bound))
     return bound + np.minimum(rc, 0.0) >= incumbent - tol
@@ -360,8 +362,7 @@ def prune_by_reduced_cost(model: AssignmentModel, lp: LPResult, incumbent: float
     """
     if not lp.ok or not np.isfinite(incumbent):
         return np.arange(model.n_options)
-    tol = 1e-7 * max(1.0, abs(lp.bound))
-    return np.nonzero(lp.bound + np.minimum(lp.reduced_costs, 0.0) >= incumbent - tol)[0]
+    return np.nonzero(_may_improve((lp.bound, lp.reduced_costs), incumbent))[0]
 
 
 def _best_per_item(model: AssignmentModel, keep: np.ndarray, score: np.ndarray, k: int,
