@@ -65,6 +65,13 @@ PROOF_DET_RATIO = 1.8
 #: the best one.
 PROOF_MAX_SHARE = 0.7
 
+#: Every other worker searches the LP's core: its neighbourhoods move each item only among its CORE_PER_ITEM best
+#: options by reduced cost (and its option in the plan), so that they can free more bins at once. Measured on 8
+#: GAP instances (Chu D, E, b10200, c10200, c20100; 10 s, engine seeds 0-5, 48 solves): mean gap to best known
+#: 0.157 % against 0.189 % without a core; 2 per item gave 0.172 %, 4 gave 0.177 %, 5 gave 0.175 % (seeds 0-2,
+#: where 3 gave 0.153 % and none 0.211 %), and a core for both workers 0.212 %.
+CORE_PER_ITEM = 3
+
 #: Share of the remaining time that phase 1 (placing the most people) may use before phase 2 (scores).
 PHASE1_SHARE = 0.5
 
@@ -234,8 +241,9 @@ def _search_with_lns(model: AssignmentModel, hint: np.ndarray | None, budget: fl
     deterministic time and then share the best plan, so that the plan is the same for the same seed.
 
     With the LP's reduced costs (`reduced`: its bound and reduced costs), the neighbourhoods leave out the options
-    that no plan better than the best one can use, and once a round ends without a better plan, the last worker
-    spends the rest of the budget on a proof (`_proof`) while the others go on searching."""
+    that no plan better than the best one can use, every other worker keeps to the LP's core (`_core`), and once a
+    round ends without a better plan, the last worker spends the rest of the budget on a proof (`_proof`) while the
+    others go on searching."""
     deadline = time.monotonic() + budget
     workers = max(1, workers)
     full_det = min(det_budget, max(FULL_SEARCH_SHARE * det_budget, FULL_SEARCH_MIN_DET))
@@ -257,9 +265,12 @@ def _search_with_lns(model: AssignmentModel, hint: np.ndarray | None, budget: fl
     def stopped() -> bool:
         return (cancel is not None and cancel.is_set()) or proved.is_set()
 
+    core = None if reduced is None else _core(model, reduced[1], CORE_PER_ITEM)
+
     def neighbourhoods(w: int, det: float) -> None:
+        mask = allowed if core is None or allowed is None or w % 2 == 0 else allowed & core
         used[w] += lns.run(model, plans[w], streams[w], det, deadline, stop=stopped,
-                           on_improve=report if w == 0 else None, target=target, allowed=allowed)
+                           on_improve=report if w == 0 else None, target=target, allowed=mask)
 
     def prove(det: float) -> None:
         assert reduced is not None
@@ -334,6 +345,13 @@ def _proof(model: AssignmentModel, reduced: tuple[float, np.ndarray], incumbent:
                       at_least=incumbent.objective + 1.0 if whole else None)
     choice = None if out.choice is None else np.where(out.choice >= 0, keep[np.maximum(out.choice, 0)], -1)
     return replace(out, choice=choice if _complete(model, choice) else None)
+
+
+def _core(model: AssignmentModel, reduced_costs: np.ndarray, per_item: int) -> np.ndarray:
+    """Mask of each item's `per_item` best options by LP reduced cost (ties to the first)."""
+    mask = np.zeros(model.n_options, dtype=bool)
+    mask[_best_per_item(model, np.arange(model.n_options), reduced_costs, per_item, np.empty(0, dtype=np.int64))] = True
+    return mask
 
 
 def _best_of(model: AssignmentModel, plans: Sequence[np.ndarray | None]) -> np.ndarray | None:

@@ -217,3 +217,41 @@ def test_a_stalled_neighbourhood_search_ends_in_a_proof(monkeypatch):
         assert sol.objective == pytest.approx(best)
         assert len(model.hard_violations(sol.choice)) == 0 and (sol.choice >= 0).all()
     assert np.array_equal(sols[0].choice, sols[1].choice)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_core_is_each_items_best_options_by_reduced_cost(seed):
+    model = gap_model(seed, agents=7, jobs=30)
+    rc = np.random.default_rng(seed).normal(size=model.n_options)
+    rc[::5] = 0.0  # ties, taken in option order
+    core = engine._core(model, rc, 3)
+    for g in range(model.n_items):
+        opts = np.flatnonzero(model.opt_item == g)
+        ranked = sorted(opts, key=lambda o: (-rc[o], o))
+        assert set(np.flatnonzero(core & (model.opt_item == g))) == set(ranked[:3])
+
+
+def test_every_other_worker_searches_the_core(monkeypatch):
+    """With the LP's reduced costs, worker 1's neighbourhoods may move each item among its CORE_PER_ITEM best
+    options only, worker 0's among all that reduced-cost fixing keeps; the plan stays valid and the same for the
+    same seed."""
+    monkeypatch.setattr(engine, "FULL_SEARCH_SHARE", 0.05)
+    monkeypatch.setattr(engine, "FULL_SEARCH_MIN_DET", 0.0)
+    monkeypatch.setattr(engine, "DET_PER_SECOND", 0.1)
+    monkeypatch.setattr(engine, "PROOF_MAX_SHARE", 0.0)  # neighbourhoods only
+    model = gap_model(7, agents=8, jobs=80)
+    widest: dict[int, int] = {}  # per stream: most options an item may move to, over its rounds
+    original = lns.run
+
+    def recording(model_, plan, stream, *args, **kwargs):
+        per_item = np.bincount(model_.opt_item[kwargs["allowed"]], minlength=model_.n_items)
+        widest[stream.seed] = max(widest.get(stream.seed, 0), int(per_item.max()))
+        return original(model_, plan, stream, *args, **kwargs)
+
+    monkeypatch.setattr(lns, "run", recording)
+    plans = [solve_model(model, SolveParams(time_limit=8, seed=5, workers=2)) for _ in range(2)]
+    first, second = (widest[s] for s in sorted(widest))  # workers 0 and 1 (their streams' seeds grow with w)
+    assert second <= engine.CORE_PER_ITEM < first
+    assert np.array_equal(plans[0].choice, plans[1].choice)
+    for sol in plans:
+        assert len(model.hard_violations(sol.choice)) == 0 and (sol.choice >= 0).all()
