@@ -7,7 +7,7 @@ Relaxing "each item takes at most one option" with a price ``u`` per item leaves
 
 an upper bound on every plan for any ``u`` (``u >= 0`` where an item may stay out). It is at least as tight as the
 LP from the LP's own item duals, and subgradient steps from there tighten it further: on the Chu-Beasley and
-Yagiura instances they close 75-90 % of the gap between the LP and the best known value. The knapsacks are
+Yagiura instances they close 55-90 % of the gap between the LP and the best known value. The knapsacks are
 solved exactly by dynamic programming over the (whole) capacities, every row at once.
 
 Reduced costs come from probing: a plan that uses option ``o`` (item ``j``, row ``r``) is worth at most ``L(u)``
