@@ -343,7 +343,7 @@ def _proof(model: AssignmentModel, reduced: tuple[float, np.ndarray], incumbent:
     With whole values a better plan is worth at least one more, which fixes more options and turns the search
     into a question of feasibility (``proved_infeasible`` is then the proof). Otherwise the search starts from
     `incumbent` and a proof of the restricted model is a proof overall. The plan, if any, is on `model`."""
-    whole = _integral(model.opt_value) and not np.isfinite(model.penalty).any()
+    whole = _whole_values(model)
     keep = np.nonzero(_may_improve(reduced, incumbent.objective + (1.0 if whole else 0.0)))[0]
     pos = np.full(model.n_options, -1, dtype=np.int64)
     pos[keep] = np.arange(len(keep))
@@ -624,8 +624,7 @@ def solve_model(
             fixing = lp
             if lp.ok:
                 fixing, lp_bound = _lagrangian(model, lp, best_obj, lp_bound, LAGRANGE_SHARE * time_limit, stats)
-            whole = _integral(model.opt_value) and not np.isfinite(model.penalty).any()
-            target = np.floor(lp_bound + 1e-6 * max(1.0, abs(lp_bound))) if whole and np.isfinite(lp_bound) else None
+            target = _round_down(lp_bound) if _whole_values(model) and np.isfinite(lp_bound) else None
             if best is not None and target is not None and best_obj >= target - 1e-9:
                 proved = True  # the first plan reaches the bound
             else:
@@ -678,13 +677,23 @@ def _lexicographic_bound(model: AssignmentModel, m1: AssignmentModel, lp1: LPRes
     """The most primary value a plan can have (``lp1`` is the LP of the primary model `m1`, rounded down when
     primary values are whole), and the bound it gives the weighted model: that many times the placement weight,
     plus every item's best secondary value (soft penalties only lower a plan's value)."""
-    # Rounded down with a tolerance relative to the value: an LP solved to ~1e-9 may sit just below a whole number.
     whole = np.isfinite(lp1.bound) and _integral(m1.opt_value)
-    cap = np.floor(lp1.bound + 1e-6 * max(1.0, abs(lp1.bound))) if whole else lp1.bound
+    cap = _round_down(lp1.bound) if whole else lp1.bound
     secondary = model.opt_value - model.primary_weight * m1.opt_value
     top = np.zeros(model.n_items)
     np.maximum.at(top, model.opt_item, secondary)
     return cap, model.primary_weight * cap + float(top.sum())
+
+
+def _round_down(bound: float) -> float:
+    """The whole number at or below `bound`, with a tolerance relative to it (an LP solved to ~1e-9 may sit just
+    below a whole number)."""
+    return float(np.floor(bound + 1e-6 * max(1.0, abs(bound))))
+
+
+def _whole_values(model: AssignmentModel) -> bool:
+    """Every plan's value is a whole number: whole option values and no soft rows."""
+    return _integral(model.opt_value) and not np.isfinite(model.penalty).any()
 
 
 def _integral(values: np.ndarray) -> bool:

@@ -171,15 +171,18 @@ def _useful(p: np.ndarray, w: np.ndarray, capacity: np.ndarray) -> np.ndarray:
     span = float(cw[:, -1].max() + capacity.max() + 1)
     flat = (cw + span * np.arange(R)[:, None]).ravel()
 
+    def fitting(rows: np.ndarray, t: np.ndarray) -> np.ndarray:
+        # How many options, in order of value per unit of weight, fit whole within `t`.
+        return np.clip(np.searchsorted(flat, t + span * rows, side="right") - 1 - rows * (K + 1), 0, K)
+
     def fractional(rows: np.ndarray, t: np.ndarray) -> np.ndarray:
-        # Options in order of value per unit of weight until `t` is full, the last one in part.
-        i = np.searchsorted(flat, t + span * rows, side="right") - 1 - rows * (K + 1)
-        i = np.clip(i, 0, K)
+        # Those options, and the next one in part.
+        i = fitting(rows, t)
         part = np.where(i < K, (t - cw[rows, i]) * np.maximum(es[rows, np.minimum(i, K - 1)], 0.0), 0.0)
         return cp[rows, i] + part
 
     rows = np.arange(R)
-    greedy = cp[rows, np.clip(np.searchsorted(flat, capacity + span * rows, side="right") - 1 - rows * (K + 1), 0, K)]
+    greedy = cp[rows, fitting(rows, capacity)]
     room = capacity[:, None] - w
     bound = p + fractional(np.repeat(rows, K).reshape(R, K), np.maximum(room, 0).astype(float))
     return (p > 0) & (room >= 0) & (bound >= greedy[:, None] - 1e-9 * np.maximum(1.0, np.abs(greedy[:, None])))
@@ -259,6 +262,6 @@ def _probe(model: AssignmentModel, ks: Knapsacks, u: np.ndarray, bound: float) -
     free_net = model.opt_value[ks.free] - u[model.opt_item[ks.free]]
     np.add.at(lost, model.opt_item[ks.free], np.maximum(free_net, 0.0))
     own[ks.free] = np.maximum(free_net, 0.0)
-    rc[ks.free] = np.minimum(free_net, 0.0) + 0.0
+    rc[ks.free] = np.minimum(free_net, 0.0)
     rc -= lost[model.opt_item] - own
     return np.minimum(rc, 0.0)
