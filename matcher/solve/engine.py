@@ -351,8 +351,11 @@ def _proof(model: AssignmentModel, reduced: tuple[float, np.ndarray], incumbent:
     hint = None if whole else np.where(cur >= 0, pos[np.maximum(cur, 0)], -1)
     if hint is not None and ((hint < 0) & (cur >= 0)).any():
         hint = None  # an option of the plan was left out (rounding): search without it
+    # Linearisation level 2 (cuts in CP-SAT's LP): on the 8 small GAP instances, engine seeds 0-3, 11 proofs of 32
+    # against 7, mean gap level (0.153 against 0.151 %). Scaled models had it already (SCALED_PARAMETERS).
     out = solve_cpsat(model.subset(keep), hint=hint, time_limit=max(0.05, deadline - time.monotonic()), workers=1,
-                      seed=seed, cancel=cancel, parameters={"max_deterministic_time": det}, proving=True,
+                      seed=seed, cancel=cancel, parameters={"max_deterministic_time": det, "linearization_level": 2},
+                      proving=True,
                       at_least=incumbent.objective + 1.0 if whole else None)
     choice = None if out.choice is None else np.where(out.choice >= 0, keep[np.maximum(out.choice, 0)], -1)
     return replace(out, choice=choice if _complete(model, choice) else None)
