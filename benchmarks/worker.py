@@ -42,13 +42,20 @@ def _num(v: Any) -> float | None:
     return None if v is None or not np.isfinite(v) else float(v)
 
 
-def run_task(task: dict[str, Any], solve: Any) -> dict[str, Any]:
+def run_task(task: dict[str, Any], solve: Any, start_clock: Any = lambda: None) -> dict[str, Any]:
+    """One task; `start_clock()` is called once its timed part starts (after generating a placement instance,
+    which is not timed), so that the parent's wall-clock limit starts there too."""
     from benchmarks import gap, modelio
 
-    t0 = time.monotonic()
-    if task["kind"] == "sleep":  # for the runner's tests: a solver that overruns
+    if task["kind"] == "sleep":  # for the runner's tests: untimed set-up, then a solver that overruns
+        time.sleep(float(task.get("setup", 0.0)))
+        start_clock()
+        t0 = time.monotonic()
         time.sleep(float(task["seconds"]))
         return {"status": "slept", "objective": None, "bound": None, "seconds": time.monotonic() - t0}
+    if task["kind"] != "placement":
+        start_clock()
+    t0 = time.monotonic()
     limit = float(task["time_limit"])
     sense = task.get("sense", "max")
     inst = None
@@ -63,6 +70,7 @@ def run_task(task: dict[str, Any], solve: Any) -> dict[str, Any]:
         from matcher.problem import build_problem
 
         dataset = instance_dataset(task["tier"], int(task["instance_seed"]), task["instance"])
+        start_clock()
         t0 = time.monotonic()  # generating the instance is not counted: building the problem is
         model = build_problem(dataset, Policy()).model  # only the model is kept, as for a file
         del dataset
@@ -128,8 +136,14 @@ def main(argv: list[str] | None = None) -> int:
             continue
         task = json.loads(line)
         reset_peak()
+
+        def start_clock() -> None:
+            # The timed part starts: the parent's wall-clock limit and the memory high-water mark start here.
+            reset_peak()
+            proto.write(json.dumps({"clock": "start"}) + "\n")
+
         try:
-            row = run_task(task, solve)
+            row = run_task(task, solve, start_clock)
         except Exception as exc:  # one bad task must not end the worker's other tasks
             row = {"status": "error", "objective": None, "bound": None, "seconds": None,
                    "error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc(limit=5)}

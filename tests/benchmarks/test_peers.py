@@ -172,3 +172,22 @@ def test_a_solver_over_its_wall_clock_is_killed() -> None:
         assert row["status"] == "killed" and time.monotonic() - t0 < 20
         again = p.run("greedy", {"kind": "sleep", "seconds": 0}, 60)
         assert again["status"] == "slept"
+
+
+def test_the_wall_clock_starts_after_the_untimed_set_up() -> None:
+    """Generating a placement instance is not timed: a set-up longer than the wall-clock limit does not get the
+    task killed, the limit starts once the worker says its timed part has started, and a set-up past its own
+    timeout is killed."""
+    from benchmarks.runner import Worker
+
+    w = Worker("greedy", setup_timeout=30.0)
+    try:
+        row = w.run({"kind": "sleep", "setup": 2.5, "seconds": 0.2}, 1.5)
+        assert row["status"] == "slept" and 0.2 <= row["wall_seconds"] < 1.5, row
+        row = w.run({"kind": "sleep", "setup": 0.0, "seconds": 60}, 1.5)
+        assert row["status"] == "killed" and "wall clock" in row["error"] and row["wall_seconds"] < 10
+        w.setup_timeout = 1.0
+        row = w.run({"kind": "sleep", "setup": 60, "seconds": 0}, 60)
+        assert row["status"] == "killed" and "set-up" in row["error"], row
+    finally:
+        w.close()
