@@ -14,6 +14,7 @@ import os
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -42,7 +43,7 @@ def _num(v: Any) -> float | None:
     return None if v is None or not np.isfinite(v) else float(v)
 
 
-def run_task(task: dict[str, Any], solve: Any, start_clock: Any = lambda: None) -> dict[str, Any]:
+def run_task(task: dict[str, Any], solve: Any, start_clock: Callable[[], None] = lambda: None) -> dict[str, Any]:
     """One task; `start_clock()` is called once its timed part starts (after generating a placement instance,
     which is not timed), so that the parent's wall-clock limit starts there too."""
     from benchmarks import gap, modelio
@@ -131,17 +132,17 @@ def main(argv: list[str] | None = None) -> int:
     import matcher.problem  # noqa: F401  (the model class, imported before any clock runs)
 
     proto.write(json.dumps({"ready": name, "pid": os.getpid()}) + "\n")
+
+    def start_clock() -> None:
+        # A task's timed part starts: the parent's wall-clock limit and the memory high-water mark start here.
+        reset_peak()
+        proto.write(json.dumps({"clock": "start"}) + "\n")
+
     for line in sys.stdin:
         if not line.strip():
             continue
         task = json.loads(line)
         reset_peak()
-
-        def start_clock() -> None:
-            # The timed part starts: the parent's wall-clock limit and the memory high-water mark start here.
-            reset_peak()
-            proto.write(json.dumps({"clock": "start"}) + "\n")
-
         try:
             row = run_task(task, solve, start_clock)
         except Exception as exc:  # one bad task must not end the worker's other tasks
