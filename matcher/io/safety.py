@@ -37,6 +37,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from matcher.io.cells import UncachedFormula
+
 __all__ = [
     "MAX_ENTRIES",
     "MAX_FILE_BYTES",
@@ -193,6 +195,8 @@ def _decode(obj: dict[str, Any]) -> Any:
             return dt.time.fromisoformat(value)
         if key == "$td":
             return dt.timedelta(seconds=value)
+        if key == "$f":
+            return UncachedFormula(str(value))
     return obj
 
 
