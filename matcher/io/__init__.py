@@ -9,6 +9,7 @@ from matcher.io.readers import (
     read_workbook,
     workbook_from_frames,
 )
+from matcher.io.safety import neutralise
 from matcher.io.spec import CASES, LOCALITIES, WORKBOOKS
 from matcher.io.validation import Issue, ReadReport, validate
 
@@ -22,6 +23,7 @@ __all__ = [
     "ReadReport",
     "WorkbookRead",
     "dataset_from_frames",
+    "neutralise",
     "read_dataset",
     "read_workbook",
     "validate",

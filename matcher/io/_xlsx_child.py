@@ -5,6 +5,9 @@ It imports openpyxl and nothing of the matcher, then serves requests from stdin,
 CPU time and file writes, parses the workbook with openpyxl (defusedxml underneath) and writes JSON to a pipe.
 The server answers on stdout with a frame: one status byte (``o`` ok, ``e`` failed), eight bytes of length, the
 JSON. Forking from this small single-threaded process is cheap and safe, unlike forking the app's server.
+
+Cells are read as their saved values (``data_only``), except a formula without a saved value, which comes back
+as ``{"$f": "=formula"}`` rather than as a blank cell (see `_Parser`).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from decimal import Decimal
 from typing import Any
 
 import openpyxl
+from openpyxl.worksheet import _read_only, _reader
 
 
 def _encode(value: Any) -> Any:
@@ -36,6 +40,27 @@ def _encode(value: Any) -> Any:
     if isinstance(value, Decimal):
         return float(value)
     return str(value)
+
+
+class _Parser(_reader.WorkSheetParser):
+    """openpyxl's worksheet parser, telling a formula without a saved value from a blank cell.
+
+    With ``data_only``, openpyxl reads a formula's saved value (``<v>``) and, when there is none (a workbook
+    written by a script and never opened in a spreadsheet program), a blank: a capacity would silently become
+    "no limit". An empty ``<v/>`` is a saved value only when the cell says its result is a string (``t="str"``):
+    an empty text. Read-only worksheets look the parser up in their module, so replacing it there is enough.
+    """
+
+    def parse_cell(self, element: Any) -> dict[str, Any]:
+        cell: dict[str, Any] = super().parse_cell(element)
+        if (cell["value"] is None and self.data_only and element.get("t", "n") not in ("str", "s", "inlineStr")
+                and element.find(_reader.FORMULA_TAG) is not None):
+            formula = element.findtext(_reader.FORMULA_TAG) or ""
+            cell["value"] = {"$f": "=" + formula}
+        return cell
+
+
+_read_only.WorkSheetParser = _Parser
 
 
 def _vm_size() -> int:

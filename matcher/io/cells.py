@@ -5,8 +5,14 @@ A parser never raises. It returns the parsed value, or a `CellError` saying what
 when the caller says it may be (`echo=True`, for the localities workbook): cells of the cases workbook
 describe people and must never be echoed into messages or logs.
 
-Values come from openpyxl (str, int, float, bool, datetime), csv (str) or pandas (numpy scalars, NaN,
-NaT, NA).
+Values come from openpyxl (str, int, float, bool, datetime, and `UncachedFormula` for a formula whose workbook
+holds no result), csv (str) or pandas (numpy scalars, NaN, NaT, NA).
+
+Identifiers (case, member and locality ids, and lists of them) are normalised with Unicode NFKC, so that
+full-width digits and letters read as their ASCII forms ('０９２２５' is '09225'), and refused when they hold a
+character that shows nothing or looks like another: an invisible character (zero-width space, BOM, bidi
+control, soft hyphen ...), a digit other than 0-9, a Cyrillic or Greek letter. Two ids that look the same are
+then the same id, and the duplicate checks see them.
 """
 
 from __future__ import annotations
@@ -21,15 +27,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from matcher.io.spec import FRENCH_LEVELS, Column, Kind
+from matcher.io.spec import FRENCH_LEVELS, MAX_ID_CHARS, Column, Kind
 from matcher.models.records import HEALTH_SERVICES, LANGUAGES
 
 __all__ = [
     "CODE_ALIASES",
+    "FORMULA_WITHOUT_VALUE",
     "CellError",
+    "UncachedFormula",
     "describe",
     "fold",
+    "identifier_problem",
     "is_blank",
+    "normalise_id",
     "parse_bool",
     "parse_cell",
     "parse_code",
@@ -53,11 +63,34 @@ class CellError:
     expected: str
     found: str
     hint: str = ""
+    text: str = ""  # the whole message, for a problem that is not about the kind of value
 
     @property
     def message(self) -> str:
+        if self.text:
+            return self.text
         text = f"expected {self.expected}, got {self.found}"
         return f"{text}; {self.hint}" if self.hint else text
+
+
+#: The message for a formula cell whose workbook holds no saved result.
+FORMULA_WITHOUT_VALUE = ("a formula without a saved value: open and save the workbook in a spreadsheet program, "
+                         "or type the value")
+
+
+@dataclass(frozen=True, slots=True)
+class UncachedFormula:
+    """A formula cell without a saved result: the workbook was written by a program that does not calculate
+    (a script), and never opened and saved in a spreadsheet program.
+
+    Readers pass it on instead of a value and `parse_cell` refuses it: read as blank, a capacity would silently
+    become "no limit". `formula` is its text ('=1+1'), shown in the app's tables so the user sees what to replace.
+    """
+
+    formula: str
+
+    def __str__(self) -> str:
+        return self.formula or "="
 
 
 # French and common spellings of codes, folded (see `fold`). Users type what they say, not our code lists.
@@ -80,7 +113,7 @@ CODE_ALIASES: dict[str, str] = {
 
 _TRUE = frozenset({"true", "yes", "oui", "vrai", "1", "x", "y", "o", "t", "v", "✓", "✔"})
 _FALSE = frozenset({"false", "no", "non", "faux", "0", "n", "f"})
-_INSEE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
+_INSEE = re.compile(r"^([0-9]{5}|2[AB][0-9]{3})$")
 _CODE_SHAPE = re.compile(r"^[a-z][a-z0-9_]*$")
 _LANGUAGE_SHAPE = re.compile(r"^[a-z]{2,3}$")  # ISO 639-1 or 639-3
 _NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
@@ -88,6 +121,64 @@ _DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
 _YMD = re.compile(r"^(\d{4})[/.\-](\d{1,2})[/.\-](\d{1,2})(?:[ T].*)?$")
 _EXCEL_EPOCH = dt.date(1899, 12, 30)  # Excel's day 0, accounting for its fictitious 29 February 1900
 _EXCEL_SERIALS = (1, 73050)  # 1900-01-01 .. 2100-01-01: numbers outside are not dates
+
+
+# Characters Unicode calls default-ignorable (they show nothing) beyond the categories refused below: the
+# combining grapheme joiner, Hangul fillers, Khmer inherent vowels, Mongolian and other variation selectors.
+_IGNORABLE = frozenset(chr(c) for c in (0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x180B, 0x180C, 0x180D, 0x180F,
+                                        0x3164, 0xFFA0, *range(0xFE00, 0xFE10), *range(0xE0100, 0xE01F0)))
+# Controls, format characters (zero-width space and joiners, BOM, bidi controls, soft hyphen ...), private use,
+# surrogates, unassigned code points, line and paragraph separators.
+_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"})
+# Scripts with letters that look like Latin ones: Cyrillic 'С' and 'о', Greek 'Ο', Armenian 'օ', Cherokee 'Ꭺ' ...
+_LOOKALIKE_SCRIPTS = frozenset({"CYRILLIC", "GREEK", "ARMENIAN", "CHEROKEE", "COPTIC", "LISU"})
+_ID_HINT = "type identifiers with Latin letters and the digits 0-9"
+
+
+def normalise_id(text: str) -> str:
+    """An identifier as compared and stored: Unicode NFKC (full-width and other compatibility forms become
+    their plain forms: '０９２２５' -> '09225', 'Ｃ１' -> 'C1'), spaces around it removed."""
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def _character(ch: str) -> str:
+    name = unicodedata.name(ch, "")
+    return f"U+{ord(ch):04X} {name}" if name else f"U+{ord(ch):04X}"
+
+
+def identifier_problem(text: str) -> tuple[str, str] | None:
+    """Why a normalised identifier could look like another one: (what was found, a hint), or None.
+
+    The answer names a character by its code point and position, never the identifier itself.
+    """
+    if text.isascii() and text.isprintable():  # the usual id: nothing hidden, no look-alike
+        return None
+    for position, ch in enumerate(text, start=1):
+        category = unicodedata.category(ch)
+        if category in _HIDDEN_CATEGORIES or ch in _IGNORABLE or (category == "Zs" and ch != " "):
+            return (f"an invisible character ({_character(ch)}) at position {position}",
+                    "delete it, or type the identifier again")
+        if category == "Nd" and not ch.isascii():
+            script = unicodedata.name(ch, "").split(" DIGIT", 1)[0].capitalize()
+            return f"a digit other than 0-9 ({script}) at position {position}", _ID_HINT
+        if ch.isalpha() and not ch.isascii():
+            script = unicodedata.name(ch, "").split(" ", 1)[0]
+            if script in _LOOKALIKE_SCRIPTS:
+                return (f"a {script.capitalize()} letter at position {position}, which can look like a Latin one",
+                        _ID_HINT)
+    return None
+
+
+def _checked_id(text: str, column: Column, item: int | None = None) -> str | CellError:
+    """`text` (normalised) when it is a trustworthy identifier the records can hold, else why not."""
+    of_item = f" of item {item}" if item is not None else ""
+    problem = identifier_problem(text)
+    if problem is not None:
+        return CellError(column.expected(), problem[0] + of_item, problem[1])
+    if len(text) > MAX_ID_CHARS:
+        return CellError(column.expected(), f"an identifier of {len(text)} characters{of_item}",
+                         f"at most {MAX_ID_CHARS} characters")
+    return text
 
 
 @functools.lru_cache(maxsize=4096)  # the same few codes repeat on every row of a large sheet
@@ -178,7 +269,8 @@ def suggest(word: str, candidates: tuple[str, ...] | list[str], cutoff: float = 
 
 
 def parse_id(value: object, column: Column, echo: bool = False) -> str | CellError | None:
-    """An identifier kept as text: 12 and 12.0 both become '12'; dates and yes/no values are refused."""
+    """An identifier kept as text: 12 and 12.0 both become '12', 'Ｃ１' becomes 'C1' (see `normalise_id`);
+    dates, yes/no values, invisible characters, look-alike letters and ids over `MAX_ID_CHARS` are refused."""
     value = _plain(value)
     if is_blank(value):
         return None
@@ -187,9 +279,9 @@ def parse_id(value: object, column: Column, echo: bool = False) -> str | CellErr
     if isinstance(value, float):
         if not math.isfinite(value):
             return CellError(column.expected(), _got(value, echo))
-        return str(int(value)) if value.is_integer() else str(value)
+        return _checked_id(str(int(value)) if value.is_integer() else str(value), column)
     if isinstance(value, int | str):
-        return str(value).strip()
+        return _checked_id(normalise_id(str(value)), column)
     return CellError(column.expected(), _got(value, echo))
 
 
@@ -220,12 +312,12 @@ def _insee_text(value: object) -> str | None:
     if isinstance(value, int):
         text = str(value)
     elif isinstance(value, str):
-        text = value.strip().upper()
-        if re.fullmatch(r"\d+\.0+", text):  # a CSV written from a float column: '9225.0'
+        text = normalise_id(value).upper()
+        if re.fullmatch(r"[0-9]+\.0+", text):  # a CSV written from a float column: '9225.0'
             text = text.split(".")[0]
     else:
         return None
-    if re.fullmatch(r"\d{4}", text):
+    if re.fullmatch(r"[0-9]{4}", text):
         text = "0" + text
     if _INSEE.match(text) and not text.startswith("00"):
         return text
@@ -239,6 +331,9 @@ def parse_insee(value: object, column: Column, echo: bool = False) -> str | Cell
         return None
     code = _insee_text(value)
     if code is None:
+        problem = identifier_problem(normalise_id(value)) if isinstance(value, str) else None
+        if problem is not None:
+            return CellError(column.expected(), *problem)
         return CellError(column.expected(), _got(value, echo))
     return code
 
@@ -400,12 +495,20 @@ def _items(value: object, column: Column, echo: bool) -> list[str] | CellError:
 
 
 def parse_list(value: object, column: Column, echo: bool = False) -> tuple[str, ...] | CellError:
-    """A ';'-separated list of identifiers; blank is the empty list."""
+    """A ';'-separated list of identifiers, each checked like `parse_id`; blank is the empty list."""
     value = _plain(value)
     if is_blank(value):
         return ()
-    items = _items(value, column, echo)
-    return items if isinstance(items, CellError) else tuple(items)
+    items = _items(normalise_id(value) if isinstance(value, str) else value, column, echo)
+    if isinstance(items, CellError):
+        return items
+    ids: list[str] = []
+    for position, item in enumerate(items, start=1):
+        checked = _checked_id(item, column, position)
+        if isinstance(checked, CellError):
+            return checked
+        ids.append(checked)
+    return tuple(dict.fromkeys(ids))
 
 
 def parse_insee_list(value: object, column: Column, echo: bool = False) -> tuple[str, ...] | CellError:
@@ -413,6 +516,8 @@ def parse_insee_list(value: object, column: Column, echo: bool = False) -> tuple
     value = _plain(value)
     if is_blank(value):
         return ()
+    if isinstance(value, str):
+        value = normalise_id(value)  # before splitting: a full-width '；' separates items too
     items = value if isinstance(value, int) and not isinstance(value, bool) else _items(value, column, echo)
     if isinstance(items, CellError):
         return items
@@ -420,6 +525,9 @@ def parse_insee_list(value: object, column: Column, echo: bool = False) -> tuple
     codes: list[str] = []
     for position, item in enumerate(raw_items, start=1):
         code = _insee_text(item)
+        problem = identifier_problem(item) if code is None and isinstance(item, str) else None
+        if problem is not None:
+            return CellError(column.expected(), f"{problem[0]} of item {position}", problem[1])
         if code is None:
             found = f"item {position} '{_shorten(str(item))}'" if echo else f"text in item {position}"
             return CellError(column.expected(), found, "each item must be a 5-character INSEE code")
@@ -495,6 +603,8 @@ def parse_cell(value: object, column: Column, echo: bool = False) -> Any:
     echo
         Whether the raw value may be quoted in the error (never for the cases workbook: personal data).
     """
+    if isinstance(value, UncachedFormula):
+        return CellError(column.expected(), "a formula without a saved value", text=FORMULA_WITHOUT_VALUE)
     try:
         if column.required and is_blank(value):
             return CellError(column.expected(), "a blank cell", "this column is required")

@@ -3,19 +3,26 @@
 Every source is first turned into raw sheets (header cells, and rows of cells with their Excel row
 numbers); one code path then matches headers to the spec, parses each cell and reports located problems.
 So an .xlsx file, a CSV folder and the app's edited tables are read and judged exactly alike.
+
+The header is the first non-blank row, unless that row lacks a required column and one of the next few rows
+has them all: a title above the table ("Capacités 2026 — DDETS", merged over the columns) is then skipped with
+a warning. CSV files are read in UTF-8, UTF-16 or UTF-32 (with or without a byte order mark) or Windows-1252,
+separated by ',', ';' or tabs; a file that still reads as one column gets a hint on how to save it.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from matcher.io import safety, spec
-from matcher.io.cells import CellError, is_blank, parse_cell, suggest
+from matcher.io.cells import CellError, UncachedFormula, is_blank, parse_cell, suggest
 from matcher.io.validation import Issue, ReadReport, validate
 
 if TYPE_CHECKING:
@@ -45,6 +52,8 @@ PERSONAL_WORKBOOKS = frozenset({"cases"})
 # and XML entity declarations by `matcher.io.safety` before any parser runs, then parsed in a memory-limited
 # process.
 MAX_CSV_BYTES = 100 * 1024 * 1024
+#: Rows above the header that may be skipped as a title (non-blank rows; blank ones are always skipped).
+MAX_TITLE_ROWS = 4
 
 
 @dataclass
@@ -87,7 +96,9 @@ class ParsedSheet:
             record: dict[str, Any] = {}
             for col in self.spec.columns:
                 if col.name in r.bad:
-                    record[col.name] = r.raw.get(col.name)
+                    raw = r.raw.get(col.name)
+                    # A formula without a saved value shows as its text, which reads back as an error again.
+                    record[col.name] = str(raw) if isinstance(raw, UncachedFormula) else raw
                 else:
                     value = r.values.get(col.name)
                     record[col.name] = "; ".join(value) if isinstance(value, tuple) else value
@@ -128,6 +139,7 @@ class _RawSheet:
     header: list[Any]
     header_row: int
     rows: list[tuple[int | None, list[Any]]]
+    hint: str = ""  # shown when no column is recognised: how to save a file that was not read as a table
 
 
 # ------------------------------------------------------------------------------------------------- sources
@@ -204,18 +216,81 @@ def _stream_bytes(stream: BinaryIO) -> bytes:
         stream.seek(position)
 
 
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """'utf-16-le' or '-be' when the bytes look like UTF-16 text without a byte order mark, else None.
+
+    Text in Latin letters is then every other byte zero (the high byte of each character): zeros at odd
+    positions are little-endian, at even positions big-endian. UTF-8 and Windows-1252 text has no zero bytes.
+    """
+    head = data[:4096]
+    half = len(head) // 2
+    if half < 2:
+        return None
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    if odd >= 0.3 * half and even <= 0.05 * half:
+        return "utf-16-le"
+    if even >= 0.3 * half and odd <= 0.05 * half:
+        return "utf-16-be"
+    return None
+
+
 def _decode(data: bytes) -> str:
-    """CSV text: UTF-8 (with or without BOM), else Windows-1252, which Excel in French uses."""
+    """CSV text: by its byte order mark (UTF-8, UTF-16, UTF-32), as UTF-16 when it looks so (Excel's "Unicode
+    text"), else UTF-8, else Windows-1252, which Excel in French uses. Text that cannot be decoded keeps
+    replacement characters, and `_csv_hint` explains."""
+    encoding = next((name for bom, name in _BOMS if data.startswith(bom)), None) or _utf16_without_bom(data)
+    if encoding is not None:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            pass
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return data.decode("cp1252", errors="replace")
 
 
+_SEPARATOR_LINE = re.compile(r"^sep=(.)\s*$")
+
+
 def _delimiter(text: str) -> str:
-    """';' when the header line has more ';' than ',' (Excel's CSV in French locales), else ','."""
+    """The separator of the header line: a tab when it has more tabs than ',' and ';', else ';' when it has
+    more ';' than ',' (Excel's CSV in French locales), else ','."""
     first = next((line for line in text.splitlines() if line.strip()), "")
-    return ";" if first.count(";") > first.count(",") else ","
+    tabs, commas, semicolons = first.count("\t"), first.count(","), first.count(";")
+    if tabs > max(commas, semicolons):
+        return "\t"
+    return ";" if semicolons > commas else ","
+
+
+def _csv_dialect(text: str) -> tuple[str, str]:
+    """(text without Excel's 'sep=;' first line, the separator): that line names the separator."""
+    first, _, rest = text.partition("\n")
+    named = _SEPARATOR_LINE.match(first.strip("\ufeff\r"))
+    if named is not None:
+        return rest, named.group(1)
+    return text, _delimiter(text)
+
+
+def _csv_hint(header: list[Any]) -> str:
+    """How to save a CSV file that was not read as text, or whose header did not split into columns; '' when
+    neither (it is only shown when no column was recognised)."""
+    line = "".join(str(c) for c in header)
+    if "\x00" in line:  # never in text: UTF-16 that could not be decoded, or a binary file
+        return ("this file looks UTF-16 or binary, not CSV text: save it as CSV UTF-8 (comma-separated), "
+                "or as an .xlsx workbook")
+    if sum(not is_blank(c) for c in header) > 1:
+        return ""
+    if "\ufffd" in line:
+        return "this file is in an encoding that was not recognised: save it as CSV UTF-8 (comma-separated)"
+    other = next((c for c in "|:^~#" if c in line), None)
+    looks = f"looks separated by '{other}'" if other else "reads as a single column"
+    return (f"this file {looks}: save it as CSV UTF-8 (comma-separated), or separate the columns with ',', "
+            "';' or a tab")
 
 
 def _raw_from_csv_dir(path: Path, workbook: spec.Workbook, label: str, issues: list[Issue]) -> list[_RawSheet]:
@@ -226,11 +301,13 @@ def _raw_from_csv_dir(path: Path, workbook: spec.Workbook, label: str, issues: l
         if file.stat().st_size > MAX_CSV_BYTES:
             issues.append(Issue("error", label, canonical, None, None, "refused: the CSV file is too large"))
             continue
-        text = _decode(file.read_bytes())
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+        text, delimiter = _csv_dialect(_decode(file.read_bytes()))
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
         numbered = ((n, list(cells)) for n, cells in enumerate(reader, start=1))
         try:
-            sheets.append(_raw_sheet(canonical, file.name, numbered))
+            raw = _raw_sheet(canonical, file.name, numbered)
+            raw.hint = _csv_hint(raw.header)
+            sheets.append(raw)
         except csv.Error:  # a field over the csv module's size limit, a stray quote: the message quotes nothing
             issues.append(Issue("error", label, canonical, None, None, "not a readable CSV file"))
     return sheets
@@ -270,10 +347,41 @@ def _raw_from_frames(
 # ----------------------------------------------------------------------------------------- shared parsing
 
 
+def _columns_named(cells: list[Any], names: dict[str, str]) -> set[str]:
+    """The spec columns a row's cells name, as a header would."""
+    return {names[key] for c in cells if not is_blank(c) and (key := spec.normalise_header(str(c).strip())) in names}
+
+
+def _locate_header(raw: _RawSheet, sheet: spec.Sheet, label: str, issues: list[Issue]) -> _RawSheet:
+    """The sheet with its header on the right row: the first non-blank row, or a title skipped.
+
+    When the first non-blank row lacks a required column and one of the next `MAX_TITLE_ROWS` rows names them
+    all, the rows above that one are a title (a merged "Capacités 2026 — DDETS" row, a date, a note): they are
+    skipped, with a warning. Otherwise the first row stays the header, and its missing columns are reported.
+    """
+    names = spec.header_map(sheet)
+    required = {c.name for c in sheet.columns if c.required}
+    if required <= _columns_named(raw.header, names):
+        return raw
+    for k, (number, cells) in enumerate(raw.rows[:MAX_TITLE_ROWS]):
+        if number is not None and required <= _columns_named(cells, names):
+            above = [raw.header_row, *(n for n, _ in raw.rows[:k] if n is not None)]
+            rows = f"row {above[0]}" if len(above) == 1 else f"rows {above[0]}-{above[-1]}"
+            issues.append(Issue("warning", label, sheet.name, number, None,
+                                f"the header is on row {number}: {rows} above it "
+                                f"{'was' if len(above) == 1 else 'were'} skipped as a title"))
+            return _RawSheet(raw.name, raw.source, list(cells), number, raw.rows[k + 1:], raw.hint)
+    if not raw.hint and sum(not is_blank(c) for c in raw.header) == 1 and not _columns_named(raw.header, names):
+        raw.hint = (f"row {raw.header_row} looks like a title: the header must be on the first row, or below at "
+                    f"most {MAX_TITLE_ROWS} title rows")
+    return raw
+
+
 def _parse_sheet(
     raw: _RawSheet, sheet: spec.Sheet, label: str, echo: bool, issues: list[Issue]
 ) -> ParsedSheet:
-    """Match the header to the spec, then parse every cell, collecting one issue per bad cell."""
+    """Find the header and match it to the spec, then parse every cell, collecting one issue per bad cell."""
+    raw = _locate_header(raw, sheet, label, issues)
     names = spec.header_map(sheet)
     position: dict[str, int] = {}
     extra: dict[int, str] = {}
@@ -294,11 +402,17 @@ def _parse_sheet(
                                 f"{position[canonical] + 1} and {i + 1}); keep one"))
         else:
             position[canonical] = i
-    for col in sheet.columns:
-        if col.required and col.name not in position:
-            accepted = ", ".join((col.name, *col.aliases))
-            issues.append(Issue("error", label, sheet.name, None, col.name,
-                                f"missing required column (accepted headers: {accepted})"))
+    if raw.hint and not position:
+        # Nothing was read as a column: one message says why, rather than one per missing column.
+        required = ", ".join(c.name for c in sheet.columns if c.required)
+        issues.append(Issue("error", label, sheet.name, raw.header_row, None,
+                            f"no column was recognised (required: {required}); {raw.hint}"))
+    else:
+        for col in sheet.columns:
+            if col.required and col.name not in position:
+                accepted = ", ".join((col.name, *col.aliases))
+                issues.append(Issue("error", label, sheet.name, None, col.name,
+                                    f"missing required column (accepted headers: {accepted})"))
 
     rows: list[ParsedRow] = []
     used = sorted(position.values())

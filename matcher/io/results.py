@@ -1,8 +1,8 @@
 """Results out and back in: the JSON contract, a four-sheet workbook, or a CSV of placements.
 
 Every exported text cell is neutralised so that no spreadsheet formula can ride along from the input
-(DESIGN.md section 11): a cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a
-leading apostrophe.
+(DESIGN.md section 11): a cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return, or a
+look-alike of those signs, gets a leading apostrophe (`matcher.io.safety.neutralise`, the one such guard).
 """
 
 from __future__ import annotations
@@ -17,17 +17,24 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from matcher.io.safety import neutralise
 from matcher.models import Result
 
+__all__ = [
+    "Format",
+    "ResultFileError",
+    "format_of",
+    "localities_frame",
+    "neutralise",
+    "placements_frame",
+    "read_result",
+    "result_to_bytes",
+    "summary_frame",
+    "unplaced_frame",
+    "write_result",
+]
+
 Format = Literal["json", "xlsx", "csv"]
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: Any) -> Any:
-    """A text cell that a spreadsheet would run as a formula, made inert; other values unchanged."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
 
 
 def _safe(frame: pd.DataFrame) -> pd.DataFrame:

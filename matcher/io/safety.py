@@ -16,6 +16,9 @@ Then `read_xlsx_sheets` parses the workbook in a child process forked from a sma
 file writes limited; openpyxl parses XML with defusedxml in there too. The child sends back plain JSON (never a
 pickle), so even a parser bug cannot reach this process. (multiprocessing's forkserver is not used: it re-imports
 the `__main__` module, which inside Streamlit is the app script.)
+
+On the way out, `neutralise` is the one guard of every exported text cell (results, templates, the app's
+downloads): no text from the input can start a formula in the spreadsheet that opens the export.
 """
 
 from __future__ import annotations
@@ -31,11 +34,14 @@ import subprocess
 import sys
 import tempfile
 import threading
+import unicodedata
 import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
+
+from matcher.io.cells import UncachedFormula
 
 __all__ = [
     "MAX_ENTRIES",
@@ -46,6 +52,7 @@ __all__ = [
     "ParseRefused",
     "SheetRows",
     "check_xlsx",
+    "neutralise",
     "read_xlsx_sheets",
 ]
 
@@ -193,6 +200,8 @@ def _decode(obj: dict[str, Any]) -> Any:
             return dt.time.fromisoformat(value)
         if key == "$td":
             return dt.timedelta(seconds=value)
+        if key == "$f":
+            return UncachedFormula(str(value))
     return obj
 
 
@@ -290,3 +299,33 @@ def read_xlsx_sheets(source: str | Path | bytes, wanted: set[str] | None = None,
         raise ParseRefused(f"not a readable .xlsx workbook ({payload.get('kind', 'error')})")
     return [SheetRows(title, rows) for title, rows in payload["sheets"]
             if wanted is None or title in wanted]
+
+
+# ------------------------------------------------------------------------------------------ exported cells
+
+# The signs that start a formula (DESIGN.md section 11). Their full-width, small, superscript and subscript
+# forms ('＝', '﹦', '⁺' ...) are folded to them by NFKC; the minus signs and dashes NFKC keeps are listed.
+_FORMULA_SIGNS = frozenset("=+-@")
+_MINUS_LIKE = frozenset("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u207b\u208b\u2795\u2796\ufe58")
+# Characters a spreadsheet may skip or trim before the sign: spaces, tab, CR, LF, and invisible ones (BOM ...).
+_SKIPPED_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf"})
+
+
+def _starts_formula(text: str) -> bool:
+    for ch in text:
+        if ch.isspace() or unicodedata.category(ch) in _SKIPPED_CATEGORIES:
+            continue
+        return ch in _FORMULA_SIGNS or ch in _MINUS_LIKE or unicodedata.normalize("NFKC", ch)[:1] in _FORMULA_SIGNS
+    return False
+
+
+def neutralise(value: Any) -> Any:
+    """A text cell that a spreadsheet could run as a formula, made inert with a leading apostrophe.
+
+    That is text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return, with any look-alike of
+    those signs (full-width '＝HYPERLINK(...)', '＋', '－', '＠', small forms, minus signs and dashes), or with
+    such a sign after spaces, tabs, line breaks or invisible characters. Other values are returned unchanged.
+    """
+    if isinstance(value, str) and (value.startswith(("\t", "\r")) or _starts_formula(value)):
+        return "'" + value
+    return value

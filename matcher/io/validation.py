@@ -146,6 +146,12 @@ def _localities(ids: list[str]) -> str:
 # ------------------------------------------------------------------------------------------------ checks
 
 
+def _has_column(book: WorkbookRead, sheet: str, column: str) -> bool:
+    """Whether the sheet was found with that column (else its rows cannot be cross-checked)."""
+    found = book.sheets.get(sheet)
+    return found is not None and column in found.columns
+
+
 def _check_duplicates(ctx: _Context) -> Iterator[Issue]:
     """Ids, and keys of the capacity sheets, must be unique: a second row would silently double a capacity."""
     for book in (ctx.cases, ctx.localities):
@@ -173,8 +179,8 @@ def _check_duplicates(ctx: _Context) -> Iterator[Issue]:
 
 def _check_members(ctx: _Context) -> Iterator[Issue]:
     """Members belong to a listed case, and every case has at least one member."""
-    if "cases" not in ctx.cases.sheets or "members" not in ctx.cases.sheets:
-        return  # the missing sheet is already reported; listing every row again would drown it
+    if not (_has_column(ctx.cases, "cases", "case_id") and _has_column(ctx.cases, "members", "case_id")):
+        return  # the missing sheet or column is already reported; listing every row again would drown it
     with_members = set()
     for r in ctx.member_rows:
         cid = r.get("case_id")
@@ -193,8 +199,8 @@ def _check_members(ctx: _Context) -> Iterator[Issue]:
 
 def _check_locality_refs(ctx: _Context) -> Iterator[Issue]:
     """Capacity rows must name a listed locality; cases may name others, which is worth a warning."""
-    if "localities" not in ctx.localities.sheets:
-        return
+    if not _has_column(ctx.localities, "localities", "locality_id"):
+        return  # the missing sheet or column is already reported
     known = ctx.known_localities
     for name in ("housing", "services", "jobs", "interpreters"):
         for r in ctx.localities.rows(name):

@@ -298,3 +298,90 @@ def test_blank_detection_covers_pandas_missing_values() -> None:
         assert cells.is_blank(value)
     for value in (0, False, "0", math.pi):
         assert not cells.is_blank(value)
+
+
+# ------------------------------------------------------------------------------------------- identifiers
+MEMBER_ID = col("members", "member_id")
+TIE = col("cases", "tie_locality_id")
+EXCLUDED = col("cases", "excluded_locality_ids")
+
+#: Characters that show nothing, or reorder what is shown: each must be refused inside an identifier.
+INVISIBLE = {
+    "\u200b": "ZERO WIDTH SPACE", "\u200c": "ZERO WIDTH NON-JOINER", "\u200d": "ZERO WIDTH JOINER",
+    "\ufeff": "ZERO WIDTH NO-BREAK SPACE", "\u2060": "WORD JOINER", "\u00ad": "SOFT HYPHEN",
+    "\u200e": "LEFT-TO-RIGHT MARK", "\u202e": "RIGHT-TO-LEFT OVERRIDE", "\u2066": "LEFT-TO-RIGHT ISOLATE",
+    "\u034f": "COMBINING GRAPHEME JOINER", "\ufe0f": "VARIATION SELECTOR-16",
+    "\u3164": "HANGUL JUNGSEONG FILLER",  # NFKC folds the Hangul filler U+3164 to U+1160
+    "\x07": "U+0007", "\x1b": "U+001B", "\ue000": "U+E000", "\u2028": "LINE SEPARATOR",
+}
+
+
+def test_full_width_ids_read_as_ascii() -> None:
+    """NFKC: full-width digits and letters, and a full-width ';', read as their plain forms."""
+    assert cells.parse_id("Ｃ０００１", CASE_ID) == "C0001"
+    assert cells.parse_id("ＥＸ－００１－１", MEMBER_ID) == "EX-001-1"
+    assert cells.parse_insee("０９２２５", LID) == "09225"
+    assert cells.parse_insee("２ａ００４", TIE) == "2A004"
+    assert cells.parse_insee_list("０９２２５；３１５５５", PREFERRED) == ("09225", "31555")
+    assert cells.parse_list("Ｃ１；C2", LINKED) == ("C1", "C2")
+    assert cells.parse_id("dossier-é", CASE_ID) == "dossier-é"  # accented Latin letters stay as typed
+
+
+@pytest.mark.parametrize("char", list(INVISIBLE))
+def test_invisible_characters_in_ids_are_refused(char: str) -> None:
+    """An invisible character inside a case, member or locality id, or in an id list, is an error naming the
+    character and its place, never the id (spaces and line breaks around an id are trimmed, as before)."""
+    for parse, column, value in ((cells.parse_id, CASE_ID, f"C0{char}001"), (cells.parse_id, MEMBER_ID, f"M{char}1"),
+                                 (cells.parse_insee, LID, f"63{char}178"), (cells.parse_insee, TIE, f"6{char}3178"),
+                                 (cells.parse_list, LINKED, f"C2;C{char}1"),
+                                 (cells.parse_insee_list, PREFERRED, f"31555;6317{char}8"),
+                                 (cells.parse_insee_list, EXCLUDED, f"6317{char}8")):
+        result = parse(value, column, True)
+        assert isinstance(result, CellError), (column.name, value)
+        assert "an invisible character" in result.message and INVISIBLE[char] in result.message
+        assert "63178" not in result.message and "C0" not in result.message and "M1" not in result.message
+    listed = cells.parse_list(f"C2;C{char}1", LINKED)
+    assert isinstance(listed, CellError) and "at position 2 of item 2" in listed.message
+
+
+@pytest.mark.parametrize("value", ["С1", "C0О01", "Ρamiers", "Pаmiers", "Օ1", "ᏟᎪ"])
+def test_look_alike_letters_in_ids_are_refused(value: str) -> None:
+    """Cyrillic, Greek, Armenian or Cherokee letters that look like Latin ones make two ids look the same."""
+    result = cells.parse_id(value, CASE_ID)
+    assert isinstance(result, CellError) and "can look like a Latin one" in result.message
+    assert value not in result.message
+    linked = cells.parse_list(f"C1;{value}", LINKED)
+    assert isinstance(linked, CellError) and "of item 2" in linked.message
+
+
+def test_digits_other_than_ascii_are_refused_in_ids() -> None:
+    """Arabic-Indic and other decimal digits are not NFKC-folded: refused, named by their script."""
+    result = cells.parse_id("C٣", CASE_ID)
+    assert isinstance(result, CellError) and "a digit other than 0-9 (Arabic-indic)" in result.message
+    insee = cells.parse_insee("٠٩٢٢٥", LID, echo=True)
+    assert isinstance(insee, CellError) and "a digit other than 0-9" in insee.message
+
+
+def test_ids_longer_than_the_records_hold_are_refused() -> None:
+    """Ids up to `MAX_ID_CHARS` characters are kept; one more is an error naming the length and the limit."""
+    from matcher.io.spec import MAX_ID_CHARS, MAX_LOCALITY_ID_CHARS
+
+    assert cells.parse_id("C" * MAX_ID_CHARS, CASE_ID) == "C" * MAX_ID_CHARS
+    for value in ("C" * (MAX_ID_CHARS + 1), "Ｃ" * 300):
+        result = cells.parse_id(value, CASE_ID)
+        assert isinstance(result, CellError)
+        assert result.message.endswith(f"characters; at most {MAX_ID_CHARS} characters")
+    linked = cells.parse_list("C1;" + "C" * 300, LINKED)
+    assert isinstance(linked, CellError) and "an identifier of 300 characters of item 2" in linked.message
+    # Locality ids are INSEE codes: 5 characters, well within the records' column; 60 are refused.
+    assert len(cells.parse_insee("2A004", LID)) <= MAX_LOCALITY_ID_CHARS
+    long = cells.parse_insee("0" * 60, LID, echo=True)
+    assert isinstance(long, CellError) and "(5 characters" in long.message
+
+
+def test_formula_without_a_saved_value_is_an_error_in_every_column() -> None:
+    """A formula cell with no saved result is never read as blank, whatever the column."""
+    for column in ALL_COLUMNS:
+        result = parse_cell(cells.UncachedFormula("=1+1"), column)
+        assert isinstance(result, CellError), column.name
+        assert result.message == cells.FORMULA_WITHOUT_VALUE

@@ -9,6 +9,7 @@ from typing import Any
 
 import openpyxl
 import pandas as pd
+import pytest
 from workbooks import Sheets, Writer, write_csv_dir, write_xlsx
 
 from matcher.io import spec
@@ -126,6 +127,107 @@ def test_csv_with_utf8_bom(tmp_path: Path, tiny_cases: Sheets) -> None:
     assert read.rows("cases")[0].get("case_id") == "C1"
 
 
+@pytest.mark.parametrize(("encoding", "delimiter"), [
+    ("utf-16", ","),  # with a byte order mark
+    ("utf-16", "\t"),  # Excel's "Unicode text"
+    ("utf-16-le", "\t"),  # without a byte order mark
+    ("utf-16-be", ";"),
+    ("utf-32", ","),
+    ("cp1252", "\t"),
+    ("latin-1", ","),
+    ("utf-8", "\t"),
+    ("utf-8-sig", ";"),
+])
+def test_csv_in_other_encodings_and_separators_reads_alike(tmp_path: Path, tiny_cases: Sheets,
+                                                           tiny_localities: Sheets, encoding: str,
+                                                           delimiter: str) -> None:
+    """UTF-16 and UTF-32 (with or without byte order mark), Windows-1252 and Latin-1, tab-separated or not: the
+    same dataset as the UTF-8, comma-separated files, accents kept."""
+    tiny_localities["localities"][1][1] = "Saint-Girons-sur-Salat à l'été"
+    expected = read_dataset(write_csv_dir(tmp_path / "c0", tiny_cases), write_csv_dir(tmp_path / "l0", tiny_localities))
+    assert expected.dataset is not None
+    report = read_dataset(write_csv_dir(tmp_path / "cases", tiny_cases, delimiter, encoding),
+                          write_csv_dir(tmp_path / "localities", tiny_localities, delimiter, encoding))
+    assert report.issues == []
+    assert report.dataset == expected.dataset
+    assert report.dataset.localities[0].name == "Saint-Girons-sur-Salat à l'été"
+
+
+def test_excel_separator_line_names_the_separator(tmp_path: Path, tiny_cases: Sheets) -> None:
+    """Excel's 'sep=;' first line is read as the separator, and rows are numbered as Excel shows them."""
+    folder = write_csv_dir(tmp_path / "cases", tiny_cases, delimiter=";")
+    for file in folder.iterdir():
+        file.write_bytes(b"sep=;\r\n" + file.read_bytes())
+    tiny_cases["members"][2][2] = "old"
+    (folder / "members.csv").unlink()
+    write_csv_dir(tmp_path / "tmp", {"members": tiny_cases["members"]}, delimiter=";")
+    (folder / "members.csv").write_bytes(b"sep=;\r\n" + (tmp_path / "tmp" / "members.csv").read_bytes())
+    read = read_workbook(folder, spec.CASES)
+    assert [i.location for i in read.issues] == [("cases", "members", 3, "age")]
+
+
+@pytest.mark.parametrize(("delimiter", "encoding", "hint"), [
+    ("|", "utf-8", "this file looks separated by '|': save it as CSV UTF-8 (comma-separated)"),
+    (",", "utf-16-le", "this file looks UTF-16 or binary, not CSV text: save it as CSV UTF-8"),
+])
+def test_csv_that_cannot_be_read_as_a_table_gets_a_hint(tmp_path: Path, tiny_cases: Sheets, delimiter: str,
+                                                        encoding: str, hint: str) -> None:
+    """A file that reads as one column says how to save it, once per sheet, never a bare 'missing column'."""
+    folder = write_csv_dir(tmp_path / "cases", tiny_cases, delimiter, encoding)
+    if encoding == "utf-16-le":  # a lone surrogate first: looks UTF-16, cannot be decoded as such
+        for file in folder.iterdir():
+            file.write_bytes(b"\x00\xd8" + file.read_bytes())
+    read = read_workbook(folder, spec.CASES)
+    assert [(i.severity, i.sheet, i.column) for i in read.issues] == [("error", "cases", None),
+                                                                       ("error", "members", None)]
+    for issue in read.issues:
+        assert issue.message.startswith("no column was recognised (required: ") and hint in issue.message
+    assert not any("missing required column" in i.message for i in read.issues)
+
+
+def _title_sheets(sheets: Sheets, title: str, blank_rows: int = 0) -> Sheets:
+    """Each sheet with a title row (padded to the table's width, as spreadsheets save it) and blank rows."""
+    return {name: [[title] + [""] * (len(rows[0]) - 1), *([[]] * blank_rows), *rows] for name, rows in sheets.items()}
+
+
+def test_a_merged_title_row_above_the_header_is_skipped_with_a_warning(tmp_path: Path, tiny_localities: Sheets) -> None:
+    """'Capacités 2026 — DDETS' merged over row 1, the header on row 3: read as if the header were on row 1,
+    one warning per sheet, and problems named on their real Excel rows."""
+    tiny_localities["housing"][2][1] = "three"
+    path = write_xlsx(tmp_path / "localities.xlsx", _title_sheets(tiny_localities, "Capacités 2026 — DDETS", 1))
+    book = openpyxl.load_workbook(path)
+    for ws in book.worksheets:
+        ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ws.max_column)
+    book.save(path)
+    read = read_workbook(path, spec.LOCALITIES)
+    warnings = [i for i in read.issues if i.severity == "warning"]
+    assert [(i.sheet, i.row) for i in warnings] == [(s, 3) for s in ("localities", "housing", "services", "jobs",
+                                                                      "interpreters")]
+    assert warnings[0].message == "the header is on row 3: row 1 above it was skipped as a title"
+    assert [i.location for i in read.issues if i.severity == "error"] == [("localities.xlsx", "housing", 5,
+                                                                            "bedrooms")]
+    tiny_localities["housing"][2][1] = 3
+    plain = read_workbook(write_xlsx(tmp_path / "plain.xlsx", tiny_localities), spec.LOCALITIES)
+    fixed = _title_sheets(tiny_localities, "Capacités 2026 — DDETS")
+    titled = read_workbook(write_csv_dir(tmp_path / "titled", fixed, delimiter=";"), spec.LOCALITIES)
+    assert [i.severity for i in titled.issues] == ["warning"] * 5
+    assert {n: [r.values for r in s.rows] for n, s in titled.sheets.items()} == \
+        {n: [r.values for r in s.rows] for n, s in plain.sheets.items()}
+
+
+def test_a_title_too_far_above_the_header_is_one_clear_error(tmp_path: Path, tiny_cases: Sheets,
+                                                            tiny_localities: Sheets) -> None:
+    """Beyond the rows a title may take, the header is not searched: one error per sheet says why, and the
+    cross-sheet checks do not add one error per row (there were 663 such for one real problem)."""
+    deep = {"localities": [[f"note {k}"] for k in range(6)] + tiny_localities["localities"],
+            **{k: v for k, v in tiny_localities.items() if k != "localities"}}
+    report = read_dataset(write_xlsx(tmp_path / "cases.xlsx", tiny_cases),
+                          write_xlsx(tmp_path / "localities.xlsx", deep))
+    assert [str(i) for i in report.issues] == [
+        "localities.xlsx › localities › row 1: no column was recognised (required: locality_id); row 1 looks like "
+        "a title: the header must be on the first row, or below at most 4 title rows"]
+
+
 def test_csv_folder_ignores_other_files(tmp_path: Path, tiny_cases: Sheets) -> None:
     """Files that are not sheet CSVs (a readme, notes.csv) are ignored."""
     folder = write_csv_dir(tmp_path / "cases", tiny_cases)
@@ -169,14 +271,58 @@ def test_zip_bomb_is_refused_before_parsing(tmp_path: Path) -> None:
     assert len(read.issues) == 1 and "zip bomb" in read.issues[0].message
 
 
-def test_formula_cells_read_as_their_cached_value(tmp_path: Path, tiny_localities: Sheets) -> None:
-    """A formula without a cached value (never opened in Excel) reads as blank, not as the formula text."""
+def _with_saved_values(path: Path, values: dict[str, str]) -> Path:
+    """Give formula cells of the first sheet a saved value, as a spreadsheet program does when it saves
+    (openpyxl writes formulas with an empty value): cell reference -> the XML of the cell's value part."""
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    for ref, xml in values.items():
+        start = sheet.index(f'<c r="{ref}"')
+        end = sheet.index("</c>", start) + len("</c>")
+        sheet = sheet[:start] + xml.format(ref=ref) + sheet[end:]
+    parts["xl/worksheets/sheet1.xml"] = sheet.encode()
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    return path
+
+
+def test_a_formula_without_a_saved_value_is_an_error_not_a_blank(tmp_path: Path, tiny_localities: Sheets) -> None:
+    """max_persons '=1+1' written by a script (never opened in a spreadsheet program) has no saved value: it is
+    an error naming file, sheet, row and column, where it used to read as blank, that is "no limit".
+    (This test used to assert the blank; the error is the point of the change.)"""
+    path = write_xlsx(tmp_path / "localities.xlsx", tiny_localities)
+    book = openpyxl.load_workbook(path)
+    book["localities"]["H2"] = "=1+1"
+    book["housing"]["D3"] = "=A1"
+    book.save(path)
+    read = read_workbook(path, spec.LOCALITIES)
+    message = ("a formula without a saved value: open and save the workbook in a spreadsheet program, "
+               "or type the value")
+    assert [str(i) for i in read.issues] == [f"localities.xlsx › localities › row 2 › max_persons: {message}",
+                                             f"localities.xlsx › housing › row 3 › units: {message}"]
+    # The app's table shows the formula, which reads back as an error until the user types a value.
+    frame = read.frames()["localities"]
+    assert frame.loc[2, "max_persons"] == "=1+1"
+
+
+def test_formulas_with_a_saved_value_read_as_that_value(tmp_path: Path, tiny_localities: Sheets) -> None:
+    """A formula saved by a spreadsheet program reads as its saved result; an empty text result is blank."""
     path = write_xlsx(tmp_path / "localities.xlsx", tiny_localities)
     book = openpyxl.load_workbook(path)
     book["localities"]["H2"] = "=5+5"
+    book["localities"]["I2"] = '=IF(1,"","x")'
+    book["localities"]["B3"] = '=UPPER("toulouse")'
     book.save(path)
+    _with_saved_values(path, {"H2": '<c r="{ref}"><f>5+5</f><v>10</v></c>',
+                              "I2": '<c r="{ref}" t="str"><f>IF(1,"","x")</f><v></v></c>',
+                              "B3": '<c r="{ref}" t="str"><f>UPPER("toulouse")</f><v>TOULOUSE</v></c>'})
     read = read_workbook(path, spec.LOCALITIES)
-    assert read.rows("localities")[0].get("max_persons") is None
+    assert read.issues == []
+    first, second = read.rows("localities")
+    assert first.get("max_persons") == 10 and first.get("max_cases") is None
+    assert second.get("name") == "TOULOUSE"
 
 
 def _frames(sheets: Sheets) -> dict[str, pd.DataFrame]:

@@ -97,3 +97,82 @@ def test_markdown_control_characters_from_workbooks_show_as_typed() -> None:
     assert plain("![x](http://host/p.png)") == r"\!\[x\]\(http\://host/p\.png\)"
     assert plain("<b>Pamiers</b>") == r"\<b\>Pamiers\</b\>"
     assert plain("Saint-Flour\nline") == r"Saint\-Flour line"
+
+
+#: Look-alikes of the formula signs, and signs after characters a spreadsheet may skip: each must be made inert.
+LOOK_ALIKES = ("＝HYPERLINK(\"http://attacker.example/\",\"x\")", "＋1+1", "－2+3", "＠SUM(1,1)", "﹦1+1", "﹢1", "﹣1",
+               "﹫SUM(1)", "⁼1", "₊1", "\u22121+1", "\u20131", " =1+1", "  ＝1+1", "\n=1+1", "\r\n+1", "\u200b=1+1",
+               "\ufeff@SUM(1)", "\u00a0-1")
+
+
+@pytest.mark.parametrize("formula", LOOK_ALIKES)
+def test_look_alike_formula_signs_are_neutralised(formula: str) -> None:
+    """Full-width '＝HYPERLINK(...)', small and super/subscript signs, minus signs and dashes, and a sign after
+    spaces, line breaks or invisible characters all get the apostrophe."""
+    from matcher.io import neutralise
+
+    assert neutralise(formula) == "'" + formula
+    for harmless in ("Pamiers", "Saint-Flour", "2A004", "A=B", "'=1", "", "  "):
+        assert neutralise(harmless) == harmless
+
+
+def test_one_neutralising_function_serves_every_export() -> None:
+    """Results, templates and the app's downloads use the same function: no second list of signs to forget."""
+    import matcher.io
+    import matcher.io.results
+    import matcher.io.templates
+    from matcher.io import safety
+
+    assert matcher.io.neutralise is safety.neutralise is matcher.io.results.neutralise
+    assert matcher.io.templates.neutralise is safety.neutralise
+    sources = [p for p in (ROOT / "matcher").rglob("*.py")] + [p for p in (ROOT / "ui").rglob("*.py")]
+    defined = [f"{p.relative_to(ROOT)}" for p in sources
+               if re.search(r"^def _?neutrali[sz]e\(", p.read_text(encoding="utf-8"), re.MULTILINE)]
+    assert defined == ["matcher/io/safety.py"]
+
+
+def _starts_a_formula(text: str) -> bool:
+    from matcher.io.safety import _starts_formula
+
+    return text.startswith(("\t", "\r")) or _starts_formula(text)
+
+
+def test_full_width_hyperlink_in_names_and_ids_exports_inert(tmp_path: Path, tiny_cases, tiny_localities) -> None:  # type: ignore[no-untyped-def]
+    """The attack: a commune named '＝HYPERLINK(...)' came out of the .xlsx and .csv exports as is. Now every
+    text cell starting with a look-alike sign carries the apostrophe, in both formats."""
+    tiny_localities["localities"][1][1] = LOOK_ALIKES[0]
+    tiny_localities["localities"][2][1] = "＋1+1"
+    for sheet in ("cases", "members"):
+        for row in tiny_cases[sheet][1:]:
+            if row[0] == "C3":
+                row[0] = "＠SUM(1,1)"  # an id: NFKC reads it as '@SUM(1,1)'
+    cases = write_csv_dir(tmp_path / "cases", tiny_cases)
+    localities = write_csv_dir(tmp_path / "localities", tiny_localities)
+    runner = CliRunner()
+    for name in ("result.xlsx", "result.csv"):
+        out = runner.invoke(app, ["match", str(cases), str(localities), "--out", str(tmp_path / name), "-q",
+                                  "--time-limit", "5"])
+        assert out.exit_code == 0, out.output
+    cells = [c for c in _cells_xlsx(tmp_path / "result.xlsx") if isinstance(c, str)]
+    assert {"'" + LOOK_ALIKES[0], "'＋1+1", "'@SUM(1,1)"} <= set(cells), cells
+    assert not [c for c in cells if _starts_a_formula(c)]
+    with (tmp_path / "result.csv").open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    assert {"'" + LOOK_ALIKES[0], "'@SUM(1,1)"} <= {c for r in rows for c in r}
+    assert not [c for r in rows for c in r if _starts_a_formula(c)]
+
+
+def test_full_width_hyperlink_in_templates_and_edited_workbooks_is_inert(tmp_path: Path) -> None:
+    """Workbooks written with the templates' styling (the app's edited tables) neutralise look-alikes too,
+    in cells and in the headers of extra columns."""
+    import pandas as pd
+
+    from matcher.io import spec
+    from matcher.io.templates import write_workbook
+
+    frames = {"localities": pd.DataFrame({"locality_id": ["09225"], "name": [LOOK_ALIKES[0]],
+                                          LOOK_ALIKES[3]: [LOOK_ALIKES[2]]})}
+    path = write_workbook(tmp_path / "localities.xlsx", spec.LOCALITIES, frames)
+    cells = [c for c in _cells_xlsx(path) if isinstance(c, str)]
+    assert {"'" + LOOK_ALIKES[0], "'" + LOOK_ALIKES[2], "'" + LOOK_ALIKES[3]} <= set(cells)
+    assert not [c for c in cells if _starts_a_formula(c)]
