@@ -111,7 +111,8 @@ def walk_chain(conn: Connection, key: bytes | None, report: Verification) -> Wal
 
 def _check_event(r: Any, key: bytes | None, walk: Walk, report: Verification) -> None:
     if r.seq > walk.expected:
-        gone = f"event {walk.expected} was" if r.seq == walk.expected + 1 else f"events {walk.expected}-{r.seq - 1} were"
+        gone = (f"event {walk.expected} was" if r.seq == walk.expected + 1
+                else f"events {walk.expected}-{r.seq - 1} were")
         report.add("chain", f"event {r.seq} follows event {walk.expected - 1}: {gone} removed", r.seq)
     elif r.seq != walk.expected:
         report.add("chain", f"event {r.seq} is out of order", r.seq)
