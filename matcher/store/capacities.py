@@ -364,8 +364,11 @@ def publish(store: Store, owner: str, cases: StoredInput, localities: StoredInpu
 
     `reuse`: the owner's newest scenario, taken instead of a new one when it holds exactly the same workbooks.
     """
-    if source not in schema.PUBLISHED:
-        raise StoreError(f"'{source}' is not a published source")
+    if source not in schema.PUBLISHED:  # the sample: nothing to inherit, and nothing the NGOs build on
+        if reuse is not None and parent_id is None and reuse.input_sha256 == input_hash(cases, localities):
+            return Published(reuse.id, Carry(localities, None, None), reused=True)
+        new_id = store.add_scenario(owner, cases, localities, source, parent_id=parent_id)
+        return Published(new_id, Carry(localities, None, None))
     for _ in range(_ATTEMPTS):
         carry = carry_forward(store, localities)
         if reuse is not None and parent_id is None and reuse.input_sha256 == input_hash(cases, carry.localities):

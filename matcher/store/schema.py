@@ -32,9 +32,10 @@ ROLES = ("coordinator", "ngo", "researcher")
 #: A decision on a placement: the coordinator accepts it, or overrides it with a pin or a forbid.
 ACTIONS = ("accepted", "overridden")
 OVERRIDES = ("pin", "forbid")
-#: Scenarios kept by the app (loaded, edited, or capacities saved): the ones the Capacities page builds on. A
-#: scenario of `matcher match` (source "cli") is a run's record only.
-PUBLISHED = ("sample", "upload", "edited", "capacities")
+#: Scenarios the Capacities page builds on: a coordinator's data (uploaded, or tables edited) and the capacities
+#: saved on it. The sample data (loaded for a demonstration) and a scenario of `matcher match` (source "cli") are
+#: records of what was run, not data for the NGOs.
+PUBLISHED = ("upload", "edited", "capacities")
 #: The tables whose every row is covered by the audit chain (an event carries each row's content hash).
 COVERED = ("scenarios", "runs", "decisions", "users")
 

@@ -42,6 +42,7 @@ class Problem:
     kind: str
     text: str
     seq: int | None = None
+    record: str | None = None  # "runs 3": the table and id of the row concerned
 
 
 @dataclass
@@ -68,8 +69,8 @@ class Verification:
         seqs = [p.seq for p in self.problems if p.seq is not None and p.kind in _CHAIN_KINDS]
         return min(seqs) if seqs else None
 
-    def add(self, kind: str, text: str, seq: int | None = None) -> None:
-        self.problems.append(Problem(kind, text, seq))
+    def add(self, kind: str, text: str, seq: int | None = None, record: str | None = None) -> None:
+        self.problems.append(Problem(kind, text, seq, record))
 
 
 _CHAIN_KINDS = frozenset({"chain", "format", "mac", "legacy"})
@@ -166,15 +167,18 @@ def check_rows(conn: Connection, latest: dict[tuple[str, int], tuple[str, int, i
             found = pending.pop((name, int(row.id)), None)
             label = f"{_SINGULAR[name]} {row.id}"
             if found is None:
-                report.add("row_unrecorded", f"{label}: no audit event records it (written outside the app)")
+                report.add("row_unrecorded", f"{label}: no audit event records it (written outside the app)",
+                           record=f"{name} {row.id}")
                 continue
             digest, seq, fmt = found
             if fmt not in chain.ROW_COLUMNS or chain.row_hash(name, row._mapping, fmt) != digest:
-                report.add("row_changed", f"{label}: changed outside the app since event {seq} recorded it", seq)
+                report.add("row_changed", f"{label}: changed outside the app since event {seq} recorded it", seq,
+                           f"{name} {row.id}")
         report.rows[name] = count
     for (name, row_id), (_digest, seq, _fmt) in sorted(pending.items(), key=lambda item: item[1][1]):
         label = f"{_SINGULAR.get(name, name)} {row_id}"
-        report.add("row_deleted", f"{label}: deleted outside the app (event {seq} recorded it)", seq)
+        report.add("row_deleted", f"{label}: deleted outside the app (event {seq} recorded it)", seq,
+                   f"{name} {row_id}")
 
 
 def check_heads(heads: Iterable[tuple[str, chain.Head]], walk: Walk, key: bytes | None,
