@@ -209,7 +209,7 @@ def advance_head(path: Path, database: str, head: Head) -> None:
     """Record `head` for `database` unless a later one is recorded (writers of several processes may race)."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     lock = path.with_name(path.name + ".lock")
-    with open(lock, "a", encoding="utf-8") as held:
+    with os.fdopen(os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "a", encoding="utf-8") as held:
         fcntl.flock(held, fcntl.LOCK_EX)
         heads = _load_heads(path)
         current = heads.get(database)

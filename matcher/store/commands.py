@@ -153,7 +153,7 @@ def users_passwd(
 
 @users_app.command("remove")
 def users_remove(name: str) -> None:
-    """Remove a user (the audit log keeps what they did)."""
+    """Remove a user: they can no longer log in; the audit log keeps what they did, and their name stays taken."""
     from matcher.store.records import StoreError
 
     try:

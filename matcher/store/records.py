@@ -25,7 +25,7 @@ import threading
 import time
 import zipfile
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +78,7 @@ class StoredInput:
 
     name: str
     kind: str
-    data: bytes
+    data: bytes = field(repr=False)  # a workbook's bytes hold personal data: never in a log or a traceback
 
     def materialise(self, folder: Path) -> Path:
         """Write it back where the readers expect it: ``folder/name`` (an .xlsx file or a folder of CSVs)."""

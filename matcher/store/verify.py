@@ -187,7 +187,7 @@ def check_heads(heads: Iterable[tuple[str, chain.Head]], walk: Walk, key: bytes 
     hashes = walk.hashes
     last = report.head.seq if report.head is not None else 0
     for label, head in heads:
-        report.heads_checked.append(label)
+        report.heads_checked.append(f"event {head.seq} of {label}")
         found = hashes.get(head.seq)
         if found is None:
             report.add("truncated", f"the log ends at event {last}, but {label} holds event {head.seq} "

@@ -98,7 +98,7 @@ def test_the_same_row_changed_meanwhile_is_refused_with_what_changed(served: Non
         "again."]
     assert not nadia.success
     assert open_store().newest_published() == first
-    nadia.button(key="capacities_refresh_conflict").click().run()
+    nadia.button(key="capacities_refresh").click().run()
     nadia.run()
     assert any(f"You are editing scenario #{first}" in c.value for c in nadia.caption)
 

@@ -119,8 +119,8 @@ def _save(base: ScenarioRecord, edited: dict[str, pd.DataFrame], mine: set[str])
         st.session_state["capacities_flash"] = message
         st.rerun()
     elif isinstance(outcome, Conflict):
+        # The notice of the newer scenario above offers to start again from it.
         st.error(t("capacities_conflict", base=outcome.base_id, changes=records.changes_text(outcome.changes)))
-        st.button(t("capacities_refresh"), key="capacities_refresh_conflict", on_click=_start_again)
     elif isinstance(outcome, Foreign):
         st.error(t("capacities_foreign", ids=plain(", ".join(outcome.locality_ids))))
     elif isinstance(outcome, Invalid):
