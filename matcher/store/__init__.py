@@ -11,10 +11,11 @@ import importlib
 from typing import Any
 
 _WHERE = {
-    "data_dir": "db", "database_url": "db", "describe_url": "db", "get_engine": "db",
-    "AuditEvent": "records", "DecisionRecord": "records", "RunRow": "records", "ScenarioRecord": "records",
-    "Store": "records", "StoreError": "records", "StoredInput": "records", "UserRecord": "records",
-    "input_hash": "records", "open_store": "records", "stored_input": "records",
+    "data_dir": "db", "database_url": "db", "describe_url": "db", "get_engine": "db", "owner_database_url": "db",
+    "FieldTooLong": "errors", "HeadMoved": "errors", "StoreError": "errors",
+    "AuditEvent": "records", "DecisionRecord": "records", "RunRow": "records", "ScenarioInfo": "records",
+    "ScenarioRecord": "records", "Store": "records", "StoredInput": "records", "UserRecord": "records",
+    "Verification": "records", "input_hash": "records", "open_store": "records", "stored_input": "records",
 }
 
 __all__ = sorted(_WHERE)

@@ -2,7 +2,9 @@
 
 - ``MATCHER_DATABASE_URL`` (e.g. ``postgresql://matcher:secret@127.0.0.1/matcher``) selects the database;
 - otherwise a SQLite file ``matcher.db`` in ``MATCHER_DATA_DIR``, else ``$XDG_DATA_HOME/matcher``, else
-  ``~/.local/share/matcher``. The folder is created readable by its owner only: it holds the workbooks.
+  ``~/.local/share/matcher``. The folder is created readable by its owner only: it holds the workbooks;
+- on PostgreSQL, ``MATCHER_DATABASE_OWNER_URL`` optionally names the role that owns the tables (same server and
+  database): migrations run as that role, and the app's role only gets what it needs (`matcher.store.postgres`).
 
 SQLite runs with WAL (readers never block the writer), ``synchronous=FULL`` (a committed record survives a power
 cut), foreign keys on, and every transaction begun IMMEDIATE, so that concurrent writers queue on the lock instead
@@ -19,9 +21,11 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
-__all__ = ["DATABASE_ENV", "DATA_DIR_ENV", "data_dir", "database_url", "describe_url", "get_engine"]
+__all__ = ["DATABASE_ENV", "DATA_DIR_ENV", "OWNER_ENV", "data_dir", "database_url", "describe_url", "get_engine",
+           "owner_database_url"]
 
 DATABASE_ENV = "MATCHER_DATABASE_URL"
+OWNER_ENV = "MATCHER_DATABASE_OWNER_URL"
 DATA_DIR_ENV = "MATCHER_DATA_DIR"
 _BUSY_TIMEOUT_MS = 30_000
 
@@ -41,6 +45,23 @@ def database_url() -> str:
     if url:
         return url
     return f"sqlite:///{data_dir() / 'matcher.db'}"
+
+
+def owner_database_url(url: str) -> str | None:
+    """``MATCHER_DATABASE_OWNER_URL`` when `url` is PostgreSQL and the owner's URL names the same database.
+
+    Raises
+    ------
+    ValueError
+        When the owner's URL names another server or database (a mistake that would migrate the wrong one).
+    """
+    owner = os.environ.get(OWNER_ENV, "").strip()
+    if not owner or make_url(_normalise(url)).get_backend_name() != "postgresql":
+        return None
+    app, own = make_url(_normalise(url)), make_url(_normalise(owner))
+    if (app.host, app.port, app.database) != (own.host, own.port, own.database):
+        raise ValueError(f"{OWNER_ENV} names another database than {DATABASE_ENV}")
+    return owner
 
 
 def describe_url(url: str) -> str:

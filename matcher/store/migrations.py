@@ -35,10 +35,10 @@ from sqlalchemy import (
     text,
 )
 
-__all__ = ["LATEST", "MIGRATIONS", "SchemaTooNew", "current_version", "migrate"]
+__all__ = ["LATEST", "MIGRATIONS", "PG_LOCK", "SchemaTooNew", "current_version", "migrate"]
 
 #: The advisory lock key PostgreSQL migrations hold ("matcher" in ASCII).
-_PG_LOCK = 0x6D617463686572
+PG_LOCK = 0x6D617463686572
 
 
 class SchemaTooNew(RuntimeError):
@@ -148,9 +148,28 @@ def _v1(conn: Connection) -> None:
                               "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"))
 
 
+def _v2(conn: Connection) -> None:
+    """Keyed chaining: each event names the row it creates or changes with the row's content hash, and carries an
+    HMAC; users are removed by a flag, so that the app's role needs no DELETE.
+
+    Existing events keep ``chain_format`` 1 and stay verifiable as they were; `Store` snapshots the rows that
+    exist at that point into the chain once (see `matcher.store.records.Store`). The subject grows to 250
+    characters: "user:" and a 200-character name must fit (SQLite does not enforce lengths, PostgreSQL does).
+    """
+    false = "false" if conn.dialect.name == "postgresql" else "0"
+    conn.execute(text("ALTER TABLE audit_log ADD COLUMN chain_format INTEGER NOT NULL DEFAULT 1"))
+    for column, kind in (("row_table", "VARCHAR(20)"), ("row_id", "INTEGER"), ("row_hash", "VARCHAR(64)"),
+                         ("mac", "VARCHAR(64)")):
+        conn.execute(text(f"ALTER TABLE audit_log ADD COLUMN {column} {kind}"))
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("ALTER TABLE audit_log ALTER COLUMN subject TYPE VARCHAR(250)"))
+    conn.execute(text(f"ALTER TABLE users ADD COLUMN removed BOOLEAN NOT NULL DEFAULT {false}"))
+
+
 #: (version, description, step), in order.
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "scenarios, runs, decisions, users, append-only audit log", _v1),
+    (2, "row hashes and HMACs in the audit chain; users removed by a flag", _v2),
 ]
 LATEST = MIGRATIONS[-1][0]
 
@@ -175,7 +194,7 @@ def migrate(engine: Engine) -> int:
     for number, description, step in MIGRATIONS:
         with engine.begin() as conn:
             if conn.dialect.name == "postgresql":
-                conn.execute(select(text(f"pg_advisory_xact_lock({_PG_LOCK})")))
+                conn.execute(select(text(f"pg_advisory_xact_lock({PG_LOCK})")))
             version = current_version(conn)
             if version > LATEST:
                 raise SchemaTooNew(f"the database is at schema version {version}; this matcher knows up to "

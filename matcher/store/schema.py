@@ -19,10 +19,12 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
+    text,
 )
 
-__all__ = ["ACTIONS", "OVERRIDES", "ROLES", "audit_log", "decisions", "metadata", "runs", "scenarios",
-           "schema_version", "users"]
+__all__ = ["ACTIONS", "COVERED", "OVERRIDES", "PUBLISHED", "ROLES", "audit_log", "decisions", "metadata", "runs",
+           "scenarios", "schema_version", "users"]
 
 #: Who may do what (see `matcher.auth`): coordinator (everything), ngo (its own localities' capacities),
 #: researcher (policy lab on synthetic or aggregated data).
@@ -30,6 +32,12 @@ ROLES = ("coordinator", "ngo", "researcher")
 #: A decision on a placement: the coordinator accepts it, or overrides it with a pin or a forbid.
 ACTIONS = ("accepted", "overridden")
 OVERRIDES = ("pin", "forbid")
+#: Scenarios the Capacities page builds on: a coordinator's data (uploaded, or tables edited) and the capacities
+#: saved on it. The sample data (loaded for a demonstration) and a scenario of `matcher match` (source "cli") are
+#: records of what was run, not data for the NGOs.
+PUBLISHED = ("upload", "edited", "capacities")
+#: The tables whose every row is covered by the audit chain (an event carries each row's content hash).
+COVERED = ("scenarios", "runs", "decisions", "users")
 
 metadata = MetaData()
 
@@ -104,18 +112,27 @@ users = Table(
     Column("localities_json", Text, nullable=False),  # an NGO's INSEE codes
     Column("active", Boolean, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # A removed user keeps its row (and its name, which the audit log refers to): the app may not delete.
+    Column("removed", Boolean, nullable=False, server_default=false()),
     CheckConstraint("role in ('coordinator', 'ngo', 'researcher')", name="users_role"),
 )
 
-# Timestamps are ISO text here: the hash covers them byte for byte on every database.
+# Timestamps are ISO text here: the hash covers them byte for byte on every database. `chain_format` says how an
+# event is hashed (see `matcher.store.chain`): 1 for the events written before keyed chaining (no row hash, no
+# HMAC), 2 since. `row_table`/`row_id`/`row_hash` name the row the event created or changed and its content hash.
 audit_log = Table(
     "audit_log", metadata,
     Column("seq", Integer, primary_key=True, autoincrement=False),
     Column("at", String(40), nullable=False),
     Column("actor", String(200), nullable=False),
     Column("action", String(60), nullable=False),
-    Column("subject", String(200), nullable=False),
+    Column("subject", String(250), nullable=False),
     Column("detail_json", Text, nullable=False),
     Column("prev_hash", String(64), nullable=False, unique=True),
     Column("hash", String(64), nullable=False, unique=True),
+    Column("chain_format", Integer, nullable=False, server_default=text("1")),
+    Column("row_table", String(20), nullable=True),
+    Column("row_id", Integer, nullable=True),
+    Column("row_hash", String(64), nullable=True),
+    Column("mac", String(64), nullable=True),
 )

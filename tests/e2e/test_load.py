@@ -53,7 +53,7 @@ def _wait_idle(page) -> None:  # type: ignore[no-untyped-def]
     page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=WAIT_MS)
 
 
-def test_concurrent_sessions_each_run_a_match(browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_concurrent_sessions_each_run_a_match(browser, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     """Four sessions start a match at once; all four finish with results and no error."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -107,6 +107,7 @@ def test_concurrent_sessions_each_run_a_match(browser, tmp_path: Path) -> None: 
     from matcher.store.db import get_engine
     from matcher.store.records import Store
 
+    monkeypatch.setenv("MATCHER_DATA_DIR", str(tmp_path / "records"))  # the server's audit key and head
     store = Store(get_engine(f"sqlite:///{tmp_path / 'records' / 'matcher.db'}"))
     runs = store.recent_runs(50)
     assert len(runs) == SESSIONS and {r.origin for r in runs} == {"app"}

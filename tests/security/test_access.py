@@ -13,7 +13,8 @@ sys.path.insert(0, str(ROOT / "tests" / "ui"))
 
 from apptest_helpers import assert_clean, new_app  # noqa: E402
 
-from matcher.auth import authenticate, hash_password, login_required, throttle  # noqa: E402
+from matcher import auth  # noqa: E402
+from matcher.auth import FailureLog, Throttle, authenticate, failures, hash_password, login_required, throttle  # noqa: E402
 from matcher.cli import app  # noqa: E402
 from matcher.store.records import open_store, stored_input  # noqa: E402
 
@@ -28,7 +29,8 @@ def served(monkeypatch: pytest.MonkeyPatch) -> None:
 
     config.set_option("server.address", "127.0.0.1")
     monkeypatch.setenv("MATCHER_AUTH", "on")
-    throttle._failures.clear()
+    throttle.reset()
+    failures.reset()
 
 
 @pytest.fixture
@@ -90,6 +92,63 @@ def test_repeated_failures_are_throttled(users: None) -> None:
         assert authenticate(store, "cora", "wrong password") is None
     assert authenticate(store, "cora", PASSWORD) is None
     assert [e.action for e in store.audit()][-1] == "login.throttled"
+
+
+def test_a_guesser_does_not_lock_the_user_out(users: None) -> None:
+    """Five wrong passwords for cora from one address: cora still logs in from hers; the guesser stays blocked."""
+    store = open_store()
+    for _ in range(5):
+        assert authenticate(store, "cora", "wrong password", client="203.0.113.9") is None
+    assert authenticate(store, "cora", PASSWORD, client="203.0.113.9") is None  # the guesser's address waits
+    found = authenticate(store, "cora", PASSWORD, client="198.51.100.4")
+    assert found is not None and found.name == "cora"
+
+
+def test_one_address_trying_many_names_is_throttled_for_all(users: None) -> None:
+    """Twenty failures over any names from one address block that address for every name, cora's included."""
+    store = open_store()
+    for i in range(20):
+        assert authenticate(store, f"guess{i}", "wrong password", client="203.0.113.9") is None
+    assert authenticate(store, "cora", PASSWORD, client="203.0.113.9") is None
+    assert authenticate(store, "cora", PASSWORD, client="198.51.100.4") is not None
+
+
+def test_the_login_form_counts_failures_per_browser_address(users: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Through the app: failures from one address do not stop the user logging in from another."""
+    from ui.components import access
+
+    monkeypatch.setattr(access, "client", lambda: "203.0.113.9")
+    for _ in range(5):
+        login("cora", "not the password")
+    assert login("cora").session_state["user"] is None
+    monkeypatch.setattr(access, "client", lambda: "198.51.100.4")
+    at = login("cora")
+    assert_clean(at)
+    assert at.session_state["user"].name == "cora"
+
+
+def test_anonymous_failures_are_aggregated_per_address(users: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fifty failures from one address make a few audit events with counts, and no unknown name is logged."""
+    now = [0.0]
+    monkeypatch.setattr(auth, "throttle", Throttle(clock=lambda: now[0]))
+    monkeypatch.setattr(auth, "failures", FailureLog(clock=lambda: now[0]))
+    store = open_store()
+    before = len(store.audit())
+    for i in range(50):
+        now[0] += 1.0
+        authenticate(store, f"secret-guess-{i}" if i % 2 else "cora", "wrong password", client="203.0.113.9")
+    events = store.audit()[before:]
+    assert [(e.action, e.detail["count"]) for e in events] == [("login.failed", 1), ("login.throttled", 1)]
+    now[0] += 400.0  # the window is over: the next failure logs the count of the others
+    authenticate(store, "secret-guess-x", "wrong password", client="203.0.113.9")
+    events = store.audit()[before:]
+    assert len(events) == 4
+    summary = events[2]
+    assert summary.action == "login.failed" and summary.subject == "client:203.0.113.9"
+    assert summary.detail["count"] == 48 and summary.detail["users"] == ["cora"]
+    assert summary.detail["unknown_names"] == 25 and summary.detail["throttled"] == 29
+    assert not any("secret-guess" in f"{e.actor}{e.subject}{e.detail}" for e in events)
+    assert store.verify().ok
 
 
 def test_coordinator_gets_every_page_and_the_data(users: None) -> None:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import inspect, text
+from store_helpers import admin_engine
 
 from matcher.store import schema
-from matcher.store.db import get_engine
 from matcher.store.migrations import LATEST, SchemaTooNew, current_version, migrate
 
 
 def test_empty_database_migrates_to_exactly_the_current_schema(db_url: str) -> None:
     """Every table and column of schema.py exists after migrating, and nothing else."""
-    engine = get_engine(db_url)
+    engine = admin_engine(db_url)
     assert migrate(engine) == LATEST
     found = inspect(engine)
     assert set(found.get_table_names()) == set(schema.metadata.tables)
@@ -25,7 +25,7 @@ def test_empty_database_migrates_to_exactly_the_current_schema(db_url: str) -> N
 
 def test_migrating_again_is_a_no_op(db_url: str) -> None:
     """A second migrate keeps the version and adds no row to schema_version."""
-    engine = get_engine(db_url)
+    engine = admin_engine(db_url)
     migrate(engine)
     migrate(engine)
     with engine.connect() as conn:
@@ -35,7 +35,7 @@ def test_migrating_again_is_a_no_op(db_url: str) -> None:
 
 def test_a_newer_database_is_refused(db_url: str) -> None:
     """A database migrated by a newer matcher is not touched."""
-    engine = get_engine(db_url)
+    engine = admin_engine(db_url)
     migrate(engine)
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO schema_version (version, description, applied_at) "

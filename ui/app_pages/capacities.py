@@ -1,95 +1,133 @@
-"""Capacities page: an NGO sees and edits the capacities of its own communes, and nothing else.
+"""Capacities page: an NGO edits the capacities of its own communes, on a base it can name.
 
-The rows come from the newest scenario in the records (a coordinator's own scenario for a coordinator). Only
-rows of the user's communes are sent to the browser; on saving, the server checks again that every row belongs
-to one of them, validates the localities workbook alone (so no family's id can appear in a message), and keeps
-the result as a new scenario that coordinators can load from the Records page.
+The base is the newest published scenario holding the user's communes: a coordinator's data, or the capacities
+saved on it since (`matcher.store.capacities`). The page pins it for the session when it first shows it and
+names it, so that an edit is always saved against the scenario it started from: if others saved meanwhile, the
+save is merged with theirs when they changed other rows, and refused, saying what changed and by whom, when they
+changed the same rows. A coordinator's new data inherits the saved edits, so the next base still holds them.
+Only rows of the user's communes are sent to the browser; on saving, the server checks again that every row
+belongs to one of them and validates the localities workbook alone (so no family's id can appear in a message).
 """
 
 from __future__ import annotations
-
-import tempfile
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from matcher.auth import localities_of
 from matcher.io import spec
-from matcher.store.records import StoredInput
+from matcher.store import capacities
+from matcher.store.capacities import Conflict, Foreign, Invalid, Saved, Unchanged
+from matcher.store.records import ScenarioRecord, StoreError
 from ui.components import access, records
 from ui.components import data as data_helpers
 from ui.components.i18n import LABELS, t
+from ui.components.text import plain
 
 LABELS.update({
     "capacities_title": ("Capacities", "Capacités"),
-    "capacities_intro": ("The capacities of your communes in the newest scenario. Change them, then save: "
-                         "coordinators see the new figures in their records.",
-                         "Les capacités de vos communes dans le scénario le plus récent. Modifiez-les, puis "
-                         "enregistrez : les coordinateurs voient les nouveaux chiffres dans leurs enregistrements."),
+    "capacities_intro": ("The capacities of your communes. Change them, then save: coordinators see the new "
+                         "figures in their records, and their next data keeps them.",
+                         "Les capacités de vos communes. Modifiez-les, puis enregistrez : les coordinateurs voient "
+                         "les nouveaux chiffres dans leurs enregistrements, et leurs prochaines données les "
+                         "conservent."),
     "capacities_none": ("No scenario holds your communes yet.", "Aucun scénario ne contient encore vos communes."),
+    "capacities_base": ("You are editing scenario #{id}, kept by {owner} ({source}) on {at}.",
+                        "Vous modifiez le scénario n° {id}, enregistré par {owner} ({source}) le {at}."),
+    "capacities_newer": ("Scenario #{id} ({owner}, {source}) was saved since you opened this one: your save will "
+                         "be merged with it, or refused if it changed the same rows.",
+                         "Le scénario n° {id} ({owner}, {source}) a été enregistré depuis que vous avez ouvert "
+                         "celui-ci : votre enregistrement sera fusionné avec lui, ou refusé s'il a modifié les "
+                         "mêmes lignes."),
+    "capacities_refresh": ("Start again from the newest scenario", "Repartir du scénario le plus récent"),
     "capacities_save": ("Save the capacities", "Enregistrer les capacités"),
     "capacities_saved": ("Saved as scenario #{id}.", "Enregistré comme scénario n° {id}."),
+    "capacities_saved_merged": ("Saved as scenario #{id}, with the changes others saved meanwhile: {changes}.",
+                                "Enregistré comme scénario n° {id}, avec les modifications enregistrées entre-temps "
+                                "par d'autres : {changes}."),
+    "capacities_conflict": ("Not saved: since you opened scenario #{base}, the same rows were changed: {changes}. "
+                            "Start again from the newest scenario to see their figures, then make your change "
+                            "again.",
+                            "Non enregistré : depuis que vous avez ouvert le scénario n° {base}, les mêmes lignes "
+                            "ont été modifiées : {changes}. Repartez du scénario le plus récent pour voir leurs "
+                            "chiffres, puis refaites votre modification."),
+    "capacities_unchanged": ("Nothing to save: no capacity was changed.",
+                             "Rien à enregistrer : aucune capacité n'a été modifiée."),
     "capacities_foreign": ("Rows for communes that are not yours were refused: {ids}.",
                            "Les lignes de communes qui ne sont pas les vôtres ont été refusées : {ids}."),
     "capacities_invalid": ("Not saved: {n} problems, listed below.", "Non enregistré : {n} problèmes, listés "
                            "ci-dessous."),
-    "capacities_scenario": ("Scenario #{id}", "Scénario n° {id}"),
+    "capacities_failed": ("Not saved: {reason}", "Non enregistré : {reason}"),
 })
 
 #: The sheets whose rows belong to one commune each.
 SHEETS = tuple(sheet.name for sheet in spec.LOCALITIES.sheets)
+_BASE = "capacities_base"
 
 
-def _scenario():  # type: ignore[no-untyped-def]
+def _base() -> ScenarioRecord | None:
+    """The scenario this session edits: pinned when first shown, until a save or a fresh start.
+
+    An NGO starts from the newest published scenario holding its communes; a coordinator from the scenario of
+    the session when there is one (the data it works on), else the newest published.
+    """
     s = records.store()
-    if access.allows("edit_capacities_any") and st.session_state.get("scenario_id"):
-        return s.scenario(st.session_state["scenario_id"])
-    return s.latest_scenario()
+    pinned = st.session_state.get(_BASE)
+    if pinned is None and access.allows("edit_capacities_any"):
+        pinned = st.session_state.get("scenario_id")
+    if pinned is not None:
+        try:
+            found: ScenarioRecord | None = s.scenario(pinned)
+        except StoreError:
+            found = None
+    else:
+        found = None
+    if found is None:
+        communes = None if access.allows("edit_capacities_any") else set(access.user().localities)
+        found = capacities.find_base(s, communes)
+    st.session_state[_BASE] = None if found is None else found.id
+    return found
 
 
-def _frames(localities: StoredInput) -> dict[str, pd.DataFrame]:
-    from matcher.io.readers import read_workbook
-
-    with tempfile.TemporaryDirectory(prefix="matcher-capacities-") as tmp:
-        read = read_workbook(localities.materialise(Path(tmp)), spec.LOCALITIES)
-    return {name: data_helpers.as_text_frame(frame) for name, frame in read.frames().items()}
+def _start_again() -> None:
+    st.session_state.pop(_BASE, None)
 
 
-def _ids(frame: pd.DataFrame) -> pd.Series:
-    return frame["locality_id"].map(lambda v: "" if v is None or v != v else str(v).strip())
+def _newer(base: ScenarioRecord, mine: set[str]) -> None:
+    """Say when a newer scenario holds the user's communes: the save will merge with it."""
+    s = records.store()
+    if s.newest_published() == base.id:
+        return
+    newest = capacities.find_base(s, mine)
+    if newest is None or newest.id <= base.id:
+        return
+    st.info(t("capacities_newer", id=newest.id, owner=plain(newest.owner), source=records.source_label(newest.source)))
+    st.button(t("capacities_refresh"), key="capacities_refresh", on_click=_start_again)
 
 
-def _save(scenario, frames: dict[str, pd.DataFrame], edited: dict[str, pd.DataFrame], mine: set[str]) -> None:  # type: ignore[no-untyped-def]
-    from matcher.io.readers import workbook_from_frames
-    from matcher.io.validation import validate
-
+def _save(base: ScenarioRecord, edited: dict[str, pd.DataFrame], mine: set[str]) -> None:
     access.require("edit_capacities")
-    foreign = sorted({i for frame in edited.values() for i in _ids(frame) if i and i not in mine})
-    if foreign:
-        st.error(t("capacities_foreign", ids=", ".join(foreign)))
+    try:
+        outcome = capacities.save_edit(records.store(), access.user().name, mine, base, edited)
+    except StoreError as exc:
+        st.error(t("capacities_failed", reason=records.error_text(exc)))
         return
-    merged = {}
-    for name, frame in frames.items():
-        others = frame[~_ids(frame).isin(mine)]
-        new = edited.get(name, frame.iloc[0:0])
-        new = new[_ids(new) != ""] if "locality_id" in new else new
-        merged[name] = pd.concat([others, new], ignore_index=True)
-    no_cases = workbook_from_frames({"cases": pd.DataFrame(columns=["case_id"]),
-                                     "members": pd.DataFrame(columns=["case_id", "member_id", "age"])}, spec.CASES)
-    report = validate(no_cases, workbook_from_frames(merged, spec.LOCALITIES))
-    problems = [i for i in report.errors if i.workbook != spec.CASES.filename]
-    if problems:
-        st.error(t("capacities_invalid", n=len(problems)))
-        st.dataframe(data_helpers.issues_frame(problems), hide_index=True, key="capacities_issues")
-        return
-    localities = StoredInput(spec.LOCALITIES.filename, "xlsx", data_helpers.frame_to_xlsx(spec.LOCALITIES, merged))
-    s = records.store()
-    user = access.user()
-    new_id = s.add_scenario(user.name, scenario.cases, localities, "capacities", parent_id=scenario.id)
-    s.log(user.name, "capacities.edit", f"scenario:{new_id}", localities=sorted(mine))
-    st.session_state["capacities_flash"] = t("capacities_saved", id=new_id)
-    st.rerun()
+    if isinstance(outcome, Saved):
+        st.session_state[_BASE] = outcome.scenario_id
+        message = (t("capacities_saved_merged", id=outcome.scenario_id, changes=records.changes_text(outcome.merged))
+                   if outcome.merged else t("capacities_saved", id=outcome.scenario_id))
+        st.session_state["capacities_flash"] = message
+        st.rerun()
+    elif isinstance(outcome, Conflict):
+        # The notice of the newer scenario above offers to start again from it.
+        st.error(t("capacities_conflict", base=outcome.base_id, changes=records.changes_text(outcome.changes)))
+    elif isinstance(outcome, Foreign):
+        st.error(t("capacities_foreign", ids=plain(", ".join(outcome.locality_ids))))
+    elif isinstance(outcome, Invalid):
+        st.error(t("capacities_invalid", n=len(outcome.issues)))
+        st.dataframe(data_helpers.issues_frame(outcome.issues), hide_index=True, key="capacities_issues")
+    elif isinstance(outcome, Unchanged):
+        st.info(t("capacities_unchanged"))
 
 
 def render() -> None:
@@ -99,30 +137,31 @@ def render() -> None:
     flash = st.session_state.pop("capacities_flash", None)
     if flash:
         st.success(flash)
-    scenario = _scenario()
-    if scenario is None:
+    base = _base()
+    if base is None:
         st.info(t("capacities_none"))
         return
-    frames = _frames(scenario.localities)
-    all_ids = set(_ids(frames["localities"])) if "localities" in frames else set()
-    mine = localities_of(access.user(), all_ids)
+    frames = capacities.scenario_frames(records.store(), base)
+    mine = localities_of(access.user(), capacities.locality_ids(frames))
     if not mine:
         st.info(t("capacities_none"))
         return
-    st.caption(t("capacities_scenario", id=scenario.id))
+    st.caption(t("capacities_base", id=base.id, owner=plain(base.owner), source=records.source_label(base.source),
+                 at=base.created_at.astimezone().strftime("%Y-%m-%d %H:%M")))
+    _newer(base, mine)
     edited: dict[str, pd.DataFrame] = {}
     names = [n for n in SHEETS if n in frames]
     tabs = st.tabs(names)
     for tab, name in zip(tabs, names, strict=True):
         frame = frames[name]
-        own = frame[_ids(frame).isin(mine)].reset_index(drop=True)
+        own = frame[frame["locality_id"].isin(mine)].reset_index(drop=True)
         with tab:
             edited[name] = st.data_editor(
                 own, num_rows="fixed" if name == "localities" else "dynamic", width="stretch", hide_index=True,
                 disabled=["locality_id"] if name == "localities" else False,
-                key=f"capacities_{scenario.id}_{name}")
+                key=f"capacities_{base.id}_{name}")
     if st.button(t("capacities_save"), type="primary", key="capacities_save"):
-        _save(scenario, frames, edited, mine)
+        _save(base, edited, mine)
 
 
 render()

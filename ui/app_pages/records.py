@@ -8,9 +8,13 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from matcher.store import schema
+from matcher.store.errors import StoreError
+from matcher.store.records import check_lengths
 from ui.components import access, records, state
 from ui.components import data as data_helpers
 from ui.components.i18n import LABELS, t
+from ui.components.text import plain
 
 LABELS.update({
     "records_title": ("Records", "Registre"),
@@ -40,10 +44,38 @@ LABELS.update({
                        "Le scénario n° {id} de {owner} ({source}) est plus récent que celui chargé."),
     "newer_load": ("Load scenario #{id}", "Charger le scénario n° {id}"),
     "audit_header": ("Audit log", "Journal d'audit"),
-    "audit_ok": ("The audit log is intact: {n} events, each chained to the one before.",
-                 "Le journal d'audit est intact : {n} événements, chacun chaîné au précédent."),
-    "audit_broken": ("The audit log was altered at event {seq}.", "Le journal d'audit a été modifié à l'événement "
-                     "{seq}."),
+    "audit_verify": ("Verify the records", "Vérifier le registre"),
+    "audit_ok": ("The records are intact: {n} events, each chained to the one before and signed with the key; "
+                 "{rows} records, each as its latest event describes it.",
+                 "Le registre est intact : {n} événements, chacun chaîné au précédent et signé avec la clé ; "
+                 "{rows} enregistrements, chacun tel que son dernier événement le décrit."),
+    "audit_legacy": ("Events 1 to {n} predate signed events: they are checked by their hashes only; the records "
+                     "existing then are covered since event {seq}.",
+                     "Les événements 1 à {n} précèdent les événements signés : seuls leurs hachages sont vérifiés ; "
+                     "les enregistrements qui existaient alors sont couverts depuis l'événement {seq}."),
+    "audit_broken": ("The records were altered outside the app: {n} problems.",
+                     "Le registre a été modifié hors de l'application : {n} problèmes."),
+    "audit_col_what": ("What", "Quoi"),
+    "audit_col_event": ("Event", "Événement"),
+    "audit_col_record": ("Record", "Enregistrement"),
+    "problem_chain": ("an event was altered, removed or moved", "un événement a été modifié, supprimé ou déplacé"),
+    "problem_mac": ("an event's signature does not match the key", "la signature d'un événement ne correspond pas "
+                    "à la clé"),
+    "problem_format": ("an event was written without the key", "un événement a été écrit sans la clé"),
+    "problem_legacy": ("events were written or rewritten without the key",
+                       "des événements ont été écrits ou réécrits sans la clé"),
+    "problem_row_changed": ("a record was changed outside the app", "un enregistrement a été modifié hors de "
+                            "l'application"),
+    "problem_row_unrecorded": ("a record was added outside the app", "un enregistrement a été ajouté hors de "
+                               "l'application"),
+    "problem_row_deleted": ("a record was deleted outside the app", "un enregistrement a été supprimé hors de "
+                            "l'application"),
+    "problem_truncated": ("the last events were removed", "les derniers événements ont été supprimés"),
+    "problem_rewritten": ("the log was rewritten", "le journal a été réécrit"),
+    "problem_anchor_mac": ("an anchor does not match the key", "une ancre ne correspond pas à la clé"),
+    "problem_key": ("the audit key is missing or not private", "la clé d'audit manque ou n'est pas privée"),
+    "problem_head": ("the recorded head cannot be read", "la tête enregistrée ne peut pas être lue"),
+    "decide_failed": ("The decision was not kept: {reason}", "La décision n'a pas été enregistrée : {reason}"),
 })
 
 
@@ -70,22 +102,12 @@ def _decide(run: state.RunRecord) -> None:
         elif kind == "overrides" and not (pins or forbids):
             st.error(t("decide_no_overrides"))
         else:
-            store, actor, n = records.store(), access.user().name, 0
-            if kind == "accept":
-                for case_id in families:
-                    store.add_decision(run.db_id, actor, case_id, "accepted", reason=reason,
-                                       locality_id=plan[case_id])
-                    n += 1
+            try:
+                n = _record(run, kind, families, reason, plan, pins, forbids)
+            except StoreError as exc:  # e.g. an id longer than the records keep: say which field and its limit
+                st.error(t("decide_failed", reason=records.error_text(exc)))
             else:
-                for case_id, lid in sorted(pins.items()):
-                    store.add_decision(run.db_id, actor, case_id, "overridden", reason=reason, override="pin",
-                                       locality_id=lid)
-                    n += 1
-                for case_id, lid in sorted(forbids):
-                    store.add_decision(run.db_id, actor, case_id, "overridden", reason=reason, override="forbid",
-                                       locality_id=lid)
-                    n += 1
-            st.success(t("decide_done", n=n))
+                st.success(t("decide_done", n=n))
     decisions = records.store().decisions(run.db_id)
     if decisions:
         st.markdown(f"**{t('decisions_header')}**")
@@ -94,6 +116,23 @@ def _decide(run: state.RunRecord) -> None:
                                     "locality_id": d.locality_id or "", "by": d.actor,
                                     "at": d.created_at.astimezone().strftime("%Y-%m-%d %H:%M"), "why": d.reason}
                                    for d in decisions]), hide_index=True, width="stretch", key="decisions_table")
+
+
+def _record(run: state.RunRecord, kind: str, families: list[str], reason: str, plan: dict[str, str],
+            pins: dict[str, str], forbids: set[tuple[str, str]]) -> int:
+    """Keep the decisions; return how many. All are checked against the records' limits before any is kept."""
+    assert run.db_id is not None
+    if kind == "accept":
+        todo = [(case_id, "accepted", None, plan[case_id]) for case_id in families]
+    else:
+        todo = [(case_id, "overridden", "pin", lid) for case_id, lid in sorted(pins.items())]
+        todo += [(case_id, "overridden", "forbid", lid) for case_id, lid in sorted(forbids)]
+    for case_id, _action, _override, lid in todo:
+        check_lengths(schema.decisions, {"case_id": case_id, "locality_id": lid})
+    store, actor = records.store(), access.user().name
+    for case_id, action, override, lid in todo:
+        store.add_decision(run.db_id, actor, case_id, action, reason=reason, override=override, locality_id=lid)
+    return len(todo)
 
 
 def _load(scenario_id: int) -> None:
@@ -111,23 +150,40 @@ def _load(scenario_id: int) -> None:
 
 
 def _newer() -> None:
-    latest = records.store().latest_scenario()
+    store = records.store()
+    newest = store.newest_published()
     current = st.session_state.get("scenario_id")
-    if latest is None or current is None or latest.id <= current or latest.source != "capacities":
+    if newest is None or current is None or newest <= current:
+        return
+    latest = store.scenario(newest)
+    if latest.source != "capacities":
         return
     st.subheader(t("newer_header"))
-    st.info(t("newer_scenario", id=latest.id, owner=latest.owner, source=latest.source))
+    st.info(t("newer_scenario", id=latest.id, owner=plain(latest.owner), source=records.source_label(latest.source)))
     st.button(t("newer_load", id=latest.id), key="newer_load", on_click=_load, args=(latest.id,))
+
+
+def _verify() -> None:
+    st.session_state["audit_report"] = records.store().verify()
 
 
 def _audit() -> None:
     st.subheader(t("audit_header"))
     store = records.store()
-    ok, n, bad = store.verify_audit()
-    if ok:
-        st.success(t("audit_ok", n=n))
-    else:
-        st.error(t("audit_broken", seq=bad))
+    # Verifying reads every record (workbooks included): on request, not on every rerun of the page.
+    st.button(t("audit_verify"), key="audit_verify", on_click=_verify)
+    report = st.session_state.get("audit_report")
+    if report is not None:
+        if report.ok:
+            st.success(t("audit_ok", n=report.events, rows=sum(report.rows.values())))
+        else:
+            st.error(t("audit_broken", n=len(report.problems)))
+            st.dataframe(pd.DataFrame([{t("audit_col_what"): t(f"problem_{p.kind}"),
+                                        t("audit_col_event"): p.seq, t("audit_col_record"): p.record or ""}
+                                       for p in report.problems]), hide_index=True, width="stretch",
+                         key="audit_problems")
+        if report.legacy_events and report.keyed_start is not None:
+            st.caption(t("audit_legacy", n=report.legacy_events, seq=report.keyed_start[0]))
     events = store.audit(limit=50)
     st.dataframe(pd.DataFrame([{"seq": e.seq, "at": e.at[:19].replace("T", " "), "who": e.actor,
                                 "action": e.action, "subject": e.subject} for e in reversed(events)]),

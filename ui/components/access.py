@@ -13,7 +13,7 @@ from typing import Any
 
 import streamlit as st
 
-from matcher.auth import LOCAL_USER, authenticate, can, login_required, may_open
+from matcher.auth import LOCAL_USER, authenticate, can, client_address, login_required, may_open
 from matcher.store.records import UserRecord
 from ui.components import records
 from ui.components.i18n import LABELS, t
@@ -53,6 +53,14 @@ def _address() -> str | None:
     except Exception:  # an option Streamlit does not know: treat the app as served
         return None
     return str(value) if value else None
+
+
+def client() -> str:
+    """The address the browser connects from (Streamlit's own, which a remote client cannot choose)."""
+    try:
+        return client_address(st.context.ip_address)
+    except Exception:  # no script context (bare mode): this machine
+        return client_address(None)
 
 
 def login_needed() -> bool:
@@ -146,7 +154,7 @@ def _login_form() -> None:
         password = st.text_input(t("login_password"), type="password", key="login_password", max_chars=1024)
         submitted = st.form_submit_button(t("login_submit"), type="primary")
     if submitted:
-        found = authenticate(store, name or "", password or "")
+        found = authenticate(store, name or "", password or "", client=client())
         if found is None:
             st.error(t("login_failed"))
             return

@@ -1,24 +1,30 @@
 """The app's records: keep each scenario and run in the database, and restore them when the browser reloads.
 
 A scenario (the two workbooks) is kept when valid data is loaded (sample, upload, edited tables); a run when it
-ends; decisions when a coordinator takes them. A new browser session of the same user gets back their newest
-scenario and its runs. A failing database never loses the session's work silently: the page says the record
-could not be kept.
+ends; decisions when a coordinator takes them. New data inherits the capacity edits NGOs saved on the previous
+data (`matcher.store.capacities.publish`): the session then works on the data with those edits, and the page says
+which were carried, and which the new data changes too (its figures are kept). A new browser session of the same
+user gets back their newest scenario and its runs. A failing database never loses the session's work silently:
+the page says the record could not be kept.
 """
 
 from __future__ import annotations
 
 import logging
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
-from matcher.store.records import Store, StoredInput, input_hash, open_store, stored_input
+from matcher.store.errors import FieldTooLong
+from matcher.store.records import Store, StoredInput, open_store, stored_input
 from ui.components import state
 from ui.components.i18n import LABELS
+
+if TYPE_CHECKING:
+    from matcher.store.capacities import Change
 
 _log = logging.getLogger("ui")
 
@@ -30,6 +36,25 @@ RECORD_LABELS: dict[str, tuple[str, str]] = {
                        "Le fichier a été refusé avant lecture : {reason}."),
     "restored": ("Restored your last scenario and its {n} runs.",
                  "Votre dernier scénario et ses {n} exécutions ont été restaurés."),
+    "field_too_long": ("{field} is longer than the records keep: at most {limit} characters (this one has {n}).",
+                       "{field} est plus long que ce que le registre conserve : {limit} caractères au plus (celui-ci "
+                       "en a {n})."),
+    "number_too_large": ("{field} is larger than the records keep (at most {limit}).",
+                         "{field} dépasse ce que le registre conserve ({limit} au plus)."),
+    "capacity_change": ("{sheet} of {lid} by {owner} (scenario #{id})",
+                        "{sheet} de {lid} par {owner} (scénario n° {id})"),
+    "source_sample": ("sample data", "données d'exemple"),
+    "source_upload": ("upload", "téléversement"),
+    "source_edited": ("edited tables", "tableaux modifiés"),
+    "source_capacities": ("capacities", "capacités"),
+    "source_cli": ("command line", "ligne de commande"),
+    "carried": ("Capacity edits saved on the previous data were kept in yours (scenario #{id}): {changes}.",
+                "Les modifications de capacités enregistrées sur les données précédentes ont été reprises dans les "
+                "vôtres (scénario n° {id}) : {changes}."),
+    "carry_kept": ("Your data changes capacities that were also edited on the previous data; your figures were "
+                   "kept: {changes}.",
+                   "Vos données modifient des capacités qui avaient aussi été modifiées sur les données "
+                   "précédentes ; vos chiffres ont été conservés : {changes}."),
 }
 LABELS.update(RECORD_LABELS)
 
@@ -43,11 +68,23 @@ def owner() -> str:
     return u.name if u is not None else "local"
 
 
+def error_text(exc: BaseException) -> str:
+    """What went wrong, in the user's language: the field and the limit for a value too long, else the kind."""
+    from ui.components.i18n import t
+
+    if isinstance(exc, FieldTooLong):
+        field = f"{exc.table}.{exc.column}"
+        if exc.integer:
+            return t("number_too_large", field=field, limit=exc.limit)
+        return t("field_too_long", field=field, limit=exc.limit, n=exc.length)
+    return type(exc).__name__
+
+
 def _failed(what: str, exc: BaseException) -> None:
     _log.error("record %s failed with %s", what, type(exc).__name__)
     from ui.components.i18n import t
 
-    st.session_state["records_flash"] = ("warning", t("record_failed", what=what, kind=type(exc).__name__))
+    st.session_state["records_flash"] = ("warning", t("record_failed", what=what, kind=error_text(exc)))
 
 
 def log(actor: str, action: str, subject: str = "", **detail: Any) -> None:
@@ -58,18 +95,70 @@ def log(actor: str, action: str, subject: str = "", **detail: Any) -> None:
 
 
 def keep_scenario(cases: StoredInput, localities: StoredInput, source: str, parent_id: int | None = None) -> None:
-    """Keep the loaded data as the session's scenario (the newest identical one of this user is reused)."""
+    """Keep the loaded data as the session's scenario, with the NGOs' saved capacity edits carried onto it.
+
+    The newest identical scenario of this user is reused. When edits were carried, the session's data is
+    replaced by the kept scenario's, so that what the coordinator matches is what the records hold.
+    """
+    from matcher.store.capacities import publish
+
     try:
         s = store()
-        latest = s.latest_scenario(owner())
-        if latest is not None and latest.input_sha256 == input_hash(cases, localities) and parent_id is None:
-            scenario_id = latest.id
-        else:
-            scenario_id = s.add_scenario(owner(), cases, localities, source, parent_id=parent_id)
-        st.session_state["scenario_id"] = scenario_id
+        done = publish(s, owner(), cases, localities, source, parent_id=parent_id,
+                       reuse=s.latest_scenario(owner()))
+        st.session_state["scenario_id"] = done.scenario_id
     except Exception as exc:
         st.session_state["scenario_id"] = None
         _failed("scenario", exc)
+        return
+    if done.carry.carried and not done.reused:
+        _reload(s, done.scenario_id)
+    _say_carried(done)
+
+
+def _reload(s: Store, scenario_id: int) -> None:
+    """Replace the session's data by a kept scenario's (edits were carried onto it)."""
+    from ui.components import data as data_helpers
+
+    scenario = s.scenario(scenario_id)
+    source = st.session_state.get("data_source")
+    with tempfile.TemporaryDirectory(prefix="matcher-carried-") as tmp:
+        folder = Path(tmp)
+        (folder / "c").mkdir()
+        (folder / "l").mkdir()
+        data_helpers.read_and_apply(scenario.cases.materialise(folder / "c"),
+                                    scenario.localities.materialise(folder / "l"), source, keep=False)
+    st.session_state["scenario_id"] = scenario_id
+
+
+def source_label(source: str) -> str:
+    """A scenario's source in the user's language."""
+    from ui.components.i18n import t
+
+    return t(f"source_{source}") if f"source_{source}" in LABELS else source
+
+
+def changes_text(changes: Sequence[Change], limit: int = 8) -> str:
+    """Changes as "housing of 09225 by nina (scenario #13)", in the user's language; user text made inert."""
+    from ui.components.i18n import t
+    from ui.components.text import plain
+
+    shown = [t("capacity_change", sheet=plain(c.sheet), lid=plain(c.locality_id), owner=plain(c.owner),
+               id=c.scenario_id) for c in changes[:limit]]
+    more = len(changes) - limit
+    return "; ".join(shown) + (f"; … (+{more})" if more > 0 else "")
+
+
+def _say_carried(done: Any) -> None:
+    from ui.components.i18n import t
+
+    lines = []
+    if done.carry.carried:
+        lines.append(t("carried", id=done.scenario_id, changes=changes_text(done.carry.carried)))
+    if done.carry.kept:
+        lines.append(t("carry_kept", changes=changes_text(done.carry.kept)))
+    if lines:
+        st.session_state["records_flash"] = ("warning" if done.carry.kept else "info", "  \n".join(lines))
 
 
 def keep_scenario_paths(cases_path: Path, localities_path: Path, source: str) -> None:
