@@ -8,19 +8,17 @@ outside host.
 
 from __future__ import annotations
 
-import http.server
 import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from payloads import joined
-from serving import free_port, healthy
+from serving import Listener, free_port, healthy
 
 from ui.components.text import JOINER
 
@@ -30,31 +28,6 @@ HERE = Path(__file__).resolve().parent
 #: Elements that carry Markdown, and what they may never hold when the source is `plain`.
 MARKDOWN = '[data-testid="stMarkdownContainer"], [data-testid="stCaptionContainer"]'
 FORBIDDEN = 'a, img, svg, video, audio, iframe, code, strong, em, del, table, [role="img"], .katex'
-
-
-class Listener:
-    """An HTTP server on a free loopback port that records every request it gets."""
-
-    def __init__(self) -> None:
-        self.paths: list[str] = []
-        paths = self.paths
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                paths.append(self.path)
-                self.send_response(404)
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = int(self.server.server_address[1])
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture(scope="module")
