@@ -208,15 +208,14 @@ class Visit:
             raise
 
     def buttons(self) -> list[str]:
-        """The buttons' labels as read, without the name of their icon (a ligature of the icon font)."""
-        labels = []
-        for button in self.page.locator("button").all():
-            text = str(button.inner_text())
-            icon = button.locator('[data-testid="stIconMaterial"]')
-            if icon.count():
-                text = text.removeprefix(str(icon.first.inner_text()))
-            labels.append(" ".join(text.replace(JOINER, "").split()))
-        return labels
+        """The buttons' labels as read, without the name of their icon (a ligature of the icon font); read at
+        once, as a rerun may replace the buttons at any time."""
+        texts = self.page.locator("button").evaluate_all(
+            """els => els.map(b => {
+                const icon = b.querySelector('[data-testid="stIconMaterial"]');
+                return icon ? b.innerText.replace(icon.innerText, '') : b.innerText;
+            })""")
+        return [" ".join(str(t).replace(JOINER, "").split()) for t in texts]
 
     def check(self) -> None:
         """Nothing fetched or linked from a payload, no error on the page."""
