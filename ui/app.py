@@ -16,7 +16,6 @@ from ui.components import access, records, solving, state  # noqa: E402
 from ui.components import data as data_helpers  # noqa: E402
 from ui.components.guard import guarded  # noqa: E402
 from ui.components.i18n import LANGUAGES, t  # noqa: E402
-from ui.components.text import plain  # noqa: E402
 
 PAGES_DIR = Path(__file__).parent / "app_pages"
 
@@ -62,7 +61,7 @@ with st.sidebar:
             st.caption(t("sidebar_no_data"))
         else:
             st.caption(t("sidebar_data", families=len(ds.cases), localities=len(ds.localities)))
-        st.caption(t("sidebar_policy", name=plain(state.policy().name)))
+        st.caption(t("sidebar_policy", name=state.policy().name))
         st.caption(t("sidebar_runs", n=len(state.runs())))
     access.sidebar()
 

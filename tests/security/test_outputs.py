@@ -92,10 +92,10 @@ def test_no_page_renders_html_or_runs_scripts() -> None:
 
 def test_markdown_control_characters_from_workbooks_show_as_typed() -> None:
     """A commune name that is Markdown for an image or a link is escaped before it reaches st.markdown."""
-    from ui.components.text import plain
+    from ui.components.text import JOINER, plain
 
-    assert plain("![x](http://host/p.png)") == r"\!\[x\]\(http\://host/p\.png\)"
-    assert plain("<b>Pamiers</b>") == r"\<b\>Pamiers\</b\>"
+    assert plain("![x](http://host/p.png)") == r"\!\[x\]\(http\:" + JOINER + r"\/\/host\/p\.png\)"
+    assert plain("<b>Pamiers</b>") == r"\<b\>Pamiers\<\/b\>"
     assert plain("Saint-Flour\nline") == r"Saint\-Flour line"
 
 

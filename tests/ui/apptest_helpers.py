@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import string
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -9,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 import ui
 from matcher.models.policy import Policy
 from ui.components import state
+from ui.components.text import JOINER
 
 APP = Path(ui.__file__).resolve().parent / "app.py"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -37,6 +40,11 @@ def wait_for_run(at: AppTest, timeout: float = 60.0) -> AppTest:
         return at.run()
     assert runner.wait(timeout), "the run did not finish in time"
     return at.run()
+
+
+def shown(markdown: str) -> str:
+    """The text a reader sees for Markdown made of `plain` values: escapes and word joiners removed."""
+    return re.sub("\\\\([" + re.escape(string.punctuation) + "])", r"\1", markdown).replace(JOINER, "")
 
 
 def assert_clean(at: AppTest) -> None:

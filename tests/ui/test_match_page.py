@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 
-from apptest_helpers import assert_clean, new_app, quick_policy, wait_for_run
+from apptest_helpers import XLSX, assert_clean, new_app, quick_policy, shown, wait_for_run
+from markdown_it import MarkdownIt
 
 from ui.components import engine
 
@@ -167,3 +169,29 @@ def test_without_data_the_page_points_to_the_data_page(no_sample):
     at = new_app().run().switch_page("app_pages/match.py").run()
     assert_clean(at)
     assert any("Load valid data" in i.value for i in at.info)
+
+
+def test_hostile_names_in_buttons_and_captions_show_as_typed(tmp_path, tiny_cases, tiny_localities):
+    """Commune names and file names that are Markdown reach the Pin/Forbid buttons and the captions escaped:
+    read as Markdown they give the text typed, never an image or a link (the browser test proves no fetch)."""
+    from workbooks import write_xlsx
+
+    names = {"09225": "![x](http://127.0.0.1:9/p.png) :red[Pamiers]", "31555": "<img src=http://127.0.0.1:9/t>"}
+    for row in tiny_localities["localities"][1:]:
+        row[1] = names[row[0]]
+    cases = write_xlsx(tmp_path / "cases.xlsx", tiny_cases)
+    localities = write_xlsx(tmp_path / "localities.xlsx", tiny_localities)
+    file_name = "[f](http://127.0.0.1:9/f).xlsx"
+    at = new_app(policy=quick_policy()).run()
+    at.file_uploader(key="upload_cases").set_value((cases.name, cases.read_bytes(), XLSX))
+    at.file_uploader(key="upload_localities").set_value((file_name, localities.read_bytes(), XLSX))
+    at.button(key="upload_validate").click().run()
+    assert any(shown(c.value) == f"Using uploaded files: cases.xlsx, {file_name}" for c in at.caption)
+    at = _open(_run(at.switch_page("app_pages/match.py").run()), "Family")
+    assert_clean(at)
+    pin, forbid = at.button(key="family_pin").label, at.button(key="family_forbid").label
+    assert shown(pin).removeprefix("Pin to ") in names.values()
+    assert shown(forbid) == "Forbid " + shown(pin).removeprefix("Pin to ")
+    markdown = MarkdownIt("commonmark")
+    for source in (pin, forbid, *(m.value for m in at.markdown), *(c.value for c in at.caption)):
+        assert not re.search(r"<(img|a|code|span)\b", markdown.render(source)), source

@@ -103,7 +103,7 @@ def _kpis(run: state.RunRecord) -> None:
     cols[5].metric(t("kpi_time"), f"{k['seconds']:.1f} s")
     cols[6].metric(t("kpi_status"), status_label(k["status"]))
     if run.result.status == Status.INFEASIBLE and run.result.diagnosis:
-        st.error(t("run_infeasible") + "\n\n" + "\n".join(f"- {line}" for line in run.result.diagnosis))
+        st.error(t("run_infeasible") + "\n\n" + "\n".join(f"- {plain(line)}" for line in run.result.diagnosis))
 
 
 def _family_rows(run: state.RunRecord, data: Dataset) -> pd.DataFrame:
@@ -304,15 +304,15 @@ def _family(run: state.RunRecord, data: Dataset) -> None:
         return
     pins = st.session_state.get("pins", {})
     if ex.locality_id is not None:
-        st.markdown(t("family_placed_in", name=plain(names.get(ex.locality_id, ex.locality_id)),
-                      lid=plain(ex.locality_id), score=float(ex.score or 0.0)))
+        st.markdown(t("family_placed_in", name=names.get(ex.locality_id, ex.locality_id), lid=ex.locality_id,
+                      score=float(ex.score or 0.0)))
     else:
         st.markdown(t("family_unplaced"))
     if case_id in pins:
-        st.caption(t("pinned_note", lid=plain(f"{names.get(pins[case_id], pins[case_id])} ({pins[case_id]})")))
+        st.caption(t("pinned_note", lid=f"{names.get(pins[case_id], pins[case_id])} ({pins[case_id]})"))
     linked = list(getattr(ex, "linked_with", []) or [])
     if linked:
-        st.caption(t("family_linked", ids=plain(", ".join(linked))))
+        st.caption(t("family_linked", ids=", ".join(linked)))
     left, right = st.columns(2, gap="large")
     with left:
         if ex.components:

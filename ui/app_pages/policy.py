@@ -12,6 +12,7 @@ import streamlit as st
 from matcher.models.policy import Policy, PolicyError, load_policy, policy_from_dict
 from ui.components import state
 from ui.components.i18n import t
+from ui.components.text import plain_lines
 
 WEIGHTS = ("employment", "language", "mobility", "ties", "preferences", "outcome")
 PAIRWISE = ("links", "exclusions")  # rules that can be hard or off, never soft
@@ -32,7 +33,7 @@ def _load_preset() -> None:
         state.set_policy(load_policy(path), reset_widgets=True)
         st.session_state["policy_flash"] = ("success", t("policy_loaded", name=name))
     except PolicyError as exc:
-        st.session_state["policy_flash"] = ("error", f"{t('policy_bad_file')}\n\n{exc}")
+        st.session_state["policy_flash"] = ("error", f"{t('policy_bad_file')}\n\n{plain_lines(exc)}")
 
 
 def _reset() -> None:
@@ -63,9 +64,10 @@ def _presets_and_files() -> None:
             state.set_policy(policy_from_dict(data, source=uploaded.name), reset_widgets=True)
             st.session_state["policy_flash"] = ("success", t("policy_loaded", name=state.policy().name))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            st.session_state["policy_flash"] = ("error", f"{t('policy_bad_file')}\n\n{uploaded.name}: {exc}")
+            st.session_state["policy_flash"] = ("error",
+                                                f"{t('policy_bad_file')}\n\n{plain_lines(f'{uploaded.name}: {exc}')}")
         except PolicyError as exc:
-            st.session_state["policy_flash"] = ("error", f"{t('policy_bad_file')}\n\n{exc}")
+            st.session_state["policy_flash"] = ("error", f"{t('policy_bad_file')}\n\n{plain_lines(exc)}")
         st.rerun()
 
 
@@ -202,7 +204,7 @@ def render() -> None:
     try:
         new = policy_from_dict(data, source="policy")
     except PolicyError as exc:
-        st.error(f"{t('policy_invalid')}\n\n{exc}")
+        st.error(f"{t('policy_invalid')}\n\n{plain_lines(exc)}")
     else:
         if new != pol:
             state.set_policy(new)

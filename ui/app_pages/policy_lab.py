@@ -30,6 +30,7 @@ from matcher.simulate import (
 from matcher.simulate.report import COLOURS, plot_html, plot_png
 from ui.components.guard import log_exception
 from ui.components.i18n import lang
+from ui.components.text import fill, plain_lines
 
 POLL_SECONDS = 1.0
 SMALL = Path(__file__).resolve().parents[2] / "sample_data" / "experiments" / "small.toml"
@@ -75,7 +76,7 @@ LABELS: dict[str, tuple[str, str]] = {
 def tr(key: str, **values: Any) -> str:
     en, fr = LABELS[key]
     text = fr if lang() == "fr" else en
-    return text.format(**values) if values else text
+    return fill(text, values) if values else text
 
 
 @dataclass
@@ -153,7 +154,7 @@ def _form() -> None:
             "policy": d["policy"],
         })
     except ExperimentError as exc:
-        st.error(str(exc))
+        st.error(plain_lines(exc))
         return
     job = LabJob(exp, total=len(exp.tasks()))
     job.thread = threading.Thread(target=_work, args=(job, scheduler.strip() or None, int(processes)),

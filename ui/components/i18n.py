@@ -1,10 +1,13 @@
-"""French and English labels. `t(key, **values)` returns the label in the language chosen in the sidebar."""
+"""French and English labels. `t(key, **values)` returns the label in the language chosen in the sidebar, its
+values shown as plain text."""
 
 
 
 from __future__ import annotations
 
 import streamlit as st
+
+from ui.components.text import fill
 
 LANGUAGES = {"en": "English", "fr": "Français"}
 
@@ -382,12 +385,16 @@ def lang() -> str:
 
 
 def t(key: str, **values: object) -> str:
-    """The label `key` in the current language, with `{placeholders}` filled from `values`."""
+    """The label `key` in the current language, with `{placeholders}` filled from `values`.
+
+    Labels are Markdown; the values are data (names, ids, file names, messages) and are shown literally, never
+    read as Markdown (`ui.components.text.fill`). Numbers keep their format specifications.
+    """
     pair = LABELS.get(key)
     if pair is None:
         return key
     text = pair[1] if lang() == "fr" else pair[0]
-    return text.format(**values) if values else text
+    return fill(text, values) if values else text
 
 
 def status_label(status: object) -> str:
