@@ -274,15 +274,17 @@ def classify(exc: BaseException, remote: bool) -> str:
     return "other"
 
 
-def _exit_with_parent() -> None:
-    """Stop the whole group (this process and its workers) when the parent closes our stdin or goes away."""
+def _exit_with_parent(finished: threading.Event) -> None:
+    """Stop the whole group (this process and its workers) when the parent closes our stdin or goes away before
+    the run has finished; after the last line is sent, the parent may close it as it likes."""
     try:
         while os.read(0, 4096):  # the raw descriptor: a buffered read here could block the interpreter's exit
             pass
     finally:
-        if hasattr(os, "killpg") and os.getpgrp() == os.getpid():
-            os.killpg(0, signal.SIGTERM)
-        os._exit(3)
+        if not finished.is_set():
+            if hasattr(os, "killpg") and os.getpgrp() == os.getpid():
+                os.killpg(0, signal.SIGTERM)
+            os._exit(3)
 
 
 def _first_line() -> str:
@@ -308,9 +310,10 @@ def main() -> int:
     out = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)
     remote = False
+    finished = threading.Event()
     try:
         request = json.loads(_first_line())
-        threading.Thread(target=_exit_with_parent, name="parent-watch", daemon=True).start()
+        threading.Thread(target=_exit_with_parent, args=(finished,), name="parent-watch", daemon=True).start()
         experiment = Experiment.model_validate(request["experiment"])
         scheduler = None
         if request.get("scheduler") is not None:
@@ -321,12 +324,14 @@ def main() -> int:
             _send(out, {"event": "row", "row": values})
 
         _, stats = run_experiment(experiment, scheduler=scheduler, processes=processes, on_result=row)
+        finished.set()
         _send(out, {"event": "done", "seconds": stats.seconds, "executor": stats.executor})
         return 0
     except Exception as exc:
         frames = traceback.extract_tb(exc.__traceback__)[-4:]
         trail = " < ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}" for f in reversed(frames))
         print(f"policy lab failed with {type(exc).__name__} at {trail}", file=sys.stderr)  # never the message
+        finished.set()
         _send(out, {"event": "error", "reason": classify(exc, remote), "kind": type(exc).__name__})
         return 1
 

@@ -152,6 +152,30 @@ def test_cancel_stops_the_child_and_its_workers(tmp_path: Path) -> None:
     assert _live_in_group(job.pid) == []
 
 
+def test_child_stops_when_its_parent_goes_away() -> None:
+    """When the app's end of the pipe closes mid-run (the server gone), the child stops its workers and itself."""
+    long = Experiment(name="long", seed=2, replications=20, families_per_year=300, policies=("optimal", "dynamic"),
+                      territory={"communes": 30}, engine={"time_limit": 5.0})
+    job = LabProcess(long, processes=2).start()
+    assert job.pid is not None and job._proc is not None and job._proc.stdin is not None
+    try:
+        for _ in range(600):
+            if len(_live_in_group(job.pid)) >= 3 or not job.running:
+                break
+            job.wait(0.1)
+        job._proc.stdin.close()  # what the parent's death does to the pipe
+        assert job.wait(30)
+    finally:
+        if job.running:
+            os.killpg(job.pid, signal.SIGKILL)
+    assert job.failure is not None and job.metrics is None
+    for _ in range(50):
+        if not _live_in_group(job.pid):
+            break
+        job.wait(0.1)
+    assert _live_in_group(job.pid) == []
+
+
 def test_killed_child_is_a_failure_with_a_reason() -> None:
     """A child killed from outside (as by the kernel when memory runs out) ends as `worker_lost`, not a hang."""
     job = LabProcess(EXP, processes=1).start()

@@ -101,18 +101,33 @@ def test_lab_runs_from_the_app_with_two_local_processes() -> None:
     assert any(df.value.shape[0] == 2 for df in at.dataframe)
 
 
+def test_cancel_stops_the_run_and_says_so() -> None:
+    """The Cancel button under the progress bar stops the child process; the page says how many were done and
+    the progress bar and button go away."""
+    at = AppTest.from_file(str(PAGE), default_timeout=60).run()
+    at.number_input(key="lab_reps").set_value(50)
+    at = _submit(at)
+    job = at.session_state["lab_job"]
+    assert job.running
+    at.button(key="lab_cancel").click().run()
+    assert job.wait(30) and job.cancelled and job.failure is None and job.metrics is None
+    at = at.run()
+    assert [i.value for i in at.info] == [f"Cancelled after {job.done} scenarios."]
+    assert not at.error and len(at.progress) == 0 and not [b for b in at.button if b.key == "lab_cancel"]
+
+
 def test_page_has_no_scheduler_field_without_configuration() -> None:
     """No configuration: no text field and no scheduler box; the run is on this machine."""
     at = AppTest.from_file(str(PAGE), default_timeout=60).run()
     assert len(at.text_input) == 0
-    assert not [s for s in at.selectbox if s.key == "lab_scheduler"]
+    assert not [s for s in at.selectbox if s.key.startswith("lab_scheduler")]
 
 
 def test_configured_schedulers_are_offered_by_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The box lists this machine and the configured names, never an address; there is no text field."""
     _configure(tmp_path, monkeypatch, "campus", "hpc")
     at = AppTest.from_file(str(PAGE), default_timeout=60).run()
-    box = at.selectbox(key="lab_scheduler")
+    box = at.selectbox(key="lab_scheduler_en")
     assert box.options == ["This machine", "campus", "hpc"]
     assert len(at.text_input) == 0 and "10.255" not in str(box.proto)
 
@@ -123,7 +138,7 @@ def test_forged_scheduler_is_refused_before_any_connection(forged: str, listener
     asked for; no run starts, the value is not echoed and the address is never contacted."""
     value = forged.format(port=listener.port)
     at = AppTest.from_file(str(PAGE), default_timeout=60)
-    at.session_state["lab_scheduler"] = value
+    at.session_state["lab_scheduler_en"] = value
     at = _submit(_tiny(at.run(), processes=1))
     assert "lab_job" not in at.session_state
     errors = [e.value for e in at.error]
@@ -138,12 +153,35 @@ def test_forged_value_beside_configured_schedulers_never_connects(
     this machine, and the forged address is never contacted."""
     _configure(tmp_path, monkeypatch, "campus")
     at = AppTest.from_file(str(PAGE), default_timeout=60)
-    at.session_state["lab_scheduler"] = f"tcp://127.0.0.1:{listener.port}"
+    at.session_state["lab_scheduler_en"] = f"tcp://127.0.0.1:{listener.port}"
     at = at.run()
-    assert at.selectbox(key="lab_scheduler").value == ""
+    assert at.selectbox(key="lab_scheduler_en").value == ""
     at = _finish(_submit(_tiny(at, processes=1)))
     job = at.session_state["lab_job"]
     assert job.scheduler is None and job.failure is None and job.stats.executor == "in-process"
+    assert listener.close() == 0
+
+
+@pytest.mark.parametrize("forged", ["tcp://127.0.0.1:{port}", "tls://127.0.0.1:{port}", "evil"])
+def test_forged_browser_message_is_refused_before_any_connection(
+        forged: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, listener: clusters.Listener) -> None:
+    """With schedulers configured, a hand-made browser message whose "run on" value is an address or an unknown
+    name (Streamlit passes such a string through to session state) is refused; nothing runs or connects."""
+    from streamlit.proto.WidgetStates_pb2 import WidgetStates
+
+    _configure(tmp_path, monkeypatch, "campus")
+    at = _tiny(AppTest.from_file(str(PAGE), default_timeout=60).run(), processes=1)
+    box = at.selectbox(key="lab_scheduler_en")
+    next(b for b in at.button if b.proto.is_form_submitter).click()
+    message = WidgetStates()
+    for state in at._tree.get_widget_states().widgets:
+        if state.id == box.id:
+            state.string_value = forged.format(port=listener.port)  # what a forged websocket message carries
+        message.widgets.append(state)
+    at = at._run(message)
+    assert "lab_job" not in at.session_state
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and "not configured on this server, so nothing was run" in errors[0], errors
     assert listener.close() == 0
 
 
@@ -152,11 +190,24 @@ def test_scheduler_removed_from_configuration_is_refused(tmp_path: Path, monkeyp
     """A scheduler chosen in the page but removed from the file before the run is refused, nothing runs."""
     _configure(tmp_path, monkeypatch, "campus", "hpc")
     at = _tiny(AppTest.from_file(str(PAGE), default_timeout=60).run(), processes=1)
-    at.selectbox(key="lab_scheduler").set_value("hpc")
+    at.selectbox(key="lab_scheduler_en").set_value("hpc")
     (tmp_path / "schedulers.toml").write_text((tmp_path / "schedulers.toml").read_text().split("[schedulers.hpc]")[0])
     at = _submit(at)
     assert "lab_job" not in at.session_state
     assert any("not configured on this server" in e.value for e in at.error)
+
+
+def test_language_switch_keeps_this_machine_a_valid_choice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The browser sends back the option's label: after switching to French, "this machine" still runs here
+    (the English label left in the box was once refused as an unknown scheduler)."""
+    _configure(tmp_path, monkeypatch, "campus")
+    at = AppTest.from_file(str(PAGE), default_timeout=60).run()
+    at.session_state["lang"] = "fr"
+    at = at.run()
+    assert at.selectbox(key="lab_scheduler_fr").options == ["Cette machine", "campus"]
+    at = _finish(_submit(_tiny(at, processes=1)))
+    job = at.session_state["lab_job"]
+    assert not at.error and job.scheduler is None and job.failure is None and job.metrics is not None
 
 
 @pytest.mark.parametrize(("lang", "expected"), [

@@ -128,6 +128,12 @@ def tr(key: str, **values: Any) -> str:
 LOCAL = ""  # the option "this machine" of the "run on" box
 
 
+def scheduler_key() -> str:
+    """The "run on" box's key, one per language: the browser sends back the option's label, and a label of the
+    other language would be neither this machine nor a scheduler's name (a language switch resets the box)."""
+    return f"lab_scheduler_{lang()}"
+
+
 def _schedulers() -> tuple[dict[str, SchedulerConfig], bool]:
     """The configured schedulers by name, and whether their file is broken (then none is offered)."""
     try:
@@ -155,7 +161,7 @@ def _form() -> None:
     schedulers, broken = _schedulers()
     # What the browser sent for the "run on" box, read before the box is drawn: Streamlit would quietly replace
     # a value that is not among the options, and a run must never go where the user did not choose.
-    chosen = st.session_state.get("lab_scheduler", LOCAL)
+    chosen = st.session_state.get(scheduler_key(), LOCAL)
     if broken:
         st.warning(tr("config_broken"))
     with st.form("lab_form"):
@@ -171,8 +177,9 @@ def _form() -> None:
         seed = c7.number_input(tr("seed"), 0, 2**31 - 1, int(d["seed"]), key="lab_seed")
         processes = c8.number_input(tr("processes"), 1, 64, os.cpu_count() or 1, key="lab_processes")
         if schedulers:  # names only, never an address: no configuration, no box
-            st.selectbox(tr("where"), [LOCAL, *sorted(schedulers)], help=tr("where_help"), key="lab_scheduler",
-                         format_func=lambda name: tr("this_machine") if name == LOCAL else name)
+            here = tr("this_machine")
+            st.selectbox(tr("where"), [LOCAL, *sorted(schedulers)], help=tr("where_help"), key=scheduler_key(),
+                         format_func=lambda name: here if name == LOCAL else name)
         submitted = st.form_submit_button(tr("run"), type="primary")
     if not submitted:
         return
@@ -184,7 +191,7 @@ def _form() -> None:
         try:
             scheduler = resolve_page_scheduler(chosen, load_schedulers())  # read again: the file may have changed
         except SchedulerError:
-            st.session_state.pop("lab_scheduler", None)
+            st.session_state.pop(scheduler_key(), None)
             st.error(tr("not_configured"), icon="⚠️")  # the value itself is not echoed: it may be forged
             return
     try:
@@ -203,12 +210,16 @@ def _form() -> None:
 @st.fragment(run_every=POLL_SECONDS)
 def _progress() -> None:
     job: LabProcess | None = st.session_state.get("lab_job")
+    # One slot, drawn on every tick: once the run is over it is drawn empty, which removes the progress bar and
+    # the Cancel button (a fragment run that draws nothing would leave them on screen, greyed).
+    slot = st.empty()
     if job is None:
         return
     if job.running:
-        st.progress(job.done / max(job.total, 1), text=tr("running", done=job.done, total=job.total))
-        if st.button(tr("cancel"), key="lab_cancel"):
-            job.cancel()
+        with slot.container():
+            st.progress(job.done / max(job.total, 1), text=tr("running", done=job.done, total=job.total))
+            if st.button(tr("cancel"), key="lab_cancel"):
+                job.cancel()
         return
     if st.session_state.get("lab_shown") is not job:
         st.session_state["lab_shown"] = job
