@@ -343,8 +343,10 @@ def ui(
 def simulate(
     experiment: Annotated[Path, typer.Argument(exists=True, dir_okay=False, metavar="EXPERIMENT",
                                                help="Experiment TOML (see sample_data/experiments/).")],
-    scheduler: Annotated[str | None, typer.Option("--scheduler", help="Dask scheduler address, e.g. "
-                                                  "tcp://host:8786 (default: local processes).")] = None,
+    scheduler: Annotated[str | None, typer.Option(
+        "--scheduler", help="A Dask scheduler: a name from the file named by MATCHER_DASK_SCHEDULERS (its TLS "
+        "settings apply), or an address such as tls://host:8786 (Dask's own security settings apply). "
+        "Default: local processes.")] = None,
     out: Annotated[Path, typer.Option("--out", file_okay=False, help="Folder for metrics.csv, summary.csv and "
                                       "plots (created if needed).")] = Path("simulation"),
     processes: Annotated[int | None, typer.Option("--processes", min=1, help="Local worker processes "
@@ -355,10 +357,14 @@ def simulate(
 
     from matcher.simulate import ExperimentError, load_experiment, run_experiment, summary_table, write_outputs
     from matcher.simulate.report import summarise
+    from matcher.simulate.schedulers import SchedulerConfig, SchedulerError, resolve_cli_scheduler
 
+    target: str | SchedulerConfig | None = None
     try:
         exp = load_experiment(experiment)
-    except ExperimentError as exc:
+        if scheduler is not None:
+            target = resolve_cli_scheduler(scheduler)
+    except (ExperimentError, SchedulerError) as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from None
     total = exp.replications * len(exp.policies)
@@ -366,12 +372,14 @@ def simulate(
                err=True)
     try:
         with typer.progressbar(length=total, label="simulating", file=sys.stderr) as bar:
-            metrics, stats = run_experiment(exp, scheduler=scheduler, processes=processes,
+            metrics, stats = run_experiment(exp, scheduler=target, processes=processes,
                                             on_result=lambda done, n, row: bar.update(1))
     except (OSError, TimeoutError) as exc:
-        if scheduler is None:
+        if target is None:
             raise
-        typer.echo(f"cannot reach the Dask scheduler at {scheduler} ({type(exc).__name__})", err=True)
+        where = target if isinstance(target, str) else f"{target.name} ({target.address})"
+        typer.echo(f"cannot reach the Dask scheduler {where} ({type(exc).__name__}): check that it runs and, "
+                   "for tls://, that the certificates match", err=True)
         raise typer.Exit(1) from None
     for path in write_outputs(exp, metrics, out, stats):
         typer.echo(f"written: {path}")

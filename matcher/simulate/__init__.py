@@ -3,7 +3,7 @@ metrics with 95 % intervals, and a runner on local processes or a Dask cluster (
 
     from matcher.simulate import load_experiment, run_experiment, write_outputs
     exp = load_experiment("sample_data/experiments/small.toml")
-    metrics, stats = run_experiment(exp)               # or scheduler="tcp://host:8786"
+    metrics, stats = run_experiment(exp)    # or scheduler=load_schedulers()["campus"] (see schedulers.py)
     write_outputs(exp, metrics, Path("out"), stats)
 """
 

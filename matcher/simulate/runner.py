@@ -14,12 +14,15 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from matcher.simulate.experiment import Experiment, Task, run_task
 from matcher.simulate.metrics import METRICS
+
+if TYPE_CHECKING:
+    from matcher.simulate.schedulers import SchedulerConfig
 
 #: Called after each finished task with (rows done, rows in all, the row).
 OnResult = Callable[[int, int, dict[str, Any]], None]
@@ -29,7 +32,7 @@ OnResult = Callable[[int, int, dict[str, Any]], None]
 class RunStats:
     tasks: int
     seconds: float
-    executor: str  # "in-process", "local pool of N processes", "dask at ADDRESS (N workers)"
+    executor: str  # "in-process", "local pool of N processes", "Dask scheduler NAME (N workers)"
 
     @property
     def scenarios_per_minute(self) -> float:
@@ -55,7 +58,7 @@ def tidy(rows: Iterable[dict[str, Any]], experiment: Experiment) -> pd.DataFrame
 def run_experiment(
     experiment: Experiment,
     *,
-    scheduler: str | None = None,
+    scheduler: str | SchedulerConfig | None = None,
     processes: int | None = None,
     on_result: OnResult | None = None,
     cancel: threading.Event | None = None,
@@ -67,7 +70,9 @@ def run_experiment(
     experiment
         The experiment, with its files already read (:func:`~matcher.simulate.experiment.load_experiment`).
     scheduler
-        A Dask scheduler address (``tcp://host:8786``) to run on a cluster; None for this machine.
+        A configured scheduler (:mod:`~matcher.simulate.schedulers`: its TLS settings apply) or an address
+        (``tcp://host:8786``: Dask's own configuration applies) to run on a cluster; None for this machine.
+        Results come back as pickles: only a trusted scheduler may be given.
     processes
         Local worker processes (default: the CPU count); 1 runs in this process.
     on_result
@@ -120,11 +125,15 @@ def _run_pool(tasks: list[Task], n: int, done: Callable[[dict[str, Any]], None],
                 f.cancel()
 
 
-def _run_dask(tasks: list[Task], address: str, done: Callable[[dict[str, Any]], None],
+def _run_dask(tasks: list[Task], scheduler: str | SchedulerConfig, done: Callable[[dict[str, Any]], None],
               cancel: threading.Event | None) -> str:
     from distributed import Client, as_completed
 
-    with Client(address, timeout="30s") as client:
+    if isinstance(scheduler, str):
+        address, security, label = scheduler, None, f"dask at {scheduler}"
+    else:
+        address, security, label = scheduler.address, scheduler.security(), f"Dask scheduler {scheduler.name}"
+    with Client(address, security=security, timeout="30s") as client:
         workers = len(client.scheduler_info().get("workers", {}))
         futures = [client.submit(run_task, t, pure=False) for t in tasks]
         try:
@@ -134,4 +143,4 @@ def _run_dask(tasks: list[Task], address: str, done: Callable[[dict[str, Any]], 
                     break
         finally:
             client.cancel([f for f in futures if not f.done()])
-    return f"dask at {address} ({workers} workers)"
+    return f"{label} ({workers} workers)"

@@ -23,6 +23,8 @@ from sqlalchemy import (
     text,
 )
 
+from matcher.io.spec import MAX_ID_CHARS, MAX_LOCALITY_ID_CHARS  # the limits validation enforces
+
 __all__ = ["ACTIONS", "COVERED", "OVERRIDES", "PUBLISHED", "ROLES", "audit_log", "decisions", "metadata", "runs",
            "scenarios", "schema_version", "users"]
 
@@ -93,10 +95,10 @@ decisions = Table(
     Column("run_id", Integer, ForeignKey("runs.id", ondelete="RESTRICT"), nullable=False, index=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("actor", String(200), nullable=False),
-    Column("case_id", String(200), nullable=False),
+    Column("case_id", String(MAX_ID_CHARS), nullable=False),
     Column("action", String(20), nullable=False),
     Column("override", String(10), nullable=True),
-    Column("locality_id", String(40), nullable=True),
+    Column("locality_id", String(MAX_LOCALITY_ID_CHARS), nullable=True),
     Column("reason", Text, nullable=False),
     CheckConstraint("action in ('accepted', 'overridden')", name="decisions_action"),
     CheckConstraint("(action = 'accepted' and override is null) or "

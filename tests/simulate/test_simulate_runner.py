@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import clusters
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -21,47 +18,11 @@ EXP = Experiment(name="tiny", seed=5, replications=2, families_per_year=30, terr
 MACHINE = ["seconds"]  # the only column that measures the machine rather than the draws
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def dask_cluster() -> Iterator[str]:
     """A scheduler and two single-threaded workers as separate processes on loopback, stopped afterwards."""
-    from distributed import Client
-
-    dask = str(Path(sys.executable).with_name("dask"))
-    port = _free_port()
-    address = f"tcp://127.0.0.1:{port}"
-    procs = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
-    try:
-        for _ in range(2):
-            procs.append(subprocess.Popen(
-                [dask, "worker", address, "--nthreads", "1", "--host", "127.0.0.1", "--no-dashboard",
-                 "--death-timeout", "60"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with Client(address, timeout="5s") as client:
-                    client.wait_for_workers(2, timeout=max(1.0, deadline - time.monotonic()))
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.5)
+    with clusters.dask_cluster(workers=2) as address:
         yield address
-    finally:
-        for p in reversed(procs):
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")

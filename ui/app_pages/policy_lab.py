@@ -1,12 +1,16 @@
 """Policy lab page: choose policies and parameters, run a simulated year many times with progress and cancel,
-and read the summary with 95 % intervals and the plots (DESIGN.md section 10)."""
+and read the summary with 95 % intervals and the plots (DESIGN.md section 10).
+
+The run happens in a child process with no access to the store (`matcher.simulate.isolated`), which sends its
+rows back as JSON: this server never unpickles what the lab's workers return. A Dask cluster can be chosen only
+among the schedulers an administrator configured (`MATCHER_DASK_SCHEDULERS`), by name; no address is typed here.
+"""
 
 from __future__ import annotations
 
 import io
+import logging
 import os
-import threading
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,19 +22,19 @@ from matcher.simulate import (
     DESCRIPTIONS,
     METRICS,
     POLICIES,
-    Cancelled,
     Experiment,
     ExperimentError,
-    RunStats,
     experiment_from_dict,
-    run_experiment,
     summarise,
     summary_table,
 )
+from matcher.simulate.isolated import LabProcess
 from matcher.simulate.report import COLOURS, plot_html, plot_png
-from ui.components.guard import log_exception
+from matcher.simulate.schedulers import SchedulerConfig, SchedulerError, load_schedulers, resolve_page_scheduler
 from ui.components.i18n import lang
 from ui.components.text import fill, plain_lines
+
+log = logging.getLogger("ui")
 
 POLL_SECONDS = 1.0
 SMALL = Path(__file__).resolve().parents[2] / "sample_data" / "experiments" / "small.toml"
@@ -53,14 +57,56 @@ LABELS: dict[str, tuple[str, str]] = {
     "samples": ("Sampled futures (dynamic)", "Futurs échantillonnés (dynamique)"),
     "seed": ("Seed", "Graine"),
     "processes": ("Local processes", "Processus locaux"),
-    "scheduler": ("Dask scheduler (optional)", "Ordonnanceur Dask (facultatif)"),
-    "scheduler_help": ("tcp://host:8786 to run on a cluster; empty for this machine.",
-                       "tcp://hôte:8786 pour un cluster ; vide pour cette machine."),
+    "where": ("Run on", "Exécuter sur"),
+    "where_help": ("This machine, or a Dask cluster configured by the administrator.",
+                   "Cette machine, ou un cluster Dask configuré par l'administrateur."),
+    "this_machine": ("This machine", "Cette machine"),
     "run": ("Run the experiment", "Lancer l'expérience"),
     "cancel": ("Cancel", "Annuler"),
     "running": ("{done} of {total} scenarios done", "{done} scénarios sur {total} terminés"),
     "cancelled": ("Cancelled after {done} scenarios.", "Annulé après {done} scénarios."),
-    "failed": ("The run failed ({kind}).", "L'exécution a échoué ({kind})."),
+    "not_configured": (
+        "This scheduler is not configured on this server, so nothing was run. Choose this machine or a scheduler "
+        "from the list; only an administrator can add one (MATCHER_DASK_SCHEDULERS).",
+        "Cet ordonnanceur n'est pas configuré sur ce serveur : rien n'a été lancé. Choisissez cette machine ou un "
+        "ordonnanceur de la liste ; seul un administrateur peut en ajouter un (MATCHER_DASK_SCHEDULERS)."),
+    "config_broken": (
+        "The list of Dask clusters cannot be read, so only this machine is offered. Ask the administrator to "
+        "check the file named by MATCHER_DASK_SCHEDULERS (the server's log says what is wrong).",
+        "La liste des clusters Dask est illisible : seule cette machine est proposée. Demandez à "
+        "l'administrateur de vérifier le fichier indiqué par MATCHER_DASK_SCHEDULERS (le journal du serveur "
+        "précise le problème)."),
+    "failed_unreachable": (
+        "The run failed: the scheduler {where} could not be reached. Check with the administrator that the "
+        "cluster is running, or run on this machine.",
+        "L'exécution a échoué : l'ordonnanceur {where} est injoignable. Vérifiez avec l'administrateur que le "
+        "cluster fonctionne, ou exécutez sur cette machine."),
+    "failed_tls": (
+        "The run failed: the secure connection to the scheduler {where} was refused (certificates). Ask the "
+        "administrator to check its TLS settings, or run on this machine.",
+        "L'exécution a échoué : la connexion sécurisée à l'ordonnanceur {where} a été refusée (certificats). "
+        "Demandez à l'administrateur de vérifier ses réglages TLS, ou exécutez sur cette machine."),
+    "failed_worker_lost": (
+        "The run failed: a worker process stopped before the end, most often for lack of memory. Run again "
+        "with fewer local processes or fewer families per year.",
+        "L'exécution a échoué : un processus de calcul s'est arrêté avant la fin, le plus souvent faute de "
+        "mémoire. Relancez avec moins de processus locaux ou moins de familles par an."),
+    "failed_rule_broken": (
+        "The run failed: a policy produced a plan that breaks a hard rule, which is a bug. Please report it with "
+        "the settings above; leaving that policy out lets the others run.",
+        "L'exécution a échoué : une politique a produit un plan qui enfreint une règle stricte, ce qui est un "
+        "bogue. Merci de le signaler avec les réglages ci-dessus ; en retirant cette politique, vous pouvez "
+        "lancer les autres."),
+    "failed_start": (
+        "The run could not start its process ({kind}). Ask the administrator to check that the matcher is "
+        "fully installed on this server, then try again.",
+        "L'exécution n'a pas pu démarrer son processus ({kind}). Demandez à l'administrateur de vérifier que "
+        "l'outil est entièrement installé sur ce serveur, puis réessayez."),
+    "failed_other": (
+        "The run stopped unexpectedly ({kind}). Try again with fewer local processes; if it fails again, "
+        "report it with the settings above.",
+        "L'exécution s'est arrêtée de façon inattendue ({kind}). Réessayez avec moins de processus locaux ; si "
+        "l'échec se répète, signalez-le avec les réglages ci-dessus."),
     "no_policy": ("Choose at least one policy.", "Choisissez au moins une politique."),
     "summary": ("Summary: mean ± half the 95 % interval", "Synthèse : moyenne ± demi-intervalle à 95 %"),
     "metric": ("Metric", "Indicateur"),
@@ -79,37 +125,22 @@ def tr(key: str, **values: Any) -> str:
     return fill(text, values) if values else text
 
 
-@dataclass
-class LabJob:
-    """A simulation running in a background thread; the page polls it."""
-
-    experiment: Experiment
-    total: int
-    done: int = 0
-    cancel: threading.Event = field(default_factory=threading.Event)
-    metrics: pd.DataFrame | None = None
-    stats: RunStats | None = None
-    error: str | None = None
-    cancelled: bool = False
-    thread: threading.Thread | None = None
-
-    @property
-    def running(self) -> bool:
-        return self.thread is not None and self.thread.is_alive()
+LOCAL = ""  # the option "this machine" of the "run on" box
 
 
-def _work(job: LabJob, scheduler: str | None, processes: int) -> None:
-    def progress(done: int, total: int, row: dict[str, Any]) -> None:
-        job.done = done
+def scheduler_key() -> str:
+    """The "run on" box's key, one per language: the browser sends back the option's label, and a label of the
+    other language would be neither this machine nor a scheduler's name (a language switch resets the box)."""
+    return f"lab_scheduler_{lang()}"
 
+
+def _schedulers() -> tuple[dict[str, SchedulerConfig], bool]:
+    """The configured schedulers by name, and whether their file is broken (then none is offered)."""
     try:
-        job.metrics, job.stats = run_experiment(job.experiment, scheduler=scheduler, processes=processes,
-                                                on_result=progress, cancel=job.cancel)
-    except Cancelled:
-        job.cancelled = True
-    except Exception as exc:  # shown on the page by kind only
-        log_exception(exc, "policy lab")
-        job.error = type(exc).__name__
+        return load_schedulers(), False
+    except SchedulerError as exc:
+        log.error("policy lab: the schedulers' file cannot be used: %s", exc)  # the administrator's file only
+        return {}, True
 
 
 def _defaults() -> dict[str, Any]:
@@ -127,6 +158,12 @@ def _defaults() -> dict[str, Any]:
 
 def _form() -> None:
     d = _defaults()
+    schedulers, broken = _schedulers()
+    # What the browser sent for the "run on" box, read before the box is drawn: Streamlit would quietly replace
+    # a value that is not among the options, and a run must never go where the user did not choose.
+    chosen = st.session_state.get(scheduler_key(), LOCAL)
+    if broken:
+        st.warning(tr("config_broken"))
     with st.form("lab_form"):
         policies = st.multiselect(tr("policies"), list(POLICIES), default=list(POLICIES), key="lab_policies")
         c1, c2, c3, c4 = st.columns(4)
@@ -139,13 +176,24 @@ def _form() -> None:
         samples = c6.number_input(tr("samples"), 0, 20, int(d["samples"]), key="lab_samples")
         seed = c7.number_input(tr("seed"), 0, 2**31 - 1, int(d["seed"]), key="lab_seed")
         processes = c8.number_input(tr("processes"), 1, 64, os.cpu_count() or 1, key="lab_processes")
-        scheduler = st.text_input(tr("scheduler"), "", help=tr("scheduler_help"), key="lab_scheduler")
+        if schedulers:  # names only, never an address: no configuration, no box
+            here = tr("this_machine")
+            st.selectbox(tr("where"), [LOCAL, *sorted(schedulers)], help=tr("where_help"), key=scheduler_key(),
+                         format_func=lambda name: here if name == LOCAL else name)
         submitted = st.form_submit_button(tr("run"), type="primary")
     if not submitted:
         return
     if not policies:
         st.warning(tr("no_policy"))
         return
+    scheduler: SchedulerConfig | None = None
+    if chosen != LOCAL:
+        try:
+            scheduler = resolve_page_scheduler(chosen, load_schedulers())  # read again: the file may have changed
+        except SchedulerError:
+            st.session_state.pop(scheduler_key(), None)
+            st.error(tr("not_configured"), icon="⚠️")  # the value itself is not echoed: it may be forged
+            return
     try:
         exp = experiment_from_dict({
             "name": "policy lab", "seed": int(seed), "replications": int(reps), "families_per_year": int(families),
@@ -156,22 +204,22 @@ def _form() -> None:
     except ExperimentError as exc:
         st.error(plain_lines(exc))
         return
-    job = LabJob(exp, total=len(exp.tasks()))
-    job.thread = threading.Thread(target=_work, args=(job, scheduler.strip() or None, int(processes)),
-                                  daemon=True, name="policy-lab")
-    st.session_state["lab_job"] = job
-    job.thread.start()
+    st.session_state["lab_job"] = LabProcess(exp, processes=int(processes), scheduler=scheduler).start()
 
 
 @st.fragment(run_every=POLL_SECONDS)
 def _progress() -> None:
-    job: LabJob | None = st.session_state.get("lab_job")
+    job: LabProcess | None = st.session_state.get("lab_job")
+    # One slot, drawn on every tick: once the run is over it is drawn empty, which removes the progress bar and
+    # the Cancel button (a fragment run that draws nothing would leave them on screen, greyed).
+    slot = st.empty()
     if job is None:
         return
     if job.running:
-        st.progress(job.done / max(job.total, 1), text=tr("running", done=job.done, total=job.total))
-        if st.button(tr("cancel"), key="lab_cancel"):
-            job.cancel.set()
+        with slot.container():
+            st.progress(job.done / max(job.total, 1), text=tr("running", done=job.done, total=job.total))
+            if st.button(tr("cancel"), key="lab_cancel"):
+                job.cancel()
         return
     if st.session_state.get("lab_shown") is not job:
         st.session_state["lab_shown"] = job
@@ -196,9 +244,16 @@ def _chart(metrics: pd.DataFrame, summary: pd.DataFrame, metric: str, policies: 
     return (dots + bars + means).properties(height=320)
 
 
-def _results(job: LabJob) -> None:
-    if job.error:
-        st.error(tr("failed", kind=job.error), icon="⚠️")
+def failure_text(job: LabProcess) -> str:
+    """What to do next after a failed run, in the page's language; no value of the run, no address."""
+    assert job.failure is not None
+    where = job.scheduler.name if job.scheduler is not None else tr("this_machine")
+    return tr(f"failed_{job.failure.reason}", where=where, kind=job.failure.kind)
+
+
+def _results(job: LabProcess) -> None:
+    if job.failure is not None:
+        st.error(failure_text(job), icon="⚠️")
         return
     if job.cancelled:
         st.info(tr("cancelled", done=job.done))
@@ -230,7 +285,7 @@ st.title(tr("title"))
 st.caption(tr("intro"))
 _form()
 _progress()
-job: LabJob | None = st.session_state.get("lab_job")
+job: LabProcess | None = st.session_state.get("lab_job")
 if job is not None and not job.running:
     _results(job)
 with st.expander(tr("parameters")):
