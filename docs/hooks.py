@@ -16,7 +16,7 @@ from typing import Any
 
 from mkdocs.exceptions import PluginError
 
-MARKER = re.compile(r"^<!--\s*generated:\s*([\w-]+)\s*-->\s*$", re.MULTILINE)
+MARKER = re.compile(r"^<!--[ \t]*generated:[ \t]*([\w-]+)[ \t]*-->[ \t]*$", re.MULTILINE)
 HERE = Path(__file__).resolve().parent
 
 
@@ -43,7 +43,7 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
         name = match.group(1)
         if name not in generators:
             raise PluginError(f"{page.file.src_path}: unknown generated section '{name}'")
-        return str(generators[name]())
+        return "\n" + str(generators[name]()).strip("\n") + "\n"  # blank lines keep it a block of its own
 
     return MARKER.sub(expand, markdown)
 

@@ -107,6 +107,15 @@ def test_site_builds_with_every_page(site: Path) -> None:
     assert (site / "css" / "pygments.css").stat().st_size > 0
 
 
+def test_every_heading_of_the_sources_is_a_heading_of_the_site(site: Path) -> None:
+    """No generated table swallows the text after it: each page has at least the headings its source writes."""
+    for page in PAGES:
+        source = re.sub(r"```.*?```", "", (DOCS / f"{page}.md").read_text(encoding="utf-8"), flags=re.DOTALL)
+        written = len(re.findall(r"^#{1,6} ", source, re.MULTILINE))
+        built = len(re.findall(r'<h[1-6] id="(?!searchModalLabel|keyboardModalLabel)', _html(site, page)))
+        assert built >= written, page
+
+
 def test_no_page_fetches_from_another_host(site: Path) -> None:
     """No page, stylesheet or diagram loads a script, font, stylesheet or image from another host."""
     outside: list[str] = []
