@@ -14,12 +14,13 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any
 
 import numpy as np
 from pydantic import ValidationError
 
 from matcher.io.cells import suggest
+from matcher.io.parsed import Issue, ParsedRow, Severity, WorkbookRead
 from matcher.models.policy import Policy
 from matcher.models.records import (
     HEALTH_SERVICES,
@@ -36,47 +37,7 @@ from matcher.models.records import (
     Service,
 )
 
-if TYPE_CHECKING:
-    from matcher.io.readers import ParsedRow, WorkbookRead
-
 __all__ = ["Issue", "ReadReport", "Severity", "validate"]
-
-Severity = Literal["error", "warning"]
-
-
-@dataclass(frozen=True)
-class Issue:
-    """One problem, located as precisely as possible: workbook › sheet › row › column: message.
-
-    `row` is the Excel row number (the header is row 1), `column` the canonical column name; either is None
-    when the problem concerns a whole sheet or row.
-    """
-
-    severity: Severity
-    workbook: str
-    sheet: str | None
-    row: int | None
-    column: str | None
-    message: str
-
-    def __str__(self) -> str:
-        parts = [self.workbook, self.sheet, None if self.row is None else f"row {self.row}", self.column]
-        return " › ".join(p for p in parts if p) + f": {self.message}"
-
-    @property
-    def location(self) -> tuple[str, str | None, int | None, str | None]:
-        return (self.workbook, self.sheet, self.row, self.column)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "severity": self.severity,
-            "workbook": self.workbook,
-            "sheet": self.sheet,
-            "row": self.row,
-            "column": self.column,
-            "message": self.message,
-            "text": str(self),
-        }
 
 
 @dataclass

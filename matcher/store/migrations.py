@@ -47,6 +47,9 @@ class SchemaTooNew(RuntimeError):
 
 def _v1(conn: Connection) -> None:
     """Scenarios, runs, decisions, users and the audit log, which no one may update or delete."""
+    # The tables exactly as version 1 created them, frozen: not derived from `schema`, which holds today's shape
+    # (since then decisions' ids follow validation's limits, users gained `removed` and the audit log its keyed
+    # columns). A database migrated step by step must end where `schema` is, whatever `schema` becomes.
     md = MetaData()
     Table(
         "schema_version", md,
