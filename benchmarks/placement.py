@@ -1,7 +1,7 @@
 """Seeded synthetic placement instances at agency, regional and national size, and the runs on them.
 
-Families, ties, preferences, exclusions, links and commune capacities come from ``sample_data/generate.py`` (the
-documented distributions of the sample data, DESIGN.md section 4's rule mix: consent, exact housing, schools,
+Families, ties, preferences, exclusions, links and commune capacities come from ``matcher.simulate.population``
+(the documented distributions of the sample data, DESIGN.md section 4's rule mix: consent, exact housing, schools,
 GP, health services, interpreters, links, exclusions, budgets hard; French classes, jobs, mobility and regional
 balance soft; the default policy). Beyond its 565 real communes, communes are cloned from real ones with a
 jittered population and a synthetic id (``X00001`` ...).
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -24,50 +23,11 @@ from typing import Any
 
 import numpy as np
 
+from matcher.simulate.population import build_instance as generate
+
 TIERS: dict[str, tuple[int, int]] = {"S": (500, 21), "M": (2_500, 100), "L": (10_000, 1_000),
                                      "national": (10_000, 1_000)}
 MONTHS = 12
-
-
-def _generate_module() -> Any:
-    root = Path(__file__).resolve().parent.parent
-    if str(root) not in sys.path:
-        sys.path.insert(0, str(root))
-    import sample_data.generate as g
-
-    return g
-
-
-def communes(rng: np.random.Generator, n: int) -> list[Any]:
-    """``n`` communes: real ones spread over the départements, then clones with jittered populations."""
-    g = _generate_module()
-    real = g.load_communes()
-    if n <= len(real):
-        return g.pick_communes(rng, real, n)  # type: ignore[no-any-return]
-    out = list(real)
-    for i in range(n - len(real)):
-        c = real[int(rng.integers(len(real)))]
-        out.append(g.Commune(insee=f"X{i + 1:05d}", name=f"{c.name} bis {i + 1}", dep=c.dep, region=c.region,
-                             population=max(200, int(c.population * rng.lognormal(0.0, 0.4))),
-                             lat=float(np.clip(c.lat + rng.normal(0, 0.05), -90, 90)),
-                             lon=float(np.clip(c.lon + rng.normal(0, 0.05), -180, 180))))
-    return sorted(out, key=lambda c: (c.dep, -c.population, c.insee))
-
-
-def generate(n_families: int, n_communes: int, seed: int) -> Any:
-    """A Dataset of the sample data's kind at any size (10,000 x 1,000 in a few seconds)."""
-    from matcher.models import Dataset
-
-    g = _generate_module()
-    rng = np.random.default_rng(seed)
-    picked = communes(rng, n_communes)
-    families = g.draw_families(rng, n_families)
-    # The sample has 10 linked pairs and 3 triples per 200 families.
-    g.link_families(rng, families, round(n_families * 10 / 200), round(n_families * 3 / 200))
-    g.draw_wishes(rng, families, picked)
-    cases = [f.to_case() for f in families]
-    localities = g.sample_localities(rng, picked, cases)
-    return Dataset(cases=tuple(cases), localities=tuple(localities))
 
 
 def _share(rng: np.random.Generator, value: float | None, frac: float, whole: bool = True) -> Any:

@@ -15,6 +15,8 @@ import pytest
 from matcher.io.readers import read_dataset
 from matcher.models.policy import Rules, load_policy
 from matcher.models.records import Dataset
+from matcher.simulate.planted import check_plan
+from matcher.simulate.population import SAMPLE_SEED, build_sample
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
 PLANTED = SAMPLE / "planted"
@@ -107,7 +109,7 @@ def test_sample_capacities_follow_population(sample: Dataset) -> None:
 
 def test_sample_matches_generator(generate: ModuleType, sample: Dataset) -> None:
     """The committed workbooks hold exactly what the seeded generator builds."""
-    assert sample == generate.build_sample(200, 40, generate.SEED)
+    assert sample == build_sample(200, 40, SAMPLE_SEED)
 
 
 def test_sample_generation_is_deterministic(generate: ModuleType, tmp_path: Path) -> None:
@@ -130,7 +132,7 @@ def test_planted_assignment_satisfies_every_hard_rule(
     """The planted plan places every ordinary family within every capacity and rule."""
     plan = answer["assignment"]
     assert len(plan) == answer["ordinary_families"]
-    assert generate.check_plan(planted, plan, answer["interpreter_language"]) == []
+    assert check_plan(planted, plan, answer["interpreter_language"]) == []
 
 
 def test_planted_impossible_families_are_the_rest(planted: Dataset, answer: dict) -> None:

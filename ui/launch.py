@@ -1,7 +1,8 @@
-"""Start the browser app: `matcher ui [--port N]` calls `run_app`."""
+"""Start the browser app: `matcher ui [--port N] [--address A]` runs `python -m ui.launch` with the same options."""
 
 from __future__ import annotations
 
+import argparse
 import signal
 import subprocess
 import sys
@@ -53,3 +54,16 @@ def run_app(port: int | None = None, address: str = "127.0.0.1") -> int:
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m ui.launch [--port N] [--address A]``: serve the app (what `matcher ui` runs)."""
+    parser = argparse.ArgumentParser(prog="python -m ui.launch", description="Serve the browser app.")
+    parser.add_argument("--port", type=int, default=None, help="port (default: 8501)")
+    parser.add_argument("--address", default="127.0.0.1", help="listen address (default: localhost only)")
+    args = parser.parse_args(argv)
+    return run_app(port=args.port, address=args.address)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

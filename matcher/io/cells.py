@@ -52,6 +52,8 @@ __all__ = [
     "parse_int",
     "parse_list",
     "parse_text",
+    "plain",
+    "shown_text",
     "suggest",
 ]
 
@@ -188,16 +190,19 @@ def fold(text: str) -> str:
     return re.sub(r"[\s\-]+", "_", ascii_text.strip().lower())
 
 
-def _plain(value: object) -> object:
-    """Unwrap numpy scalars and pandas timestamps so the parsers only see Python types."""
+def plain(value: object) -> object:
+    """Unwrap numpy scalars (and 0-d arrays) so the parsers and writers only see Python types."""
     if type(value).__module__ == "numpy" and hasattr(value, "item"):
-        return value.item()
+        try:
+            return value.item()
+        except (TypeError, ValueError):  # an array of several values stays what it is
+            return value
     return value
 
 
 def is_blank(value: object) -> bool:
     """True for None, NaN, pandas NA/NaT and text made only of spaces."""
-    value = _plain(value)
+    value = plain(value)
     if value is None:
         return True
     if isinstance(value, float):
@@ -208,9 +213,30 @@ def is_blank(value: object) -> bool:
     return type(value).__name__ in ("NAType", "NaTType")
 
 
+def shown_text(value: object, *, stripped: bool = False) -> str | None:
+    """A cell as the text a spreadsheet shows: yes/no, whole numbers without '.0', dates as YYYY-MM-DD, lists
+    joined with '; '; None when there is no value (None, NaN, pandas' NA).
+
+    With `stripped`, text loses its surrounding spaces and is None when nothing is left: the form in which the
+    Capacities page compares cells.
+    """
+    if value is None or type(value).__name__ == "NAType" or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())[:10]
+    if isinstance(value, tuple | list):
+        return "; ".join(str(v) for v in value)
+    text = str(value)
+    return (text.strip() or None) if stripped else text
+
+
 def describe(value: object) -> str:
     """The kind of a value in words, for 'got ...': never the value itself."""
-    value = _plain(value)
+    value = plain(value)
     if is_blank(value):
         return "a blank cell"
     if isinstance(value, bool):
@@ -271,7 +297,7 @@ def suggest(word: str, candidates: tuple[str, ...] | list[str], cutoff: float = 
 def parse_id(value: object, column: Column, echo: bool = False) -> str | CellError | None:
     """An identifier kept as text: 12 and 12.0 both become '12', 'Ｃ１' becomes 'C1' (see `normalise_id`);
     dates, yes/no values, invisible characters, look-alike letters and ids over `MAX_ID_CHARS` are refused."""
-    value = _plain(value)
+    value = plain(value)
     if is_blank(value):
         return None
     if isinstance(value, (bool, dt.date | dt.datetime | dt.time)):
@@ -287,7 +313,7 @@ def parse_id(value: object, column: Column, echo: bool = False) -> str | CellErr
 
 def parse_text(value: object, column: Column, echo: bool = False) -> str | CellError | None:
     """Free text; a number is written without a spurious '.0'."""
-    value = _plain(value)
+    value = plain(value)
     if is_blank(value):
         return None
     if isinstance(value, bool):
@@ -326,7 +352,7 @@ def _insee_text(value: object) -> str | None:
 
 def parse_insee(value: object, column: Column, echo: bool = False) -> str | CellError | None:
     """An INSEE commune code as text: 9225, 9225.0 and '9225' give '09225'; '2a004' gives '2A004'."""
-    value = _plain(value)
+    value = plain(value)
     if is_blank(value):
         return None
     code = _insee_text(value)
@@ -359,7 +385,7 @@ def _range_problem(x: float, column: Column) -> str | None:
 
 def parse_int(value: object, column: Column, echo: bool = False) -> int | CellError | None:
     """A whole number within the column's range: 3, 3.0, '3' and ' 3 ' are accepted; 3.5 and text are not."""
-    value = _plain(value)
+    value = plain(value)
     if is_blank(value):
         return None
     # Python ints are exact; going through float would round ids beyond 2**53
@@ -382,7 +408,7 @@ def _fmt(x: float) -> str:
 
 def parse_float(value: object, column: Column, echo: bool = False) -> float | CellError | None:
     """A finite number within the column's range; '3,5' (French decimal comma) reads as 3.5."""
-    value = _plain(value)
+    value = plain(value)
     if is_blank(value):
         return None
     number = _number(value)
@@ -396,7 +422,7 @@ def parse_float(value: object, column: Column, echo: bool = False) -> float | Ce
 
 def parse_bool(value: object, column: Column, echo: bool = False) -> bool | CellError:
     """Yes or no: true/false, yes/no, oui/non, vrai/faux, 1/0, x/blank, in any case, accents ignored."""
-    value = _plain(value)
+    value = plain(value)
     if is_blank(value):
         return False
     if isinstance(value, bool):
@@ -417,7 +443,7 @@ def parse_bool(value: object, column: Column, echo: bool = False) -> bool | Cell
 
 def parse_date(value: object, column: Column, echo: bool = False) -> dt.date | CellError | None:
     """A date: a spreadsheet date, an Excel day number, 'YYYY-MM-DD' or 'dd/mm/yyyy'."""
-    value = _plain(value)
+    value = plain(value)
     if is_blank(value):
         return None
     if isinstance(value, dt.datetime):
@@ -463,7 +489,7 @@ def _canonical_code(word: str, choices: tuple[str, ...]) -> str | None:
 
 def parse_code(value: object, column: Column, echo: bool = False) -> str | CellError | None:
     """One code of the column's list, matched ignoring case and accents; blank French level means 'none'."""
-    value = _plain(value)
+    value = plain(value)
     if is_blank(value):
         return "none" if column.choices == FRENCH_LEVELS else None
     if isinstance(value, (bool, dt.date | dt.datetime | dt.time)):
@@ -496,7 +522,7 @@ def _items(value: object, column: Column, echo: bool) -> list[str] | CellError:
 
 def parse_list(value: object, column: Column, echo: bool = False) -> tuple[str, ...] | CellError:
     """A ';'-separated list of identifiers, each checked like `parse_id`; blank is the empty list."""
-    value = _plain(value)
+    value = plain(value)
     if is_blank(value):
         return ()
     items = _items(normalise_id(value) if isinstance(value, str) else value, column, echo)
@@ -513,7 +539,7 @@ def parse_list(value: object, column: Column, echo: bool = False) -> tuple[str, 
 
 def parse_insee_list(value: object, column: Column, echo: bool = False) -> tuple[str, ...] | CellError:
     """A ';'-separated list of INSEE codes, each padded like `parse_insee`."""
-    value = _plain(value)
+    value = plain(value)
     if is_blank(value):
         return ()
     if isinstance(value, str):
@@ -542,7 +568,7 @@ def parse_code_list(value: object, column: Column, echo: bool = False) -> tuple[
     that is not in the dropdown); one that looks like a typo of a listed code is refused with a
     suggestion. Whether any locality offers the code is checked later, across sheets.
     """
-    value = _plain(value)
+    value = plain(value)
     if is_blank(value):
         return ()
     items = _items(value, column, echo)

@@ -17,13 +17,14 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from matcher.io import safety, spec
-from matcher.io.cells import CellError, UncachedFormula, is_blank, parse_cell, suggest
-from matcher.io.validation import Issue, ReadReport, validate
+from matcher.io.cells import CellError, is_blank, parse_cell, suggest
+from matcher.io.parsed import PERSONAL_WORKBOOKS, Issue, ParsedRow, ParsedSheet, WorkbookRead
+from matcher.io.validation import ReadReport, validate
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -45,89 +46,12 @@ REQUIRED_SHEETS: dict[str, tuple[str, ...]] = {
     "localities": ("localities", "housing"),
 }
 
-#: Workbooks that describe people: their cell values are never quoted in messages.
-PERSONAL_WORKBOOKS = frozenset({"cases"})
-
 # A CSV file larger than this is refused before it is read. Workbooks (.xlsx) are checked for size, zip bombs
 # and XML entity declarations by `matcher.io.safety` before any parser runs, then parsed in a memory-limited
 # process.
 MAX_CSV_BYTES = 100 * 1024 * 1024
 #: Rows above the header that may be skipped as a title (non-blank rows; blank ones are always skipped).
 MAX_TITLE_ROWS = 4
-
-
-@dataclass
-class ParsedRow:
-    """One data row: parsed values by canonical column, raw cells, and the columns the spec does not know.
-
-    `values` holds None for a cell that could not be parsed; `bad` names those columns.
-    """
-
-    row: int | None
-    values: dict[str, Any]
-    raw: dict[str, Any]
-    extra: dict[str, Any] = field(default_factory=dict)
-    bad: set[str] = field(default_factory=set)
-
-    def get(self, column: str) -> Any:
-        return self.values.get(column)
-
-
-@dataclass
-class ParsedSheet:
-    """A sheet matched to the spec: which columns were found, and every non-blank row parsed."""
-
-    spec: spec.Sheet
-    columns: list[str]
-    rows: list[ParsedRow]
-    extra_columns: list[str] = field(default_factory=list)
-    header_row: int = 1
-
-    def editable_frame(self) -> pd.DataFrame:
-        """A DataFrame for an editable table, one spec column each, indexed by Excel row number.
-
-        Good cells show their parsed value (lists joined with '; ', so the frame reads back through
-        `dataset_from_frames` unchanged); bad cells show what was typed, so the user can fix it.
-        """
-        import pandas as pd
-
-        records = []
-        for r in self.rows:
-            record: dict[str, Any] = {}
-            for col in self.spec.columns:
-                if col.name in r.bad:
-                    raw = r.raw.get(col.name)
-                    # A formula without a saved value shows as its text, which reads back as an error again.
-                    record[col.name] = str(raw) if isinstance(raw, UncachedFormula) else raw
-                else:
-                    value = r.values.get(col.name)
-                    record[col.name] = "; ".join(value) if isinstance(value, tuple) else value
-            records.append(record)
-        names = [c.name for c in self.spec.columns]
-        index = pd.Index([r.row for r in self.rows], name="row")
-        return pd.DataFrame.from_records(records, columns=names, index=index)
-
-
-@dataclass
-class WorkbookRead:
-    """One workbook read against its spec: the sheets found and every problem met while reading them."""
-
-    spec: spec.Workbook
-    label: str  # what messages call the workbook: its file or folder name
-    sheets: dict[str, ParsedSheet]
-    issues: list[Issue]
-
-    def rows(self, sheet: str) -> list[ParsedRow]:
-        found = self.sheets.get(sheet)
-        return found.rows if found else []
-
-    @property
-    def personal(self) -> bool:
-        return self.spec.name in PERSONAL_WORKBOOKS
-
-    def frames(self) -> dict[str, pd.DataFrame]:
-        """Editable DataFrames for every sheet found (see `ParsedSheet.editable_frame`)."""
-        return {name: sheet.editable_frame() for name, sheet in self.sheets.items()}
 
 
 @dataclass

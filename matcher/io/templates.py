@@ -13,7 +13,6 @@ identifier columns so that Excel keeps the leading zeros of INSEE codes (``09225
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -27,21 +26,11 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from matcher.io.cells import is_blank, plain
 from matcher.io.safety import neutralise
 from matcher.io.spec import CASES, LOCALITIES, Column, Kind, Sheet, Workbook, fmt_num
-from matcher.models.records import (
-    Case,
-    Dataset,
-    Education,
-    FrenchLevel,
-    HousingUnit,
-    Interpreter,
-    Job,
-    Locality,
-    Member,
-    PublicTransport,
-    Service,
-)
+from matcher.models import records
+from matcher.models.records import Dataset
 
 __all__ = [
     "EXAMPLE_DATASET",
@@ -79,9 +68,9 @@ _WRAP = Alignment(wrap_text=True, vertical="top")
 # Example data: two families and two communes that fit together (the filled template is a valid dataset).
 # ----------------------------------------------------------------------------------------------------
 
-EXAMPLE_DATASET = Dataset(
+EXAMPLE_DATASET = records.Dataset(
     cases=(
-        Case(
+        records.Case(
             case_id="EX-001",
             arrival_date=dt.date(2025, 3, 3),
             tie_locality_id="63178",
@@ -90,45 +79,45 @@ EXAMPLE_DATASET = Dataset(
             health_services=("pediatrics",),
             priority=1,
             members=(
-                Member(case_id="EX-001", member_id="EX-001-1", age=34, languages=("ar", "fr"),
-                       french_level=FrenchLevel.A2, sector="care_work", education=Education.SECONDARY,
-                       driving_licence=False),
-                Member(case_id="EX-001", member_id="EX-001-2", age=7, languages=("ar",)),
+                records.Member(case_id="EX-001", member_id="EX-001-1", age=34, languages=("ar", "fr"),
+                               french_level=records.FrenchLevel.A2, sector="care_work",
+                               education=records.Education.SECONDARY, driving_licence=False),
+                records.Member(case_id="EX-001", member_id="EX-001-2", age=7, languages=("ar",)),
             ),
         ),
-        Case(
+        records.Case(
             case_id="EX-002",
             arrival_date=dt.date(2025, 3, 3),
             linked_case_ids=("EX-001",),
             excluded_locality_ids=("63178",),
             needs_step_free_housing=True,
             members=(
-                Member(case_id="EX-002", member_id="EX-002-1", age=27, languages=("fa", "ps"),
-                       french_level=FrenchLevel.NONE, sector="construction", education=Education.VOCATIONAL,
-                       driving_licence=True),
+                records.Member(case_id="EX-002", member_id="EX-002-1", age=27, languages=("fa", "ps"),
+                               french_level=records.FrenchLevel.NONE, sector="construction",
+                               education=records.Education.VOCATIONAL, driving_licence=True),
             ),
         ),
     ),
     localities=(
-        Locality(
+        records.Locality(
             locality_id="09225", name="Pamiers", departement="09", region="Occitanie", lat=43.1145,
             lon=1.60818, population=15675, max_persons=12, max_cases=4, gp_capacity=10, creche_seats=1,
             primary_seats=3, secondary_seats=2, french_class_seats=6,
-            public_transport=PublicTransport.LIMITED, budget_eur=48000.0, cost_per_person_eur=4000.0,
-            housing=(HousingUnit(locality_id="09225", bedrooms=1, step_free=True, units=2),),
-            services=(Service(locality_id="09225", service="pediatrics", capacity=3),),
-            jobs=(Job(locality_id="09225", sector="construction", vacancies=2, requires_licence=True),),
-            interpreters=(Interpreter(locality_id="09225", language="fa", capacity=2),),
+            public_transport=records.PublicTransport.LIMITED, budget_eur=48000.0, cost_per_person_eur=4000.0,
+            housing=(records.HousingUnit(locality_id="09225", bedrooms=1, step_free=True, units=2),),
+            services=(records.Service(locality_id="09225", service="pediatrics", capacity=3),),
+            jobs=(records.Job(locality_id="09225", sector="construction", vacancies=2, requires_licence=True),),
+            interpreters=(records.Interpreter(locality_id="09225", language="fa", capacity=2),),
         ),
-        Locality(
+        records.Locality(
             locality_id="63178", name="Issoire", departement="63", region="Auvergne-Rhône-Alpes",
             lat=45.54507, lon=3.25118, population=14822, max_persons=10, max_cases=3, gp_capacity=8,
             creche_seats=0, primary_seats=2, secondary_seats=2, french_class_seats=4,
-            public_transport=PublicTransport.GOOD, budget_eur=42000.0, cost_per_person_eur=4200.0,
-            housing=(HousingUnit(locality_id="63178", bedrooms=2, step_free=False, units=1),),
-            services=(Service(locality_id="63178", service="mental_health", capacity=None),),
-            jobs=(Job(locality_id="63178", sector="care_work", vacancies=3, requires_licence=False),),
-            interpreters=(Interpreter(locality_id="63178", language="ar", capacity=None),),
+            public_transport=records.PublicTransport.GOOD, budget_eur=42000.0, cost_per_person_eur=4200.0,
+            housing=(records.HousingUnit(locality_id="63178", bedrooms=2, step_free=False, units=1),),
+            services=(records.Service(locality_id="63178", service="mental_health", capacity=None),),
+            jobs=(records.Job(locality_id="63178", sector="care_work", vacancies=3, requires_licence=False),),
+            interpreters=(records.Interpreter(locality_id="63178", language="ar", capacity=None),),
         ),
     ),
 )
@@ -211,30 +200,11 @@ def dataset_frames(dataset: Dataset) -> dict[str, dict[str, pd.DataFrame]]:
 # Cell values
 # ----------------------------------------------------------------------------------------------------
 
-def _is_blank(value: Any) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    return isinstance(value, str) and not value.strip()
-
-
-def _plain(value: Any) -> Any:
-    """numpy scalars -> Python scalars."""
-    item = getattr(value, "item", None)
-    if callable(item) and not isinstance(value, str | bytes | dt.date):
-        try:
-            return item()
-        except (TypeError, ValueError):
-            return value
-    return value
-
-
 def cell_value(column: Column | None, value: Any) -> Any:
     """The cell value for `value` in `column` (None: an extra column); a reader turns it back into `value`."""
-    if _is_blank(value):
+    if is_blank(value):
         return None
-    value = _plain(value)
+    value = plain(value)
     if isinstance(value, list | tuple | set | frozenset):
         value = _join(str(v) for v in value)
     kind = column.kind if column is not None else None
@@ -264,29 +234,6 @@ def cell_value(column: Column | None, value: Any) -> Any:
 # ----------------------------------------------------------------------------------------------------
 # Instructions
 # ----------------------------------------------------------------------------------------------------
-
-def expected_fr(column: Column) -> str:
-    """French counterpart of :meth:`Column.expected`, for the Instructions sheet."""
-    rng = ""
-    if column.minimum is not None and column.maximum is not None:
-        rng = f" de {fmt_num(column.minimum)} à {fmt_num(column.maximum)}"
-    elif column.minimum is not None:
-        rng = f" ≥ {fmt_num(column.minimum)}"
-    words = {
-        Kind.ID: "un identifiant",
-        Kind.INSEE: "un code INSEE de commune (5 caractères, ex. 09225 ou 2A004)",
-        Kind.TEXT: "du texte",
-        Kind.INT: f"un nombre entier{rng}",
-        Kind.FLOAT: f"un nombre{rng}",
-        Kind.BOOL: "oui/non (yes/no, vrai/faux, true/false, 1/0, x/vide)",
-        Kind.DATE: "une date (AAAA-MM-JJ)",
-        Kind.CODE: "un code de la liste : " + ", ".join(column.choices),
-        Kind.LIST: "une liste d'identifiants séparés par ';'",
-        Kind.CODE_LIST: "une liste de codes séparés par ';'",
-        Kind.INSEE_LIST: "une liste de codes INSEE séparés par ';'",
-    }
-    return words[column.kind]
-
 
 _GENERAL_FR = (
     "Remplissez une ligne par enregistrement, sous les en-têtes. Ne renommez pas les feuilles ; les en-têtes "
@@ -358,7 +305,7 @@ def _write_instructions(ws: Worksheet, workbook: Workbook, attribution: str | No
                 "oui / yes" if col.required else "non / no",
                 col.help_fr,
                 col.help_en,
-                expected_fr(col),
+                col.expected("fr"),
                 col.expected(),
                 ", ".join(col.choices),
                 ", ".join(col.aliases),
@@ -499,7 +446,7 @@ def _write_data_sheet(ws: Worksheet, sheet: Sheet, frame: pd.DataFrame | None, l
         head.alignment = Alignment(vertical="center")
         if column is not None:
             text = (f"{column.help_en}\n{column.help_fr}\n\nExpected: {column.expected()}\n"
-                    f"Attendu : {expected_fr(column)}")
+                    f"Attendu : {column.expected('fr')}")
             if column.required:
                 text += "\nRequired / obligatoire"
             comment = Comment(text, "matcher")

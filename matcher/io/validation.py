@@ -14,69 +14,18 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any
 
 import numpy as np
 from pydantic import ValidationError
 
 from matcher.io.cells import suggest
+from matcher.io.parsed import Issue, ParsedRow, Severity, WorkbookRead
+from matcher.models import records
 from matcher.models.policy import Policy
-from matcher.models.records import (
-    HEALTH_SERVICES,
-    Case,
-    Dataset,
-    Education,
-    FrenchLevel,
-    HousingUnit,
-    Interpreter,
-    Job,
-    Locality,
-    Member,
-    PublicTransport,
-    Service,
-)
-
-if TYPE_CHECKING:
-    from matcher.io.readers import ParsedRow, WorkbookRead
+from matcher.models.records import HEALTH_SERVICES, Dataset
 
 __all__ = ["Issue", "ReadReport", "Severity", "validate"]
-
-Severity = Literal["error", "warning"]
-
-
-@dataclass(frozen=True)
-class Issue:
-    """One problem, located as precisely as possible: workbook › sheet › row › column: message.
-
-    `row` is the Excel row number (the header is row 1), `column` the canonical column name; either is None
-    when the problem concerns a whole sheet or row.
-    """
-
-    severity: Severity
-    workbook: str
-    sheet: str | None
-    row: int | None
-    column: str | None
-    message: str
-
-    def __str__(self) -> str:
-        parts = [self.workbook, self.sheet, None if self.row is None else f"row {self.row}", self.column]
-        return " › ".join(p for p in parts if p) + f": {self.message}"
-
-    @property
-    def location(self) -> tuple[str, str | None, int | None, str | None]:
-        return (self.workbook, self.sheet, self.row, self.column)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "severity": self.severity,
-            "workbook": self.workbook,
-            "sheet": self.sheet,
-            "row": self.row,
-            "column": self.column,
-            "message": self.message,
-            "text": str(self),
-        }
 
 
 @dataclass
@@ -367,13 +316,13 @@ _CASE_FIELDS = ("arrival_date", "tie_locality_id", "preferred_locality_ids", "ex
 
 
 def _build(ctx: _Context) -> Dataset:
-    members: dict[str, list[Member]] = defaultdict(list)
+    members: dict[str, list[records.Member]] = defaultdict(list)
     for r in ctx.member_rows:
         values = _fields(r, ("case_id", "member_id", "age", "languages", "sector", "driving_licence"))
-        values["french_level"] = FrenchLevel[(r.get("french_level") or "none").upper()]
+        values["french_level"] = records.FrenchLevel[(r.get("french_level") or "none").upper()]
         if r.get("education"):
-            values["education"] = Education(r.get("education"))
-        members[r.get("case_id")].append(Member(**values))
+            values["education"] = records.Education(r.get("education"))
+        members[r.get("case_id")].append(records.Member(**values))
     listed_by: dict[str, list[str]] = defaultdict(list)
     for other, theirs in ctx.links.items():
         for cid in theirs:
@@ -386,24 +335,24 @@ def _build(ctx: _Context) -> Dataset:
         # Links are made symmetric: a link listed on one side binds both cases.
         linked = [x for x in r.get("linked_case_ids") or () if x != cid and x in ctx.case_ids]
         linked += listed_by.get(cid, [])
-        cases.append(Case(case_id=cid, members=tuple(members[cid]),
+        cases.append(records.Case(case_id=cid, members=tuple(members[cid]),
                           linked_case_ids=tuple(dict.fromkeys(linked)), **values))
 
     offers: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
-    makers: dict[str, type[Any]] = {"housing": HousingUnit, "services": Service, "jobs": Job,
-                                    "interpreters": Interpreter}
+    makers: dict[str, type[Any]] = {"housing": records.HousingUnit, "services": records.Service,
+                                    "jobs": records.Job, "interpreters": records.Interpreter}
     for sheet, maker in makers.items():
         for r in ctx.localities.rows(sheet):
             offers[r.get("locality_id")][sheet].append(maker(**_fields(r, maker.model_fields)))
     localities = []
     for r in ctx.locality_rows:
         lid = r.get("locality_id")
-        names = [n for n in Locality.model_fields if n not in makers and n != "public_transport"]
+        names = [n for n in records.Locality.model_fields if n not in makers and n != "public_transport"]
         values = _fields(r, names)
         if r.get("public_transport"):
-            values["public_transport"] = PublicTransport(r.get("public_transport"))
+            values["public_transport"] = records.PublicTransport(r.get("public_transport"))
         values.update({sheet: tuple(offers[lid][sheet]) for sheet in makers})
-        localities.append(Locality(**values))
+        localities.append(records.Locality(**values))
     return Dataset(cases=tuple(cases), localities=tuple(localities))
 
 

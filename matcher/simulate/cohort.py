@@ -1,18 +1,21 @@
-"""Synthetic cohorts of refugee families for the policy lab.
+"""Synthetic refugee families: who they are, what they need and where they would like to live.
 
 Every distribution is a named field of :class:`CohortParams` with its default and, in the field's description,
-its source; a figure that could not be sourced precisely says ``ASSUMPTION``. The defaults are those of
-``sample_data/generate.py`` (which draws the sample workbooks), factored here so that the library does not
-depend on the sample-data script. An experiment file overrides any field in its ``[cohort]`` table.
+its source; a figure that could not be sourced precisely says ``ASSUMPTION``. The defaults draw the sample
+workbooks and the benchmark instances (`matcher.simulate.population`); an experiment file of the policy lab
+overrides any field in its ``[cohort]`` table.
 
-Draws use a ``numpy`` generator only: the same generator state gives the same families on any machine.
+One family is drawn in steps that every generator shares: its members (:func:`draw_household`), its needs
+(:func:`draw_needs`) and its wishes (:func:`draw_tie`, :func:`draw_preferences`, :func:`draw_exclusions`);
+:class:`CohortDrawer` composes them into the policy lab's monthly arrivals. Draws use a ``numpy`` generator
+only: the same generator state gives the same families on any machine.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -124,8 +127,8 @@ class CohortParams(BaseModel):
     max_preferences: int = _src(3, "Most preferences a family ranks. ASSUMPTION.")
     p_exclusions: float = _src(0.08, "Families excluding one or two communes (safety). ASSUMPTION.")
     linked_share: float = _src(0.145, "Share of families travelling linked to another of the same month (siblings' "
-                               "households), placed together. ASSUMPTION (generate.py: 10 pairs and 3 triples "
-                               "per 200 families).")
+                               "households), placed together. ASSUMPTION (the sample data: 10 pairs and 3 "
+                               "triples per 200 families).")
     month_weights: tuple[float, ...] = _src((1.0,) * 12, "Relative arrivals per month (January first); resettlement "
                                             "arrives by charter in batches. ASSUMPTION: even over the year.")
 
@@ -149,11 +152,21 @@ class CohortParams(BaseModel):
 
 
 #: Not worth a parameter each: small conventions of the draw. ASSUMPTION all.
-SPOUSE_AGE_GAP = (-3, 9)
+SPOUSE_AGE_GAP = (-3, 9)  # the spouse is this many years younger, uniform
 GRANDPARENT_AGE = (56, 78)
+#: Mother's age at the first birth (uniform) and years between births (UN World Fertility data put the mean age
+#: at first birth at 19-25 in the countries of the cohort).
 FIRST_BIRTH_AGE = (19, 27)
 BIRTH_SPACING = (1, 4)
-ENGLISH_IF_HIGHER = 0.5
+ENGLISH_IF_HIGHER = 0.5  # adults with higher education who also speak English
+#: Main languages that exclude each other: a family speaks one as its main language, a quarter of them both.
+EXCLUSIVE_MAIN = {"AFG": ("fa", "ps")}
+P_BOTH_MAIN = 0.25
+P_STEP_FREE_IF_PHYSIO = 0.5  # step-free housing for a family needing physiotherapy, at least
+P_URGENT_IF_SERIOUS = 0.5  # urgent priority for a family needing dialysis or oncology
+P_TIE_FIRST = 0.7  # a family with relatives in a commune ranks it first among its preferences
+#: Preferences lean to larger towns: a commune's weight is its population to this power (ties: population).
+PREFERENCE_POPULATION_POWER = 1.3
 
 
 def parameter_table(params: CohortParams | None = None) -> list[dict[str, str]]:
@@ -166,14 +179,57 @@ def parameter_table(params: CohortParams | None = None) -> list[dict[str, str]]:
 
 
 @dataclass
-class _Person:
+class Person:
+    """A member as drawn; `sex` steers the draws and is never written."""
+
     age: int
-    sex: str  # used for the draws only; never written
+    sex: str  # "f" or "m"
     languages: tuple[str, ...] = ()
     french: str = "none"
     sector: str | None = None
     education: str | None = None
     licence: bool = False
+
+    def to_member(self, case_id: str, k: int) -> Member:
+        """The `k`-th member (1-based) of case `case_id`."""
+        return Member(
+            case_id=case_id, member_id=f"{case_id}-{k}", age=self.age, languages=self.languages,
+            french_level=FrenchLevel[self.french.upper()] if self.french != "none" else FrenchLevel.NONE,
+            sector=self.sector, education=Education(self.education) if self.education else None,
+            driving_licence=self.licence,
+        )
+
+
+@dataclass
+class Family:
+    """A family as drawn, before it becomes a :class:`~matcher.models.Case`."""
+
+    case_id: str
+    nationality: str
+    persons: list[Person]
+    arrival: dt.date
+    health: list[str] = field(default_factory=list)
+    step_free: bool = False
+    priority: int = 0
+    tie: str | None = None
+    preferences: list[str] = field(default_factory=list)
+    exclusions: list[str] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)
+
+    def to_case(self) -> Case:
+        """The validated record."""
+        return Case(
+            case_id=self.case_id,
+            members=tuple(p.to_member(self.case_id, k) for k, p in enumerate(self.persons, start=1)),
+            arrival_date=self.arrival,
+            tie_locality_id=self.tie,
+            linked_case_ids=tuple(self.links),
+            preferred_locality_ids=tuple(self.preferences),
+            excluded_locality_ids=tuple(self.exclusions),
+            needs_step_free_housing=self.step_free,
+            health_services=tuple(self.health),
+            priority=self.priority,
+        )
 
 
 def _choice(rng: np.random.Generator, items: Sequence[Any], shares: Sequence[float]) -> Any:
@@ -181,16 +237,185 @@ def _choice(rng: np.random.Generator, items: Sequence[Any], shares: Sequence[flo
     return items[int(rng.choice(len(items), p=p / p.sum()))]
 
 
+# ------------------------------------------------------------------------------------------------ members
+
+
+def draw_household(rng: np.random.Generator, p: CohortParams, nat: str | None = None) -> tuple[str, list[Person]]:
+    """A family's nationality (drawn unless given) and members: household type, ages, languages, French,
+    education, sectors and licences. Children are drawn first so that the parents' ages fit them."""
+    if nat is None:
+        nat = _choice(rng, list(p.nationality_shares), list(p.nationality_shares.values()))
+    kind = _choice(rng, HOUSEHOLD_TYPES, p.household_shares.get(nat, p.household_shares["default"]))
+    langs = _languages(rng, p, nat)
+    child_ages: list[int] = []
+    if kind in ("single_parent", "couple_children", "extended"):
+        age = int(rng.integers(p.youngest_child_age[0], p.youngest_child_age[1] + 1))
+        for _ in range(int(_choice(rng, range(1, len(p.children_shares) + 1), p.children_shares))):
+            if age > 22:  # older children have left home
+                break
+            child_ages.append(age)
+            age += int(rng.integers(BIRTH_SPACING[0], BIRTH_SPACING[1] + 1))
+    mother_min = 18
+    if child_ages:
+        mother_min = max(child_ages) + int(rng.integers(FIRST_BIRTH_AGE[0], FIRST_BIRTH_AGE[1] + 1))
+    head_age = int(rng.integers(p.head_age[0], p.head_age[1] + 1))
+    if kind == "single":
+        head_sex = "m" if rng.random() < (0.8 if nat != "UKR" else 0.3) else "f"
+    elif kind == "single_parent":
+        head_sex = "f" if rng.random() < 0.85 else "m"
+        head_age = max(head_age, mother_min)
+    else:
+        head_sex = "m"
+    gap = int(rng.integers(SPOUSE_AGE_GAP[0], SPOUSE_AGE_GAP[1] + 1))
+    couple = kind in ("couple", "couple_children", "extended")
+    if couple:
+        head_age = max(head_age, mother_min + gap, 18 + gap)
+    persons = [_adult(rng, p, nat, head_age, head_sex, langs)]
+    if couple:
+        persons.append(_adult(rng, p, nat, head_age - gap, "f", langs))
+    for age in sorted(child_ages, reverse=True):
+        if age <= 17:
+            persons.append(draw_child(rng, p, nat, age, langs))
+        else:  # an adult child still living with the family
+            persons.append(_adult(rng, p, nat, age, _choice(rng, ("f", "m"), (1, 1)), langs))
+    if kind == "extended":
+        low = max(GRANDPARENT_AGE[0], head_age + 18)
+        gp_age = int(rng.integers(low, max(GRANDPARENT_AGE[1], low + 2)))
+        persons.append(_adult(rng, p, nat, min(gp_age, 90), _choice(rng, ("f", "m"), (2, 1)), langs))
+    return nat, persons
+
+
+def _languages(rng: np.random.Generator, p: CohortParams, nat: str) -> tuple[str, ...]:
+    langs = p.languages_by_nationality[nat]
+    if nat in EXCLUSIVE_MAIN:
+        options = EXCLUSIVE_MAIN[nat]
+        main = _choice(rng, options, [dict(langs).get(code, 0.5) for code in options])
+        other = [code for code in options if code != main]
+        return (main, *other) if rng.random() < P_BOTH_MAIN else (main,)
+    out = [code for code, share in langs if share >= 1.0 or rng.random() < share]
+    return tuple(out) if out else (langs[0][0],)
+
+
+def _adult(rng: np.random.Generator, p: CohortParams, nat: str, age: int, sex: str,
+           langs: tuple[str, ...]) -> Person:
+    fr = p.french_shares_francophone if nat in p.francophone and "fr" in langs else p.french_shares_non_francophone
+    french = _choice(rng, FRENCH_LEVELS, fr)
+    education = _choice(rng, EDUCATION_LEVELS, p.education_shares.get(nat, p.education_shares["default"]))
+    # French among the languages means a working level (A2+), so that it never contradicts `french_level`.
+    spoken = tuple(code for code in langs if code != "fr" or french not in ("none", "A1"))
+    if education == "higher" and "en" not in spoken and rng.random() < ENGLISH_IF_HIGHER:
+        spoken = (*spoken, "en")
+    sector = None
+    if age <= 64 and rng.random() < p.has_sector.get(sex, 0.0):
+        table = p.sector_shares_men if sex == "m" else p.sector_shares_women
+        sector = _choice(rng, list(table), list(table.values()))
+    lic = (p.licence_share_ukr if nat == "UKR" else p.licence_share).get(sex, 0.0)
+    return Person(age, sex, spoken, french, sector, education, bool(rng.random() < lic))
+
+
+def draw_child(rng: np.random.Generator, p: CohortParams, nat: str, age: int, langs: tuple[str, ...]) -> Person:
+    """A child of `age` in a family speaking `langs`: French only from school age in French-speaking countries."""
+    french = "none"
+    if nat in p.francophone and "fr" in langs and age >= 6:
+        french = _choice(rng, FRENCH_LEVELS, p.french_shares_francophone)
+    spoken = tuple(code for code in langs if code != "fr" or french not in ("none", "A1"))
+    return Person(age, _choice(rng, ("f", "m"), (1, 1)), spoken or langs[:1], french)
+
+
+# -------------------------------------------------------------------------------------------------- needs
+
+
+def draw_needs(rng: np.random.Generator, p: CohortParams, persons: Sequence[Person]) -> tuple[list[str], bool, int]:
+    """A family's health services, step-free housing need and priority (0 normal, 1 high, 2 urgent)."""
+    ages = [x.age for x in persons]
+    health: list[str] = []
+    if rng.random() < p.p_mental_health:
+        health.append("mental_health")
+    if any(a <= 10 for a in ages) and rng.random() < p.p_pediatrics_if_young_child:
+        health.append("pediatrics")
+    if any(18 <= x.age <= 42 and x.sex == "f" for x in persons) and rng.random() < p.p_maternity_if_woman_18_42:
+        health.append("maternity")
+    if rng.random() < p.p_physiotherapy:
+        health.append("physiotherapy")
+    if rng.random() < p.p_dialysis:
+        health.append("dialysis")
+    if rng.random() < p.p_oncology:
+        health.append("oncology")
+    p_step = p.p_step_free_if_elder if any(a > 64 for a in ages) else p.p_step_free_base
+    if "physiotherapy" in health:
+        p_step = max(p_step, P_STEP_FREE_IF_PHYSIO)
+    step_free = bool(rng.random() < p_step)
+    priority = 0
+    serious = {"dialysis", "oncology"} & set(health)
+    if (serious and rng.random() < P_URGENT_IF_SERIOUS) or rng.random() < p.p_priority_urgent:
+        priority = 2
+    elif rng.random() < p.p_priority_high:
+        priority = 1
+    return health, step_free, priority
+
+
+# ------------------------------------------------------------------------------------------------- wishes
+
+
+@dataclass(frozen=True)
+class Destinations:
+    """The communes a family may name, with the draw weights of ties (population) and preferences."""
+
+    ids: list[str]
+    w_tie: np.ndarray
+    w_pref: np.ndarray
+
+    @classmethod
+    def of(cls, ids: Sequence[str], populations: Sequence[float]) -> Destinations:
+        """Communes `ids` of the given populations (at least 1 each)."""
+        pop = np.maximum(np.asarray(populations, dtype=float), 1.0)
+        pref = pop**PREFERENCE_POPULATION_POWER
+        return cls(list(ids), pop / pop.sum(), pref / pref.sum())
+
+
+def draw_tie(rng: np.random.Generator, p: CohortParams, places: Destinations) -> str | None:
+    """The commune where a family has relatives, or None."""
+    if rng.random() < p.p_tie:
+        return places.ids[int(rng.choice(len(places.ids), p=places.w_tie))]
+    return None
+
+
+def draw_preferences(rng: np.random.Generator, p: CohortParams, places: Destinations, tie: str | None) -> list[str]:
+    """A family's ranked preferences (often none); its relatives' commune comes first more often than not."""
+    if not (rng.random() < p.p_preferences and places.ids):
+        return []
+    k = min(int(rng.integers(1, p.max_preferences + 1)), len(places.ids))
+    prefs = [places.ids[j] for j in rng.choice(len(places.ids), size=k, replace=False, p=places.w_pref)]
+    if tie and rng.random() < P_TIE_FIRST:
+        prefs = [tie, *[x for x in prefs if x != tie]][: p.max_preferences]
+    return prefs
+
+
+def draw_exclusions(rng: np.random.Generator, p: CohortParams, places: Destinations, keep: Collection[str | None],
+                    linked: bool, min_communes: int = 0) -> list[str]:
+    """One or two communes a family refuses (for its safety), never one in `keep`; none for a linked family, nor
+    among fewer than `min_communes` communes."""
+    if linked or not rng.random() < p.p_exclusions or len(places.ids) < min_communes:
+        return []
+    options = [x for x in places.ids if x not in keep]
+    k = min(int(rng.integers(1, 3)), len(options))
+    return [options[j] for j in sorted(rng.choice(len(options), size=k, replace=False))]
+
+
+# --------------------------------------------------------------------------------------------- the lab
+
+
 class CohortDrawer:
-    """Draws families with :class:`CohortParams` for a given set of localities (ties and preferences)."""
+    """Draws the policy lab's families with :class:`CohortParams` for a given set of localities (ties and
+    preferences name them), month by month."""
+
+    #: Exclusions only where more than three communes are left to choose from.
+    MIN_COMMUNES_TO_EXCLUDE = 4
 
     def __init__(self, params: CohortParams, locality_ids: Sequence[str], populations: Sequence[float],
                  year: int = 2025) -> None:
         self.p = params
-        self.ids = list(locality_ids)
-        pop = np.maximum(np.asarray(populations, dtype=float), 1.0)
-        self.w_pref = pop**1.3 / (pop**1.3).sum()  # preferences lean to larger towns. ASSUMPTION.
-        self.w_tie = pop / pop.sum()
+        self.places = Destinations.of(locality_ids, populations)
         self.year = year
 
     def month_counts(self, rng: np.random.Generator, n_families: int, months: int) -> np.ndarray:
@@ -199,12 +424,33 @@ class CohortDrawer:
         return rng.multinomial(n_families, w / w.sum())
 
     def draw_month(self, rng: np.random.Generator, month: int, n: int, prefix: str) -> list[Case]:
-        """`n` families arriving in `month` (1-based), some linked in groups of the same month."""
-        families = [self._family(rng) for _ in range(n)]
+        """`n` families arriving in `month` (1-based), some linked in pairs of the same month."""
+        drawn = [draw_household(rng, self.p) for _ in range(n)]
         ids = [f"{prefix}{month:02d}-{i:04d}" for i in range(1, n + 1)]
+        links = self._link_pairs(rng, [nat for nat, _ in drawn])
+        start = dt.date(self.year + (month - 1) // 12, (month - 1) % 12 + 1, 1)
+        cases = []
+        ties: dict[int, str | None] = {}
+        for i, (nat, persons) in enumerate(drawn):
+            tie = draw_tie(rng, self.p, self.places)
+            if links[i] and links[i][0] in ties:
+                tie = ties[links[i][0]] or tie  # linked families share their relatives
+            ties[i] = tie
+            prefs = draw_preferences(rng, self.p, self.places, tie)
+            excl = draw_exclusions(rng, self.p, self.places, {tie, *prefs}, bool(links[i]),
+                                   self.MIN_COMMUNES_TO_EXCLUDE)
+            health, step_free, priority = draw_needs(rng, self.p, persons)
+            arrival = start + dt.timedelta(days=int(rng.integers(0, 28)))
+            cases.append(Family(ids[i], nat, persons, arrival, health, step_free, priority, tie, prefs, excl,
+                                [ids[j] for j in links[i]]).to_case())
+        return cases
+
+    def _link_pairs(self, rng: np.random.Generator, nationalities: Sequence[str]) -> list[list[int]]:
+        """Pairs of families of the same nationality travelling together: each family's partner, if any."""
+        n = len(nationalities)
         links: list[list[int]] = [[] for _ in range(n)]
         by_nat: dict[str, list[int]] = {}
-        for i, (nat, _) in enumerate(families):
+        for i, nat in enumerate(nationalities):
             by_nat.setdefault(nat, []).append(i)
         n_pairs = int(rng.binomial(n // 2, self.p.linked_share)) if n >= 2 else 0
         for _ in range(n_pairs):
@@ -215,151 +461,9 @@ class CohortDrawer:
             a = pool.pop(int(rng.integers(len(pool))))
             b = pool.pop(int(rng.integers(len(pool))))
             links[a], links[b] = [b], [a]
-        start = dt.date(self.year + (month - 1) // 12, (month - 1) % 12 + 1, 1)
-        cases = []
-        ties: dict[int, str | None] = {}
-        for i, (_, persons) in enumerate(families):
-            tie = self.ids[int(rng.choice(len(self.ids), p=self.w_tie))] if rng.random() < self.p.p_tie else None
-            if links[i] and links[i][0] in ties:
-                tie = ties[links[i][0]] or tie  # linked families share their relatives
-            ties[i] = tie
-            prefs: list[str] = []
-            if rng.random() < self.p.p_preferences and self.ids:
-                k = min(int(rng.integers(1, self.p.max_preferences + 1)), len(self.ids))
-                prefs = [self.ids[j] for j in rng.choice(len(self.ids), size=k, replace=False, p=self.w_pref)]
-                if tie and rng.random() < 0.7:
-                    prefs = [tie, *[x for x in prefs if x != tie]][: self.p.max_preferences]
-            excl: list[str] = []
-            if not links[i] and rng.random() < self.p.p_exclusions and len(self.ids) > 3:
-                options = [x for x in self.ids if x != tie and x not in prefs]
-                k = min(int(rng.integers(1, 3)), len(options))
-                excl = [options[j] for j in sorted(rng.choice(len(options), size=k, replace=False))]
-            health, step_free, priority = self._needs(rng, persons)
-            cid = ids[i]
-            cases.append(Case(
-                case_id=cid,
-                members=tuple(_member(cid, k, p) for k, p in enumerate(persons, start=1)),
-                arrival_date=start + dt.timedelta(days=int(rng.integers(0, 28))),
-                tie_locality_id=tie,
-                linked_case_ids=tuple(ids[j] for j in links[i]),
-                preferred_locality_ids=tuple(prefs),
-                excluded_locality_ids=tuple(excl),
-                needs_step_free_housing=step_free,
-                health_services=tuple(health),
-                priority=priority,
-            ))
-        return cases
+        return links
 
     def draw_year(self, rng: np.random.Generator, n_families: int, months: int, prefix: str = "F") -> list[Case]:
         """A year's cohort: monthly counts, then each month's families."""
         counts = self.month_counts(rng, n_families, months)
         return [c for m, k in enumerate(counts, start=1) for c in self.draw_month(rng, m, int(k), prefix)]
-
-    # --- one family ---------------------------------------------------------------------------------------
-
-    def _languages(self, rng: np.random.Generator, nat: str) -> tuple[str, ...]:
-        langs = self.p.languages_by_nationality[nat]
-        if nat == "AFG":  # Dari or Pashto as main language, a quarter of families speaking both
-            main = _choice(rng, ("fa", "ps"), [dict(langs).get("fa", 0.5), dict(langs).get("ps", 0.5)])
-            return (main, "ps" if main == "fa" else "fa") if rng.random() < 0.25 else (main,)
-        out = [code for code, share in langs if share >= 1.0 or rng.random() < share]
-        return tuple(out) if out else (langs[0][0],)
-
-    def _adult(self, rng: np.random.Generator, nat: str, age: int, sex: str, langs: tuple[str, ...]) -> _Person:
-        p = self.p
-        fr = p.french_shares_francophone if nat in p.francophone and "fr" in langs else p.french_shares_non_francophone
-        french = _choice(rng, FRENCH_LEVELS, fr)
-        education = _choice(rng, EDUCATION_LEVELS, p.education_shares.get(nat, p.education_shares["default"]))
-        spoken = tuple(code for code in langs if code != "fr" or french not in ("none", "A1"))
-        if education == "higher" and "en" not in spoken and rng.random() < ENGLISH_IF_HIGHER:
-            spoken = (*spoken, "en")
-        sector = None
-        if age <= 64 and rng.random() < p.has_sector.get(sex, 0.0):
-            table = p.sector_shares_men if sex == "m" else p.sector_shares_women
-            sector = _choice(rng, list(table), list(table.values()))
-        lic = (p.licence_share_ukr if nat == "UKR" else p.licence_share).get(sex, 0.0)
-        return _Person(age, sex, spoken, french, sector, education, bool(rng.random() < lic))
-
-    def _child(self, rng: np.random.Generator, nat: str, age: int, langs: tuple[str, ...]) -> _Person:
-        french = "none"
-        if nat in self.p.francophone and "fr" in langs and age >= 6:
-            french = _choice(rng, FRENCH_LEVELS, self.p.french_shares_francophone)
-        spoken = tuple(code for code in langs if code != "fr" or french not in ("none", "A1"))
-        return _Person(age, _choice(rng, ("f", "m"), (1, 1)), spoken or langs[:1], french)
-
-    def _family(self, rng: np.random.Generator) -> tuple[str, list[_Person]]:
-        p = self.p
-        nat = _choice(rng, list(p.nationality_shares), list(p.nationality_shares.values()))
-        kind = _choice(rng, HOUSEHOLD_TYPES, p.household_shares.get(nat, p.household_shares["default"]))
-        langs = self._languages(rng, nat)
-        child_ages: list[int] = []
-        if kind in ("single_parent", "couple_children", "extended"):
-            age = int(rng.integers(p.youngest_child_age[0], p.youngest_child_age[1] + 1))
-            for _ in range(int(_choice(rng, range(1, len(p.children_shares) + 1), p.children_shares))):
-                if age > 22:  # older children have left home
-                    break
-                child_ages.append(age)
-                age += int(rng.integers(BIRTH_SPACING[0], BIRTH_SPACING[1] + 1))
-        mother_min = 18
-        if child_ages:
-            mother_min = max(child_ages) + int(rng.integers(FIRST_BIRTH_AGE[0], FIRST_BIRTH_AGE[1] + 1))
-        head_age = int(rng.integers(p.head_age[0], p.head_age[1] + 1))
-        if kind == "single":
-            head_sex = "m" if rng.random() < (0.8 if nat != "UKR" else 0.3) else "f"
-        elif kind == "single_parent":
-            head_sex = "f" if rng.random() < 0.85 else "m"
-            head_age = max(head_age, mother_min)
-        else:
-            head_sex = "m"
-        gap = int(rng.integers(SPOUSE_AGE_GAP[0], SPOUSE_AGE_GAP[1] + 1))
-        couple = kind in ("couple", "couple_children", "extended")
-        if couple:
-            head_age = max(head_age, mother_min + gap, 18 + gap)
-        persons = [self._adult(rng, nat, head_age, head_sex, langs)]
-        if couple:
-            persons.append(self._adult(rng, nat, head_age - gap, "f", langs))
-        for age in sorted(child_ages, reverse=True):
-            if age <= 17:
-                persons.append(self._child(rng, nat, age, langs))
-            else:
-                persons.append(self._adult(rng, nat, age, _choice(rng, ("f", "m"), (1, 1)), langs))
-        if kind == "extended":
-            low = max(GRANDPARENT_AGE[0], head_age + 18)
-            gp_age = int(rng.integers(low, max(GRANDPARENT_AGE[1], low + 2)))
-            persons.append(self._adult(rng, nat, min(gp_age, 90), _choice(rng, ("f", "m"), (2, 1)), langs))
-        return nat, persons
-
-    def _needs(self, rng: np.random.Generator, persons: list[_Person]) -> tuple[list[str], bool, int]:
-        p = self.p
-        ages = [x.age for x in persons]
-        health: list[str] = []
-        if rng.random() < p.p_mental_health:
-            health.append("mental_health")
-        if any(a <= 10 for a in ages) and rng.random() < p.p_pediatrics_if_young_child:
-            health.append("pediatrics")
-        if any(18 <= x.age <= 42 and x.sex == "f" for x in persons) and rng.random() < p.p_maternity_if_woman_18_42:
-            health.append("maternity")
-        if rng.random() < p.p_physiotherapy:
-            health.append("physiotherapy")
-        if rng.random() < p.p_dialysis:
-            health.append("dialysis")
-        if rng.random() < p.p_oncology:
-            health.append("oncology")
-        p_step = p.p_step_free_if_elder if any(a > 64 for a in ages) else p.p_step_free_base
-        if "physiotherapy" in health:
-            p_step = max(p_step, 0.5)
-        step_free = bool(rng.random() < p_step)
-        priority = 0
-        if ({"dialysis", "oncology"} & set(health) and rng.random() < 0.5) or rng.random() < p.p_priority_urgent:
-            priority = 2
-        elif rng.random() < p.p_priority_high:
-            priority = 1
-        return health, step_free, priority
-
-
-def _member(case_id: str, k: int, p: _Person) -> Member:
-    return Member(
-        case_id=case_id, member_id=f"{case_id}-{k}", age=p.age, languages=p.languages,
-        french_level=FrenchLevel[p.french.upper()] if p.french != "none" else FrenchLevel.NONE,
-        sector=p.sector, education=Education(p.education) if p.education else None, driving_licence=p.licence,
-    )

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import time
-import tomllib
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +33,7 @@ from matcher.models import Dataset, Locality, Policy
 from matcher.models.policy import PolicyError, load_policy, validation_lines
 from matcher.problem import build_problem
 from matcher.simulate.cohort import CohortDrawer, CohortParams
+from matcher.simulate.files import read_toml
 from matcher.simulate.ledger import Ledger
 from matcher.simulate.metrics import plan_metrics
 from matcher.simulate.policies import PLACERS, POLICIES, Scenario, Settings
@@ -100,12 +100,7 @@ class ExperimentError(ValueError):
 def load_experiment(path: str | Path) -> Experiment:
     """Read an experiment TOML, resolve its files, and validate it (unknown keys are rejected by name)."""
     p = Path(path)
-    try:
-        data: dict[str, Any] = tomllib.loads(p.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ExperimentError(f"{p.name}: cannot be read ({exc.strerror})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ExperimentError(f"{p.name}: not valid TOML ({exc})") from None
+    data = read_toml(p, ExperimentError)
     policy_file = data.pop("policy_file", None)
     localities_file = data.pop("localities_file", None)
     if policy_file is not None:

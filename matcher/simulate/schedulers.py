@@ -25,14 +25,14 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from matcher.models.policy import validation_lines
+from matcher.simulate.files import read_toml
 
 if TYPE_CHECKING:
     from distributed.security import Security
@@ -121,12 +121,7 @@ def load_schedulers(env: Mapping[str, str] | None = None) -> dict[str, Scheduler
     if not value:
         return {}
     path = Path(value)
-    try:
-        data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise SchedulerError(f"{SCHEDULERS_ENV}={path}: cannot be read ({exc.strerror})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise SchedulerError(f"{path.name}: not valid TOML ({exc})") from None
+    data = read_toml(path, SchedulerError, unreadable_as=f"{SCHEDULERS_ENV}={path}")
     unknown = sorted(set(data) - {"schedulers"})
     if unknown:
         raise SchedulerError("\n".join(f"{path.name} › {k}: unknown key" for k in unknown))

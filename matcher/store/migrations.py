@@ -45,95 +45,100 @@ class SchemaTooNew(RuntimeError):
     """The database was migrated by a newer matcher than this one."""
 
 
+# The tables exactly as version 1 created them, frozen: not derived from `schema`, which holds today's shape (since
+# then decisions' ids follow validation's limits, users gained `removed` and the audit log its keyed columns). A
+# database migrated step by step must end where `schema` is, whatever `schema` becomes.
+_V1 = MetaData()
+Table(
+    "schema_version", _V1,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("description", String(200), nullable=False),
+    Column("applied_at", DateTime(timezone=True), nullable=False),
+)
+
+Table(
+    "scenarios", _V1,
+    Column("id", Integer, primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("owner", String(200), nullable=False, index=True),
+    Column("source", String(40), nullable=False),  # sample, upload, edited, capacities, cli
+    Column("parent_id", Integer, ForeignKey("scenarios.id", ondelete="RESTRICT"), nullable=True),
+    Column("input_sha256", String(64), nullable=False, index=True),
+    Column("cases_name", String(255), nullable=False),
+    Column("cases_kind", String(8), nullable=False),  # xlsx, or csvzip: a folder of CSV files zipped
+    Column("cases_data", LargeBinary, nullable=False),
+    Column("localities_name", String(255), nullable=False),
+    Column("localities_kind", String(8), nullable=False),
+    Column("localities_data", LargeBinary, nullable=False),
+    CheckConstraint("cases_kind in ('xlsx', 'csvzip') and localities_kind in ('xlsx', 'csvzip')",
+                    name="scenarios_kind"),
+)
+
+Table(
+    "runs", _V1,
+    Column("id", Integer, primary_key=True),
+    Column("scenario_id", Integer, ForeignKey("scenarios.id", ondelete="RESTRICT"), nullable=False, index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("owner", String(200), nullable=False),
+    Column("origin", String(10), nullable=False),  # app or cli
+    Column("policy_name", String(200), nullable=False),
+    Column("policy_json", Text, nullable=False),
+    Column("seed", Integer, nullable=False),
+    Column("time_limit", Float, nullable=True),
+    Column("status", String(20), nullable=False),
+    Column("result_json", Text, nullable=False),
+    Column("pins_json", Text, nullable=False),
+    Column("forbids_json", Text, nullable=False),
+    Column("stable", Boolean, nullable=False),
+    Column("matcher_version", String(40), nullable=False),
+    Column("ortools_version", String(40), nullable=False),
+    CheckConstraint("origin in ('app', 'cli')", name="runs_origin"),
+)
+
+Table(
+    "decisions", _V1,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="RESTRICT"), nullable=False, index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("case_id", String(200), nullable=False),
+    Column("action", String(20), nullable=False),
+    Column("override", String(10), nullable=True),
+    Column("locality_id", String(40), nullable=True),
+    Column("reason", Text, nullable=False),
+    CheckConstraint("action in ('accepted', 'overridden')", name="decisions_action"),
+    CheckConstraint("(action = 'accepted' and override is null) or "
+                    "(action = 'overridden' and override in ('pin', 'forbid'))", name="decisions_override"),
+)
+
+Table(
+    "users", _V1,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("role", String(20), nullable=False),
+    Column("password_hash", String(255), nullable=True),  # None: signs in through the identity provider only
+    Column("localities_json", Text, nullable=False),  # an NGO's INSEE codes
+    Column("active", Boolean, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("role in ('coordinator', 'ngo', 'researcher')", name="users_role"),
+)
+
+Table(
+    "audit_log", _V1,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("at", String(40), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("action", String(60), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("detail_json", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False, unique=True),
+    Column("hash", String(64), nullable=False, unique=True),
+)
+
+
 def _v1(conn: Connection) -> None:
     """Scenarios, runs, decisions, users and the audit log, which no one may update or delete."""
-    md = MetaData()
-    Table(
-        "schema_version", md,
-        Column("version", Integer, primary_key=True, autoincrement=False),
-        Column("description", String(200), nullable=False),
-        Column("applied_at", DateTime(timezone=True), nullable=False),
-    )
-
-    Table(
-        "scenarios", md,
-        Column("id", Integer, primary_key=True),
-        Column("created_at", DateTime(timezone=True), nullable=False),
-        Column("owner", String(200), nullable=False, index=True),
-        Column("source", String(40), nullable=False),  # sample, upload, edited, capacities, cli
-        Column("parent_id", Integer, ForeignKey("scenarios.id", ondelete="RESTRICT"), nullable=True),
-        Column("input_sha256", String(64), nullable=False, index=True),
-        Column("cases_name", String(255), nullable=False),
-        Column("cases_kind", String(8), nullable=False),  # xlsx, or csvzip: a folder of CSV files zipped
-        Column("cases_data", LargeBinary, nullable=False),
-        Column("localities_name", String(255), nullable=False),
-        Column("localities_kind", String(8), nullable=False),
-        Column("localities_data", LargeBinary, nullable=False),
-        CheckConstraint("cases_kind in ('xlsx', 'csvzip') and localities_kind in ('xlsx', 'csvzip')",
-                        name="scenarios_kind"),
-    )
-
-    Table(
-        "runs", md,
-        Column("id", Integer, primary_key=True),
-        Column("scenario_id", Integer, ForeignKey("scenarios.id", ondelete="RESTRICT"), nullable=False, index=True),
-        Column("created_at", DateTime(timezone=True), nullable=False),
-        Column("owner", String(200), nullable=False),
-        Column("origin", String(10), nullable=False),  # app or cli
-        Column("policy_name", String(200), nullable=False),
-        Column("policy_json", Text, nullable=False),
-        Column("seed", Integer, nullable=False),
-        Column("time_limit", Float, nullable=True),
-        Column("status", String(20), nullable=False),
-        Column("result_json", Text, nullable=False),
-        Column("pins_json", Text, nullable=False),
-        Column("forbids_json", Text, nullable=False),
-        Column("stable", Boolean, nullable=False),
-        Column("matcher_version", String(40), nullable=False),
-        Column("ortools_version", String(40), nullable=False),
-        CheckConstraint("origin in ('app', 'cli')", name="runs_origin"),
-    )
-
-    Table(
-        "decisions", md,
-        Column("id", Integer, primary_key=True),
-        Column("run_id", Integer, ForeignKey("runs.id", ondelete="RESTRICT"), nullable=False, index=True),
-        Column("created_at", DateTime(timezone=True), nullable=False),
-        Column("actor", String(200), nullable=False),
-        Column("case_id", String(200), nullable=False),
-        Column("action", String(20), nullable=False),
-        Column("override", String(10), nullable=True),
-        Column("locality_id", String(40), nullable=True),
-        Column("reason", Text, nullable=False),
-        CheckConstraint("action in ('accepted', 'overridden')", name="decisions_action"),
-        CheckConstraint("(action = 'accepted' and override is null) or "
-                        "(action = 'overridden' and override in ('pin', 'forbid'))", name="decisions_override"),
-    )
-
-    Table(
-        "users", md,
-        Column("id", Integer, primary_key=True),
-        Column("name", String(200), nullable=False, unique=True),
-        Column("role", String(20), nullable=False),
-        Column("password_hash", String(255), nullable=True),  # None: signs in through the identity provider only
-        Column("localities_json", Text, nullable=False),  # an NGO's INSEE codes
-        Column("active", Boolean, nullable=False),
-        Column("created_at", DateTime(timezone=True), nullable=False),
-        CheckConstraint("role in ('coordinator', 'ngo', 'researcher')", name="users_role"),
-    )
-
-    Table(
-        "audit_log", md,
-        Column("seq", Integer, primary_key=True, autoincrement=False),
-        Column("at", String(40), nullable=False),
-        Column("actor", String(200), nullable=False),
-        Column("action", String(60), nullable=False),
-        Column("subject", String(200), nullable=False),
-        Column("detail_json", Text, nullable=False),
-        Column("prev_hash", String(64), nullable=False, unique=True),
-        Column("hash", String(64), nullable=False, unique=True),
-    )
-    md.create_all(conn)
+    _V1.create_all(conn)
     if conn.dialect.name == "postgresql":
         conn.execute(text(
             "CREATE FUNCTION matcher_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS "

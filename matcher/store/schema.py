@@ -24,13 +24,11 @@ from sqlalchemy import (
 )
 
 from matcher.io.spec import MAX_ID_CHARS, MAX_LOCALITY_ID_CHARS  # the limits validation enforces
+from matcher.store.roles import ROLES
 
 __all__ = ["ACTIONS", "COVERED", "OVERRIDES", "PUBLISHED", "ROLES", "audit_log", "decisions", "metadata", "runs",
            "scenarios", "schema_version", "users"]
 
-#: Who may do what (see `matcher.auth`): coordinator (everything), ngo (its own localities' capacities),
-#: researcher (policy lab on synthetic or aggregated data).
-ROLES = ("coordinator", "ngo", "researcher")
 #: A decision on a placement: the coordinator accepts it, or overrides it with a pin or a forbid.
 ACTIONS = ("accepted", "overridden")
 OVERRIDES = ("pin", "forbid")
@@ -116,7 +114,7 @@ users = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     # A removed user keeps its row (and its name, which the audit log refers to): the app may not delete.
     Column("removed", Boolean, nullable=False, server_default=false()),
-    CheckConstraint("role in ('coordinator', 'ngo', 'researcher')", name="users_role"),
+    CheckConstraint(f"role in ({', '.join(repr(role) for role in ROLES)})", name="users_role"),
 )
 
 # Timestamps are ISO text here: the hash covers them byte for byte on every database. `chain_format` says how an

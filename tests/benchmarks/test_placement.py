@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from benchmarks.placement import communes, generate, monthly_batches
+from benchmarks.placement import generate, monthly_batches
+from matcher.simulate.territory import instance_communes as communes
 
 
 def test_same_seed_same_instance() -> None:

@@ -15,6 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from matcher.io import spec
+from matcher.io.cells import shown_text
 from ui.components import records, state
 
 ISSUE_COLUMNS = ("severity", "workbook", "sheet", "row", "column", "problem")
@@ -170,22 +171,8 @@ def as_text_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """Every cell as the text a spreadsheet would show, so that any cell can be edited, bad ones included."""
     out = frame.copy().astype(object)
     for name in out.columns:
-        out[name] = out[name].map(_cell_text)
+        out[name] = out[name].map(shown_text)
     return out
-
-
-def _cell_text(value: Any) -> str | None:
-    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
-        return None
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if hasattr(value, "isoformat"):
-        return str(value.isoformat())[:10]
-    if isinstance(value, tuple | list):
-        return "; ".join(str(v) for v in value)
-    return str(value)
 
 
 def _drop_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:

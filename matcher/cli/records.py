@@ -1,4 +1,5 @@
-"""`matcher users ...` and `matcher records ...`: manage who may log in, read and add to the records.
+"""`matcher records ...`: read and add to the records, check the audit log; and what every command that uses the
+records shares (who acts, where the records are, a refusal as a message).
 
 Registered on the main typer app in `matcher.cli`. Messages name users, runs and ids, never a workbook's cell.
 """
@@ -7,8 +8,8 @@ from __future__ import annotations
 
 import getpass
 import json
-import sys
-from enum import StrEnum
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -19,17 +20,10 @@ if TYPE_CHECKING:
 
 # The store (SQLAlchemy) is imported inside the commands: `matcher --help` and the other commands stay quick.
 
-__all__ = ["cli_actor", "record_cli_run", "records_app", "users_app"]
+__all__ = ["cli_actor", "open_records", "record_cli_run", "records_app", "refused", "where"]
 
-users_app = typer.Typer(help="Users of the browser app: add, list, disable, enable, change a password, remove.",
-                        no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 records_app = typer.Typer(help="The records: runs, decisions, and the audit log's integrity.",
                           no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
-
-class Role(StrEnum):
-    coordinator = "coordinator"
-    ngo = "ngo"
-    researcher = "researcher"
 
 
 def cli_actor() -> str:
@@ -40,140 +34,47 @@ def cli_actor() -> str:
         return "cli:unknown"
 
 
-def _where() -> str:
+def where() -> str:
+    """The database the records are kept in, the password hidden."""
     from matcher.store.db import database_url, describe_url
 
     return describe_url(database_url())
 
 
-def _store() -> Store:
+def open_records() -> Store:
+    """The records, migrated; a database that cannot be opened ends the command (exit 1)."""
     from matcher.store.records import open_store
 
     try:
         return open_store()
     except Exception as exc:  # an unreachable server, a read-only folder: say where, without a password
-        typer.echo(f"cannot open the records at {_where()} ({type(exc).__name__})", err=True)
+        typer.echo(f"cannot open the records at {where()} ({type(exc).__name__})", err=True)
         raise typer.Exit(1) from None
 
 
-def _read_password(from_stdin: bool) -> str:
-    from matcher.auth import password_problem
+@contextmanager
+def refused() -> Iterator[None]:
+    """A record the store refuses (`StoreError`: an unknown name, a field too long ...) ends the command with the
+    store's message and exit 1."""
+    from matcher.store.errors import StoreError
 
-    if from_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    problem = password_problem(password)
-    if problem:
-        typer.echo(problem, err=True)
-        raise typer.Exit(1)
-    return password
-
-
-@users_app.command("add")
-def users_add(
-    name: Annotated[str, typer.Argument(help="Login name (for single sign-on: the e-mail the provider gives).")],
-    role: Annotated[Role, typer.Option("--role", help="What the user may see and do.")],
-    locality: Annotated[list[str] | None, typer.Option("--locality", "-l",
-                                                       help="An NGO's commune (INSEE code); repeat for several.")]
-    = None,
-    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
-    sso_only: Annotated[bool, typer.Option("--sso-only", help="No password: signs in through the identity "
-                                           "provider only.")] = False,
-) -> None:
-    """Add a user who may log in to the app with ROLE."""
-    from matcher.auth import hash_password
-    from matcher.store.records import StoreError
-
-    name = name.strip()
-    if not name or len(name) > 200:
-        typer.echo("the name must have 1 to 200 characters", err=True)
-        raise typer.Exit(2)
-    codes = [c.strip() for c in (locality or []) if c.strip()]
-    role_name = role.value
-    if role_name == "ngo" and not codes:
-        typer.echo("an NGO user needs its communes: --locality CODE (repeat for several)", err=True)
-        raise typer.Exit(2)
-    if role_name != "ngo" and codes:
-        typer.echo("--locality is for NGO users only", err=True)
-        raise typer.Exit(2)
-    password_hash = None if sso_only else hash_password(_read_password(password_stdin))
     try:
-        _store().add_user(cli_actor(), name, role_name, password_hash, codes)
+        yield
     except StoreError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from None
-    typer.echo(f"added {name} ({role_name}{': ' + ', '.join(codes) if codes else ''})")
-
-
-@users_app.command("list")
-def users_list() -> None:
-    """List the users: name, role, communes, active or not."""
-    for u in _store().users():
-        codes = f" [{', '.join(u.localities)}]" if u.localities else ""
-        login = "password" if u.password_hash else "sso"
-        typer.echo(f"{u.name}\t{u.role}{codes}\t{login}\t{'active' if u.active else 'disabled'}")
-
-
-def _update(name: str, **changes: Any) -> None:
-    from matcher.store.records import StoreError
-
-    try:
-        _store().update_user(cli_actor(), name, **changes)
-    except StoreError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(1) from None
-
-
-@users_app.command("disable")
-def users_disable(name: str) -> None:
-    """Stop a user from logging in (the records keep their name)."""
-    _update(name, active=False)
-    typer.echo(f"disabled {name}")
-
-
-@users_app.command("enable")
-def users_enable(name: str) -> None:
-    """Let a disabled user log in again."""
-    _update(name, active=True)
-    typer.echo(f"enabled {name}")
-
-
-@users_app.command("passwd")
-def users_passwd(
-    name: str,
-    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
-) -> None:
-    """Set a new password for a user."""
-    from matcher.auth import hash_password
-
-    _update(name, password_hash=hash_password(_read_password(password_stdin)))
-    typer.echo(f"password changed for {name}")
-
-
-@users_app.command("remove")
-def users_remove(name: str) -> None:
-    """Remove a user: they can no longer log in; the audit log keeps what they did, and their name stays taken."""
-    from matcher.store.records import StoreError
-
-    try:
-        _store().remove_user(cli_actor(), name)
-    except StoreError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(1) from None
-    typer.echo(f"removed {name}")
 
 
 @records_app.command("where")
 def records_where() -> None:
     """Print the database the records are kept in (the password hidden)."""
-    typer.echo(_where())
+    typer.echo(where())
 
 
 @records_app.command("runs")
 def records_runs(limit: Annotated[int, typer.Option("--limit", min=1, help="How many, newest first.")] = 20) -> None:
     """The latest runs: id, time, who, origin, scenario, policy, seed, status."""
-    for r in _store().recent_runs(limit):
+    for r in open_records().recent_runs(limit):
         typer.echo(f"run {r.id}\t{r.created_at:%Y-%m-%d %H:%M:%S}\t{r.owner}\t{r.origin}\tscenario {r.scenario_id}"
                    f"\t{r.policy_name}\tseed {r.seed}\t{r.status}")
 
@@ -190,17 +91,13 @@ def records_decide(
 ) -> None:
     """Record a decision on a family of a run: accepted, or overridden with a pin or a forbid."""
     from matcher.models.result import Result
-    from matcher.store.records import StoreError
 
     if sum((accept, pin is not None, forbid is not None)) != 1:
         typer.echo("give exactly one of --accept, --pin LOCALITY, --forbid LOCALITY", err=True)
         raise typer.Exit(2)
-    store = _store()
-    try:
+    store = open_records()
+    with refused():
         run = store.run(run_id)
-    except StoreError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(1) from None
     result = Result.model_validate_json(run.result_json)
     plan = result.plan()
     known = set(plan) | {u.case_id for u in result.unplaced}
@@ -210,7 +107,7 @@ def records_decide(
     if accept and case_id not in plan:
         typer.echo(f"{case_id}: not placed in run {run_id}; nothing to accept", err=True)
         raise typer.Exit(1)
-    try:
+    with refused():  # a commune code longer than the records keep, a blank reason ...
         if accept:
             decision = store.add_decision(run_id, cli_actor(), case_id, "accepted", reason=reason,
                                           locality_id=plan[case_id])
@@ -218,9 +115,6 @@ def records_decide(
             override, lid = ("pin", pin) if pin is not None else ("forbid", forbid)
             decision = store.add_decision(run_id, cli_actor(), case_id, "overridden", reason=reason,
                                           override=override, locality_id=lid)
-    except StoreError as exc:  # a commune code longer than the records keep, a blank reason ...
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(1) from None
     typer.echo(f"decision {decision} recorded")
 
 
@@ -243,7 +137,7 @@ def records_verify(
         except (OSError, ValueError, AttributeError) as exc:
             typer.echo(f"{path}: not an anchor of `matcher records anchor` ({type(exc).__name__})", err=True)
             raise typer.Exit(2) from None
-    store = _store()
+    store = open_records()
     report = store.verify(anchors)
     for line in _coverage(store, report):
         typer.echo(line)
@@ -263,7 +157,7 @@ _SHOWN = 50
 
 def _coverage(store: Store, report: Any) -> list[str]:
     """What was checked, in words: events, their format, the key, the rows, the heads."""
-    lines = [f"records: {_where()}"]
+    lines = [f"records: {where()}"]
     keyed = f"{report.keyed_events} keyed events (hash and HMAC"
     keyed += f", key {store.key_file})" if report.macs_checked else ", HMACs NOT checked: no key)"
     lines.append(f"chain: {report.events} events; {keyed}")
@@ -294,12 +188,12 @@ def records_anchor(
     """
     import datetime as dt
 
-    store = _store()
+    store = open_records()
     head = store.anchor()
     if head is None:
         typer.echo("the audit log is empty: there is nothing to anchor yet", err=True)
         raise typer.Exit(1)
-    data = {**head.as_dict(), "database": _where(),
+    data = {**head.as_dict(), "database": where(),
             "exported_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
     text = json.dumps(data, indent=2) + "\n"
     if out is None:
@@ -376,5 +270,5 @@ def record_cli_run(cases: Path, localities: Path, result: Any, time_limit: float
             scenario_id = scenario.id
         return store.add_run(scenario_id, actor, "cli", result, time_limit=time_limit)
     except Exception as exc:
-        typer.echo(f"warning: the run was not recorded in {_where()} ({type(exc).__name__})", err=True)
+        typer.echo(f"warning: the run was not recorded in {where()} ({type(exc).__name__})", err=True)
         return None

@@ -3,6 +3,7 @@
 Each command is a small function that composes the library: read and validate inputs, call the engine,
 write results. Bad input ends with the list of problems and exit 1, bad usage with exit 2, and an unexpected
 failure with a short "internal error" line and exit 1, never a traceback (it could quote personal data).
+`matcher users ...` and `matcher records ...` live in `users` and `records`, `matcher ui`'s launch in `browser`.
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ import click
 import typer
 
 from matcher import __version__
+from matcher.cli.browser import launch_app
+from matcher.cli.records import record_cli_run, records_app
+from matcher.cli.users import users_app
 from matcher.io.readers import read_dataset
 from matcher.io.validation import Issue, ReadReport
 from matcher.models.records import Dataset
-from matcher.store.commands import record_cli_run, records_app, users_app
 
 __all__ = ["CasesPath", "LocalitiesPath", "app", "guarded", "load_dataset", "main", "print_issues"]
 
@@ -333,9 +336,7 @@ def ui(
     = "127.0.0.1",
 ) -> None:
     """Open the browser app with the sample data preloaded."""
-    from ui.launch import run_app
-
-    raise typer.Exit(run_app(port=port, address=address))
+    launch_app(port, address)
 
 
 @app.command()
@@ -402,6 +403,3 @@ def main() -> None:
         typer.echo(f"internal error ({type(exc).__name__}): please report it with the command you ran", err=True)
         raise SystemExit(1) from None
 
-
-if __name__ == "__main__":
-    main()
