@@ -43,7 +43,7 @@ def communes(rng: np.random.Generator, n: int) -> list[Any]:
     g = _generate_module()
     real = g.load_communes()
     if n <= len(real):
-        return g.pick_communes(rng, real, n)  # type: ignore[no-any-return]
+        return g.pick_communes(rng, real, n)
     out = list(real)
     for i in range(n - len(real)):
         c = real[int(rng.integers(len(real)))]
