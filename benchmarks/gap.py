@@ -82,7 +82,7 @@ def read_gap(path: str | Path, data: Path = DEFAULT_DATA) -> GapInstance:
     return GapInstance(instance_name(p, data), cost, weight, capacity)
 
 
-def to_model(inst: GapInstance, sense: str = "min"):  # type: ignore[no-untyped-def]
+def to_model(inst: GapInstance, sense: str = "min"):
     """The GAP as the engine's AssignmentModel: one option per (job, agent) pair whose weight fits the agent,
     value ``-cost`` (min) or ``profit`` (max), one row per agent, every job placed exactly once."""
     import scipy.sparse as sp
@@ -163,7 +163,7 @@ def _data_folder(files: list[Path]) -> Path:
     return DEFAULT_DATA
 
 
-def run_gap(args) -> int:  # type: ignore[no-untyped-def]
+def run_gap(args) -> int:
     from benchmarks.suite import Job, finish, run_jobs
 
     files = expand(args.files)

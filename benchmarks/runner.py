@@ -83,7 +83,7 @@ class Worker:
                     return None  # the worker died
                 self._buf += chunk
         line, self._buf = self._buf.split(b"\n", 1)
-        return json.loads(line)  # type: ignore[no-any-return]
+        return json.loads(line)
 
     def run(self, task: dict[str, Any], wall_limit: float) -> dict[str, Any]:
         """Send one task; kill the worker (and its children) if no answer comes within ``wall_limit`` seconds of

@@ -45,7 +45,7 @@ def load(name: str) -> Peer:
     if name not in PEERS:
         raise KeyError(f"unknown solver {name!r}; choose from {', '.join(PEERS)}")
     module = importlib.import_module(f"benchmarks.peers.{PEERS[name]}")
-    return module.solve  # type: ignore[no-any-return]
+    return module.solve
 
 
 def choice_from_x(model: Any, x: np.ndarray) -> np.ndarray:

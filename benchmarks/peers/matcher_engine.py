@@ -16,6 +16,6 @@ def solve(model: Any, *, time_limit: float, workers: int, seed: int) -> PeerOutc
     infeasible = status == "infeasible"
     choice = None if infeasible or not np.isfinite(sol.objective) else sol.choice
     bound = sol.solver_bound if np.isfinite(sol.solver_bound) else None
-    stats = {k: float(v) for k, v in (sol.stats or {}).items()}
+    stats: dict[str, float | None] = {k: float(v) for k, v in (sol.stats or {}).items()}
     stats["lp_bound"] = float(sol.bound) if np.isfinite(sol.bound) else None
     return PeerOutcome(status, choice, bound, stats)

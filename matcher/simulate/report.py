@@ -10,6 +10,7 @@ import html
 import json
 import textwrap
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -82,7 +83,7 @@ def write_outputs(experiment: Experiment, metrics: pd.DataFrame, out_dir: Path,
     return paths
 
 
-def plot_png(metrics: pd.DataFrame, summary: pd.DataFrame, path: Path, policies: tuple[str, ...],
+def plot_png(metrics: pd.DataFrame, summary: pd.DataFrame, path: Path | BinaryIO, policies: tuple[str, ...],
              title: str = "") -> None:
     """One panel per metric: each replication a dot, the mean with its 95 % interval."""
     import matplotlib

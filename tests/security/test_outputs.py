@@ -72,7 +72,7 @@ def test_edited_tables_download_as_inert_xlsx(tmp_path: Path) -> None:
     import pandas as pd
 
     from matcher.io import spec
-    from ui.components.data import frame_to_xlsx
+    from ui.components.workbooks import frame_to_xlsx
 
     frames = {"localities": pd.DataFrame({"locality_id": ["09225"], "name": [FORMULAS[0]]})}
     path = tmp_path / "edited.xlsx"

@@ -7,6 +7,7 @@ import pytest
 from apptest_helpers import XLSX, assert_clean, new_app
 
 from ui.components import data as data_helpers
+from ui.components import workbooks
 
 
 def _upload(at, cases_path, localities_path):
@@ -141,6 +142,6 @@ def test_zip_bomb_is_refused_before_parsing(tmp_path):
 def test_text_frame_shows_cells_as_a_spreadsheet_would():
     """Editable tables hold text: yes/no for booleans, whole numbers without '.0', blanks as None."""
     frame = pd.DataFrame({"a": [True, 3.0, None], "b": ["09225", 2.5, float("nan")]})
-    out = data_helpers.as_text_frame(frame)
+    out = workbooks.as_text_frame(frame)
     assert out["a"].tolist()[:2] == ["yes", "3"] and pd.isna(out["a"].tolist()[2])
     assert out["b"].tolist()[:2] == ["09225", "2.5"]

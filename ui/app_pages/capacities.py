@@ -83,7 +83,7 @@ def _base() -> ScenarioRecord | None:
     else:
         found = None
     if found is None:
-        communes = None if access.allows("edit_capacities_any") else set(access.user().localities)
+        communes = None if access.allows("edit_capacities_any") else set(access.signed_in().localities)
         found = capacities.find_base(s, communes)
     st.session_state[_BASE] = None if found is None else found.id
     return found
@@ -108,7 +108,7 @@ def _newer(base: ScenarioRecord, mine: set[str]) -> None:
 def _save(base: ScenarioRecord, edited: dict[str, pd.DataFrame], mine: set[str]) -> None:
     access.require("edit_capacities")
     try:
-        outcome = capacities.save_edit(records.store(), access.user().name, mine, base, edited)
+        outcome = capacities.save_edit(records.store(), access.signed_in().name, mine, base, edited)
     except StoreError as exc:
         st.error(t("capacities_failed", reason=records.error_text(exc)))
         return
@@ -142,7 +142,7 @@ def render() -> None:
         st.info(t("capacities_none"))
         return
     frames = capacities.scenario_frames(records.store(), base)
-    mine = localities_of(access.user(), capacities.locality_ids(frames))
+    mine = localities_of(access.signed_in(), capacities.locality_ids(frames))
     if not mine:
         st.info(t("capacities_none"))
         return

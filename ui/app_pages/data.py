@@ -10,7 +10,7 @@ import streamlit as st
 from matcher.io import spec
 from matcher.io.results import neutralise
 from ui.components import data as data_helpers
-from ui.components import state
+from ui.components import state, workbooks
 from ui.components.guard import log_exception
 from ui.components.i18n import t
 
@@ -42,11 +42,8 @@ def _glance() -> None:
 
 
 def _on_load_sample() -> None:
-    try:
-        if not data_helpers.load_sample():
-            st.session_state["data_flash"] = ("warning", t("sample_missing"))
-    except ImportError:
-        st.session_state["data_flash"] = ("error", t("readers_missing"))
+    if not data_helpers.load_sample():
+        st.session_state["data_flash"] = ("warning", t("sample_missing"))
 
 
 def _sources() -> None:
@@ -62,8 +59,6 @@ def _sources() -> None:
                 data_helpers.load_upload(cases_files or [], loc_files or [])
             except data_helpers.UploadProblem as problem:
                 st.session_state["data_flash"] = ("error", t(problem.key, **problem.values))
-            except ImportError:
-                st.session_state["data_flash"] = ("error", t("readers_missing"))
             except Exception as exc:  # a file the readers cannot open at all
                 log_exception(exc, "upload")
                 st.session_state["data_flash"] = ("error", t("upload_unreadable"))
@@ -140,10 +135,7 @@ def _editors() -> None:
             i += 1
     c1, c2, c3 = st.columns([2, 1, 1])
     if c1.button(t("edit_revalidate"), type="primary", key="edit_revalidate"):
-        try:
-            data_helpers.revalidate(edited)
-        except ImportError:
-            st.session_state["data_flash"] = ("error", t("readers_missing"))
+        data_helpers.revalidate(edited)
         st.rerun()
     for col, wb in zip((c2, c3), WORKBOOKS, strict=True):
         col.download_button(t("edit_download", name=wb.filename), data=_deferred_xlsx(wb, edited[wb.name]),
@@ -155,7 +147,7 @@ def _deferred_xlsx(wb: spec.Workbook, frames: dict[str, pd.DataFrame]) -> Callab
     """Write the workbook only when the user asks for it."""
 
     def build() -> bytes:
-        return data_helpers.frame_to_xlsx(wb, frames)
+        return workbooks.frame_to_xlsx(wb, frames)
 
     return build
 

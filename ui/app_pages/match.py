@@ -4,18 +4,17 @@ pins and forbids with a stable re-run, and exports."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import pandas as pd
 import streamlit as st
 
+from matcher.io.results import Format
 from matcher.models.records import Dataset
 from matcher.models.result import Result, Status
 from ui.components import charts, engine, solving, state
 from ui.components.guard import log_exception
 from ui.components.i18n import status_label, t
 from ui.components.map import commune_map
-from ui.components.runner import BackgroundRun
 from ui.components.text import plain
 
 POLL_SECONDS = 0.5
@@ -27,7 +26,7 @@ TABS = ("placements", "map", "capacity", "family", "pins", "export")
 
 def _progress_view() -> None:
     """Polled while a run is in progress; hands over to a full rerun when it ends."""
-    runner: BackgroundRun | None = st.session_state.get("runner")
+    runner = solving.active()
     if runner is None:
         return
     if runner.done:
@@ -48,8 +47,7 @@ def _progress_view() -> None:
 
 
 def _controls(data: Dataset) -> None:
-    runner: BackgroundRun | None = st.session_state.get("runner")
-    busy = runner is not None
+    busy = solving.active() is not None
     pol = state.policy()
     c1, c2, c3 = st.columns([1.2, 1.6, 1], vertical_alignment="bottom")
     if c1.button(t("run"), type="primary", disabled=busy, key="match_run", icon=":material/play_arrow:"):
@@ -86,22 +84,24 @@ def _kpis(run: state.RunRecord) -> None:
     earlier = [r for r in state.runs() if r.run_id < run.run_id]
     prev = earlier[-1].kpis if earlier else None
 
-    def delta(name: str) -> Any:
-        if prev is None or k.get(name) is None or prev.get(name) is None:
+    def delta(figure: Callable[[state.Kpis], float | None]) -> float | None:
+        """The change since the run before, rounded; None when either value is unknown."""
+        now, before = figure(k), figure(prev) if prev is not None else None
+        if now is None or before is None:
             return None
-        d = k[name] - prev[name]
+        d = now - before
         return round(d, 3) if isinstance(d, float) else d
 
     cols = st.columns(7)
-    cols[0].metric(t("kpi_families"), k["families_placed"], delta=delta("families_placed"))
-    cols[1].metric(t("kpi_persons"), k["persons_placed"], delta=delta("persons_placed"))
-    cols[2].metric(t("kpi_unplaced"), k["families_unplaced"], delta=delta("families_unplaced"),
+    cols[0].metric(t("kpi_families"), k.families_placed, delta=delta(lambda x: x.families_placed))
+    cols[1].metric(t("kpi_persons"), k.persons_placed, delta=delta(lambda x: x.persons_placed))
+    cols[2].metric(t("kpi_unplaced"), k.families_unplaced, delta=delta(lambda x: x.families_unplaced),
                    delta_color="inverse")
-    cols[3].metric(t("kpi_score"), "—" if k["mean_score"] is None else f"{k['mean_score']:.3f}",
-                   delta=delta("mean_score"))
-    cols[4].metric(t("kpi_gap"), "—" if k["gap"] is None else f"{k['gap']:.1%}", help=t("kpi_gap_help"))
-    cols[5].metric(t("kpi_time"), f"{k['seconds']:.1f} s")
-    cols[6].metric(t("kpi_status"), status_label(k["status"]))
+    cols[3].metric(t("kpi_score"), "—" if k.mean_score is None else f"{k.mean_score:.3f}",
+                   delta=delta(lambda x: x.mean_score))
+    cols[4].metric(t("kpi_gap"), "—" if k.gap is None else f"{k.gap:.1%}", help=t("kpi_gap_help"))
+    cols[5].metric(t("kpi_time"), f"{k.seconds:.1f} s")
+    cols[6].metric(t("kpi_status"), status_label(k.status))
     if run.result.status == Status.INFEASIBLE and run.result.diagnosis:
         st.error(t("run_infeasible") + "\n\n" + "\n".join(f"- {plain(line)}" for line in run.result.diagnosis))
 
@@ -172,9 +172,7 @@ def _placements(run: state.RunRecord, data: Dataset) -> None:
         if placed.empty:
             st.session_state["match_flash"] = ("warning", t("nothing_selected"))
         else:
-            pins = dict(st.session_state.get("pins", {}))
-            pins.update(dict(zip(placed["case_id"], placed["locality_id"], strict=True)))
-            st.session_state["pins"] = pins
+            state.pin(_pairs(placed))
             st.session_state["match_flash"] = ("success", t("pins_added", n=len(placed)))
         st.rerun()
     if b2.button(t("forbid_selected"), key="forbid_selected", icon=":material/block:"):
@@ -182,27 +180,14 @@ def _placements(run: state.RunRecord, data: Dataset) -> None:
         if placed.empty:
             st.session_state["match_flash"] = ("warning", t("nothing_selected"))
         else:
-            _forbid(list(zip(placed["case_id"], placed["locality_id"], strict=True)))
+            state.forbid(_pairs(placed))
             st.session_state["match_flash"] = ("success", t("forbids_added", n=len(placed)))
         st.rerun()
 
 
-def _forbid(pairs: list[tuple[str, str]]) -> None:
-    forbids = set(st.session_state.get("forbids", set()))
-    pins = dict(st.session_state.get("pins", {}))
-    for case_id, locality_id in pairs:
-        forbids.add((case_id, locality_id))
-        if pins.get(case_id) == locality_id:  # a family cannot be pinned where it is forbidden
-            pins.pop(case_id)
-    st.session_state["forbids"] = forbids
-    st.session_state["pins"] = pins
-
-
-def _pin(case_id: str, locality_id: str) -> None:
-    pins = dict(st.session_state.get("pins", {}))
-    pins[case_id] = locality_id
-    st.session_state["pins"] = pins
-    st.session_state["forbids"] = {f for f in st.session_state.get("forbids", set()) if f != (case_id, locality_id)}
+def _pairs(rows: pd.DataFrame) -> list[tuple[str, str]]:
+    """The (case_id, locality_id) pairs of table rows."""
+    return [(str(c), str(lid)) for c, lid in zip(rows["case_id"], rows["locality_id"], strict=True)]
 
 
 def _locality_frame(run: state.RunRecord, data: Dataset) -> pd.DataFrame:
@@ -213,7 +198,7 @@ def _locality_frame(run: state.RunRecord, data: Dataset) -> pd.DataFrame:
     use = {u.locality_id: u for u in run.result.localities}
     rows = []
     for loc in data.localities:
-        cap = loc.max_persons
+        cap: float | None = loc.max_persons
         u = use.get(loc.locality_id)
         if u is not None and u.capacity.get("persons") is not None:
             cap = u.capacity["persons"]
@@ -263,9 +248,9 @@ def _capacity(run: state.RunRecord, data: Dataset) -> None:
     st.markdown(f"**{t('shadow_header')}**")
     st.caption(t("shadow_help"))
     try:
-        if "locality_report" not in run.cache:
-            run.cache["locality_report"] = engine.locality_report(state.problem_of(run), run.result)
-        report = run.cache["locality_report"]
+        if run.locality_report is None:
+            run.locality_report = engine.locality_report(state.problem_of(run), run.result)
+        report = run.locality_report
     except Exception as exc:
         log_exception(exc, "locality report")
         st.caption(t("family_explain_failed", kind=type(exc).__name__))
@@ -294,15 +279,14 @@ def _family(run: state.RunRecord, data: Dataset) -> None:
     case_id = st.selectbox(t("family_choose"), case_ids, index=case_ids.index(pick), key=key,
                            on_change=_picked, args=(key,))
     try:
-        explanations = run.cache.setdefault("explanations", {})
-        if case_id not in explanations:
-            explanations[case_id] = engine.explain_case(state.problem_of(run), run.result, case_id)
-        ex = explanations[case_id]
+        if case_id not in run.explanations:
+            run.explanations[case_id] = engine.explain_case(state.problem_of(run), run.result, case_id)
+        ex = run.explanations[case_id]
     except Exception as exc:
         log_exception(exc, "explain case")
         st.warning(t("family_explain_failed", kind=type(exc).__name__))
         return
-    pins = st.session_state.get("pins", {})
+    pins = state.pins()
     if ex.locality_id is not None:
         st.markdown(t("family_placed_in", name=names.get(ex.locality_id, ex.locality_id), lid=ex.locality_id,
                       score=float(ex.score or 0.0)))
@@ -310,53 +294,46 @@ def _family(run: state.RunRecord, data: Dataset) -> None:
         st.markdown(t("family_unplaced"))
     if case_id in pins:
         st.caption(t("pinned_note", lid=f"{names.get(pins[case_id], pins[case_id])} ({pins[case_id]})"))
-    linked = list(getattr(ex, "linked_with", []) or [])
-    if linked:
-        st.caption(t("family_linked", ids=", ".join(linked)))
+    if ex.linked_with:
+        st.caption(t("family_linked", ids=", ".join(ex.linked_with)))
     left, right = st.columns(2, gap="large")
     with left:
         if ex.components:
             st.markdown(f"**{t('family_components')}**")
             st.altair_chart(charts.component_bars(dict(ex.components), value_title=t("col_value")),
                             width="stretch", key=f"components_{run.run_id}")
-        reasons = ex.reasons
-        if reasons:
+        if ex.reasons:
             st.markdown(f"**{t('family_reasons')}**")
-            if isinstance(reasons, dict):
-                values = dict(ex.components or {})
-                st.markdown("\n".join(
-                    f"- **{plain(k)}** {_num(values.get(k))} — {plain(v)}" for k, v in reasons.items()))
-            else:
-                st.markdown("\n".join(f"- {plain(r)}" for r in reasons))
+            st.markdown("\n".join(
+                f"- **{plain(k)}** {_num(ex.components.get(k))} — {plain(v)}" for k, v in ex.reasons.items()))
         if ex.unplaced_reasons:
             st.markdown(f"**{t('family_unplaced_reasons')}**")
             st.markdown("\n".join(f"- {plain(r)}" for r in ex.unplaced_reasons))
     with right:
         st.markdown(f"**{t('family_alternatives')}**")
-        alternatives = [_alternative(a) for a in ex.alternatives]
-        if alternatives:
+        if ex.alternatives:
             st.markdown("\n".join(
-                f"- **{plain(a['name'] or a['locality_id'])}** ({plain(a['locality_id'])}) · {_num(a['score'])} — "
-                f"{plain(a['why_not'])}"
-                for a in alternatives))
+                f"- **{plain(a.name or a.locality_id)}** ({plain(a.locality_id)}) · {_num(a.score)} — "
+                f"{plain(a.why_not)}"
+                for a in ex.alternatives))
         else:
             st.caption(t("family_no_alternatives"))
         if ex.locality_id is not None:
             here = names.get(ex.locality_id, ex.locality_id)
             b1, b2 = st.columns(2)
-            b1.button(t("pin_here", name=here), key="family_pin", on_click=_pin, args=(case_id, ex.locality_id),
-                      icon=":material/keep:", type="primary")
-            b2.button(t("forbid_here", name=here), key="family_forbid", on_click=_forbid,
+            b1.button(t("pin_here", name=here), key="family_pin", on_click=state.pin,
+                      args=([(case_id, ex.locality_id)],), icon=":material/keep:", type="primary")
+            b2.button(t("forbid_here", name=here), key="family_forbid", on_click=state.forbid,
                       args=([(case_id, ex.locality_id)],), icon=":material/block:")
         others = [lid for lid in names if lid != ex.locality_id]
         if others:
             c1, c2 = st.columns([2, 1], vertical_alignment="bottom")
             target = c1.selectbox(t("pin_to"), others, format_func=lambda lid: f"{names[lid]} ({lid})",
                                   key="family_pin_target")
-            c2.button(t("pin_apply"), key="family_pin_other", on_click=_pin, args=(case_id, target))
+            c2.button(t("pin_apply"), key="family_pin_other", on_click=state.pin, args=([(case_id, target)],))
 
 
-def _num(value: Any) -> str:
+def _num(value: float | None) -> str:
     return "—" if value is None else f"{float(value):.2f}"
 
 
@@ -364,34 +341,9 @@ def _picked(key: str) -> None:
     st.session_state["family_pick"] = st.session_state[key]
 
 
-def _alternative(a: Any) -> dict[str, Any]:
-    if isinstance(a, dict):
-        return {k: a.get(k) for k in ("locality_id", "name", "score", "why_not")}
-    if isinstance(a, tuple | list):
-        lid, name, score, why = (list(a) + [None] * 4)[:4]
-        return {"locality_id": lid, "name": name, "score": score, "why_not": why}
-    return {k: getattr(a, k, None) for k in ("locality_id", "name", "score", "why_not")}
-
-
-def _remove_pin(case_id: str) -> None:
-    pins = dict(st.session_state.get("pins", {}))
-    pins.pop(case_id, None)
-    st.session_state["pins"] = pins
-
-
-def _remove_forbid(pair: tuple[str, str]) -> None:
-    st.session_state["forbids"] = set(st.session_state.get("forbids", set())) - {pair}
-
-
-def _clear_pins() -> None:
-    st.session_state["pins"] = {}
-    st.session_state["forbids"] = set()
-
-
 def _pins_and_forbids(run: state.RunRecord, data: Dataset) -> None:
     names = _names(data)
-    pins = st.session_state.get("pins", {})
-    forbids = st.session_state.get("forbids", set())
+    pins, forbids = state.pins(), state.forbids()
     left, right = st.columns(2, gap="large")
     with left:
         st.markdown(f"**{t('pins_header')}**")
@@ -400,7 +352,7 @@ def _pins_and_forbids(run: state.RunRecord, data: Dataset) -> None:
         for case_id, lid in sorted(pins.items()):
             c1, c2 = st.columns([3, 1], vertical_alignment="center")
             c1.markdown(plain(f"{case_id} → {names.get(lid, lid)} ({lid})"))
-            c2.button(t("pin_remove"), key=f"unpin_{case_id}", on_click=_remove_pin, args=(case_id,))
+            c2.button(t("pin_remove"), key=f"unpin_{case_id}", on_click=state.unpin, args=(case_id,))
     with right:
         st.markdown(f"**{t('forbids_header')}**")
         if not forbids:
@@ -408,13 +360,13 @@ def _pins_and_forbids(run: state.RunRecord, data: Dataset) -> None:
         for case_id, lid in sorted(forbids):
             c1, c2 = st.columns([3, 1], vertical_alignment="center")
             c1.markdown(plain(f"{case_id} ✕ {names.get(lid, lid)} ({lid})"))
-            c2.button(t("pin_remove"), key=f"unforbid_{case_id}_{lid}", on_click=_remove_forbid,
+            c2.button(t("pin_remove"), key=f"unforbid_{case_id}_{lid}", on_click=state.unforbid,
                       args=((case_id, lid),))
     if pins or forbids:
-        st.button(t("pins_clear"), key="pins_clear", on_click=_clear_pins)
+        st.button(t("pins_clear"), key="pins_clear", on_click=state.clear_overrides)
 
 
-def _deferred(result: Result, fmt: str, names: dict[str, str]) -> Callable[[], bytes]:
+def _deferred(result: Result, fmt: Format, names: dict[str, str]) -> Callable[[], bytes]:
     """Write the export only when the user asks for it."""
 
     def build() -> bytes:
@@ -425,13 +377,11 @@ def _deferred(result: Result, fmt: str, names: dict[str, str]) -> Callable[[], b
 
 def _export(run: state.RunRecord, data: Dataset) -> None:
     st.caption(t("export_help"))
-    if not engine.exports_available():
-        st.caption(t("export_failed", kind="not installed"))
-        return
     mimes = {"json": "application/json", "csv": "text/csv",
              "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
     cols = st.columns(3)
-    for col, fmt in zip(cols, ("json", "xlsx", "csv"), strict=True):
+    formats: tuple[Format, ...] = ("json", "xlsx", "csv")
+    for col, fmt in zip(cols, formats, strict=True):
         col.download_button(t(f"export_{fmt}"), data=_deferred(run.result, fmt, _names(data)),
                             file_name=f"placements_run{run.run_id}.{fmt}", mime=mimes[fmt],
                             key=f"export_{fmt}", icon=":material/download:", on_click="ignore")
@@ -448,16 +398,13 @@ def render() -> None:
         st.info(t("match_need_data"))
         st.page_link("app_pages/data.py", label=t("page_data"), icon=":material/table_view:")
         return
-    if not engine.engine_available():
-        st.warning(t("match_engine_missing"))
-        return
     _controls(data)
     run = state.current_run()
     if run is None:
-        if st.session_state.get("runner") is None:
+        if solving.active() is None:
             st.info(t("no_run_yet"))
         return
-    if (run.pins != st.session_state.get("pins", {})) or (run.forbids != st.session_state.get("forbids", set())):
+    if state.overrides_changed(run):
         st.info(t("pins_pending"), icon=":material/push_pin:")
     _kpis(run)
     labels = [t(f"tab_{name}") for name in TABS]

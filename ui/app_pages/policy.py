@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
+import numbers
 import tomllib
 from typing import Any
 
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from matcher.models.policy import Policy, PolicyError, load_policy, policy_from_dict
 from ui.components import state
@@ -71,7 +73,7 @@ def _presets_and_files() -> None:
         st.rerun()
 
 
-def _beside(help_text: str) -> Any:
+def _beside(help_text: str) -> DeltaGenerator:
     """A widget column and a one-line description beside it; returns the widget column."""
     c1, c2 = st.columns([1, 2], vertical_alignment="bottom")
     c2.caption(help_text)
@@ -90,10 +92,10 @@ def _weights(pol: Policy) -> dict[str, float]:
     return out
 
 
-def _rules(pol: Policy) -> dict[str, dict[str, Any]]:
+def _rules(pol: Policy) -> dict[str, dict[str, str | float]]:
     st.subheader(t("rules_header"))
     st.caption(t("rules_help"))
-    out: dict[str, dict[str, Any]] = {}
+    out: dict[str, dict[str, str | float]] = {}
     for name, rule in pol.rules:
         c1, c2, c3 = st.columns([1.6, 0.9, 3], vertical_alignment="bottom")
         options = [m for m in MODES if not (name in PAIRWISE and m == "soft")]
@@ -106,7 +108,7 @@ def _rules(pol: Policy) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _bedrooms(pol: Policy) -> list[dict[str, Any]]:
+def _bedrooms(pol: Policy) -> list[dict[str, int | None]]:
     st.subheader(t("bedrooms_header"))
     st.caption(t("bedrooms_help"))
     frame = pd.DataFrame(
@@ -121,21 +123,21 @@ def _bedrooms(pol: Policy) -> list[dict[str, Any]]:
     )
     bands = []
     for row in edited.to_dict("records"):
-        bedrooms, max_persons = row.get("bedrooms"), row.get("max_persons")
-        if _blank(bedrooms) and _blank(max_persons):
+        bedrooms, max_persons = _whole(row.get("bedrooms")), _whole(row.get("max_persons"))
+        if bedrooms is None and max_persons is None:
             continue
-        bands.append({
-            "max_persons": None if _blank(max_persons) else int(max_persons),
-            "bedrooms": None if _blank(bedrooms) else int(bedrooms),
-        })
+        bands.append({"max_persons": max_persons, "bedrooms": bedrooms})
     return bands
 
 
-def _blank(value: Any) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+def _whole(value: object) -> int | None:
+    """A cell of the bedroom table (a number column: a number, or blank) as a whole number; None when blank."""
+    if isinstance(value, numbers.Real) and not math.isnan(value):
+        return int(float(value))
+    return None
 
 
-def _balance(pol: Policy) -> dict[str, Any]:
+def _balance(pol: Policy) -> dict[str, str | float]:
     st.subheader(t("balance_header"))
     levels, targets = ["region", "departement", "none"], ["population", "equal"]
     level = _beside(t("balance_level_help")).selectbox(
@@ -148,7 +150,7 @@ def _balance(pol: Policy) -> dict[str, Any]:
     return {"level": level, "target": target, "tolerance": tolerance}
 
 
-def _objective_and_solver(pol: Policy) -> tuple[dict[str, Any], dict[str, Any]]:
+def _objective_and_solver(pol: Policy) -> tuple[dict[str, Any], dict[str, float | int]]:
     st.subheader(t("objective_header"))
     modes, groups = ["utilitarian", "maxmin"], ["first_language", "priority", "size"]
     obj = pol.objective.model_dump(mode="json")

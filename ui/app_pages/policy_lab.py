@@ -12,7 +12,6 @@ import io
 import logging
 import os
 from pathlib import Path
-from typing import Any
 
 import altair as alt
 import pandas as pd
@@ -25,6 +24,8 @@ from matcher.simulate import (
     Experiment,
     ExperimentError,
     experiment_from_dict,
+    load_experiment,
+    parameter_table,
     summarise,
     summary_table,
 )
@@ -119,7 +120,7 @@ LABELS: dict[str, tuple[str, str]] = {
 }
 
 
-def tr(key: str, **values: Any) -> str:
+def tr(key: str, **values: object) -> str:
     en, fr = LABELS[key]
     text = fr if lang() == "fr" else en
     return fill(text, values) if values else text
@@ -143,17 +144,12 @@ def _schedulers() -> tuple[dict[str, SchedulerConfig], bool]:
         return {}, True
 
 
-def _defaults() -> dict[str, Any]:
+def _defaults() -> Experiment:
+    """The form's first values: the small sample experiment, else the built-in defaults."""
     try:
-        from matcher.simulate import load_experiment
-
-        exp = load_experiment(SMALL)
+        return load_experiment(SMALL)
     except (ExperimentError, OSError):
-        exp = Experiment()
-    return {"policy": exp.policy, "seed": exp.seed, "families": exp.families_per_year,
-            "replications": exp.replications, "communes": exp.territory.communes,
-            "margin": exp.territory.capacity_margin, "time_limit": exp.engine.time_limit,
-            "samples": exp.dynamic.samples}
+        return Experiment()
 
 
 def _form() -> None:
@@ -167,14 +163,15 @@ def _form() -> None:
     with st.form("lab_form"):
         policies = st.multiselect(tr("policies"), list(POLICIES), default=list(POLICIES), key="lab_policies")
         c1, c2, c3, c4 = st.columns(4)
-        reps = c1.number_input(tr("replications"), 1, 500, int(d["replications"]), key="lab_reps")
-        families = c2.number_input(tr("families"), 5, 5000, int(d["families"]), key="lab_families")
-        communes = c3.number_input(tr("communes"), 2, 500, int(d["communes"]), key="lab_communes")
-        margin = c4.number_input(tr("margin"), 0.3, 3.0, float(d["margin"]), 0.05, key="lab_margin")
+        reps = c1.number_input(tr("replications"), 1, 500, int(d.replications), key="lab_reps")
+        families = c2.number_input(tr("families"), 5, 5000, int(d.families_per_year), key="lab_families")
+        communes = c3.number_input(tr("communes"), 2, 500, int(d.territory.communes), key="lab_communes")
+        margin = c4.number_input(tr("margin"), 0.3, 3.0, float(d.territory.capacity_margin), 0.05,
+                                 key="lab_margin")
         c5, c6, c7, c8 = st.columns(4)
-        time_limit = c5.number_input(tr("time_limit"), 0.2, 60.0, float(d["time_limit"]), 0.1, key="lab_time")
-        samples = c6.number_input(tr("samples"), 0, 20, int(d["samples"]), key="lab_samples")
-        seed = c7.number_input(tr("seed"), 0, 2**31 - 1, int(d["seed"]), key="lab_seed")
+        time_limit = c5.number_input(tr("time_limit"), 0.2, 60.0, float(d.engine.time_limit), 0.1, key="lab_time")
+        samples = c6.number_input(tr("samples"), 0, 20, int(d.dynamic.samples), key="lab_samples")
+        seed = c7.number_input(tr("seed"), 0, 2**31 - 1, int(d.seed), key="lab_seed")
         processes = c8.number_input(tr("processes"), 1, 64, os.cpu_count() or 1, key="lab_processes")
         if schedulers:  # names only, never an address: no configuration, no box
             here = tr("this_machine")
@@ -199,7 +196,7 @@ def _form() -> None:
             "name": "policy lab", "seed": int(seed), "replications": int(reps), "families_per_year": int(families),
             "policies": policies, "territory": {"communes": int(communes), "capacity_margin": float(margin)},
             "engine": {"time_limit": float(time_limit)}, "dynamic": {"samples": int(samples)},
-            "policy": d["policy"],
+            "policy": d.policy,
         })
     except ExperimentError as exc:
         st.error(plain_lines(exc))
@@ -272,7 +269,7 @@ def _results(job: LabProcess) -> None:
     st.caption(tr("chart_caption"))
     st.markdown(f"**{tr('downloads')}**")
     png = io.BytesIO()
-    plot_png(metrics, summary, png, exp.policies, title=exp.name)  # type: ignore[arg-type]
+    plot_png(metrics, summary, png, exp.policies, title=exp.name)
     c1, c2, c3, c4 = st.columns(4)
     c1.download_button("metrics.csv", metrics.to_csv(index=False), "metrics.csv", "text/csv", key="lab_dl_m")
     c2.download_button("summary.csv", summary.to_csv(index=False), "summary.csv", "text/csv", key="lab_dl_s")
@@ -289,6 +286,4 @@ job: LabProcess | None = st.session_state.get("lab_job")
 if job is not None and not job.running:
     _results(job)
 with st.expander(tr("parameters")):
-    from matcher.simulate import parameter_table
-
     st.dataframe(pd.DataFrame(parameter_table()), hide_index=True, width="stretch", key="lab_params")

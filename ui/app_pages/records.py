@@ -11,8 +11,7 @@ import streamlit as st
 from matcher.store import schema
 from matcher.store.errors import StoreError
 from matcher.store.records import check_lengths
-from ui.components import access, records, state
-from ui.components import data as data_helpers
+from ui.components import access, records, state, workbooks
 from ui.components.i18n import LABELS, t
 from ui.components.text import plain
 
@@ -85,8 +84,7 @@ def _decide(run: state.RunRecord) -> None:
         st.info(t("decide_not_kept"))
         return
     plan = run.result.plan()
-    pins = dict(st.session_state.get("pins", {}))
-    forbids = set(st.session_state.get("forbids", set()))
+    pins, forbids = state.pins(), state.forbids()
     with st.form("decide", clear_on_submit=True):
         kind = st.radio(t("decide_kind"), ["accept", "overrides"], format_func=lambda k: t(f"decide_{k}"),
                         key="decide_kind", horizontal=True)
@@ -122,6 +120,7 @@ def _record(run: state.RunRecord, kind: str, families: list[str], reason: str, p
             pins: dict[str, str], forbids: set[tuple[str, str]]) -> int:
     """Keep the decisions; return how many. All are checked against the records' limits before any is kept."""
     assert run.db_id is not None
+    todo: list[tuple[str, str, str | None, str]]
     if kind == "accept":
         todo = [(case_id, "accepted", None, plan[case_id]) for case_id in families]
     else:
@@ -129,7 +128,7 @@ def _record(run: state.RunRecord, kind: str, families: list[str], reason: str, p
         todo += [(case_id, "overridden", "forbid", lid) for case_id, lid in sorted(forbids)]
     for case_id, _action, _override, lid in todo:
         check_lengths(schema.decisions, {"case_id": case_id, "locality_id": lid})
-    store, actor = records.store(), access.user().name
+    store, actor = records.store(), access.signed_in().name
     for case_id, action, override, lid in todo:
         store.add_decision(run.db_id, actor, case_id, action, reason=reason, override=override, locality_id=lid)
     return len(todo)
@@ -142,11 +141,11 @@ def _load(scenario_id: int) -> None:
         folder = Path(tmp)
         (folder / "c").mkdir()
         (folder / "l").mkdir()
-        data_helpers.read_and_apply(scenario.cases.materialise(folder / "c"),
+        workbooks.read_into_session(scenario.cases.materialise(folder / "c"),
                                     scenario.localities.materialise(folder / "l"),
-                                    {"restored": scenario.id, "source": scenario.source}, keep=False)
+                                    {"restored": scenario.id, "source": scenario.source})
     st.session_state["scenario_id"] = scenario.id
-    records.log(access.user().name, "scenario.load", f"scenario:{scenario.id}")
+    records.log(access.signed_in().name, "scenario.load", f"scenario:{scenario.id}")
 
 
 def _newer() -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 import streamlit as st
 
@@ -21,7 +19,7 @@ KPI_ROWS = (
 )
 
 
-def _fmt(key: str, value: Any) -> str:
+def _fmt(key: str, value: str | int | float | None) -> str:
     if value is None:
         return "—"
     if key == "status":
@@ -41,12 +39,12 @@ def _history(runs: list[state.RunRecord]) -> None:
         k = r.kpis
         rows.append({
             t("col_run"): r.run_id, t("col_time"): r.started.strftime("%H:%M:%S"), t("col_policy"): r.policy_name,
-            t("col_seed"): r.seed, t("col_status"): status_label(k["status"]),
-            t("kpi_families"): k["families_placed"], t("kpi_persons"): k["persons_placed"],
-            t("kpi_unplaced"): k["families_unplaced"],
-            t("kpi_score"): None if k["mean_score"] is None else round(k["mean_score"], 3),
-            t("kpi_gap"): None if k["gap"] is None else round(k["gap"], 4),
-            t("kpi_time"): round(k["seconds"], 1), t("col_stable"): t("yes") if r.stable else t("no"),
+            t("col_seed"): r.seed, t("col_status"): status_label(k.status),
+            t("kpi_families"): k.families_placed, t("kpi_persons"): k.persons_placed,
+            t("kpi_unplaced"): k.families_unplaced,
+            t("kpi_score"): None if k.mean_score is None else round(k.mean_score, 3),
+            t("kpi_gap"): None if k.gap is None else round(k.gap, 4),
+            t("kpi_time"): round(k.seconds, 1), t("col_stable"): t("yes") if r.stable else t("no"),
         })
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="runs_table")
     c1, c2 = st.columns([2, 1], vertical_alignment="bottom")
@@ -72,8 +70,9 @@ def _compare(runs: list[state.RunRecord]) -> None:
                         key="compare_b")
     a, b = by_id[a_id], by_id[b_id]
     rows = []
+    figures_a, figures_b = a.kpis.as_dict(), b.kpis.as_dict()
     for label, key in KPI_ROWS:
-        va, vb = a.kpis.get(key), b.kpis.get(key)
+        va, vb = figures_a[key], figures_b[key]
         diff = ""
         if isinstance(va, int | float) and isinstance(vb, int | float) and key != "status":
             d = vb - va

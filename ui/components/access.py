@@ -9,8 +9,6 @@ run, and `require` stops any action the role may not take.
 
 from __future__ import annotations
 
-from typing import Any
-
 import streamlit as st
 
 from matcher.auth import LOCAL_USER, authenticate, can, client_address, login_required, may_open
@@ -76,6 +74,15 @@ def _sso_configured() -> bool:
 
 def user() -> UserRecord | None:
     return st.session_state.get("user")
+
+
+def signed_in() -> UserRecord:
+    """The user of this session, for pages and their actions (`gate` lets a user in before any page runs)."""
+    u = user()
+    if u is None:  # never after `gate`: refuse rather than act for nobody
+        st.error(t("not_allowed"))
+        st.stop()
+    return u
 
 
 def role() -> str:
@@ -180,7 +187,7 @@ def sidebar() -> None:
     st.button(t("logout"), on_click=logout, key="logout")
 
 
-def pages_for(pages: list[Any]) -> list[Any]:
+def pages_for(pages: list[st.Page]) -> list[st.Page]:
     """Only the pages the user's role may open (the others never run, whatever the URL)."""
     r = role()
     # `url_path` is "" for the default page; the path it was declared with is what names it.

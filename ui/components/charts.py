@@ -6,8 +6,6 @@ deuteranopia.
 
 from __future__ import annotations
 
-from typing import Any
-
 import altair as alt
 import pandas as pd
 
@@ -57,7 +55,7 @@ def use_bars(frame: pd.DataFrame, *, used_title: str, capacity_title: str) -> al
 def component_bars(components: dict[str, float], *, value_title: str) -> alt.Chart:
     """A family's score by component, each in [0, 1]."""
     data = pd.DataFrame({"component": list(components), "value": [float(v) for v in components.values()]})
-    palette: Any = list(OKABE_ITO[: max(1, len(data))])
+    palette = list(OKABE_ITO[: max(1, len(data))])
     return (
         alt.Chart(data)
         .mark_bar()

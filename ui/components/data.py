@@ -9,14 +9,18 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 import pandas as pd
 import streamlit as st
 
-from matcher.io import spec
-from matcher.io.cells import shown_text
-from ui.components import records, state
+from matcher.io import readers, spec
+from matcher.io.safety import check_xlsx
+from matcher.io.templates import write_templates
+from matcher.io.validation import Issue, ReadReport
+from matcher.models.records import Dataset
+from ui.components import records, state, workbooks
+from ui.components.workbooks import Source
 
 ISSUE_COLUMNS = ("severity", "workbook", "sheet", "row", "column", "problem")
 
@@ -31,6 +35,8 @@ class UploadProblem(Exception):
 
 
 class UploadedLike(Protocol):
+    """An uploaded file as Streamlit gives it (`UploadedFile`), or anything with a name and bytes."""
+
     name: str
 
     def getvalue(self) -> bytes: ...
@@ -38,8 +44,6 @@ class UploadedLike(Protocol):
 
 def _check_zip(content: bytes) -> None:
     """Refuse an .xlsx before it is written or parsed: size, zip bomb, XML entities (see matcher.io.safety)."""
-    from matcher.io.safety import check_xlsx
-
     problem = check_xlsx(content)
     if problem is not None:
         raise UploadProblem("upload_refused", reason=problem)
@@ -70,64 +74,20 @@ def stage_upload(files: Iterable[UploadedLike], workbook: spec.Workbook, folder:
     return target
 
 
-class Issue(Protocol):
-    severity: Any
-    workbook: Any
-    sheet: Any
-    row: Any
-    column: Any
-    message: Any
-
-
-def issues_frame(issues: Iterable[Any]) -> pd.DataFrame:
+def issues_frame(issues: Iterable[Issue]) -> pd.DataFrame:
     """Validation issues as a table: severity, workbook, sheet, row, column, problem."""
-    rows = []
-    for issue in issues:
-        severity = getattr(issue, "severity", "error")
-        rows.append({
-            "severity": str(getattr(severity, "value", severity)),
-            "workbook": getattr(issue, "workbook", None) or "",
-            "sheet": getattr(issue, "sheet", None) or "",
-            "row": getattr(issue, "row", None),
-            "column": getattr(issue, "column", None) or "",
-            "problem": str(getattr(issue, "message", issue)),
-        })
+    rows = [{"severity": issue.severity, "workbook": issue.workbook, "sheet": issue.sheet or "", "row": issue.row,
+             "column": issue.column or "", "problem": issue.message} for issue in issues]
     frame = pd.DataFrame(rows, columns=list(ISSUE_COLUMNS))
     frame["row"] = frame["row"].astype("Int64")
     return frame
 
 
-def _readers() -> Any:
-    from matcher.io import readers
-
-    return readers
-
-
-def _apply(report: Any, source: Any, frames: dict[str, dict[str, pd.DataFrame]] | None) -> None:
-    st.session_state["issues"] = list(report.issues)
-    st.session_state["dataset"] = report.dataset
-    st.session_state["data_source"] = source
-    st.session_state["frames"] = (
-        {wb: {name: as_text_frame(df) for name, df in sheets.items()} for wb, sheets in frames.items()}
-        if frames is not None else None
-    )
-    st.session_state["data_version"] = st.session_state.get("data_version", 0) + 1
-
-
-def read_and_apply(cases_path: Path, localities_path: Path, source: Any, *, keep: bool = True) -> Any:
-    """Read both workbooks, keep the report and the editable tables in session state; a fresh scenario.
-
-    Valid data is also kept in the records as the session's scenario, unless `keep` is False (a restore).
-    """
-    from matcher.io.validation import validate
-
-    readers = _readers()
-    cases = readers.read_workbook(cases_path, spec.CASES)
-    localities = readers.read_workbook(localities_path, spec.LOCALITIES)
-    report = validate(cases, localities)
-    _apply(report, source, {"cases": cases.frames(), "localities": localities.frames()})
-    state.clear_scenario_runs()
-    if keep and report.dataset is not None:
+def read_and_apply(cases_path: Path, localities_path: Path, source: Source) -> ReadReport:
+    """Read both workbooks into the session (`workbooks.read_into_session`); valid data is also kept in the
+    records as the session's scenario."""
+    report = workbooks.read_into_session(cases_path, localities_path, source)
+    if report.dataset is not None:
         kind = "sample" if source == "sample" else "upload"
         records.keep_scenario_paths(cases_path, localities_path, kind)
     return report
@@ -142,7 +102,7 @@ def load_sample() -> bool:
     return True
 
 
-def load_upload(cases_files: Iterable[UploadedLike], localities_files: Iterable[UploadedLike]) -> Any:
+def load_upload(cases_files: Iterable[UploadedLike], localities_files: Iterable[UploadedLike]) -> ReadReport:
     """Stage and read uploaded workbooks; raise UploadProblem for files that are not workbooks."""
     cases_files, localities_files = list(cases_files), list(localities_files)
     if not cases_files or not localities_files:
@@ -155,24 +115,16 @@ def load_upload(cases_files: Iterable[UploadedLike], localities_files: Iterable[
         return read_and_apply(cases_path, localities_path, {"upload": names})
 
 
-def revalidate(frames: Mapping[str, Mapping[str, pd.DataFrame]]) -> Any:
+def revalidate(frames: Mapping[str, Mapping[str, pd.DataFrame]]) -> ReadReport:
     """Validate edited tables; a valid result replaces the dataset and starts a fresh scenario."""
     clean = {wb: {name: _drop_blank_rows(df) for name, df in sheets.items()} for wb, sheets in frames.items()}
-    report = _readers().dataset_from_frames(clean["cases"], clean["localities"])
+    report = readers.dataset_from_frames(clean["cases"], clean["localities"])
     source = st.session_state.get("data_source")
-    _apply(report, {"edited": True, "from": source}, {k: dict(v) for k, v in clean.items()})
+    workbooks.apply_report(report, {"edited": True, "from": source}, {k: dict(v) for k, v in clean.items()})
     state.clear_scenario_runs()
     if report.dataset is not None:
         records.keep_scenario_frames(clean, "edited")
     return report
-
-
-def as_text_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """Every cell as the text a spreadsheet would show, so that any cell can be edited, bad ones included."""
-    out = frame.copy().astype(object)
-    for name in out.columns:
-        out[name] = out[name].map(shown_text)
-    return out
 
 
 def _drop_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
@@ -181,23 +133,13 @@ def _drop_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.loc[~blank.all(axis=1)]
 
 
-def capacity_persons(data: Any) -> int:
+def capacity_persons(data: Dataset) -> int:
+    """Persons the communes can take in all (their `max_persons`, where given)."""
     return int(sum(loc.max_persons or 0 for loc in data.localities))
 
 
 @st.cache_data(show_spinner=False)
 def template_bytes() -> dict[str, bytes]:
     """The two templates as bytes, written once per process."""
-    from matcher.io.templates import write_templates
-
     with tempfile.TemporaryDirectory(prefix="matcher-templates-") as tmp:
         return {p.name: p.read_bytes() for p in write_templates(tmp)}
-
-
-def frame_to_xlsx(workbook: spec.Workbook, frames: Mapping[str, pd.DataFrame]) -> bytes:
-    """An edited workbook as .xlsx bytes, with the templates' styling and dropdowns."""
-    from matcher.io.templates import write_workbook
-
-    with tempfile.TemporaryDirectory(prefix="matcher-edit-") as tmp:
-        path = write_workbook(Path(tmp) / workbook.filename, workbook, dict(frames))
-        return path.read_bytes()

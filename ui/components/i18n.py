@@ -121,8 +121,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "data_not_usable": ("These workbooks cannot be matched until the errors below are fixed.",
                         "Ces classeurs ne peuvent pas être appariés tant que les erreurs ci-dessous ne sont pas "
                         "corrigées."),
-    "readers_missing": ("The workbook readers are not installed in this version of matcher.",
-                        "Les lecteurs de classeurs ne sont pas installés dans cette version de matcher."),
     # Policy page
     "policy_title": ("Policy", "Politique"),
     "policy_intro": (
@@ -230,8 +228,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "match_title": ("Match", "Appariement"),
     "match_need_data": ("Load valid data on the Data page first.",
                         "Chargez d'abord des données valides sur la page Données."),
-    "match_engine_missing": ("The matching engine is not installed in this version of matcher.",
-                             "Le moteur d'appariement n'est pas installé dans cette version de matcher."),
     "run": ("Run the match", "Lancer l'appariement"),
     "rerun_stable": ("Re-run with pins, forbids and stability", "Relancer avec épinglages, interdictions et "
                                                                  "stabilité"),
@@ -350,7 +346,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "export_json": ("Download JSON", "Télécharger JSON"),
     "export_xlsx": ("Download xlsx", "Télécharger xlsx"),
     "export_csv": ("Download CSV", "Télécharger CSV"),
-    "export_failed": ("This export is not available ({kind}).", "Cet export n'est pas disponible ({kind})."),
     "check_failed": ("{n} hard rule(s) broken by this plan:", "{n} règle(s) stricte(s) enfreinte(s) par ce plan :"),
     # Runs page
     "runs_title": ("Runs", "Exécutions"),

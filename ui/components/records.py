@@ -14,17 +14,20 @@ import logging
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
+import pandas as pd
 import streamlit as st
 
+from matcher.io import spec
+from matcher.models.policy import policy_from_dict
+from matcher.models.result import Result
+from matcher.store.capacities import Change, Published, publish
 from matcher.store.errors import FieldTooLong
-from matcher.store.records import Store, StoredInput, open_store, stored_input
-from ui.components import state
-from ui.components.i18n import LABELS
-
-if TYPE_CHECKING:
-    from matcher.store.capacities import Change
+from matcher.store.records import RunRow, Store, StoredInput, open_store, stored_input
+from ui.components import state, workbooks
+from ui.components.i18n import LABELS, t
+from ui.components.text import plain
+from ui.components.workbooks import frame_to_xlsx
 
 _log = logging.getLogger("ui")
 
@@ -70,8 +73,6 @@ def owner() -> str:
 
 def error_text(exc: BaseException) -> str:
     """What went wrong, in the user's language: the field and the limit for a value too long, else the kind."""
-    from ui.components.i18n import t
-
     if isinstance(exc, FieldTooLong):
         field = f"{exc.table}.{exc.column}"
         if exc.integer:
@@ -82,12 +83,10 @@ def error_text(exc: BaseException) -> str:
 
 def _failed(what: str, exc: BaseException) -> None:
     _log.error("record %s failed with %s", what, type(exc).__name__)
-    from ui.components.i18n import t
-
     st.session_state["records_flash"] = ("warning", t("record_failed", what=what, kind=error_text(exc)))
 
 
-def log(actor: str, action: str, subject: str = "", **detail: Any) -> None:
+def log(actor: str, action: str, subject: str = "", **detail: object) -> None:
     try:
         store().log(actor, action, subject, **detail)
     except Exception as exc:
@@ -100,8 +99,6 @@ def keep_scenario(cases: StoredInput, localities: StoredInput, source: str, pare
     The newest identical scenario of this user is reused. When edits were carried, the session's data is
     replaced by the kept scenario's, so that what the coordinator matches is what the records hold.
     """
-    from matcher.store.capacities import publish
-
     try:
         s = store()
         done = publish(s, owner(), cases, localities, source, parent_id=parent_id,
@@ -118,40 +115,31 @@ def keep_scenario(cases: StoredInput, localities: StoredInput, source: str, pare
 
 def _reload(s: Store, scenario_id: int) -> None:
     """Replace the session's data by a kept scenario's (edits were carried onto it)."""
-    from ui.components import data as data_helpers
-
     scenario = s.scenario(scenario_id)
     source = st.session_state.get("data_source")
     with tempfile.TemporaryDirectory(prefix="matcher-carried-") as tmp:
         folder = Path(tmp)
         (folder / "c").mkdir()
         (folder / "l").mkdir()
-        data_helpers.read_and_apply(scenario.cases.materialise(folder / "c"),
-                                    scenario.localities.materialise(folder / "l"), source, keep=False)
+        workbooks.read_into_session(scenario.cases.materialise(folder / "c"),
+                                    scenario.localities.materialise(folder / "l"), source)
     st.session_state["scenario_id"] = scenario_id
 
 
 def source_label(source: str) -> str:
     """A scenario's source in the user's language."""
-    from ui.components.i18n import t
-
     return t(f"source_{source}") if f"source_{source}" in LABELS else source
 
 
 def changes_text(changes: Sequence[Change], limit: int = 8) -> str:
     """Changes as "housing of 09225 by nina (scenario #13)", in the user's language; user text made inert."""
-    from ui.components.i18n import t
-    from ui.components.text import plain
-
     shown = [t("capacity_change", sheet=plain(c.sheet), lid=plain(c.locality_id), owner=plain(c.owner),
                id=c.scenario_id) for c in changes[:limit]]
     more = len(changes) - limit
     return "; ".join(shown) + (f"; … (+{more})" if more > 0 else "")
 
 
-def _say_carried(done: Any) -> None:
-    from ui.components.i18n import t
-
+def _say_carried(done: Published) -> None:
     lines = []
     if done.carry.carried:
         lines.append(t("carried", id=done.scenario_id, changes=changes_text(done.carry.carried)))
@@ -170,11 +158,8 @@ def keep_scenario_paths(cases_path: Path, localities_path: Path, source: str) ->
     keep_scenario(cases, localities, source)
 
 
-def keep_scenario_frames(frames: Mapping[str, Mapping[str, Any]], source: str) -> None:
+def keep_scenario_frames(frames: Mapping[str, Mapping[str, pd.DataFrame]], source: str) -> None:
     """Keep edited tables as a scenario: each workbook written as .xlsx (formulas neutralised)."""
-    from matcher.io import spec
-    from ui.components.data import frame_to_xlsx
-
     try:
         cases = StoredInput(spec.CASES.filename, "xlsx", frame_to_xlsx(spec.CASES, dict(frames["cases"])))
         localities = StoredInput(spec.LOCALITIES.filename, "xlsx",
@@ -200,8 +185,6 @@ def keep_run(record: state.RunRecord) -> None:
 
 def restore() -> bool:
     """Load this user's newest scenario and its runs into the session; False when there is none."""
-    from ui.components import data as data_helpers
-
     try:
         s = store()
         scenario = s.latest_scenario(owner())
@@ -217,17 +200,14 @@ def restore() -> bool:
         cases_dir.mkdir()
         localities_dir.mkdir()
         source = "sample" if scenario.source == "sample" else {"restored": scenario.id, "source": scenario.source}
-        data_helpers.read_and_apply(scenario.cases.materialise(cases_dir),
-                                    scenario.localities.materialise(localities_dir), source, keep=False)
+        workbooks.read_into_session(scenario.cases.materialise(cases_dir),
+                                    scenario.localities.materialise(localities_dir), source)
     st.session_state["scenario_id"] = scenario.id
     _restore_runs(rows)
     return True
 
 
-def _restore_runs(rows: list[Any]) -> None:
-    from matcher.models.policy import policy_from_dict
-    from matcher.models.result import Result
-
+def _restore_runs(rows: list[RunRow]) -> None:
     data = state.dataset()
     restored = []
     for row in rows:
@@ -241,8 +221,7 @@ def _restore_runs(rows: list[Any]) -> None:
     if restored:
         st.session_state["runs"] = restored
         st.session_state["current_run"] = restored[-1].run_id
-        st.session_state["pins"] = dict(restored[-1].pins)
-        st.session_state["forbids"] = set(restored[-1].forbids)
+        state.set_overrides(restored[-1].pins, restored[-1].forbids)
         try:
             state.set_policy(policy_from_dict(restored[-1].policy), reset_widgets=True)
         except Exception as exc:  # a policy of an older version: keep the current one

@@ -12,9 +12,30 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Generic, Protocol, Self, TypeVar
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class ProgressReport(Protocol):
+    """What a job reports: the fields of the engine's `matcher.solve.Progress`."""
+
+    @property
+    def stage(self) -> str: ...
+
+    @property
+    def fraction(self) -> float: ...
+
+    @property
+    def objective(self) -> float | None: ...
+
+    @property
+    def bound(self) -> float | None: ...
+
+    @property
+    def seconds(self) -> float: ...
 
 
 @dataclass(frozen=True)
@@ -28,27 +49,27 @@ class ProgressView:
     seconds: float = 0.0
 
 
-#: A job receives a progress callback and a cancel event and returns the result.
-Job = Callable[[Callable[[Any], None], threading.Event], Any]
+#: The progress callback a job receives.
+Report = Callable[[ProgressReport], None]
+#: A job receives a progress callback and a cancel event and returns its result.
+Job = Callable[[Report, threading.Event], T]
 
 
-def _as_view(progress: Any, started: float) -> ProgressView:
-    """Read any progress object with the engine's fields (stage, fraction, objective, bound, seconds)."""
-    fraction = getattr(progress, "fraction", 0.0) or 0.0
-    seconds = getattr(progress, "seconds", None)
+def _as_view(progress: ProgressReport, started: float) -> ProgressView:
+    """The page's view of a report; a report without the engine's clock counts from the start of the job."""
     return ProgressView(
-        stage=str(getattr(progress, "stage", "running")),
-        fraction=min(1.0, max(0.0, float(fraction))),
-        objective=getattr(progress, "objective", None),
-        bound=getattr(progress, "bound", None),
-        seconds=float(seconds) if seconds is not None else time.monotonic() - started,
+        stage=progress.stage,
+        fraction=min(1.0, max(0.0, float(progress.fraction))),
+        objective=progress.objective,
+        bound=progress.bound,
+        seconds=float(progress.seconds) if progress.seconds else time.monotonic() - started,
     )
 
 
-class BackgroundRun:
+class BackgroundRun(Generic[T]):
     """One solve in a daemon thread. Poll `progress()` and `done`; read `result` or `error_kind` after."""
 
-    def __init__(self, job: Job, label: str = "solve") -> None:
+    def __init__(self, job: Job[T], label: str = "solve") -> None:
         self.label = label
         self._job = job
         self._cancel = threading.Event()
@@ -57,17 +78,17 @@ class BackgroundRun:
         self._thread = threading.Thread(target=self._work, name=f"matcher-{label}", daemon=True)
         self._started = 0.0
         self._finished = 0.0
-        self.result: Any = None
+        self.result: T | None = None
         #: Class name of the exception that ended the job, never its message (it may carry personal values).
         self.error_kind: str | None = None
         self.error: BaseException | None = None
 
-    def start(self) -> BackgroundRun:
+    def start(self) -> Self:
         self._started = time.monotonic()
         self._thread.start()
         return self
 
-    def _report(self, progress: Any) -> None:
+    def _report(self, progress: ProgressReport) -> None:
         self._queue.put(_as_view(progress, self._started))
 
     def _work(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import streamlit as st
 
@@ -11,30 +12,53 @@ from matcher.models.result import Status
 from ui.components import engine, records, state
 from ui.components.guard import log_exception
 from ui.components.i18n import t
-from ui.components.runner import BackgroundRun
+from ui.components.runner import BackgroundRun, Job
 
 
-def start(data: Dataset, *, stable: bool) -> BackgroundRun:
+@dataclass(frozen=True)
+class MatchRequest:
+    """What a run was started with, recorded beside its result when it ends."""
+
+    started: dt.datetime
+    policy_name: str
+    seed: int
+    time_limit: float
+    pins: dict[str, str]
+    forbids: set[tuple[str, str]]
+    stable: bool
+
+
+class MatchRun(BackgroundRun[engine.Solved]):
+    """A match solving in the background (session state "runner"), with what it was started with."""
+
+    def __init__(self, job: Job[engine.Solved], request: MatchRequest) -> None:
+        super().__init__(job, label="match")
+        self.request = request
+
+
+def active() -> MatchRun | None:
+    """The match in progress in this session, or that ended and is not yet recorded."""
+    return st.session_state.get("runner")
+
+
+def start(data: Dataset, *, stable: bool) -> MatchRun:
     """Start a run with the current policy, pins and forbids; a stable run starts from the shown plan."""
     pol = state.policy()
     previous_run = state.current_run()
-    pins = dict(st.session_state.get("pins", {}))
-    forbids = set(st.session_state.get("forbids", set()))
+    pins, forbids = state.pins(), state.forbids()
     previous = previous_run.result.plan() if stable and previous_run is not None else None
     job = engine.solve_job(data, pol, pins=pins, forbids=forbids, previous=previous,
                            time_limit=pol.solver.time_limit, seed=pol.solver.seed)
-    runner = BackgroundRun(job, label="match")
-    runner.meta = {  # type: ignore[attr-defined]
-        "started": dt.datetime.now(), "policy": pol.name, "seed": pol.solver.seed,
-        "time_limit": pol.solver.time_limit, "pins": pins, "forbids": forbids, "stable": stable,
-    }
+    request = MatchRequest(started=dt.datetime.now(), policy_name=pol.name, seed=pol.solver.seed,
+                           time_limit=pol.solver.time_limit, pins=pins, forbids=forbids, stable=stable)
+    runner = MatchRun(job, request)
     st.session_state["runner"] = runner.start()
     return runner
 
 
 def collect() -> None:
     """If the run in progress has ended, record it (or say why it failed); called on every script run."""
-    runner: BackgroundRun | None = st.session_state.get("runner")
+    runner = active()
     if runner is None or not runner.done:
         return
     st.session_state["runner"] = None
@@ -44,13 +68,12 @@ def collect() -> None:
         st.session_state["match_flash"] = ("error", t("run_failed", kind=runner.error_kind or "no result"))
         return
     problem, result = runner.result
-    meta = getattr(runner, "meta", {})
+    request = runner.request
     record = state.RunRecord(
-        run_id=state.next_run_id(), started=meta.get("started", dt.datetime.now()),
-        policy_name=meta.get("policy", ""), seed=meta.get("seed", 0), time_limit=meta.get("time_limit", 0.0),
-        result=result, problem=problem, kpis=state.compute_kpis(result, state.dataset()),
-        pins=meta.get("pins", {}), forbids=meta.get("forbids", set()), stable=meta.get("stable", False),
-        policy=dict(result.provenance.policy),
+        run_id=state.next_run_id(), started=request.started, policy_name=request.policy_name, seed=request.seed,
+        time_limit=request.time_limit, result=result, problem=problem,
+        kpis=state.compute_kpis(result, state.dataset()), pins=request.pins, forbids=request.forbids,
+        stable=request.stable, policy=dict(result.provenance.policy),
     )
     state.add_run(record)
     records.keep_run(record)

@@ -5,18 +5,23 @@ Every page reads and writes state through these helpers so that key names live i
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
-from matcher.models.policy import Policy
+from matcher.explain import CaseExplanation
+from matcher.models.policy import Policy, load_policy, policy_from_dict
 from matcher.models.records import Dataset
 from matcher.models.result import Result
+from matcher.problem import Problem, build_problem
 
 UI_DIR = Path(__file__).resolve().parents[1]
 SAMPLE_DIR = UI_DIR.parent / "sample_data"
@@ -27,7 +32,7 @@ SAMPLE_ENV = "MATCHER_SAMPLE_DIR"
 def sample_dir() -> Path:
     return Path(os.environ.get(SAMPLE_ENV) or SAMPLE_DIR)
 
-_DEFAULTS: dict[str, Any] = {
+_DEFAULTS: dict[str, object] = {
     "lang": "en",
     "dataset": None,  # Dataset | None: the last valid data
     "frames": None,  # {"cases": {sheet: DataFrame}, "localities": {...}}: what the editor shows
@@ -58,8 +63,6 @@ def init_state() -> None:
 
 def default_policy() -> Policy:
     """The 'balanced' preset when it is shipped, else the built-in defaults."""
-    from matcher.models.policy import load_policy
-
     path = preset_paths().get("balanced")
     if path is not None:
         try:
@@ -101,6 +104,46 @@ def set_policy(pol: Policy, *, reset_widgets: bool = False) -> None:
         st.session_state["policy_version"] = st.session_state.get("policy_version", 0) + 1
 
 
+# ------------------------------------------------------------------------------------------------ KPIs
+
+
+@dataclass(frozen=True)
+class Kpis:
+    """The headline figures of a run."""
+
+    status: str
+    families_placed: int
+    persons_placed: int
+    families_unplaced: int
+    persons_unplaced: int
+    mean_score: float | None
+    objective: float | None
+    gap: float | None
+    seconds: float
+
+    def as_dict(self) -> dict[str, str | int | float | None]:
+        """The figures by name (the Runs page compares two runs figure by figure)."""
+        return dataclasses.asdict(self)
+
+
+def compute_kpis(result: Result, data: Dataset | None) -> Kpis:
+    """Families and persons placed, unplaced, mean score, gap and time of a result."""
+    persons = {c.case_id: c.persons for c in data.cases} if data is not None else {}
+    placed = result.placements
+    scores = [p.score for p in placed]
+    return Kpis(
+        status=str(result.status),
+        families_placed=len(placed),
+        persons_placed=sum(persons.get(p.case_id, 0) for p in placed),
+        families_unplaced=len(result.unplaced),
+        persons_unplaced=sum(persons.get(u.case_id, 0) for u in result.unplaced),
+        mean_score=(sum(scores) / len(scores)) if scores else None,
+        objective=result.objective,
+        gap=result.gap,
+        seconds=result.seconds,
+    )
+
+
 _run_ids = itertools.count(1)
 
 
@@ -114,13 +157,14 @@ class RunRecord:
     seed: int
     time_limit: float
     result: Result
-    problem: Any
-    kpis: dict[str, Any]
+    problem: Problem | None
+    kpis: Kpis
     pins: dict[str, str] = field(default_factory=dict)
     forbids: set[tuple[str, str]] = field(default_factory=set)
     stable: bool = False
-    #: Views computed once per run (the locality report solves an LP; explanations per family).
-    cache: dict[str, Any] = field(default_factory=dict)
+    #: Views computed once per run: the locality report (it solves an LP), and the explanation of each family.
+    locality_report: pd.DataFrame | None = None
+    explanations: dict[str, CaseExplanation] = field(default_factory=dict)
     #: Its id in the records (None until kept), and the policy it ran with (a restored run rebuilds its problem).
     db_id: int | None = None
     policy: dict[str, Any] = field(default_factory=dict)
@@ -138,13 +182,10 @@ def next_run_id() -> int:
             return rid
 
 
-def problem_of(run: RunRecord) -> Any:
+def problem_of(run: RunRecord) -> Problem:
     """The run's problem arrays; a run restored from the records builds them again from its data and policy
     (explanations then leave out the stability term of a stable re-run, which only breaks ties)."""
     if run.problem is None:
-        from matcher.models.policy import policy_from_dict
-        from matcher.problem import build_problem
-
         data = dataset()
         if data is None:
             raise LookupError("no data for this run")
@@ -174,23 +215,68 @@ def clear_scenario_runs() -> None:
     """New data is a new scenario: its runs, pins and forbids start empty."""
     st.session_state["runs"] = []
     st.session_state["current_run"] = None
-    st.session_state["pins"] = {}
-    st.session_state["forbids"] = set()
+    clear_overrides()
 
 
-def compute_kpis(result: Result, data: Dataset | None) -> dict[str, Any]:
-    """Families and persons placed, unplaced, mean score, gap and time of a result."""
-    persons = {c.case_id: c.persons for c in data.cases} if data is not None else {}
-    placed = result.placements
-    scores = [p.score for p in placed]
-    return {
-        "status": str(result.status),
-        "families_placed": len(placed),
-        "persons_placed": sum(persons.get(p.case_id, 0) for p in placed),
-        "families_unplaced": len(result.unplaced),
-        "persons_unplaced": sum(persons.get(u.case_id, 0) for u in result.unplaced),
-        "mean_score": (sum(scores) / len(scores)) if scores else None,
-        "objective": result.objective,
-        "gap": result.gap,
-        "seconds": result.seconds,
-    }
+# ------------------------------------------------------------------------------------ pins and forbids
+# The coordinator's overrides for the next run: a family pinned to a commune, or forbidden from one. They live
+# under the keys "pins" and "forbids"; pages read copies and change them only through these functions, which
+# keep the two consistent (a family is never pinned where it is forbidden).
+
+
+def pins() -> dict[str, str]:
+    """The pins for the next run, case_id -> locality_id (a copy)."""
+    return dict(st.session_state.get("pins", {}))
+
+
+def forbids() -> set[tuple[str, str]]:
+    """The forbidden pairs (case_id, locality_id) for the next run (a copy)."""
+    return set(st.session_state.get("forbids", set()))
+
+
+def set_overrides(new_pins: Mapping[str, str], new_forbids: Iterable[tuple[str, str]]) -> None:
+    """Replace the pins and forbids (a restored run brings back its own)."""
+    st.session_state["pins"] = dict(new_pins)
+    st.session_state["forbids"] = set(new_forbids)
+
+
+def pin(pairs: Iterable[tuple[str, str]]) -> None:
+    """Pin each family to a commune; a forbid of that same pair is lifted."""
+    new_pins, new_forbids = pins(), forbids()
+    for case_id, locality_id in pairs:
+        new_pins[case_id] = locality_id
+        new_forbids.discard((case_id, locality_id))
+    set_overrides(new_pins, new_forbids)
+
+
+def forbid(pairs: Iterable[tuple[str, str]]) -> None:
+    """Forbid each family from a commune; a pin of that same pair is lifted."""
+    new_pins, new_forbids = pins(), forbids()
+    for case_id, locality_id in pairs:
+        new_forbids.add((case_id, locality_id))
+        if new_pins.get(case_id) == locality_id:
+            del new_pins[case_id]
+    set_overrides(new_pins, new_forbids)
+
+
+def unpin(case_id: str) -> None:
+    """Lift the family's pin."""
+    new_pins = pins()
+    new_pins.pop(case_id, None)
+    set_overrides(new_pins, forbids())
+
+
+def unforbid(pair: tuple[str, str]) -> None:
+    """Lift one forbid."""
+    set_overrides(pins(), forbids() - {pair})
+
+
+def clear_overrides() -> None:
+    """No pin, no forbid."""
+    set_overrides({}, ())
+
+
+def overrides_changed(run: RunRecord) -> bool:
+    """True when the pins or forbids differ from those the run was made with."""
+    return run.pins != pins() or run.forbids != forbids()
+
