@@ -349,6 +349,7 @@ def test_hostile_names_fetch_nothing_across_roles(browser, served, names, listen
     page = ngo.page
     ngo.login(names.ngo)
     page.get_by_role("heading", name="Capacities", level=1).wait_for()
+    ngo.shows("kept by cora (upload)")  # the page names the base it edits: the coordinator's upload
     ngo.check()
     editor = page.locator('[data-testid="stDataFrame"]').first
     box = editor.bounding_box()
@@ -361,6 +362,7 @@ def test_hostile_names_fetch_nothing_across_roles(browser, served, names, listen
     ngo.idle()
     page.locator(".st-key-capacities_save button").click()
     ngo.shows("Saved as scenario #")
+    ngo.shows(f"kept by {names.ngo} (capacities)")  # the saved scenario is the new base, its owner named as typed
     ngo.shot("11_ngo_capacities")
     outside += ngo.close()
 

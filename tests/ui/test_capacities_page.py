@@ -5,10 +5,12 @@ coordinator's new upload keeps the NGOs' saved figures.
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 
 import pytest
-from apptest_helpers import XLSX, assert_clean, new_app
+from apptest_helpers import XLSX, assert_clean, new_app, shown
+from markdown_it import MarkdownIt
 from streamlit.testing.v1 import AppTest
 from workbooks import TINY_LOCALITIES, write_xlsx
 
@@ -80,7 +82,7 @@ def test_two_ngos_editing_at_once_both_edits_are_kept(served: None, base: int) -
     final = open_store().newest_published()
     assert final == first + 1
     assert any(f"Saved as scenario #{final}, with the changes others saved meanwhile: localities of {PAMIERS} by "
-               f"nina (scenario #{first})" in s.value for s in omar.success)
+               f"nina (scenario #{first})" in shown(s.value) for s in omar.success)
     assert figure(final, "localities", PAMIERS, "max_persons") == ["12"]
     assert figure(final, "localities", TOULOUSE, "max_persons") == ["25"]
     assert any(f"You are editing scenario #{final}" in c.value for c in omar.caption)  # the save is the new base
@@ -92,7 +94,7 @@ def test_the_same_row_changed_meanwhile_is_refused_with_what_changed(served: Non
     change(nina, "localities", "max_persons", "12")
     first = open_store().newest_published()
     nadia = change(nadia, "localities", "max_persons", "8")
-    assert [e.value for e in nadia.error] == [
+    assert [shown(e.value) for e in nadia.error] == [
         f"Not saved: since you opened scenario #{base}, the same rows were changed: localities of {PAMIERS} by nina "
         f"(scenario #{first}). Start again from the newest scenario to see their figures, then make your change "
         "again."]
@@ -101,6 +103,40 @@ def test_the_same_row_changed_meanwhile_is_refused_with_what_changed(served: Non
     nadia.button(key="capacities_refresh").click().run()
     nadia.run()
     assert any(f"You are editing scenario #{first}" in c.value for c in nadia.caption)
+
+
+def test_a_user_name_in_the_messages_shows_as_typed(served: None, base: int) -> None:
+    """A user name that is Markdown (an e-mail-like name with a payload) is escaped once in every message that
+    names it: the base, the newer scenario, a merge and a conflict read it as typed, with no image, link or
+    stray backslash."""
+    store = open_store()
+    hostile = "![n](http://127.0.0.1:9/n.png) *n.dupont*@ngo.example"
+    store.add_user("test", hostile, "ngo", hash_password(PASSWORD), [PAMIERS])
+    writer, nadia, omar = open_capacities(hostile), open_capacities("nadia"), open_capacities("omar")
+    change(writer, "localities", "max_persons", "12")
+    first = open_store().newest_published()
+    nadia.run()
+    notices = [i.value for i in nadia.info]
+    nadia = change(nadia, "localities", "max_persons", "8")
+    errors = [e.value for e in nadia.error]
+    nadia.button(key="capacities_refresh").click().run()
+    nadia.run()
+    omar = change(omar, "localities", "max_persons", "25")
+    named = f"localities of {PAMIERS} by {hostile} (scenario #{first})"
+    texts = {
+        "merged": [shown(s.value) for s in omar.success],
+        "newer": [shown(i) for i in notices],
+        "conflict": [shown(e) for e in errors],
+        "base": [shown(c.value) for c in nadia.caption],
+    }
+    assert any(named in x for x in texts["merged"]), texts
+    assert any(f"Scenario #{first} ({hostile}, capacities) was saved since" in x for x in texts["newer"]), texts
+    assert any(named in x for x in texts["conflict"]), texts
+    assert any(f"You are editing scenario #{first}, kept by {hostile} (capacities)" in x for x in texts["base"]), texts
+    markdown = MarkdownIt("commonmark")
+    for source in [*(s.value for s in omar.success), *notices, *errors,
+                   *(c.value for c in nadia.caption)]:
+        assert not re.search(r"<(img|a|em|code)\b", markdown.render(source)), source
 
 
 def test_a_newer_scenario_is_announced_before_saving(served: None, base: int) -> None:

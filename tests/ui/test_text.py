@@ -9,8 +9,11 @@ test `tests/e2e/test_plain_text.py` checks the same payloads in Streamlit itself
 
 from __future__ import annotations
 
+import ast
 import html
 import re
+import string
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -143,12 +146,95 @@ def test_fill_escapes_text_and_formats_numbers() -> None:
     assert "score 0.50 (3)" in out
 
 
-def test_every_label_value_is_shown_literally() -> None:
-    """`t` escapes the values it places, in English and in French (the Pin/Forbid buttons among them)."""
+def _label_tables() -> dict[str, tuple[bool, dict[str, tuple[str, str]]]]:
+    """Every table of labels in the app's source, read without running it (pages run their script on import):
+    where it is defined -> (whether it joins the shared labels of `i18n`, key -> (English, French)).
+
+    A table is a dict literal assigned to a name ending in ``LABELS`` or passed to `i18n.add_labels`; it is shared
+    when it is `i18n.LABELS` itself or passed to `add_labels` (the Policy lab keeps its own, read by its `tr`).
+    """
+    tables: dict[str, tuple[bool, dict[str, tuple[str, str]]]] = {}
+    root = Path(i18n.__file__).resolve().parents[1]
+    for path in sorted(root.rglob("*.py")):
+        where = path.relative_to(root).as_posix()
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        named: dict[str, ast.expr] = {}
+        for node in tree.body:
+            target = node.target if isinstance(node, ast.AnnAssign) else (
+                node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else None)
+            if isinstance(target, ast.Name) and target.id.endswith("LABELS") and isinstance(node.value, ast.Dict):
+                named[target.id] = node.value
+        shared = {"LABELS"} if path.name == "i18n.py" else set()
+        for call in ast.walk(tree):
+            if isinstance(call, ast.Call) and getattr(call.func, "id", None) == "add_labels" and call.args:
+                arg = call.args[0]
+                if isinstance(arg, ast.Name):
+                    shared.add(arg.id)
+                else:
+                    named[f"add_labels@{arg.lineno}"] = arg
+                    shared.add(f"add_labels@{arg.lineno}")
+        for name, value in named.items():
+            tables[f"{where}:{name}"] = (name in shared, ast.literal_eval(value))
+    return tables
+
+
+TABLES = _label_tables()
+
+
+def test_the_tables_found_are_the_labels_the_app_uses() -> None:
+    """The source read holds the labels registered at run time (the components' among them), text for text."""
+    import ui.components.access
+    import ui.components.records  # noqa: F401  (registers its labels)
+
+    shared = {k: v for is_shared, table in TABLES.values() if is_shared for k, v in table.items()}
+    assert {"pin_here", "capacity_change", "signed_in_as", "capacities_conflict", "newer_scenario"} <= set(shared)
+    assert all(shared[k] == v for k, v in i18n.LABELS.items()), [k for k, v in i18n.LABELS.items()
+                                                                  if shared.get(k) != v]
+
+
+def test_no_label_key_is_defined_twice_with_other_texts() -> None:
+    """All shared labels live in one namespace: a key defined again elsewhere would replace a label of another
+    page (the Data page's "Using uploaded files: ..." once became "upload")."""
+    seen: dict[str, tuple[str, tuple[str, str]]] = {}
+    clashes = []
+    for where, (is_shared, table) in TABLES.items():
+        for key, texts in table.items():
+            if is_shared and key in seen and seen[key][1] != texts:
+                clashes.append(f"{key}: {seen[key][0]} and {where}")
+            seen.setdefault(key, (where, texts)) if is_shared else None
+    assert clashes == []
+
+
+def test_add_labels_refuses_a_key_with_other_texts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Adding a key again with its own texts is allowed (a page reruns); with other texts it is refused."""
+    monkeypatch.setattr(i18n, "LABELS", {"a": ("A", "A fr")})
+    i18n.add_labels({"a": ("A", "A fr"), "b": ("B", "B fr")})
+    with pytest.raises(ValueError, match="a"):
+        i18n.add_labels({"a": ("other", "autre")})
+    assert i18n.LABELS == {"a": ("A", "A fr"), "b": ("B", "B fr")}
+
+
+PLACING = sorted((where, key) for where, (_, table) in TABLES.items() for key, (en, fr) in table.items()
+                 if re.search(r"\{\w", en + fr))
+
+
+@pytest.mark.parametrize(("where", "key"), PLACING, ids=[f"{w}:{k}" for w, k in PLACING])
+def test_every_label_value_is_shown_literally(where: str, key: str) -> None:
+    """Every label that places a value escapes it, in English and in French: a payload reads as typed and makes
+    no image or link (the Pin/Forbid buttons, the file names, the Capacities page's user names among them).
+    Placeholders with a format specification take numbers."""
     payload = f"![x]({HOST}/img.png)"
-    for key in ("pin_here", "forbid_here", "source_upload", "sidebar_policy", "policy_loaded"):
-        for text in (i18n.LABELS[key][0], i18n.LABELS[key][1]):
-            filled = fill(text, {k: payload for k in re.findall(r"\{(\w+)", text)})
-            assert "<img" not in PARSER.render(filled)
-            assert payload in html.unescape(PARSER.render(filled)).replace(JOINER, "")
-    assert "![" not in i18n.t("pin_here", name=payload)
+    for text in TABLES[where][1][key]:
+        fields = [(name, spec) for _, name, spec, _ in string.Formatter().parse(text) if name]
+        assert fields, text
+        filled = fill(text, {name: 1.5 if spec else payload for name, spec in fields})
+        rendered = PARSER.render(filled)
+        assert not re.search(r"<(img|a)\b", rendered), rendered
+        if any(not spec for _, spec in fields):
+            assert payload in html.unescape(rendered).replace(JOINER, ""), rendered
+
+
+def test_t_escapes_the_pin_buttons_value() -> None:
+    """`t` itself places values through `fill`."""
+    assert "![" not in i18n.t("pin_here", name=f"![x]({HOST}/img.png)")
+    assert i18n.phrase("pin_here", name="a.b") == "Pin to a.b"  # the plain-text form places values as they are

@@ -21,10 +21,9 @@ from matcher.store.capacities import Conflict, Foreign, Invalid, Saved, Unchange
 from matcher.store.records import ScenarioRecord, StoreError
 from ui.components import access, records
 from ui.components import data as data_helpers
-from ui.components.i18n import LABELS, t
-from ui.components.text import plain
+from ui.components.i18n import add_labels, t
 
-LABELS.update({
+add_labels({
     "capacities_title": ("Capacities", "Capacités"),
     "capacities_intro": ("The capacities of your communes. Change them, then save: coordinators see the new "
                          "figures in their records, and their next data keeps them.",
@@ -101,7 +100,7 @@ def _newer(base: ScenarioRecord, mine: set[str]) -> None:
     newest = capacities.find_base(s, mine)
     if newest is None or newest.id <= base.id:
         return
-    st.info(t("capacities_newer", id=newest.id, owner=plain(newest.owner), source=records.source_label(newest.source)))
+    st.info(t("capacities_newer", id=newest.id, owner=newest.owner, source=records.source_label(newest.source)))
     st.button(t("capacities_refresh"), key="capacities_refresh", on_click=_start_again)
 
 
@@ -122,7 +121,7 @@ def _save(base: ScenarioRecord, edited: dict[str, pd.DataFrame], mine: set[str])
         # The notice of the newer scenario above offers to start again from it.
         st.error(t("capacities_conflict", base=outcome.base_id, changes=records.changes_text(outcome.changes)))
     elif isinstance(outcome, Foreign):
-        st.error(t("capacities_foreign", ids=plain(", ".join(outcome.locality_ids))))
+        st.error(t("capacities_foreign", ids=", ".join(outcome.locality_ids)))
     elif isinstance(outcome, Invalid):
         st.error(t("capacities_invalid", n=len(outcome.issues)))
         st.dataframe(data_helpers.issues_frame(outcome.issues), hide_index=True, key="capacities_issues")
@@ -146,7 +145,7 @@ def render() -> None:
     if not mine:
         st.info(t("capacities_none"))
         return
-    st.caption(t("capacities_base", id=base.id, owner=plain(base.owner), source=records.source_label(base.source),
+    st.caption(t("capacities_base", id=base.id, owner=base.owner, source=records.source_label(base.source),
                  at=base.created_at.astimezone().strftime("%Y-%m-%d %H:%M")))
     _newer(base, mine)
     edited: dict[str, pd.DataFrame] = {}

@@ -12,10 +12,9 @@ from matcher.store import schema
 from matcher.store.errors import StoreError
 from matcher.store.records import check_lengths
 from ui.components import access, records, state, workbooks
-from ui.components.i18n import LABELS, t
-from ui.components.text import plain
+from ui.components.i18n import add_labels, t
 
-LABELS.update({
+add_labels({
     "records_title": ("Records", "Registre"),
     "records_intro": ("Decisions on the shown run, with who took them and why; newer capacities from NGOs; and "
                       "the audit log, which no one can change.",
@@ -158,7 +157,7 @@ def _newer() -> None:
     if latest.source != "capacities":
         return
     st.subheader(t("newer_header"))
-    st.info(t("newer_scenario", id=latest.id, owner=plain(latest.owner), source=records.source_label(latest.source)))
+    st.info(t("newer_scenario", id=latest.id, owner=latest.owner, source=records.source_label(latest.source)))
     st.button(t("newer_load", id=latest.id), key="newer_load", on_click=_load, args=(latest.id,))
 
 

@@ -14,7 +14,7 @@ import streamlit as st
 from matcher.auth import LOCAL_USER, authenticate, can, client_address, login_required, may_open
 from matcher.store.records import UserRecord
 from ui.components import records
-from ui.components.i18n import LABELS, t
+from ui.components.i18n import add_labels, t
 
 ACCESS_LABELS: dict[str, tuple[str, str]] = {
     "login_title": ("Log in", "Connexion"),
@@ -42,7 +42,7 @@ ACCESS_LABELS: dict[str, tuple[str, str]] = {
     "role_researcher": ("researcher", "chercheur"),
     "not_allowed": ("Your role may not do this.", "Votre rôle ne permet pas cette action."),
 }
-LABELS.update(ACCESS_LABELS)
+add_labels(ACCESS_LABELS)
 
 
 def _address() -> str | None:

@@ -1,9 +1,13 @@
 """French and English labels. `t(key, **values)` returns the label in the language chosen in the sidebar, its
-values shown as plain text."""
+values shown as plain text.
 
-
+Modules and pages add their own labels with `add_labels`; all share one namespace, so a key may be defined once
+only (the same key with another text would silently replace a label of another page).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import streamlit as st
 
@@ -379,6 +383,21 @@ def lang() -> str:
     return value if value in LANGUAGES else "en"
 
 
+def add_labels(labels: Mapping[str, tuple[str, str]]) -> None:
+    """Add labels (key -> English, French) to the shared ones.
+
+    Raises
+    ------
+    ValueError
+        When a key is already defined with other texts. Defining it again with the same texts is allowed: a
+        page's script runs again on every rerun.
+    """
+    clashes = sorted(k for k, v in labels.items() if k in LABELS and LABELS[k] != v)
+    if clashes:
+        raise ValueError(f"labels already defined with other texts: {', '.join(clashes)}")
+    LABELS.update(labels)
+
+
 def t(key: str, **values: object) -> str:
     """The label `key` in the current language, with `{placeholders}` filled from `values`.
 
@@ -390,6 +409,20 @@ def t(key: str, **values: object) -> str:
         return key
     text = pair[1] if lang() == "fr" else pair[0]
     return fill(text, values) if values else text
+
+
+def phrase(key: str, **values: object) -> str:
+    """The label `key` in the current language as plain text, its `{placeholders}` filled as they are.
+
+    For a part of a message that `t` then places as a value (escaping the whole part once: a part made by `t`
+    would be escaped twice, and its values would show their backslashes), or for an element that does not render
+    Markdown. The label itself must hold no Markdown.
+    """
+    pair = LABELS.get(key)
+    if pair is None:
+        return key
+    text = pair[1] if lang() == "fr" else pair[0]
+    return text.format(**values) if values else text
 
 
 def status_label(status: object) -> str:

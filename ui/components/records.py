@@ -25,8 +25,7 @@ from matcher.store.capacities import Change, Published, publish
 from matcher.store.errors import FieldTooLong
 from matcher.store.records import RunRow, Store, StoredInput, open_store, stored_input
 from ui.components import state, workbooks
-from ui.components.i18n import LABELS, t
-from ui.components.text import plain
+from ui.components.i18n import LABELS, add_labels, t
 from ui.components.workbooks import frame_to_xlsx
 
 _log = logging.getLogger("ui")
@@ -46,11 +45,11 @@ RECORD_LABELS: dict[str, tuple[str, str]] = {
                          "{field} dépasse ce que le registre conserve ({limit} au plus)."),
     "capacity_change": ("{sheet} of {lid} by {owner} (scenario #{id})",
                         "{sheet} de {lid} par {owner} (scénario n° {id})"),
-    "source_sample": ("sample data", "données d'exemple"),
-    "source_upload": ("upload", "téléversement"),
-    "source_edited": ("edited tables", "tableaux modifiés"),
-    "source_capacities": ("capacities", "capacités"),
-    "source_cli": ("command line", "ligne de commande"),
+    "scenario_source_sample": ("sample data", "données d'exemple"),
+    "scenario_source_upload": ("upload", "téléversement"),
+    "scenario_source_edited": ("edited tables", "tableaux modifiés"),
+    "scenario_source_capacities": ("capacities", "capacités"),
+    "scenario_source_cli": ("command line", "ligne de commande"),
     "carried": ("Capacity edits saved on the previous data were kept in yours (scenario #{id}): {changes}.",
                 "Les modifications de capacités enregistrées sur les données précédentes ont été reprises dans les "
                 "vôtres (scénario n° {id}) : {changes}."),
@@ -59,7 +58,7 @@ RECORD_LABELS: dict[str, tuple[str, str]] = {
                    "Vos données modifient des capacités qui avaient aussi été modifiées sur les données "
                    "précédentes ; vos chiffres ont été conservés : {changes}."),
 }
-LABELS.update(RECORD_LABELS)
+add_labels(RECORD_LABELS)
 
 
 def store() -> Store:
@@ -72,12 +71,17 @@ def owner() -> str:
 
 
 def error_text(exc: BaseException) -> str:
-    """What went wrong, in the user's language: the field and the limit for a value too long, else the kind."""
+    """What went wrong, in the user's language: the field and the limit for a value too long, else the kind.
+
+    Plain text, to be placed by `t` (which escapes it once).
+    """
+    from ui.components.i18n import phrase
+
     if isinstance(exc, FieldTooLong):
         field = f"{exc.table}.{exc.column}"
         if exc.integer:
-            return t("number_too_large", field=field, limit=exc.limit)
-        return t("field_too_long", field=field, limit=exc.limit, n=exc.length)
+            return phrase("number_too_large", field=field, limit=exc.limit)
+        return phrase("field_too_long", field=field, limit=exc.limit, n=exc.length)
     return type(exc).__name__
 
 
@@ -127,14 +131,22 @@ def _reload(s: Store, scenario_id: int) -> None:
 
 
 def source_label(source: str) -> str:
-    """A scenario's source in the user's language."""
-    return t(f"source_{source}") if f"source_{source}" in LABELS else source
+    """A scenario's source in the user's language, as plain text (to be placed by `t`)."""
+    from ui.components.i18n import phrase
+
+    key = f"scenario_source_{source}"
+    return phrase(key) if key in LABELS else source
 
 
 def changes_text(changes: Sequence[Change], limit: int = 8) -> str:
-    """Changes as "housing of 09225 by nina (scenario #13)", in the user's language; user text made inert."""
-    shown = [t("capacity_change", sheet=plain(c.sheet), lid=plain(c.locality_id), owner=plain(c.owner),
-               id=c.scenario_id) for c in changes[:limit]]
+    """Changes as "housing of 09225 by nina (scenario #13)", in the user's language.
+
+    Plain text, to be placed by `t`, which makes it inert once (user names included).
+    """
+    from ui.components.i18n import phrase
+
+    shown = [phrase("capacity_change", sheet=c.sheet, lid=c.locality_id, owner=c.owner, id=c.scenario_id)
+             for c in changes[:limit]]
     more = len(changes) - limit
     return "; ".join(shown) + (f"; … (+{more})" if more > 0 else "")
 
