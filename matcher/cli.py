@@ -245,8 +245,10 @@ def match(
         best = "" if p.objective is None else f", best {p.objective:,.2f}"
         typer.echo(f"  [{p.seconds:5.1f}s] {p.stage}{best}", err=True)
 
+    limit = time_limit if time_limit is not None else pol.solver.time_limit
     try:
-        result = solve(problem, SolveParams(time_limit=time_limit, seed=seed, workers=workers, on_progress=progress,
+        result = solve(problem, SolveParams(time_limit=limit - _output_seconds(len(dataset.cases), limit),
+                                            seed=seed, workers=workers, on_progress=progress,
                                             work_limited=deterministic, started=started),
                        input_sha256=input_sha256, inputs=[str(cases.resolve()), str(localities.resolve())])
     except ValueError as exc:  # a policy's solver settings out of the engine's range (the message names them)
@@ -281,6 +283,16 @@ def match(
         typer.echo(f"recorded: run {run_id}")
     if result.status.value == "infeasible":
         raise typer.Exit(1)
+
+
+#: Seconds the command keeps from the engine's time limit to write the result and record the run once it is
+#: solved: measured at 33,334 families (0.16 s to write the JSON, 1.15 s to record), at most OUTPUT_MAX_SHARE.
+OUTPUT_PER_CASE = 4e-5
+OUTPUT_MAX_SHARE = 0.2
+
+
+def _output_seconds(n_cases: int, limit: float) -> float:
+    return min(0.05 + OUTPUT_PER_CASE * n_cases, OUTPUT_MAX_SHARE * limit)
 
 
 def _finite(value: float | None) -> float | None:

@@ -210,6 +210,8 @@ def _full_everywhere(problem: Problem, choice: np.ndarray, cases: np.ndarray,
                      deadline: float) -> dict[int, UnplacedWhy]:
     """For unplaced cases whose item has options: the hard rows that each option would exceed given the plan,
     counted by kind of resource (options and communes), for every such item at once."""
+    if time.monotonic() >= deadline:
+        return dict.fromkeys(cases.tolist(), _NOT_EXPLAINED)  # (one pass over the cases, nothing else)
     model = problem.model
     items = np.unique(problem.item_of_case[cases])
     wanted = np.zeros(model.n_items, dtype=bool)
@@ -257,8 +259,7 @@ def _full_everywhere(problem: Problem, choice: np.ndarray, cases: np.ndarray,
         g = int(problem.item_of_case[c])
         members = problem.items[g]
         if not done_items[g]:
-            out[c] = UnplacedWhy([f"not placed in any of its {n_cand[g]} possible communes; the time limit left no "
-                                  "time to say which capacity stopped it (`matcher explain` says)"], "not explained")
+            out[c] = _NOT_EXPLAINED
             continue
         k = int(np.searchsorted(items, g))
         rows = table[first_row[k] : last_row[k]][:MAX_FULL]
@@ -278,6 +279,11 @@ def _full_everywhere(problem: Problem, choice: np.ndarray, cases: np.ndarray,
             kind = "full:housing_step_free"
         out[c] = UnplacedWhy(texts, kind)
     return out
+
+
+#: The reason of a family whose capacity reasons the deadline left no time for (shared: it names no family).
+_NOT_EXPLAINED = UnplacedWhy(["not placed in any of its possible communes; the time limit left no time to say "
+                              "which capacity stopped it (`matcher explain` says)"], "not explained")
 
 
 def _word(problem: Problem, word: str, c: int) -> str:
