@@ -215,6 +215,7 @@ def match(
     contradict each other (the diagnosis is printed). The summary counts the unplaced families by reason; each
     family's reasons are in the result file and in `matcher explain`.
     """
+    import gc
     import time
 
     from matcher.io.results import format_of, write_result
@@ -233,6 +234,9 @@ def match(
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from None
     dataset = load_dataset(cases, localities)
+    # The records live until the command ends: out of the collector's sight, its full collections no longer walk
+    # them all (at 100,000 families, 1.7 of the 7.5 s of CPU from building to the result).
+    gc.freeze()
     input_sha256 = sha256_of_files(cases, localities)
     started = time.monotonic()  # the time limit counts from here: building, solving, reasons, check
     problem = build_problem(dataset, pol)

@@ -136,6 +136,10 @@ def test_the_first_plan_stops_at_the_deadline_except_for_must_place_items():
     placed = {problem.cases[m].case_id for g in np.flatnonzero(choice >= 0) for m in problem.items[g]}
     assert placed == {"C01"}
     assert (heuristic.greedy_plan(problem.model) >= 0).sum() > 1
+    # Without pins or a previous plan it returns at once, before ordering the options.
+    unpinned = build_problem(crowded(), Policy()).model
+    unpinned.columns = lambda: pytest.fail("the options were gathered past the deadline")  # type: ignore[method-assign]
+    assert (heuristic.greedy_plan(unpinned, deadline=0.0) < 0).all()
 
 
 def test_no_plan_in_time_is_a_timeout_not_an_optimum():
@@ -143,8 +147,6 @@ def test_no_plan_in_time_is_a_timeout_not_an_optimum():
     empty plan) and a note tells what to do."""
     problem = build_problem(crowded(), Policy())
     result = solve(problem, SolveParams(time_limit=5, workers=1, started=real_time.monotonic() - 60))
-    if result.placements:  # (the greedy may place some before it first looks at the clock)
-        pytest.skip("the first plan placed families before the deadline check")
     assert result.status is Status.TIMEOUT and result.objective is None and result.gap is None
     assert any("time limit ended before a plan" in n for n in result.notes)
 
