@@ -1,4 +1,4 @@
-"""``python -m benchmarks gap|placement|resolve|profile ...``: see benchmarks/README.md."""
+"""``python -m benchmarks gap|placement|resolve|profile|timelimits ...``: see benchmarks/README.md."""
 
 from __future__ import annotations
 
@@ -60,7 +60,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     pr.add_argument("--tier", choices=["S", "M", "L"], default="M")
     _common(pr, 30.0)
 
+    tl = sub.add_parser("timelimits", help="`matcher match` in a fresh process at 2,000 to 100,000 families against "
+                        "--time-limit (wall clock, peak memory, placed, gap), and the same seed run again and again")
+    tl.add_argument("--sizes", type=int, nargs="+", default=[2_000, 6_000, 33_334, 100_000], help="families")
+    tl.add_argument("--limits", type=float, nargs="+", default=[10.0, 30.0], help="--time-limit values")
+    tl.add_argument("--workers", type=int, default=2)
+    tl.add_argument("--seed", type=int, default=0)
+    tl.add_argument("--many-workers", type=float, nargs=3, default=[64, 5, 2_000],
+                    metavar=("WORKERS", "LIMIT", "FAMILIES"), help="one more run with many workers (default 64 5 2000)")
+    tl.add_argument("--repeat", type=int, default=8, help="runs of the same seed, clock and work-limited (0: none)")
+    tl.add_argument("--repeat-limit", type=float, default=3.0)
+    tl.add_argument("--repeat-families", type=int, default=200, help="the sample data's size")
+    tl.add_argument("--before", type=Path, default=None, help="an older source tree to run in turn, on the same "
+                    "instances (e.g. `git worktree add --detach /tmp/before main`)")
+    tl.add_argument("--data", type=Path, default=Path("benchmarks/data"), help="where the generated instances "
+                    "are kept (default benchmarks/data, not committed)")
+    tl.add_argument("--kill-after", type=float, default=300.0, help="seconds after reading the inputs before a run "
+                    "is killed (default 300)")
+    tl.add_argument("--json", dest="json_out", type=Path)
+    tl.add_argument("--markdown", type=Path)
+
     args = parser.parse_args(argv)
+    if args.command == "timelimits":
+        from benchmarks.timelimits import run_timelimits
+
+        return run_timelimits(args)
     if args.command == "gap":
         from benchmarks.gap import run_gap
 

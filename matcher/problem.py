@@ -131,6 +131,9 @@ class PairRule:
     name: str  # the policy rule, or "forbid"/"pin"
     blocked: Callable[[np.ndarray], np.ndarray]  # case indices -> bool [n, L]
     why: Callable[[int, int], str]
+    #: Why, when it blocks the case at every commune, for rules whose `why` depends on the commune (None: `why`
+    #: says the same everywhere).
+    nowhere: Callable[[int], str] | None = None
 
 
 @dataclass
@@ -154,6 +157,9 @@ class Problem:
     forbids: set[tuple[str, str]]
     previous: dict[str, str]
     conflicts: list[str]
+    #: For each conflict, whether it tells a family's health need (a health service, a step-free unit): such a
+    #: line is not printed next to the family's id where others can read it.
+    conflicts_sensitive: list[bool] = field(default_factory=list)
 
     @property
     def case_arrays(self) -> CaseArrays:
@@ -259,8 +265,12 @@ def _pair_rules(
     rules: list[PairRule] = []
     all_l = np.arange(L)
 
-    def add(name: str, blocked: Callable[[np.ndarray], np.ndarray], why: Callable[[int, int], str]) -> None:
-        rules.append(PairRule(name, blocked, why))
+    def add(name: str, blocked: Callable[[np.ndarray], np.ndarray], why: Callable[[int, int], str],
+            nowhere: Callable[[int], str] | None = None) -> None:
+        rules.append(PairRule(name, blocked, why, nowhere))
+
+    def most(values: np.ndarray) -> float:
+        return float(values.max()) if len(values) else 0.0
 
     add("pin", lambda ci: (pinned[ci] >= 0)[:, None] & (pinned[ci][:, None] != all_l[None, :]),
         lambda c, lo: f"pinned to {la.names[pinned[c]]} by the coordinator")
@@ -269,7 +279,9 @@ def _pair_rules(
         add("exclusions", lambda ci: excluded[ci], lambda c, lo: "excluded for this family")
     if _rule_hard(policy, "consent_persons"):
         add("consent_persons", lambda ci: ca.persons[ci][:, None] > la.max_persons[None, :],
-            lambda c, lo: f"{ca.persons[c]} persons but the commune agreed to {la.max_persons[lo]:.0f} in all")
+            lambda c, lo: f"{ca.persons[c]} persons but the commune agreed to {la.max_persons[lo]:.0f} in all",
+            lambda c: f"{ca.persons[c]} persons but no commune agreed to that many (at most "
+                      f"{most(la.max_persons):.0f})")
     if _rule_hard(policy, "consent_cases"):
         add("consent_cases", lambda ci: np.broadcast_to(la.max_cases[None, :] < 1, (len(ci), L)),
             lambda c, lo: "the commune takes no families")
@@ -300,10 +312,17 @@ def _pair_rules(
                      if need[c] > seats[lo]]
             return "; ".join(parts)
 
-        add("schools", schools_blocked, schools_why)
+        def schools_nowhere(c: int) -> str:
+            parts = [f"needs {need[c]} {words}, at most {most(seats):.0f} offered in any commune"
+                     for _, need, seats, words in bands if need[c] > most(seats)]
+            return "; ".join(parts) or "no commune has enough crèche and school seats for all its children"
+
+        add("schools", schools_blocked, schools_why, schools_nowhere)
     if _rule_hard(policy, "gp"):
         add("gp", lambda ci: ca.persons[ci][:, None] > la.gp[None, :],
-            lambda c, lo: f"GPs can take {la.gp[lo]:.0f} more persons, the family has {ca.persons[c]}")
+            lambda c, lo: f"GPs can take {la.gp[lo]:.0f} more persons, the family has {ca.persons[c]}",
+            lambda c: f"GPs can take at most {most(la.gp):.0f} more persons in any commune, the family has "
+                      f"{ca.persons[c]}")
     if _rule_hard(policy, "health_services") and len(vocab.services):
         missing = (la.service_cap < 1).astype(np.float32)  # products of 0/1 counts: exact in float32
 
@@ -314,7 +333,15 @@ def _pair_rules(
             names = [vocab.services[s] for s in np.nonzero(ca.services[c] & (la.service_cap[lo] < 1))[0]]
             return "needs " + ", ".join(names) + ": not offered here"
 
-        add("health_services", services_blocked, services_why)
+        def services_nowhere(c: int) -> str:
+            offered = (la.service_cap >= 1).any(axis=0)
+            nowhere = [vocab.services[s] for s in np.nonzero(ca.services[c] & ~offered)[0]]
+            if nowhere:
+                return "needs " + ", ".join(nowhere) + ": offered nowhere"
+            return "needs " + ", ".join(vocab.services[s] for s in np.nonzero(ca.services[c])[0]) + (
+                ": no commune offers them all")
+
+        add("health_services", services_blocked, services_why, services_nowhere)
     if _rule_hard(policy, "interpreters"):
         offered = (la.interpreter_cap > 0).astype(np.float32)  # as above
 
@@ -332,11 +359,13 @@ def _pair_rules(
     cost = _budget_cost(la)
     if _rule_hard(policy, "budget"):
         add("budget", lambda ci: ca.persons[ci][:, None] * cost[None, :] > np.floor(la.budget)[None, :],
-            lambda c, lo: f"costs {ca.persons[c] * cost[lo]:,.0f} €, the budget is {la.budget[lo]:,.0f} €")
+            lambda c, lo: f"costs {ca.persons[c] * cost[lo]:,.0f} €, the budget is {la.budget[lo]:,.0f} €",
+            lambda c: f"its {ca.persons[c]} persons cost more than the budget of any commune")
     if _rule_hard(policy, "regional_budget") and np.isfinite(regional_budget).any():
         add("regional_budget",
             lambda ci: ca.persons[ci][:, None] * cost[None, :] > np.floor(regional_budget)[None, :],
-            lambda c, lo: f"costs {ca.persons[c] * cost[lo]:,.0f} €, over the regional budget")
+            lambda c, lo: f"costs {ca.persons[c] * cost[lo]:,.0f} €, over the regional budget",
+            lambda c: f"its {ca.persons[c]} persons cost more than the regional budget of any commune")
     return rules
 
 
@@ -486,9 +515,10 @@ def build_problem(
     case_index = {c.case_id: i for i, c in enumerate(cases)}
     loc_index = {lo.locality_id: i for i, lo in enumerate(localities)}
     C, L = len(cases), len(localities)
-    vocab = Vocab.of(cases, localities)
+    languages = [c.interpreter_languages for c in cases]  # a property that loops over members: read once
+    vocab = Vocab.of(cases, localities, languages)
     max_bed = max(b.bedrooms for b in policy.bedroom_table)
-    ca = case_arrays(cases, policy, vocab, loc_index)
+    ca = case_arrays(cases, policy, vocab, loc_index, languages)
     la = locality_arrays(localities, vocab, max_bed)
 
     # Sparse per-pair inputs: preference ranks and external outcomes.
@@ -838,14 +868,19 @@ def build_problem(
         placement_weight=placement_weight, pins=pins, forbids=forbids,
         previous=previous, conflicts=[],
     )
-    problem.conflicts = _rule_conflicts(problem, pinned)
+    problem.conflicts, problem.conflicts_sensitive = _rule_conflicts(problem, pinned)
     return problem
 
 
-def _rule_conflicts(problem: Problem, pinned: np.ndarray) -> list[str]:
-    """Hard rules that contradict each other for a family or a linked group, as the smallest set in words."""
+def _rule_conflicts(problem: Problem, pinned: np.ndarray) -> tuple[list[str], list[bool]]:
+    """Hard rules that contradict each other for a family or a linked group, as the smallest set in words (ids
+    capped to the first few), and whether each tells a health need."""
+    from matcher.explain.reasons import some_ids
+
     out: list[str] = []
+    sensitive: list[bool] = []
     cases, la = problem.cases, problem.ctx.localities
+    ca = problem.ctx.cases
     model = problem.model
     has_option = np.zeros(model.n_items, dtype=bool)
     has_option[model.opt_item] = True
@@ -855,27 +890,38 @@ def _rule_conflicts(problem: Problem, pinned: np.ndarray) -> list[str]:
         ids = [cases[c].case_id for c in members]
         pins = {int(pinned[c]) for c in members if pinned[c] >= 0}
         if len(pins) > 1:
-            where = ", ".join(f"{cases[c].case_id} to {la.names[pinned[c]]}" for c in members if pinned[c] >= 0)
-            out.append(f"linked families {', '.join(ids)} are pinned to different communes ({where})")
+            where = [f"{cases[c].case_id} to {la.names[pinned[c]]}" for c in members if pinned[c] >= 0]
+            shown = "; ".join(where[:MAX_NAMED]) + ("; ..." if len(where) > MAX_NAMED else "")
+            out.append(f"linked families {some_ids(ids)} are pinned to different communes ({shown})")
+            sensitive.append(False)
             continue
         if pins:
             lo = pins.pop()
             for c in members:
-                why = problem.blocking(int(c), lo)
-                why = [w for w in why if not w.startswith("pinned to")]
-                if why:
+                ci = np.array([c])
+                rules = [r for r in problem.pair_rules if r.name != "pin" and r.blocked(ci)[0, lo]]
+                if rules:
                     pinned_ids = [cases[p].case_id for p in members if pinned[p] == lo]
                     who = ("its own pin" if cases[c].case_id in pinned_ids
-                           else f"the pin of linked family {', '.join(pinned_ids)}")
-                    out.append(f"{cases[c].case_id} must go to {la.names[lo]} ({who}) but: {'; '.join(why)}")
+                           else f"the pin of linked family {some_ids(pinned_ids)}")
+                    why = "; ".join(r.why(int(c), lo) for r in rules)
+                    out.append(f"{cases[c].case_id} must go to {la.names[lo]} ({who}) but: {why}")
+                    sensitive.append(any(r.name == "health_services" or (r.name == "housing" and ca.step_free[c])
+                                         for r in rules))
             continue
         if len(members) > 1:
             common = problem.candidate[members].all(axis=0)
             if not common.any():
-                out.append(f"linked families {', '.join(ids)} have no commune that every one of them can take")
+                out.append(f"linked families {some_ids(ids)} have no commune that every one of them can take")
+                sensitive.append(False)
                 continue
-        out.append(f"{', '.join(ids)} must be placed but no commune can take {'them' if len(ids) > 1 else 'it'}")
-    return out
+        out.append(f"{some_ids(ids)} must be placed but no commune can take {'them' if len(ids) > 1 else 'it'}")
+        sensitive.append(False)
+    return out, sensitive
+
+
+#: Pins named in a conflict between linked families before "...".
+MAX_NAMED = 3
 
 
 def sha256_of_files(*paths: object) -> str:

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from matcher.explain.check import Violation
 from matcher.explain.check import check as check_records
-from matcher.explain.reasons import unplaced_reasons, why_not
+from matcher.explain.reasons import row_use, unplaced_reasons, why_not
 from matcher.models import Placement, Result
 from matcher.problem import Problem
 from matcher.scoring import reasons as component_reasons
@@ -70,12 +70,13 @@ def explain_case(problem: Problem, result: Result, case_id: str, n_alternatives:
 
     scores = weighted_score(component_scores(problem.ctx, ci, np.arange(la.n)), problem.policy)
     order = np.argsort(-scores, kind="stable")
+    use = row_use(problem, choice)  # once for every alternative
     alts = []
     for lo in order:
         if placed is not None and la.ids[lo] == placed:
             continue
         alts.append(Alternative(locality_id=la.ids[lo], name=la.names[lo], score=round(float(scores[lo]), 4),
-                                why_not=why_not(problem, choice, c, int(lo))))
+                                why_not=why_not(problem, choice, c, int(lo), use)))
         if len(alts) >= n_alternatives:
             break
     if placed is not None:
@@ -97,8 +98,6 @@ def locality_report(problem: Problem, result: Result) -> pd.DataFrame:
     model = problem.model
     duals = result_duals(problem)
     choice = choice_of(problem, result)
-    from matcher.explain.reasons import row_use
-
     use = row_use(problem, choice)
     la = problem.ctx.localities
     rows = []

@@ -1,129 +1,321 @@
-"""Plain-language reasons: why a family is not placed, why a commune was not chosen, what is full where."""
+"""Plain-language reasons: why a family is not placed, why a commune was not chosen, what is full where.
+
+The reasons of every unplaced family of a plan are computed together (:func:`unplaced_reasons_all`): one product
+for the plan's use of every row, then the options of all unplaced families at once, a few million matrix entries
+at a time, and each hard pair rule once over all the families that no commune can take. Lists of linked families
+are capped to their first few ids. Under a deadline, the families not reached in time get a short reason.
+"""
 
 from __future__ import annotations
 
-from collections import Counter
+import time
+from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
-from matcher.problem import Problem
+from matcher.problem import AssignmentModel, PairRule, Problem
+
+#: Ids named in a reason before it says how many more there are ("linked with 499 families (C1, C2, C3, ...)").
+MAX_IDS = 3
+#: Capacity reasons shown per family, the most frequent first.
+MAX_FULL = 4
+#: Matrix entries looked at per step of the capacity reasons (bounds the memory: about 40 bytes each).
+ENTRIES_PER_STEP = 1 << 22
+
+#: Words for a full resource row; ``{}`` takes the rest of the resource name (``service:dialysis``).
+_RESOURCE_WORDS = {
+    "persons": "the agreed number of persons is reached",
+    "cases": "the agreed number of families is reached",
+    "gp": "GP capacity is used up",
+    "creche": "no crèche seats left",
+    "primary": "no primary school seats left",
+    "secondary": "no secondary school seats left",
+    "french_class": "French class seats are used up",
+    "budget": "the commune's budget is used up",
+    "regional_budget": "the regional budget is used up",
+    "balance_max": "the area already has its share of arrivals",
+    "balance_min": "another area is below its share",
+    "service": "{} capacity is used up",
+    "interpreter": "interpreting in {} is used up",
+    "jobs": "no {} vacancies left",
+}
+
+#: What the command line prints per kind of reason (counts only; no need of any family is named). A kind is
+#: ``sensitive`` when it tells a health need (a health service, a step-free unit): its families are never listed
+#: by id next to it.
+KIND_WORDS: dict[str, str] = {
+    "nowhere:health_services": "a health service they need is offered nowhere",
+    "nowhere:housing": "no commune has a fitting housing unit",
+    "nowhere:housing_step_free": "no commune has a fitting step-free housing unit",
+    "nowhere:interpreters": "no commune offers an interpreter in their languages",
+    "nowhere:exclusions": "every commune is excluded for them",
+    "nowhere:pin": "pinned by the coordinator to a commune that cannot take them",
+    "nowhere:forbid": "forbidden by the coordinator everywhere",
+    "nowhere:consent_persons": "too many persons for any commune's agreement",
+    "nowhere:consent_cases": "no commune takes families",
+    "nowhere:schools": "not enough crèche or school seats in any commune",
+    "nowhere:gp": "not enough GP capacity in any commune",
+    "nowhere:mobility": "no commune with public transport, and no driving licence",
+    "nowhere:budget": "over the budget of every commune",
+    "nowhere:regional_budget": "over the regional budget everywhere",
+    "nowhere:combined": "no single commune meets all their needs at once",
+    "no communes": "there are no communes",
+    "linked": "linked families that no commune can take together",
+    "full:service": "the communes that could take them have no health service capacity left",
+    "full:housing_step_free": "the communes that could take them have no fitting step-free unit left",
+    "full": "the communes that could take them are full",
+    "room": "room was left, but placing them would lower the plan's total, or the search ran out of time",
+    "not explained": "not explained in detail: the time limit was reached (`matcher explain` gives the reasons)",
+    "timeout": "the time limit ended before a plan could place them",
+    "conflict": "the hard rules contradict each other (see the conflicts)",
+}
+SENSITIVE_KINDS = frozenset({"nowhere:health_services", "nowhere:housing_step_free", "nowhere:combined",
+                             "full:service", "full:housing_step_free"})
+
+
+@dataclass(frozen=True)
+class UnplacedWhy:
+    """Why one family is not placed: the reasons in words (for the result file and `matcher explain`) and their
+    kind (a key of :data:`KIND_WORDS`, for counts that name no need)."""
+
+    reasons: list[str]
+    kind: str
 
 
 def resource_words(problem: Problem, resource: str, case: int | None = None) -> str:
     """Describe a full resource row in words."""
     kind, _, rest = resource.partition(":")
-    fixed = {
-        "persons": "the agreed number of persons is reached",
-        "cases": "the agreed number of families is reached",
-        "gp": "GP capacity is used up",
-        "creche": "no crèche seats left",
-        "primary": "no primary school seats left",
-        "secondary": "no secondary school seats left",
-        "french_class": "French class seats are used up",
-        "budget": "the commune's budget is used up",
-        "regional_budget": "the regional budget is used up",
-        "balance_max": "the area already has its share of arrivals",
-        "balance_min": "another area is below its share",
-    }
-    if kind in fixed:
-        return fixed[kind]
-    if kind == "service":
-        return f"{rest} capacity is used up"
-    if kind == "interpreter":
-        return f"interpreting in {rest} is used up"
-    if kind == "jobs":
-        return f"no {rest} vacancies left"
     if kind == "housing":
         if case is not None:
             ca = problem.ctx.cases
             sf = "step-free " if ca.step_free[case] else ""
             return f"no {sf}unit with {ca.bedrooms[case]} bedrooms or more left"
         return "no fitting unit left"
+    if kind in _RESOURCE_WORDS:
+        return _RESOURCE_WORDS[kind].format(rest)
     return f"{resource} is full"
 
 
 def row_use(problem: Problem, choice: np.ndarray) -> np.ndarray:
+    """Each row's use by the plan (one product over the matrix)."""
     model = problem.model
     x = np.zeros(model.n_options)
     x[choice[choice >= 0]] = 1.0
     return model.A @ x
 
 
-def full_rows_for(problem: Problem, option: int, use: np.ndarray, own: int = -1) -> list[str]:
-    """Hard rows that taking `option` would exceed, given the plan's use (minus the item's own option)."""
-    model = problem.model
-    A = model.columns()
-    lo, hi = A.indptr[option], A.indptr[option + 1]
-    rows, vals = A.indices[lo:hi], A.data[lo:hi]
-    base = use[rows].copy()
-    if own >= 0:
-        olo, ohi = A.indptr[own], A.indptr[own + 1]
-        own_rows = dict(zip(A.indices[olo:ohi], A.data[olo:ohi], strict=True))
-        base -= np.array([own_rows.get(r, 0.0) for r in rows])
-    hard = ~np.isfinite(model.penalty[rows])
-    over = hard & (base + vals > model.rhs[rows] + 1e-9)
-    return [str(model.row_resource[r]) for r in rows[over]]
-
-
-def blocked_everywhere(problem: Problem, c: int) -> list[str]:
-    """Why no commune can take case c at all, from the hard pair rules, summarised."""
-    L = problem.ctx.localities.n
-    per_loc = [problem.blocking(c, lo) for lo in range(L)]
-    if L == 0:
-        return ["there are no communes"]
-    texts = Counter(t for reasons in per_loc for t in set(reasons))
-    everywhere = [t for t, n in texts.items() if n == L]
-    if everywhere:
-        return [_nowhere(t) for t in sorted(everywhere)]
-    by_rule: Counter[str] = Counter()
-    example: dict[str, str] = {}
-    for reasons in per_loc:
-        for t in reasons[:1]:
-            key = t.split(":")[0]
-            by_rule[key] += 1
-            example.setdefault(key, t)
-    return [f"{example[k]} ({n} of {L} communes)" for k, n in by_rule.most_common()]
-
-
-def _nowhere(text: str) -> str:
-    for here, nowhere in ((": not offered here", ": offered nowhere"), (": none here", ": none anywhere")):
-        if text.endswith(here):
-            return text[: -len(here)] + nowhere
-    return f"{text} (every commune)"
+def some_ids(ids: list[str]) -> str:
+    """Ids for a reason, capped: ``C2, C3`` or ``499 families (C2, C3, C4, ...)``."""
+    if len(ids) <= MAX_IDS:
+        return ", ".join(ids)
+    return f"{len(ids)} families ({', '.join(ids[:MAX_IDS])}, ...)"
 
 
 def unplaced_reasons(problem: Problem, choice: np.ndarray, c: int) -> list[str]:
     """Why case c is left unplaced in this plan."""
-    g = int(problem.item_of_case[c])
-    cases = problem.cases
-    if not problem.candidate[c].any():
-        return blocked_everywhere(problem, c)
-    members = problem.items[g]
-    opts = np.nonzero(problem.model.opt_item == g)[0]
-    if len(opts) == 0:
-        others = [cases[m].case_id for m in members if m != c]
-        return [f"linked with {', '.join(others)}: no commune can take all of them together"]
-    use = row_use(problem, choice)
-    full: Counter[str] = Counter()
-    seen_bins: dict[str, set[int]] = {}
-    for o in opts:
-        rows = full_rows_for(problem, int(o), use)
-        for r in rows:
-            words = resource_words(problem, r, c)
-            seen_bins.setdefault(words, set()).add(int(problem.model.opt_bin[o]))
-        full.update({resource_words(problem, r, c) for r in rows})
-    n_cand = len(set(problem.model.opt_bin[opts].tolist()))
-    if full:
-        out = [f"{w} ({len(seen_bins[w])} of {n_cand} possible communes)" for w, _ in full.most_common(4)]
-        if len(members) > 1:
-            out.append(f"placed only together with {', '.join(cases[m].case_id for m in members if m != c)}")
+    return unplaced_reasons_all(problem, choice, np.array([c]))[c].reasons
+
+
+def unplaced_reasons_all(problem: Problem, choice: np.ndarray, cases: np.ndarray | None = None, *,
+                         deadline: float = np.inf, no_plan: bool = False) -> dict[int, UnplacedWhy]:
+    """Why each unplaced case (of `cases`, default every case the plan leaves out) is not placed.
+
+    All at once: one product for the plan's use of the rows, each pair rule once over the cases that no commune
+    can take, and the options of the others together. Once ``deadline`` (``time.monotonic()``) has passed, the
+    capacity reasons of the cases not yet reached are summarised (the families blocked everywhere and the linked
+    ones always get their full reasons: those are cheap). With `no_plan` (the time limit ended before any plan),
+    the cases that could go somewhere are said to be left out for that reason.
+    """
+    model = problem.model
+    placed_items = choice >= 0
+    if cases is None:
+        cases = np.flatnonzero(~placed_items[problem.item_of_case])
+    cases = np.asarray(cases, dtype=np.int64)
+    out: dict[int, UnplacedWhy] = {}
+    if not len(cases):
         return out
-    return ["room was left, but placing it would cost more in soft-rule penalties than it gains, "
-            "or the time limit ended the search first"]
+    blocked = ~problem.candidate[cases].any(axis=1)
+    out.update(_blocked_everywhere(problem, cases[blocked]))
+    rest = cases[~blocked]
+    has_option = np.zeros(model.n_items, dtype=bool)
+    has_option[model.opt_item] = True
+    items_of = problem.item_of_case[rest]
+    for c in rest[~has_option[items_of]].tolist():
+        others = [problem.cases[m].case_id for m in problem.items[int(problem.item_of_case[c])] if m != c]
+        out[c] = UnplacedWhy([f"linked with {some_ids(others)}: no commune can take all of them together"], "linked")
+    rest = rest[has_option[items_of]]
+    if no_plan:
+        why = UnplacedWhy(["the time limit ended before a plan could place it (building the model took most of "
+                           "it: give a longer time limit)"], "timeout")
+        out.update({c: why for c in rest.tolist()})
+    elif len(rest):
+        out.update(_full_everywhere(problem, choice, rest, deadline))
+    return out
 
 
-def why_not(problem: Problem, choice: np.ndarray, c: int, lo: int) -> str:
-    """Why case c is not in commune lo in this plan."""
+def _blocked_everywhere(problem: Problem, cases: np.ndarray) -> dict[int, UnplacedWhy]:
+    """Why no commune can take each of `cases` at all, from the hard pair rules (each rule evaluated once over
+    all of them): the rules that block it everywhere, else the rules that block it first, by commune count."""
+    L = problem.ctx.localities.n
+    out: dict[int, UnplacedWhy] = {}
+    if not len(cases):
+        return out
+    if L == 0:
+        return {int(c): UnplacedWhy(["there are no communes"], "no communes") for c in cases}
+    rules = problem.pair_rules
+    step = max(1, (1 << 22) // max(L, 1))  # cases at a time: each (cases x communes) table stays small
+    step_free = problem.ctx.cases.step_free
+    for a in range(0, len(cases), step):
+        part = cases[a : a + step]
+        first = np.full((len(part), L), -1, dtype=np.int64)  # the first rule that blocks each pair
+        everywhere = np.zeros((len(part), len(rules)), dtype=bool)
+        for r, rule in enumerate(rules):
+            tab = rule.blocked(part)
+            everywhere[:, r] = tab.all(axis=1)
+            first[(first < 0) & tab] = r
+        for i, c in enumerate(part.tolist()):
+            names = np.flatnonzero(everywhere[i])
+            if len(names):
+                texts = [_nowhere_text(problem, rules[r], c) for r in names.tolist()]
+                name = rules[int(names[0])].name
+                if name == "housing" and step_free[c]:
+                    name = "housing_step_free"
+                kind = f"nowhere:{name}" if f"nowhere:{name}" in KIND_WORDS else "nowhere:combined"
+                out[c] = UnplacedWhy(texts, kind)
+                continue
+            counts = np.bincount(first[i][first[i] >= 0], minlength=len(rules))
+            texts = []
+            for r in np.argsort(-counts, kind="stable").tolist():
+                if counts[r] == 0:
+                    break
+                lo = int(np.flatnonzero(first[i] == r)[0])
+                texts.append(f"{rules[r].why(c, lo)} ({counts[r]} of {L} communes)")
+            out[c] = UnplacedWhy(texts, "nowhere:combined")
+    return out
+
+
+def _nowhere_text(problem: Problem, rule: PairRule, c: int) -> str:
+    """The rule's reason when it blocks case c at every commune."""
+    if rule.nowhere is not None:
+        return rule.nowhere(c)
+    text = rule.why(c, 0)  # the same at every commune
+    for here, there in ((": not offered here", ": offered nowhere"), (": none here", ": none anywhere")):
+        if text.endswith(here):
+            return text[: -len(here)] + there
+    return f"{text} (every commune)"
+
+
+def _full_everywhere(problem: Problem, choice: np.ndarray, cases: np.ndarray,
+                     deadline: float) -> dict[int, UnplacedWhy]:
+    """For unplaced cases whose item has options: the hard rows that each option would exceed given the plan,
+    counted by kind of resource (options and communes), for every such item at once."""
+    if time.monotonic() >= deadline:
+        return dict.fromkeys(cases.tolist(), _NOT_EXPLAINED)  # (one pass over the cases, nothing else)
+    model = problem.model
+    items = np.unique(problem.item_of_case[cases])
+    wanted = np.zeros(model.n_items, dtype=bool)
+    wanted[items] = True
+    opts = np.flatnonzero(wanted[model.opt_item])
+    opts = opts[np.argsort(model.opt_item[opts], kind="stable")]  # by item, options in order
+    opt_items = model.opt_item[opts]
+    L = model.n_bins
+    # Possible communes of each item.
+    pairs = np.unique(opt_items * L + model.opt_bin[opts])
+    n_cand = np.bincount(pairs // L, minlength=model.n_items)
+    # Each row's word (housing rows of every size share one: its words depend on the family).
+    names = np.array([str(r).split(":")[0] if str(r).startswith("housing") else str(r) for r in model.row_resource],
+                     dtype=object)
+    words, word_of_row = np.unique(names, return_inverse=True) if len(names) else (np.array([]), np.array([], int))
+    W = max(1, len(words))
+    use = row_use(problem, choice)
+    hard = ~np.isfinite(model.penalty)
+    A = model.columns()
+    lens = np.diff(A.indptr)[opts]
+    ends = np.cumsum(lens)
+    # Steps end at item boundaries, so that an item's counts are complete within one step.
+    item_end = np.flatnonzero(np.append(opt_items[1:] != opt_items[:-1], True))
+    found: list[np.ndarray] = []  # (item, word, bins with it, options with it), stacked
+    done_items = np.zeros(model.n_items, dtype=bool)
+    start = 0
+    while start < len(opts):
+        if time.monotonic() >= deadline:
+            break
+        target = (ends[start - 1] if start else 0) + ENTRIES_PER_STEP
+        k = int(np.searchsorted(ends[item_end], target, side="right"))
+        stop = int(item_end[min(k, len(item_end) - 1)]) + 1  # (k counts the items ended by `target`: one more)
+        part = opts[start:stop]
+        found.append(_full_counts(model, A, part, lens[start:stop], use, hard, word_of_row, W))
+        done_items[opt_items[start:stop]] = True
+        start = stop
+    table = np.concatenate(found) if found else np.zeros((0, 4), dtype=np.int64)
+    # Most frequent first (options with it), then in word order: the first MAX_FULL words of each item.
+    table = table[np.lexsort((table[:, 1], -table[:, 3], table[:, 0]))]
+    first_row = np.searchsorted(table[:, 0], items)
+    last_row = np.searchsorted(table[:, 0], items, side="right")
+    out: dict[int, UnplacedWhy] = {}
+    ca = problem.ctx.cases
+    for c in cases.tolist():
+        g = int(problem.item_of_case[c])
+        members = problem.items[g]
+        if not done_items[g]:
+            out[c] = _NOT_EXPLAINED
+            continue
+        k = int(np.searchsorted(items, g))
+        rows = table[first_row[k] : last_row[k]][:MAX_FULL]
+        if not len(rows):
+            out[c] = UnplacedWhy(["room was left, but placing it would cost more in soft-rule penalties than it "
+                                  "gains, or the time limit ended the search first"], "room")
+            continue
+        texts = [f"{_word(problem, str(words[w]), c)} ({nb} of {n_cand[g]} possible communes)"
+                 for w, nb in zip(rows[:, 1].tolist(), rows[:, 2].tolist(), strict=True)]
+        if len(members) > 1:
+            texts.append(f"placed only together with {some_ids([problem.cases[m].case_id for m in members if m != c])}")
+        top = str(words[rows[0, 1]])
+        kind = "full"
+        if top.startswith("service:"):
+            kind = "full:service"
+        elif top == "housing" and ca.step_free[c]:
+            kind = "full:housing_step_free"
+        out[c] = UnplacedWhy(texts, kind)
+    return out
+
+
+#: The reason of a family whose capacity reasons the deadline left no time for (shared: it names no family).
+_NOT_EXPLAINED = UnplacedWhy(["not placed in any of its possible communes; the time limit left no time to say "
+                              "which capacity stopped it (`matcher explain` says)"], "not explained")
+
+
+def _word(problem: Problem, word: str, c: int) -> str:
+    return resource_words(problem, "housing:" if word == "housing" else word, c)
+
+
+def _full_counts(model: AssignmentModel, A: sp.csc_matrix, part: np.ndarray, lens: np.ndarray, use: np.ndarray,
+                 hard: np.ndarray, word_of_row: np.ndarray, W: int) -> np.ndarray:
+    """For the options `part` (whole items): rows (item, word, communes, options) of the words of the hard rows
+    that an option would exceed, with the number of distinct communes and options where each does."""
+    total = int(lens.sum())
+    if not total:
+        return np.zeros((0, 4), dtype=np.int64)
+    ends = np.cumsum(lens)
+    gather = np.repeat(A.indptr[part] - (ends - lens), lens) + np.arange(total)
+    rows = A.indices[gather]
+    over = hard[rows] & (use[rows] + A.data[gather] > model.rhs[rows] + 1e-9)
+    opt = np.repeat(part, lens)[over].astype(np.int64)
+    word = word_of_row[rows[over]].astype(np.int64)
+    n_bins = model.n_bins
+    # Distinct (option, word): an option over two housing rows counts once.
+    key = np.unique(opt * W + word)
+    opt, word = key // W, key % W
+    pair = model.opt_item[opt] * W + word
+    pairs, n_opts = np.unique(pair, return_counts=True)
+    bins = np.unique(pair * n_bins + model.opt_bin[opt])
+    n_with_bins = np.bincount(np.searchsorted(pairs, bins // n_bins), minlength=len(pairs))
+    return np.stack([pairs // W, pairs % W, n_with_bins, n_opts], axis=1).astype(np.int64)
+
+
+def why_not(problem: Problem, choice: np.ndarray, c: int, lo: int, use: np.ndarray | None = None) -> str:
+    """Why case c is not in commune lo in this plan (`use`: the plan's row use, if already computed)."""
     blocks = problem.blocking(c, lo)
     if blocks:
         return "; ".join(blocks)
@@ -132,11 +324,11 @@ def why_not(problem: Problem, choice: np.ndarray, c: int, lo: int) -> str:
     opts = np.nonzero((model.opt_item == g) & (model.opt_bin == lo))[0]
     if len(opts) == 0:
         return "a linked family cannot go there"
-    use = row_use(problem, choice)
+    use = row_use(problem, choice) if use is None else use
     own = int(choice[g])
     fulls: set[str] = set()
     for o in opts:
-        rows = full_rows_for(problem, int(o), use, own=own)
+        rows = _full_rows_for(problem, int(o), use, own=own)
         if not rows:
             fulls = set()
             break
@@ -150,3 +342,19 @@ def why_not(problem: Problem, choice: np.ndarray, c: int, lo: int) -> str:
     if here <= there + 1e-9:
         return "room is left, but its score here is no higher than where it is placed"
     return "room is left, but moving it here would lower the plan's total (soft-rule penalties or others' scores)"
+
+
+def _full_rows_for(problem: Problem, option: int, use: np.ndarray, own: int = -1) -> list[str]:
+    """Hard rows that taking `option` would exceed, given the plan's use (minus the item's own option)."""
+    model = problem.model
+    A = model.columns()
+    lo, hi = A.indptr[option], A.indptr[option + 1]
+    rows, vals = A.indices[lo:hi], A.data[lo:hi]
+    base = use[rows].copy()
+    if own >= 0:
+        olo, ohi = A.indptr[own], A.indptr[own + 1]
+        own_rows = dict(zip(A.indices[olo:ohi], A.data[olo:ohi], strict=True))
+        base -= np.array([own_rows.get(r, 0.0) for r in rows])
+    hard = ~np.isfinite(model.penalty[rows])
+    over = hard & (base + vals > model.rhs[rows] + 1e-9)
+    return [str(model.row_resource[r]) for r in rows[over]]

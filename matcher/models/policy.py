@@ -20,8 +20,15 @@ class Mode(StrEnum):
     OFF = "off"
 
 
+#: Workers (CP-SAT threads) a solve may use, and the largest seed: each worker searches with the seed plus its
+#: number, and CP-SAT's seeds are 31-bit.
+MAX_WORKERS = 64
+MAX_SEED = 2**31 - 1 - MAX_WORKERS
+
+
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    # Numbers are finite: TOML's `inf` and `nan` are refused with the key's name.
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
 
 class Rule(_Strict):
@@ -121,8 +128,8 @@ class Objective(_Strict):
 
 class SolverSettings(_Strict):
     time_limit: float = Field(default=20.0, gt=0)
-    seed: int = Field(default=0, ge=0)
-    workers: int = Field(default=2, ge=1, le=64)
+    seed: int = Field(default=0, ge=0, le=MAX_SEED)
+    workers: int = Field(default=2, ge=1, le=MAX_WORKERS)
 
 
 class Policy(_Strict):

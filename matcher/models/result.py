@@ -31,6 +31,9 @@ class Placement(_Out):
 class Unplaced(_Out):
     case_id: str
     reasons: list[str] = Field(default_factory=list)
+    #: The kind of the main reason (a key of ``matcher.explain.reasons.KIND_WORDS``), for counts that name no
+    #: need; kept in memory only, not written to the result file.
+    kind: str = Field(default="", exclude=True)
 
 
 class LocalityUse(_Out):
@@ -64,6 +67,12 @@ class Result(_Out):
     solver_bound: float | None = None
     soft_violations: list[dict[str, Any]] = Field(default_factory=list)
     diagnosis: list[str] = Field(default_factory=list)
+    #: The same seed and worker count give this plan again: no stage was stopped by the wall clock (always true in
+    #: work-limited mode). None in results written before this field existed.
+    deterministic: bool | None = None
+    #: What the status and gap mean where they could mislead (an optimum with nothing placed, a plan that the
+    #: time limit cut and another run may not repeat).
+    notes: list[str] = Field(default_factory=list)
 
     @property
     def placed_case_ids(self) -> set[str]:

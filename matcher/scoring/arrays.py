@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from matcher.models import Case, Locality, Policy, PublicTransport
+from matcher.models import Case, FrenchLevel, Locality, Policy, PublicTransport
+from matcher.models.records import WORKING_AGE
 
 INF = np.inf
 TRANSPORT_LEVEL = {PublicTransport.NONE: 0, PublicTransport.LIMITED: 1, PublicTransport.GOOD: 2}
@@ -30,19 +31,24 @@ class Vocab:
     regions: tuple[str, ...]
 
     @staticmethod
-    def of(cases: list[Case], localities: list[Locality]) -> Vocab:
+    def of(cases: list[Case], localities: list[Locality],
+           languages: list[tuple[str, ...]] | None = None) -> Vocab:
+        """The codes of the data; `languages` are the cases' interpreter languages if already computed."""
         def ordered(values: object) -> tuple[str, ...]:
             return tuple(sorted({v for v in values if v}))  # type: ignore[attr-defined]
 
+        low, high = WORKING_AGE
+        langs = languages if languages is not None else [c.interpreter_languages for c in cases]
         return Vocab(
             services=ordered(
                 [s for c in cases for s in c.health_services] + [s.service for lo in localities for s in lo.services]
             ),
             languages=ordered(
-                [lang for c in cases for lang in c.interpreter_languages]
-                + [i.language for lo in localities for i in lo.interpreters]
+                [lang for ls in langs for lang in ls] + [i.language for lo in localities for i in lo.interpreters]
             ),
-            sectors=ordered([s for c in cases for s in c.sectors] + [j.sector for lo in localities for j in lo.jobs]),
+            # The sectors of working-age members (Case.sectors), read once per member.
+            sectors=ordered([m.sector for c in cases for m in c.members if m.sector and low <= m.age <= high]
+                            + [j.sector for lo in localities for j in lo.jobs]),
             departements=ordered([lo.departement for lo in localities]),
             regions=ordered([lo.region for lo in localities]),
         )
@@ -112,7 +118,10 @@ class LocalityArrays:
         return part.sum(axis=1)
 
 
-def case_arrays(cases: list[Case], policy: Policy, vocab: Vocab, loc_index: dict[str, int]) -> CaseArrays:
+def case_arrays(cases: list[Case], policy: Policy, vocab: Vocab, loc_index: dict[str, int],
+                languages: list[tuple[str, ...]] | None = None) -> CaseArrays:
+    """Per-case arrays, from one pass over the members (the records' derived properties, recomputed on every
+    access, took a third of the model build at 100,000 families); `languages` as for `Vocab.of`."""
     n = len(cases)
     lang_col = {v: i for i, v in enumerate(vocab.languages)}
     svc_col = {v: i for i, v in enumerate(vocab.services)}
@@ -121,42 +130,61 @@ def case_arrays(cases: list[Case], policy: Policy, vocab: Vocab, loc_index: dict
     services = np.zeros((n, len(vocab.services)), dtype=bool)
     sector_adults = np.zeros((n, len(vocab.sectors)), dtype=np.int64)
     sector_licensed = np.zeros_like(sector_adults)
+    # Per member: its case, age, French, licence, sector column and whether it lists French.
+    of, age, french, licence, sector, says_fr = [], [], [], [], [], []
     for i, c in enumerate(cases):
-        for lang in c.interpreter_languages:
-            speaks[i, lang_col[lang]] = True
         for s in c.health_services:
             services[i, svc_col[s]] = True
-        for m in c.working_age_adults:
-            if m.sector:
-                sector_adults[i, sec_col[m.sector]] += 1
-                if m.driving_licence:
-                    sector_licensed[i, sec_col[m.sector]] += 1
+        for m in c.members:
+            of.append(i)
+            age.append(m.age)
+            french.append(int(m.french_level))
+            licence.append(m.driving_licence)
+            sector.append(sec_col.get(m.sector, -1) if m.sector else -1)  # (only working-age ones count)
+            says_fr.append("fr" in m.languages)
+    of_a = np.array(of, dtype=np.int64)
+    age_a = np.array(age, dtype=np.int64)
+    french_a = np.array(french, dtype=np.int64)
+    licence_a = np.array(licence, dtype=bool)
+    sector_a = np.array(sector, dtype=np.int64)
+    fr_a = np.array(says_fr, dtype=bool)
 
-    def col(f: object) -> np.ndarray:
-        return np.fromiter((f(c) for c in cases), dtype=np.int64, count=n)  # type: ignore[operator]
+    def count(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(of_a[mask], minlength=n).astype(np.int64)
 
-    persons = col(lambda c: c.persons)
+    adult = age_a >= 18
+    working = (age_a >= WORKING_AGE[0]) & (age_a <= WORKING_AGE[1])
+    n_adults = count(adult)
+    # Interpreting is for the adults, or every member of a family without adults (Case.needs_interpreter).
+    speaker = adult | (n_adults[of_a] == 0)
+    fluent = speaker & ((french_a >= FrenchLevel.A2) | fr_a)
+    languages = languages if languages is not None else [c.interpreter_languages for c in cases]
+    for i, langs in enumerate(languages):
+        for lang in langs:
+            speaks[i, lang_col[lang]] = True
+    jobs = working & (sector_a >= 0)
+    np.add.at(sector_adults, (of_a[jobs], sector_a[jobs]), 1)
+    np.add.at(sector_licensed, (of_a[jobs & licence_a], sector_a[jobs & licence_a]), 1)
+    persons = np.bincount(of_a, minlength=n).astype(np.int64)
     return CaseArrays(
         ids=tuple(c.case_id for c in cases),
         persons=persons,
-        children_0_2=col(lambda c: c.children_0_2),
-        children_3_10=col(lambda c: c.children_3_10),
-        children_11_17=col(lambda c: c.children_11_17),
-        french_need=col(lambda c: c.french_class_need),
-        working_age=col(lambda c: len(c.working_age_adults)),
-        licensed=col(lambda c: c.licensed_adults),
-        needs_interpreter=col(lambda c: c.needs_interpreter).astype(bool),
+        children_0_2=count(age_a <= 2),
+        children_3_10=count((age_a >= 3) & (age_a <= 10)),
+        children_11_17=count((age_a >= 11) & (age_a <= 17)),
+        french_need=count(adult & (french_a < FrenchLevel.B1)),
+        working_age=count(working),
+        licensed=count(adult & licence_a),
+        needs_interpreter=count(fluent) == 0,
         speaks=speaks,
-        bedrooms=np.fromiter((policy.bedrooms_for(p) for p in persons), dtype=np.int64, count=n),
-        step_free=col(lambda c: c.needs_step_free_housing).astype(bool),
+        bedrooms=np.fromiter((policy.bedrooms_for(p) for p in persons.tolist()), dtype=np.int64, count=n),
+        step_free=np.fromiter((c.needs_step_free_housing for c in cases), dtype=bool, count=n),
         services=services,
         sector_adults=sector_adults,
         sector_licensed=sector_licensed,
-        priority=col(lambda c: c.priority),
-        tie=col(lambda c: loc_index.get(c.tie_locality_id or "", -1)),
-        first_language=tuple(
-            (c.interpreter_languages[0] if c.interpreter_languages else "fr") for c in cases
-        ),
+        priority=np.fromiter((c.priority for c in cases), dtype=np.int64, count=n),
+        tie=np.fromiter((loc_index.get(c.tie_locality_id or "", -1) for c in cases), dtype=np.int64, count=n),
+        first_language=tuple((langs[0] if langs else "fr") for langs in languages),
     )
 
 

@@ -34,6 +34,11 @@ SCALED_PARAMETERS: dict[str, object] = {
 }
 
 
+#: Seconds past its time limit after which a search is stopped from outside (CP-SAT checks its own limit between
+#: steps of its presolve and search; on large models a step can run over by tenths of a second).
+WATCHDOG_GRACE = 0.05
+
+
 @dataclass(frozen=True)
 class CpSatOutcome:
     choice: np.ndarray | None  # best plan found, -1 for unplaced items
@@ -46,45 +51,29 @@ class CpSatOutcome:
     objective: float = float("-inf")  # the plan's value as the search saw it (scaled values rounded)
     #: The proof is exact: no plan is better in the rounded values (a proof within the gap limit is not).
     exact: bool = False
+    #: The wall clock ended the search (or its model building) before its own end (a proof, its deterministic
+    #: budget, a halt): where it stopped depends on the machine, so another run may return another plan.
+    clock_cut: bool = False
 
 
 def _integral(values: np.ndarray) -> bool:
     return bool(np.all(np.abs(values - np.round(values)) < 1e-9)) and bool(np.all(np.abs(values) < 2**50))
 
 
-def solve_cpsat(
-    model: AssignmentModel,
-    *,
-    hint: np.ndarray | None,
-    time_limit: float,
-    workers: int,
-    seed: int,
-    cancel: threading.Event | None = None,
-    on_solution: Callable[[float, float], None] | None = None,
-    parameters: dict[str, object] | None = None,
-    target: float | None = None,
-    deadline: float | None = None,
-    improve_on_hint: bool = False,
-    proved_elsewhere: Callable[[], float | None] | None = None,
-    halt: threading.Event | None = None,
-    proving: bool = False,
-    at_least: float | None = None,
-) -> CpSatOutcome:
-    """Maximise the model with CP-SAT: exactly for whole values; fractional values are rounded option by option to
-    1/SCALE of a score point, and a proof then holds to within one such unit.
+@dataclass(frozen=True)
+class CpBuild:
+    """The CP-SAT model of an assignment model (with its hint and objective bounds), built once and shareable by
+    searches that differ only in their parameters (a portfolio's workers: 64 of them once built 64 copies)."""
 
-    ``target`` is a known upper bound (an integral LP bound, say): a plan reaching it is optimal, so the search
-    stops there. ``improve_on_hint`` asks for plans strictly better than the (complete) hint only: the search
-    then ends proved infeasible when there is none. ``proved_elsewhere`` returns the optimum once another search
-    of the same model has proved it exactly (else None): this search then stops as soon as its plan reaches it,
-    with the plan it would have ended with anyway (the first at the optimum: a search reports improving plans
-    only).
-    ``halt`` ends the search as the time limit would (``cancel`` ends it as cancelled by the user). ``proving``
-    says a proof is in reach (a model solved whole, not in two phases): scaled models then get SCALED_PARAMETERS.
-    """
+    cp: cp_model.CpModel
+    value_scale: float
+
+
+def build_cpsat(model: AssignmentModel, *, hint: np.ndarray | None, deadline: float = float("inf"),
+                improve_on_hint: bool = False, at_least: float | None = None) -> CpBuild | None:
+    """The CP-SAT model of `model` (see `solve_cpsat`); None when `deadline` (``time.monotonic()``) passes while
+    it is built."""
     O = model.n_options
-    started = time.monotonic()
-    deadline = started + time_limit if deadline is None else deadline
     # The model is written straight into CP-SAT's proto from the arrays: variables 0..O-1 are the options, then
     # one slack per soft row (building it through the expression API took longer than the search at scale).
     m = cp_model.CpModel()
@@ -112,7 +101,7 @@ def solve_cpsat(
     for r in range(model.n_rows):
         if r % 2000 == 0 and time.monotonic() > deadline:
             # Building a huge model can outlast the budget: give up rather than overrun the clock.
-            return CpSatOutcome(None, False, False, float("inf"), False, True)
+            return None
         lo, hi = A.indptr[r], A.indptr[r + 1]
         cols, vals = A.indices[lo:hi], A.data[lo:hi]
         rhs = model.rhs[r]
@@ -155,6 +144,52 @@ def solve_cpsat(
         proto.solution_hint.vars.extend(list(range(O)) + slack_vars)
         proto.solution_hint.values.extend(hinted.astype(np.int64).tolist() + slack_hints)
 
+    return CpBuild(m, value_scale)
+
+
+def solve_cpsat(
+    model: AssignmentModel,
+    *,
+    hint: np.ndarray | None,
+    time_limit: float,
+    workers: int,
+    seed: int,
+    cancel: threading.Event | None = None,
+    on_solution: Callable[[float, float], None] | None = None,
+    parameters: dict[str, object] | None = None,
+    target: float | None = None,
+    deadline: float | None = None,
+    improve_on_hint: bool = False,
+    proved_elsewhere: Callable[[], float | None] | None = None,
+    halt: threading.Event | None = None,
+    proving: bool = False,
+    at_least: float | None = None,
+    built: CpBuild | None = None,
+) -> CpSatOutcome:
+    """Maximise the model with CP-SAT: exactly for whole values; fractional values are rounded option by option to
+    1/SCALE of a score point, and a proof then holds to within one such unit.
+
+    ``target`` is a known upper bound (an integral LP bound, say): a plan reaching it is optimal, so the search
+    stops there. ``improve_on_hint`` asks for plans strictly better than the (complete) hint only: the search
+    then ends proved infeasible when there is none. ``proved_elsewhere`` returns the optimum once another search
+    of the same model has proved it exactly (else None): this search then stops as soon as its plan reaches it,
+    with the plan it would have ended with anyway (the first at the optimum: a search reports improving plans
+    only).
+    ``halt`` ends the search as the time limit would (``cancel`` ends it as cancelled by the user). ``proving``
+    says a proof is in reach (a model solved whole, not in two phases): scaled models then get SCALED_PARAMETERS.
+    ``built`` is the model already built by `build_cpsat` with the same hint and bounds (shared, read only).
+    """
+    O = model.n_options
+    started = time.monotonic()
+    deadline = started + time_limit if deadline is None else deadline
+    if built is None:
+        built = build_cpsat(model, hint=hint, deadline=deadline, improve_on_hint=improve_on_hint, at_least=at_least)
+    if built is None:
+        return CpSatOutcome(None, False, False, float("inf"), False, True, clock_cut=True)
+    m, value_scale = built.cp, built.value_scale
+    if time.monotonic() >= deadline:
+        return CpSatOutcome(None, False, False, float("inf"), False, True, clock_cut=True)
+
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = max(1, int(workers))
     solver.parameters.random_seed = int(seed)
@@ -167,7 +202,7 @@ def solve_cpsat(
     for key, value in (parameters or {}).items():
         setattr(solver.parameters, key, value)
 
-    state = {"cancelled": False, "reached": False}
+    state = {"cancelled": False, "reached": False, "clock": False}
     best = [float("-inf")]  # the value of the last plan found
 
     def reached(value: float) -> bool:  # the known bound, or an optimum proved elsewhere, whichever is lower
@@ -188,13 +223,14 @@ def solve_cpsat(
     stop = threading.Event()
 
     def watchdog() -> None:
-        deadline = time.monotonic() + time_limit + 0.5
+        deadline = time.monotonic() + time_limit + WATCHDOG_GRACE
         while not stop.wait(0.05):
             if cancel is not None and cancel.is_set():
                 state["cancelled"] = True
                 solver.stop_search()
                 return
             if time.monotonic() > deadline:
+                state["clock"] = True
                 solver.stop_search()
                 return
             if halt is not None and halt.is_set():
@@ -213,6 +249,9 @@ def solve_cpsat(
         stop.set()
         guard.join()
 
+    finished = status in (cp_model.OPTIMAL, cp_model.INFEASIBLE)
+    stopped = bool(state["cancelled"] or state["reached"]) or (halt is not None and halt.is_set())
+    clock_cut = not finished and not stopped and (bool(state["clock"]) or solver.wall_time >= time_limit - 0.01)
     choice = None
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         xv = np.asarray(list(solver.response_proto.solution), dtype=np.int64)[:O] > 0
@@ -231,4 +270,5 @@ def solve_cpsat(
         objective=float(solver.objective_value) / value_scale if choice is not None else float("-inf"),
         exact=choice is not None and (bool(state["reached"]) or (
             status == cp_model.OPTIMAL and abs(solver.best_objective_bound - solver.objective_value) < 0.5)),
+        clock_cut=clock_cut,
     )

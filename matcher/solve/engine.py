@@ -12,9 +12,9 @@ import numpy as np
 from matcher.models import Status
 from matcher.problem import AssignmentModel
 from matcher.solve import lagrange, lns
-from matcher.solve.cpsat import CpSatOutcome, solve_cpsat
+from matcher.solve.cpsat import CpSatOutcome, build_cpsat, solve_cpsat
 from matcher.solve.heuristic import greedy_plan
-from matcher.solve.lp import LPResult, solve_lp
+from matcher.solve.lp import LPResult, no_lp, solve_lp
 
 #: CP-SAT deterministic time units granted per second of wall-clock budget in deterministic mode, for a model
 #: solved in one search (the GAP, tier S, the app's usual sizes). Measured on the 2-core machines (2026-12-01, 9
@@ -30,6 +30,20 @@ DET_PER_SECOND = 0.95
 #: rate; 0.95 made tier M's plan neither better nor worse (44,014,234 against 44,014,244 in one run).
 TWO_PHASE_DET_PER_SECOND = 0.6
 
+#: Work-limited (no clock), the deterministic budget per second of the time limit on placement models, whose
+#: values are scores: CP-SAT's units run far slower than on the GAP there (on the 200-family sample, 0.12 units
+#: per second of CPU in the whole-model search with its proof settings; on 2,000 families in two phases, 0.5 in
+#: the phase searches and a neighbourhood step, counted whole, per 0.65 s). So that a work-limited run takes
+#: about its time limit on the 2-core machines measured (more or less elsewhere: it never looks at the clock).
+WORK_SCALED_DET_PER_SECOND = 0.12
+WORK_TWO_PHASE_DET_PER_SECOND = 0.3
+
+#: Seconds of CP-SAT presolve per matrix entry (and option) of the model searched: measured at 1.3e-5 on the
+#: 6,000-family sample's phase-1 model (56,497 options, 457,214 terms after presolve: about 6 s, its longest steps
+#: 1.7 s, 0.95 s and 0.87 s, none of them interrupted by the time limit; a search given 6.2 s took 8.5 s there). A
+#: search given less time than its presolve needs is not started.
+PRESOLVE_SECONDS_PER_ENTRY = 1e-5
+
 #: Above this many options (after exact pruning) CP-SAT searches the LP's neighbourhood: the best few options
 #: of each item by reduced cost, plus those of the hint.
 NEIGHBOURHOOD_MIN_OPTIONS = 40_000
@@ -41,8 +55,12 @@ NEIGHBOURHOOD_PER_ITEM = 10
 #: guided plan's 8,746 (of at most 8,804), and the 30 s result went from 43,999,323 to 44,014,252.
 EARLY_PLAN_MIN_OPTIONS = 30_000
 
-#: Share of the time an LP may take (column generation stops there with a valid, looser bound).
+#: Share of the time an LP may take (column generation stops there with a valid, looser bound), and the least
+#: time worth starting one with (below it, the bound of every item's best option, from one pass).
 LP_SHARE = 0.3
+LP_MIN_SECONDS = 0.2
+#: GLOP's deterministic time units per second of an LP's share of the time limit, in work-limited mode.
+LP_WORK_PER_SECOND = 1.0
 
 #: Time kept back at the end of a solve for what follows the last search (CP-SAT overshoots its own limit by a few
 #: hundredths of a second, then the plan is mapped back and valued): this share of the limit, at most WRAP_UP_MAX.
@@ -114,9 +132,20 @@ class SolveParams:
     cancel: threading.Event | None = None
     hint: np.ndarray | None = None  # a plan (option per item) to start from
     #: Same plan for the same seed and worker count: each worker is a single-threaded CP-SAT search with its own
-    #: seed and a deterministic time budget, run side by side, and the best plan wins (ties to the first).
+    #: seed and a deterministic time budget, run side by side, and the best plan wins (ties to the first), as long
+    #: as the wall clock does not stop a stage first (``ModelSolution.deterministic`` says whether it did).
     #: False runs one multi-threaded CP-SAT search on the wall clock alone.
     deterministic: bool = True
+    #: Work-limited: no stage ever looks at the wall clock. The LP runs to its end, the searches stop on their
+    #: deterministic budgets (from `time_limit`), so the plan is the same for the same seed and worker count on any
+    #: machine, in a time that depends on the machine.
+    work_limited: bool = False
+    #: ``time.monotonic()`` when the time limit's clock started (before the problem was built, say); `solve`
+    #: counts the time since then against `time_limit`. Default: when `solve` is called.
+    started: float | None = None
+    #: ``time.monotonic()`` by which `solve_model` returns (`solve` sets it to keep time for the reasons and the
+    #: check); default: `time_limit` after it is called.
+    deadline: float | None = None
 
 
 @dataclass
@@ -129,6 +158,9 @@ class ModelSolution:
     seconds: float
     lp: LPResult
     stats: dict[str, float] = field(default_factory=dict)
+    #: No stage was stopped by the wall clock (and the searches were deterministic): the same seed and worker
+    #: count give this plan again, also in work-limited mode with the same time limit.
+    deterministic: bool = True
 
     @property
     def gap(self) -> float:
@@ -136,11 +168,13 @@ class ModelSolution:
 
 
 def relative_gap(bound: float, objective: float) -> float:
-    """``(bound - objective) / |bound|``, 0 when both are 0, never below 0."""
+    """``(bound - objective) / |bound|``, never below 0; relative to 1 when ``|bound| < 1`` (a bound near 0, as
+    when nothing can be placed, would turn rounding noise into a 100 % gap), and 0 within rounding."""
     if not np.isfinite(bound):
         return float("inf")
-    denom = max(abs(bound), 1e-9)
-    return max(0.0, (bound - objective) / denom)
+    denom = max(abs(bound), 1.0)
+    diff = bound - objective
+    return 0.0 if diff <= 1e-9 * denom else diff / denom
 
 
 def _search(
@@ -155,19 +189,37 @@ def _search(
     target: float | None = None,
     proving: bool = False,
     reduced: tuple[float, np.ndarray] | None = None,
+    step_charge: float = lns.MIN_STEP_CHARGE,
 ) -> CpSatOutcome:
     """CP-SAT within `budget` seconds: a portfolio of single-thread searches stopped after deterministic time
     units, then neighbourhood search on models with a few bins (the same plan every time), or one parallel search
-    on the wall clock (`det_budget` None)."""
-    if budget <= 0.05 or (det_budget is not None and det_budget <= 0.01):
+    on the wall clock (`det_budget` None). Each neighbourhood step counts at least `step_charge` units."""
+    if det_budget is not None and det_budget <= 0.01:
         return CpSatOutcome(None, False, False, float("inf"), False, True)
+    if budget <= 0.05:
+        return _CLOCK_CUT
     if det_budget is None:
+        if _presolve_outlasts(model, budget):
+            return _CLOCK_CUT
         return solve_cpsat(model, hint=hint, time_limit=budget, workers=workers, seed=seed, cancel=cancel,
                            on_solution=on_solution, target=target, proving=proving)
     if lns.applicable(model):
         return _search_with_lns(model, hint, budget, workers, seed, det_budget, cancel, on_solution, target,
-                                proving=proving, reduced=reduced)
+                                proving=proving, reduced=reduced, step_charge=step_charge)
+    if _presolve_outlasts(model, budget):
+        return _CLOCK_CUT
     return _portfolio(model, hint, budget, workers, seed, det_budget, cancel, on_solution, target, proving=proving)
+
+
+#: A search that the clock stopped before it began: no plan, no bound.
+_CLOCK_CUT = CpSatOutcome(None, False, False, float("inf"), False, True, clock_cut=True)
+
+
+def _presolve_outlasts(model: AssignmentModel, budget: float) -> bool:
+    """CP-SAT's presolve of the whole model would take more than `budget` seconds (PRESOLVE_SECONDS_PER_ENTRY):
+    the search could only return its hint, and some of its presolve steps cannot be interrupted, so that it would
+    overrun its time limit by seconds. (Never in work-limited mode, whose budget is infinite.)"""
+    return budget < PRESOLVE_SECONDS_PER_ENTRY * (model.A.nnz + model.n_options)
 
 
 def _portfolio(model: AssignmentModel, hint: np.ndarray | None, budget: float, workers: int, seed: int,
@@ -184,6 +236,12 @@ def _portfolio(model: AssignmentModel, hint: np.ndarray | None, budget: float, w
     """
     extra: dict[str, object] = {"max_deterministic_time": det_budget}
     n = max(1, workers)
+    # One CP-SAT model for every search: building it is Python work under one lock, and each of 64 workers
+    # building its own took longer than a 5 s limit.
+    end = time.monotonic() + budget
+    built = build_cpsat(model, hint=hint, deadline=end)
+    if built is None:
+        return CpSatOutcome(None, False, False, float("inf"), False, True, clock_cut=True)
     outcomes: list[CpSatOutcome | None] = [None] * n
     halts = [threading.Event() for _ in range(n)]
     proofs: list[float | None] = [None] * n  # the optimum, as proved by search k
@@ -194,7 +252,8 @@ def _portfolio(model: AssignmentModel, hint: np.ndarray | None, budget: float, w
             return next((v for v in proofs[k + 1:] if v is not None), None)
 
     def run(k: int) -> None:
-        out = solve_cpsat(model, hint=hint, time_limit=budget, workers=1, seed=seed + k, cancel=cancel,
+        out = solve_cpsat(model, hint=hint, time_limit=budget, deadline=end, workers=1, seed=seed + k, cancel=cancel,
+                          built=built,
                           on_solution=on_solution if k == 0 else None, parameters=extra, target=target,
                           proved_elsewhere=(lambda: proved_after(k)) if proving else None, halt=halts[k],
                           proving=proving)
@@ -238,13 +297,15 @@ def _portfolio(model: AssignmentModel, hint: np.ndarray | None, budget: float, w
         det_time=max(o.det_time for o in done),
         objective=best.objective,
         exact=optimum is not None,
+        clock_cut=any(o.clock_cut for o in done),
     )
 
 
 def _search_with_lns(model: AssignmentModel, hint: np.ndarray | None, budget: float, workers: int, seed: int,
                      det_budget: float, cancel: threading.Event | None,
                      on_solution: Callable[[float, float], None], target: float | None, *,
-                     proving: bool = False, reduced: tuple[float, np.ndarray] | None = None) -> CpSatOutcome:
+                     proving: bool = False, reduced: tuple[float, np.ndarray] | None = None,
+                     step_charge: float = lns.MIN_STEP_CHARGE) -> CpSatOutcome:
     """The portfolio on the whole model first (it alone can prove optimality) for part of the budget; without a
     proof, every worker goes on with neighbourhood search (lns.py) from the best plan, in rounds that end on
     deterministic time and then share the best plan, so that the plan is the same for the same seed.
@@ -256,11 +317,16 @@ def _search_with_lns(model: AssignmentModel, hint: np.ndarray | None, budget: fl
     deadline = time.monotonic() + budget
     workers = max(1, workers)
     full_det = min(det_budget, max(FULL_SEARCH_SHARE * det_budget, FULL_SEARCH_MIN_DET))
-    out = _portfolio(model, hint, budget, workers, seed, full_det, cancel, on_solution, target, proving=proving)
+    if _presolve_outlasts(model, budget):
+        out = _CLOCK_CUT  # no time for the whole model: the neighbourhoods (small models) from the hint
+    else:
+        out = _portfolio(model, hint, budget, workers, seed, full_det, cancel, on_solution, target, proving=proving)
     best = _best_of(model, [out.choice, hint])  # a large model's search may end before its first plan
     if (out.proved_optimal or out.proved_infeasible or out.cancelled or best is None
-            or full_det >= det_budget - 0.02 or time.monotonic() > deadline - 0.1):
+            or full_det >= det_budget - 0.02):
         return out
+    if time.monotonic() > deadline - 0.1:
+        return replace(out, clock_cut=True)
     model.columns()  # computed once, before the threads share it
     streams = [lns.Stream(seed=seed * 7919 + 104729 * (w + 1)) for w in range(workers)]
     used = [out.det_time] * workers
@@ -278,7 +344,7 @@ def _search_with_lns(model: AssignmentModel, hint: np.ndarray | None, budget: fl
 
     def neighbourhoods(w: int, det: float) -> None:
         mask = allowed if core is None or allowed is None or w % 2 == 0 else allowed & core
-        used[w] += lns.run(model, plans[w], streams[w], det, deadline, stop=stopped,
+        used[w] += lns.run(model, plans[w], streams[w], det, deadline, stop=stopped, step_charge=step_charge,
                            on_improve=report if w == 0 else None, target=target, allowed=mask)
 
     def prove(det: float) -> None:
@@ -291,9 +357,13 @@ def _search_with_lns(model: AssignmentModel, hint: np.ndarray | None, budget: fl
             proved.set()
 
     stalled = False
-    while not stopped() and time.monotonic() < deadline - 0.1:
+    clock_cut = out.clock_cut
+    while not stopped():
         left = det_budget - max(used)
         if left <= 0.02 or (target is not None and incumbent.objective >= target - 1e-9):
+            break
+        if time.monotonic() >= deadline - 0.1:
+            clock_cut = True
             break
         if reduced is not None:
             allowed = _may_improve(reduced, incumbent.objective)
@@ -330,9 +400,11 @@ def _search_with_lns(model: AssignmentModel, hint: np.ndarray | None, budget: fl
                                                                - 1e-9):
             incumbent = found
     exact = reached or (got is not None and (got.exact or got.proved_infeasible))
+    # (A proof halts the other streams by `stopped`, not by the clock: their plans can only tie with it.)
+    clock_cut = clock_cut or any(s.clock_cut for s in streams) or (got is not None and got.clock_cut)
     return replace(out, choice=incumbent.choice, proved_optimal=exact, timed_out=not exact,
                    cancelled=cancel is not None and cancel.is_set(), det_time=max(used),
-                   objective=incumbent.objective, exact=exact)
+                   objective=incumbent.objective, exact=exact, clock_cut=clock_cut)
 
 
 def _proof(model: AssignmentModel, reduced: tuple[float, np.ndarray], incumbent: lns.Plan, det: float,
@@ -410,7 +482,8 @@ def _best_per_item(model: AssignmentModel, keep: np.ndarray, score: np.ndarray, 
 def _search_pruned(model: AssignmentModel, lp: LPResult | None, hint: np.ndarray, budget: float, workers: int,
                    seed: int, det_budget: float | None, cancel: threading.Event | None,
                    on_solution: Callable[[float, float], None], stats: dict[str, float], tag: str,
-                   target: float | None = None, proving: bool = False) -> CpSatOutcome:
+                   target: float | None = None, proving: bool = False,
+                   step_charge: float = lns.MIN_STEP_CHARGE) -> CpSatOutcome:
     """CP-SAT on the options that reduced-cost fixing keeps, with the plan mapped back to the full model.
 
     A model still too large after the pruning is searched in the LP's neighbourhood only.
@@ -431,13 +504,14 @@ def _search_pruned(model: AssignmentModel, lp: LPResult | None, hint: np.ndarray
     reduced = (lp.bound, lp.reduced_costs) if lp is not None and lp.ok and not restricted else None
     if len(keep) == model.n_options:
         return _search(model, hint, deadline - time.monotonic(), workers, seed, det_budget, cancel, on_solution,
-                       target, proving, reduced)
+                       target, proving, reduced, step_charge)
     position = np.full(model.n_options, -1, dtype=np.int64)
     position[keep] = np.arange(len(keep))
     sub_hint = np.where(hint >= 0, position[np.maximum(hint, 0)], -1)
     sub = model.subset(keep)
     out = _search(sub, sub_hint, deadline - time.monotonic(), workers, seed, det_budget, cancel, on_solution,
-                  target, proving and not restricted, None if reduced is None else (reduced[0], reduced[1][keep]))
+                  target, proving and not restricted, None if reduced is None else (reduced[0], reduced[1][keep]),
+                  step_charge)
     choice = None
     if out.choice is not None:  # (no option kept: the plan places no item)
         choice = np.where(out.choice >= 0, keep[np.maximum(out.choice, 0)], -1) if len(keep) else out.choice
@@ -495,10 +569,17 @@ def solve_model(
     def elapsed() -> float:
         return time.monotonic() - t0
 
-    search_end = time_limit - min(WRAP_UP_MAX, WRAP_UP_SHARE * time_limit)
+    # One deadline for every stage; none in work-limited mode, where the deterministic budgets alone stop the
+    # searches and the LP runs to its end.
+    end = np.inf if params.work_limited else (params.deadline if params.deadline is not None else t0 + time_limit)
+    span = max(0.0, end - t0)
+    search_end = end - min(WRAP_UP_MAX, WRAP_UP_SHARE * span)
+    cuts: list[str] = []  # the stages that the wall clock stopped before their own end
+    # Work-limited, each LP has a deterministic budget of GLOP's units instead of its share of the clock.
+    lp_work = LP_SHARE * time_limit * LP_WORK_PER_SECOND if params.work_limited else None
 
     def left() -> float:  # for the searches
-        return search_end - elapsed()
+        return search_end - time.monotonic()
 
     early: np.ndarray | None = None
     early_obj = -np.inf  # its value if complete (checked once: each check is a pass over A at national size)
@@ -506,7 +587,9 @@ def solve_model(
     if model.n_options >= EARLY_PLAN_MIN_OPTIONS:
         # A large LP takes a while: have a plan (by value, within every hard row) before it.
         report(Progress("first plan", 0.01, seconds=elapsed()))
-        early = greedy_plan(model, None, None, params.hint)
+        early = greedy_plan(model, None, None, params.hint, deadline=search_end)
+        if time.monotonic() >= search_end:
+            cuts.append("first plan")
         early_seconds = elapsed()
         early_obj = _complete_value(model, early)
         if np.isfinite(early_obj):
@@ -518,14 +601,19 @@ def solve_model(
     m1 = model.primary_model() if lexicographic else model
     # A plan already made (the early plan, else the caller's hint) seeds the column generation of a large LP.
     seed_plan = early if early is not None else params.hint
-    lp = solve_lp(m1, time_limit=max(0.2, LP_SHARE * time_limit), start=seed_plan)
+    if left() > LP_MIN_SECONDS:
+        lp = solve_lp(m1, time_limit=min(left(), max(LP_MIN_SECONDS, LP_SHARE * span)), start=seed_plan, work=lp_work)
+    else:
+        lp = no_lp(m1)  # no time left for an LP: the bound of every item's best option, one pass
+    if lp.clock_cut:
+        cuts.append("lp")
     stats: dict[str, float] = {"lp_seconds": elapsed()}  # from the start (after the early plan, if any)
     if early is not None:
         stats["early_plan_seconds"] = early_seconds
         stats["early_plan_objective"] = early_obj
     if lp.infeasible:
         return ModelSolution(Status.INFEASIBLE, np.full(model.n_items, -1), float("nan"), float("inf"),
-                             float("inf"), elapsed(), lp, stats)
+                             float("inf"), elapsed(), lp, stats, deterministic=not cuts)
     primary_cap = np.inf
     if lexicographic:
         primary_cap, lp_bound = _lexicographic_bound(model, m1, lp)
@@ -534,19 +622,27 @@ def solve_model(
     else:
         lp_bound = lp.bound  # without an LP solution, a looser valid bound (or infinity)
         prices = lp.row_duals if lp.ok else None
-        if model.opt_primary is not None:
+        if model.opt_primary is not None and left() > LP_MIN_SECONDS:
             # A lexicographic model solved in one search: the bound of its two phases may be tighter (it knows the
-            # number of people placed is a whole number).
+            # number of people placed is a whole number). Only the bound depends on this LP, not the plan: a cut
+            # here is not a cut of the search.
             p1 = model.primary_model()
-            lp_bound = min(lp_bound, _lexicographic_bound(model, p1, solve_lp(p1, time_limit=max(0.1, LP_SHARE *
-                                                                                             left())))[1])
+            lp1 = solve_lp(p1, time_limit=max(0.1, LP_SHARE * left()), work=lp_work)
+            lp_bound = min(lp_bound, _lexicographic_bound(model, p1, lp1)[1])
     report(Progress("first plan", 0.08, bound=lp_bound, seconds=elapsed()))
-    first = greedy_plan(model, lp.x if lp.ok else None, prices, params.hint) if early is None or lp.ok else early
+    if early is None or lp.ok:
+        first = greedy_plan(model, lp.x if lp.ok else None, prices, params.hint, deadline=search_end)
+        if time.monotonic() >= search_end:
+            cuts.append("first plan")
+    else:
+        first = early
     best_obj = early_obj if first is early else _complete_value(model, first)
     if early is not None and first is not early and np.isfinite(early_obj) and early_obj > best_obj:
         first, best_obj = early, early_obj
     stats["first_plan_seconds"] = elapsed() - stats["lp_seconds"]
     best: np.ndarray | None = first if np.isfinite(best_obj) else None
+    if best is not None and "first plan" in cuts and not (best >= 0).any() and model.n_options:
+        best = None  # the clock stopped the first plan before it placed anything: no plan in time
     stats["first_plan_objective"] = best_obj
     report(Progress("first plan", 0.12, objective=best_obj if best is not None else None, bound=lp_bound,
                     seconds=elapsed()))
@@ -568,12 +664,24 @@ def solve_model(
     # Deterministic budgets come from the nominal time limit, never from the time left on the clock, so that
     # the same seed gives the same plan however fast the machine runs (as long as the wall clock is not hit).
     rate = TWO_PHASE_DET_PER_SECOND if lexicographic else DET_PER_SECOND
-    det_total = time_limit * rate if params.deterministic else None
+    if params.work_limited and not _whole_values(model):
+        # No clock to stop the searches: CP-SAT's units at their own pace on placement models (see below).
+        rate = WORK_TWO_PHASE_DET_PER_SECOND if lexicographic else WORK_SCALED_DET_PER_SECOND
+    det_total = time_limit * rate if params.deterministic or params.work_limited else None
+    # Work-limited, a neighbourhood step counts as the whole budget it may use: CP-SAT's deterministic time
+    # leaves out part of a small step's work (on the 200-family sample, steps that counted 0.06 units took a
+    # second each), so that counting it alone made a 3 s budget run for a minute.
+    step_charge = lns.STEP_DET if params.work_limited else lns.MIN_STEP_CHARGE
+    if det_total is None:
+        cuts.append("search on the wall clock")
     cancelled = params.cancel is not None and params.cancel.is_set()
     proved = False
     infeasible = False
     solver_bound = lp_bound
-    if not cancelled and model.n_options and time_limit - elapsed() > 0.05:
+    in_time = left() > 0.05
+    if not cancelled and model.n_options and not in_time:
+        cuts.append("search")  # no time left for any search: the first plan is the answer
+    if not cancelled and model.n_options and in_time:
         if lexicographic:
             # Phase 1: the most people placed (weighted by priority), within the hard rules.
             lp1 = lp
@@ -586,7 +694,10 @@ def solve_model(
                 out1 = _search_pruned(m1, lp1, start, left() * PHASE1_SHARE, workers, seed,
                                       None if det_total is None else PHASE1_SHARE * det_total, params.cancel,
                                       on_solution_for("placing", lambda v: v * model.primary_weight), stats, "phase1",
-                                      target=primary_cap if np.isfinite(primary_cap) else None)
+                                      target=primary_cap if np.isfinite(primary_cap) else None,
+                                      step_charge=step_charge)
+                if out1.clock_cut:
+                    cuts.append("phase 1")
                 infeasible = out1.proved_infeasible
                 cancelled = out1.cancelled
                 if _complete(m1, out1.choice):
@@ -609,15 +720,21 @@ def solve_model(
                 if not proved1:
                     m2 = replace(m2, opt_value=model.opt_value)
                     offset = 0.0
+                if not cancelled and left() <= 0.2:
+                    cuts.append("phase 2")
                 if not cancelled and left() > 0.2:
-                    lp2 = solve_lp(m2, time_limit=max(0.1, LP_SHARE * left()), start=start)
+                    lp2 = solve_lp(m2, time_limit=max(0.1, LP_SHARE * left()), start=start, work=lp_work)
+                    if lp2.clock_cut:
+                        cuts.append("phase 2 lp")
                     if np.isfinite(lp2.bound):
                         # Valid for the best plan, which places at least start_primary: no plan places more than
                         # primary_cap, and the placement weight outweighs any difference in scores.
                         lp_bound = min(lp_bound, lp2.bound + (model.primary_weight * primary_cap if proved1 else 0.0))
                     out2 = _search_pruned(m2, lp2, start, left(), workers, seed, det_left,
                                           params.cancel, on_solution_for("scoring", lambda v: v + offset),
-                                          stats, "phase2")
+                                          stats, "phase2", step_charge=step_charge)
+                    if out2.clock_cut:
+                        cuts.append("phase 2")
                     cancelled = out2.cancelled
                     take(out2.choice)
                     # Either way a proof on phase 2 is a proof overall (see the phase-2 model above).
@@ -626,14 +743,19 @@ def solve_model(
         else:
             fixing = lp
             if lp.ok:
-                fixing, lp_bound = _lagrangian(model, lp, best_obj, lp_bound, LAGRANGE_SHARE * time_limit, stats)
+                fixing, lp_bound = _lagrangian(model, lp, best_obj, lp_bound,
+                                               min(left(), LAGRANGE_SHARE * span), stats)
+                if stats.get("lagrangian_clock_cut"):
+                    cuts.append("lagrangian")
             target = _round_down(lp_bound) if _whole_values(model) and np.isfinite(lp_bound) else None
             if best is not None and target is not None and best_obj >= target - 1e-9:
                 proved = True  # the first plan reaches the bound
             else:
                 out = _search_pruned(model, fixing, best if best is not None else first, left(), workers,
                                      seed, det_total, params.cancel, on_solution_for("improving", lambda v: v),
-                                     stats, "search", target=target, proving=True)
+                                     stats, "search", target=target, proving=True, step_charge=step_charge)
+                if out.clock_cut:
+                    cuts.append("search")
                 take(out.choice)
                 infeasible, cancelled, proved = out.proved_infeasible, out.cancelled, out.proved_optimal
                 solver_bound = min(lp_bound, out.bound)
@@ -655,7 +777,12 @@ def solve_model(
     choice = best if best is not None else np.full(model.n_items, -1, dtype=np.int64)
     objective = float(best_obj) if best is not None else float("nan")
     report(Progress("done", 1.0, objective=objective, bound=lp_bound, seconds=elapsed()))
-    return ModelSolution(status, choice, objective, lp_bound, float(solver_bound), elapsed(), lp, stats)
+    # A cancelled run's plan depends on when the user stopped it; a proof that the plan is optimal does not make
+    # it deterministic (another run may prove another optimal plan).
+    deterministic = not cuts and not cancelled
+    stats["clock_cut"] = float(bool(cuts))
+    return ModelSolution(status, choice, objective, lp_bound, float(solver_bound), elapsed(), lp, stats,
+                         deterministic=deterministic)
 
 
 def _lagrangian(model: AssignmentModel, lp: LPResult, incumbent: float, lp_bound: float, time_limit: float,
@@ -669,6 +796,7 @@ def _lagrangian(model: AssignmentModel, lp: LPResult, incumbent: float, lp_bound
     stats["lagrangian_seconds"] = lag.seconds
     stats["lagrangian_steps"] = float(lag.steps)
     stats["lagrangian_bound"] = lag.bound
+    stats["lagrangian_clock_cut"] = float(lag.clock_cut)
     if not lag.bound < lp.bound:
         return lp, lp_bound
     # Both bound a plan using an option: keep the tighter of the two, each against the Lagrangian bound.

@@ -53,6 +53,7 @@ class LagrangianResult:
     item_prices: np.ndarray
     steps: int
     seconds: float
+    clock_cut: bool = False  # the time limit stopped the steps (another run may stop at another step)
 
 
 def knapsacks(model: AssignmentModel) -> Knapsacks | None:
@@ -95,7 +96,11 @@ def relax(model: AssignmentModel, ks: Knapsacks, start: np.ndarray, incumbent: f
     whole = bool(np.all(np.abs(model.opt_value - np.round(model.opt_value)) < 1e-9))
     scale, stall, steps = 1.0, 0, 0
     aim = incumbent
-    while steps < max_steps and scale > MIN_STEP_SCALE and time.monotonic() - t0 < time_limit:
+    clock_cut = False
+    while steps < max_steps and scale > MIN_STEP_SCALE:
+        if time.monotonic() - t0 >= time_limit:
+            clock_cut = True
+            break
         value, taken = _knapsack_bound(model, ks, u)
         steps += 1
         if not np.isfinite(aim):
@@ -115,7 +120,7 @@ def relax(model: AssignmentModel, ks: Knapsacks, start: np.ndarray, incumbent: f
         gap = max(value - aim, 1e-6 * max(1.0, abs(value)))
         u = np.maximum(u - scale * gap / float(g @ g) * g, lower)
     rc = _probe(model, ks, best_u, best_l)
-    return LagrangianResult(best_l, rc, best_u, steps, time.monotonic() - t0)
+    return LagrangianResult(best_l, rc, best_u, steps, time.monotonic() - t0, clock_cut)
 
 
 def _profits(model: AssignmentModel, ks: Knapsacks, u: np.ndarray) -> np.ndarray:

@@ -24,6 +24,8 @@ from matcher.solve.cpsat import solve_cpsat
 #: CP-SAT deterministic time per step, and bins freed by the first step.
 STEP_DET = 0.15
 START_BINS = 4
+#: The least a step counts against a budget, so that the loop ends.
+MIN_STEP_CHARGE = 1e-3
 
 
 def applicable(model: AssignmentModel) -> bool:
@@ -56,6 +58,8 @@ class Stream:
     seed: int
     k: int = START_BINS
     steps: int = 0
+    #: The wall clock cut a step or the run short: the stream's plan depends on the machine's speed.
+    clock_cut: bool = False
     rng: np.random.Generator = field(init=False)
 
     def __post_init__(self) -> None:
@@ -126,6 +130,7 @@ def step(model: AssignmentModel, plan: Plan, stream: Stream, deadline: float,
     out = solve_cpsat(sub, hint=hint, time_limit=max(0.05, deadline - time.monotonic()), workers=1,
                       seed=int(stream.rng.integers(2**31 - 1)), parameters={"max_deterministic_time": STEP_DET},
                       improve_on_hint=True)
+    stream.clock_cut |= out.clock_cut
     if out.proved_optimal or out.proved_infeasible:  # solved: no better plan in this neighbourhood
         stream.k += 1
     elif stream.rng.random() < 0.5:
@@ -144,17 +149,22 @@ def step(model: AssignmentModel, plan: Plan, stream: Stream, deadline: float,
 
 def run(model: AssignmentModel, plan: Plan, stream: Stream, det_budget: float, deadline: float,
         stop: Callable[[], bool] | None = None, on_improve: Callable[[float], None] | None = None,
-        target: float | None = None, allowed: np.ndarray | None = None) -> float:
-    """Steps from `plan` (improved in place) until `det_budget` deterministic time is used, the deadline passes,
-    `stop()` says so or the objective reaches `target`; returns the deterministic time used."""
+        target: float | None = None, allowed: np.ndarray | None = None,
+        step_charge: float = MIN_STEP_CHARGE) -> float:
+    """Steps from `plan` (improved in place) until `det_budget` deterministic time is used (each step counting
+    at least `step_charge`), the deadline passes, `stop()` says so or the objective reaches `target`; returns the
+    deterministic time used."""
     used = 0.0
-    while used < det_budget and time.monotonic() < deadline - 0.05:
+    while used < det_budget:
+        if time.monotonic() >= deadline - 0.05:
+            stream.clock_cut = True
+            break
         if stop is not None and stop():
             break
         if target is not None and plan.objective >= target - 1e-9:
             break
         better, det = step(model, plan, stream, deadline, allowed)
-        used += max(det, 1e-3)  # a step always counts, so that the loop ends
+        used += max(det, step_charge)  # a step always counts, so that the loop ends
         if better and on_improve is not None:
             on_improve(plan.objective)
     return used

@@ -22,6 +22,8 @@ class LPResult:
     item_duals: np.ndarray  # per item
     reduced_costs: np.ndarray  # per option
     infeasible: bool = False
+    #: The wall clock stopped it before it converged: another run may stop elsewhere (a different LP answer).
+    clock_cut: bool = False
 
 
 #: Above this many options the LP is solved by column generation: a restricted LP over a few options per item,
@@ -34,6 +36,9 @@ CG_ADD_PER_ITEM = 4
 #: in 11 s against 29 s with the unseeded settings, and not at all in 60 s unseeded from arbitrary options).
 CG_SEEDED_START_PER_ITEM = 1
 CG_SEEDED_ADD_PER_ITEM = 30
+#: Work-limited (a deterministic budget instead of the clock), the column generation solves at most this many
+#: restricted LPs (tier M's converged in 3 to 6).
+CG_WORK_ROUNDS = 8
 
 
 def lagrangian_bound(model: AssignmentModel, row_duals: np.ndarray) -> tuple[float, np.ndarray]:
@@ -49,22 +54,37 @@ def lagrangian_bound(model: AssignmentModel, row_duals: np.ndarray) -> tuple[flo
     return float(row_duals @ model.rhs + best.sum()), priced
 
 
-def solve_lp(model: AssignmentModel, time_limit: float = 60.0, start: np.ndarray | None = None) -> LPResult:
+def solve_lp(model: AssignmentModel, time_limit: float = 60.0, start: np.ndarray | None = None,
+             work: float | None = None) -> LPResult:
     """Maximise the relaxation with 0 <= x <= 1 and continuous slack on soft rows.
 
     Large models go through column generation; the bound returned is then the Lagrangian bound of the last
     prices, which equals the LP optimum once no column prices out, and is a valid upper bound before that.
-    ``start`` (a plan: option per item, -1 for none) seeds the column generation with its options.
+    ``start`` (a plan: option per item, -1 for none) seeds the column generation with its options. With `work`
+    (GLOP's deterministic time units, instead of the clock: the same answer on any machine), each LP solve may
+    use ``work / CG_WORK_ROUNDS`` units and the column generation stops after CG_WORK_ROUNDS restricted LPs.
     """
     if model.n_options <= CG_MIN_OPTIONS:
-        return _solve_full(model, time_limit)
-    return _column_generation(model, time_limit, start)
+        return _solve_full(model, time_limit, work)
+    return _column_generation(model, time_limit, start, work)
 
 
-def _column_generation(model: AssignmentModel, time_limit: float, start: np.ndarray | None = None) -> LPResult:
+def no_lp(model: AssignmentModel) -> LPResult:
+    """No time for an LP: the Lagrangian bound at zero prices (every item its best option, one pass over the
+    options), valid if loose, without duals."""
+    O = model.n_options
+    bound = lagrangian_bound(model, np.zeros(model.n_rows))[0]
+    return LPResult(False, bound, np.zeros(O), np.zeros(model.n_rows), np.zeros(model.n_items), np.zeros(O),
+                    clock_cut=True)
+
+
+def _column_generation(model: AssignmentModel, time_limit: float, start: np.ndarray | None = None,
+                       work: float | None = None) -> LPResult:
     import time
 
     t0 = time.monotonic()
+    per_round = None if work is None else work / CG_WORK_ROUNDS
+    rounds = 0
     O = model.n_options
     # Hard rows get an artificial slack at a prohibitive price in the restricted LPs, so that a few columns
     # per item always give a feasible LP and usable prices; the full LP keeps them hard.
@@ -88,19 +108,20 @@ def _column_generation(model: AssignmentModel, time_limit: float, start: np.ndar
     while True:
         cols = np.nonzero(in_cols)[0]
         remaining = time_limit - (time.monotonic() - t0)
-        sub = _solve_full(relaxed.subset(cols), max(0.05, remaining))
+        sub = _solve_full(relaxed.subset(cols), max(0.05, remaining), per_round)
+        rounds += 1
         if not sub.ok:
             if sub.infeasible and not in_cols.all():
                 per_item *= 2
                 in_cols |= rank < per_item
                 continue
             if last_x is not None:
-                return _at_prices(model, best_bound, last_x, best_y, best_priced)
+                return replace(_at_prices(model, best_bound, last_x, best_y, best_priced), clock_cut=sub.clock_cut)
             # No restricted LP in time: the Lagrangian bound at zero prices (every item its best option) is still
             # a valid, if loose, bound.
             trivial = np.inf if sub.infeasible else lagrangian_bound(model, np.zeros(model.n_rows))[0]
             return LPResult(False, trivial, np.zeros(O), np.zeros(model.n_rows), np.zeros(model.n_items),
-                            np.zeros(O), infeasible=sub.infeasible)
+                            np.zeros(O), infeasible=sub.infeasible, clock_cut=sub.clock_cut)
         y = np.maximum(sub.row_duals, 0.0)
         bound, priced = lagrangian_bound(model, y)
         if bound < best_bound:
@@ -121,7 +142,9 @@ def _column_generation(model: AssignmentModel, time_limit: float, start: np.ndar
             # The best Lagrangian bound meets the restricted LP: both are the LP's value (to the tolerance).
             return _at_prices(model, best_bound, x, best_y, best_priced)
         if time.monotonic() - t0 > time_limit:
-            return _at_prices(model, best_bound, x, best_y, best_priced)
+            return replace(_at_prices(model, best_bound, x, best_y, best_priced), clock_cut=True)
+        if work is not None and rounds >= CG_WORK_ROUNDS:
+            return _at_prices(model, best_bound, x, best_y, best_priced)  # (a work limit: no clock cut)
         # The best few entering options of each item.
         cand = np.nonzero(entering)[0]
         cand = cand[np.lexsort((-rc[cand], model.opt_item[cand]))]
@@ -144,7 +167,7 @@ def _at_prices(model: AssignmentModel, bound: float, x: np.ndarray, y: np.ndarra
     return LPResult(True, bound, x, y, best, priced - best[model.opt_item])
 
 
-def _solve_full(model: AssignmentModel, time_limit: float) -> LPResult:
+def _solve_full(model: AssignmentModel, time_limit: float, work: float | None = None) -> LPResult:
     O, R, G = model.n_options, model.n_rows, model.n_items
     soft = np.nonzero(np.isfinite(model.penalty))[0]
     S = len(soft)
@@ -163,12 +186,16 @@ def _solve_full(model: AssignmentModel, time_limit: float) -> LPResult:
     fill(np.zeros(O + S), np.concatenate([np.ones(O), np.full(S, np.inf)]), obj, lower, upper, matrix)
     builder.helper.set_maximize(True)
     solver = ModelSolverHelper("glop")
-    solver.set_time_limit_in_seconds(float(time_limit))
+    if np.isfinite(time_limit):
+        solver.set_time_limit_in_seconds(float(time_limit))
+    if work is not None:
+        solver.set_solver_specific_parameters(f"max_deterministic_time: {work!r}")
     solver.solve(builder.helper)
     status = solver.status()
     if status != SolveStatus.OPTIMAL:
-        return LPResult(False, np.inf, np.zeros(O), np.zeros(R), np.zeros(G), np.zeros(O),
-                        infeasible=status == SolveStatus.INFEASIBLE)
+        infeasible = status == SolveStatus.INFEASIBLE
+        return LPResult(False, np.inf, np.zeros(O), np.zeros(R), np.zeros(G), np.zeros(O), infeasible=infeasible,
+                        clock_cut=not infeasible and work is None and np.isfinite(time_limit))
     duals = np.asarray(solver.dual_values())
     values = np.asarray(solver.variable_values())
     return LPResult(

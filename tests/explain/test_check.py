@@ -57,3 +57,40 @@ def test_soft_and_off_rules_are_not_violations():
     policy.rules.consent_persons.mode = Mode.SOFT
     policy.rules.housing.mode = Mode.OFF
     assert check(ds, policy, {"A": "1"}) == []
+
+
+def test_needs_read_once_agree_with_the_record_properties():
+    """The checker reads each family's needs in one pass over its members (reading the properties one by one took
+    13 s for 100,000 families): the same numbers as the properties, on the sample data's families."""
+    import sys
+    from pathlib import Path
+
+    root = str(Path(__file__).resolve().parents[2])
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    import sample_data.generate as g
+    from matcher.explain.check import _Needs
+
+    policy = Policy()
+    cases = list(g.build_sample(400, 12, 5).cases)
+    cases.append(family("K", (12, 9)))  # children only: their languages are the family's
+    cases.append(family("E", ()))  # no member at all
+    for c in cases:
+        n = _Needs.of(c, policy)
+        assert (n.persons, n.creche, n.primary, n.secondary, n.french, n.licensed, n.interpreter) == (
+            c.persons, c.children_0_2, c.children_3_10, c.children_11_17, c.french_class_need, c.licensed_adults,
+            c.needs_interpreter)
+        assert n.languages == (frozenset(c.interpreter_languages) if c.needs_interpreter else frozenset())
+        assert n.workers == tuple((m.sector, m.driving_licence) for m in c.working_age_adults if m.sector)
+
+
+def test_families_of_one_kind_share_the_units_and_interpreters():
+    """Counted by kind of family, the flows still catch one unit or interpreter too few."""
+    fams = [family(f"A{i}", (30, 30, 4)) for i in range(3)] + [family("S", (30,), needs_step_free_housing=True)]
+    ok = data(fams, [commune("1", units={2: 3}, step_free={1: 1})])
+    assert rules_broken(ok, {f.case_id: "1" for f in fams}) == set()
+    short = data(fams, [commune("1", units={2: 2}, step_free={1: 1})])
+    assert rules_broken(short, {f.case_id: "1" for f in fams}) == {"housing"}
+    needing = [family(f"I{i}", (30,), french="none", languages=("ti",)) for i in range(3)]
+    ds = data(needing, [commune("1", units={1: 3}, interpreters={"ti": 2})])
+    assert rules_broken(ds, {f.case_id: "1" for f in needing}) == {"interpreters"}

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from matcher.models import Policy, PolicyError, load_policy, policy_from_dict
+from matcher.models.policy import MAX_SEED, MAX_WORKERS
 
 PRESETS = Path(__file__).resolve().parents[2] / "sample_data" / "policies"
 
@@ -51,3 +53,22 @@ def test_toml_round_trip(tmp_path):
 def test_presets_load(name):
     """Every preset shipped with the sample data is a valid policy."""
     assert load_policy(PRESETS / f"{name}.toml").solver.workers >= 1
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan")])
+@pytest.mark.parametrize("key", ["weights.language", "rules.jobs.penalty", "balance.tolerance",
+                                 "objective.stability_weight", "solver.time_limit", "regional_budgets.Occitanie"])
+def test_numbers_must_be_finite(key, value):
+    """No policy number may be infinite or not a number: each is refused with its key."""
+    section, name = key.split(".", 1)
+    body = {name: value} if section != "rules" else {"jobs": {"mode": "soft", "penalty": value}}
+    with pytest.raises(PolicyError, match=rf"p.toml › {re.escape(key)}: Input should be a finite number"):
+        policy_from_dict({section: body}, source="p.toml")
+
+
+def test_seeds_and_workers_are_bounded():
+    """The seed leaves room for every worker's seed within CP-SAT's 31 bits; at most 64 workers."""
+    assert Policy.model_validate({"solver": {"seed": MAX_SEED}}).solver.seed == MAX_SEED
+    for solver in ({"seed": MAX_SEED + 1}, {"seed": 2**31 - 1}, {"seed": -1}, {"workers": MAX_WORKERS + 1}):
+        with pytest.raises(PolicyError, match="solver"):
+            policy_from_dict({"solver": solver})

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import instances
 
-from matcher.models import Policy
+from matcher.models import Mode, Policy
 from matcher.problem import AssignmentModel, build_problem
 from matcher.solve.heuristic import greedy_plan
 
@@ -101,3 +101,36 @@ def test_items_go_in_order_of_their_best_value_not_of_their_most_guided_option()
     guide = np.array([1.0, 0.0, 1.0])
     assert list(greedy_plan(model, guide)) == [0, -1]
     assert list(reference_greedy(model, guide, None, None)) == [0, -1]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances(max_cases=10, max_localities=4), st.integers(0, 2**31 - 1), st.sampled_from(["hard", "soft"]))
+def test_batched_and_item_by_item_greedy_agree(ds, seed, balance):
+    """The batches (options checked at once, then tried in order against what the items before took) give the
+    plan of the item-by-item loop, whether the rows allow them (one sign per row: the usual models) or not (a
+    hard minimum share per area has negative entries, and the loop is used as it is)."""
+    from matcher.solve import heuristic
+
+    policy = Policy()
+    policy.rules.balance.mode = Mode.HARD if balance == "hard" else Mode.SOFT
+    model = build_problem(ds, policy).model
+    rng = np.random.default_rng(seed)
+    guide = rng.integers(0, 3, model.n_options) / 2.0
+    assert np.array_equal(greedy_plan(model, guide), reference_greedy(model, guide, None, None))
+    if balance == "soft":
+        assert heuristic._monotone(model)
+
+
+def test_a_hard_minimum_share_turns_the_batches_off():
+    """Rows with negative entries that must hold (a minimum share) could let an option fit later that did not
+    fit earlier: the greedy then goes item by item."""
+    import scipy.sparse as sp
+
+    from matcher.solve import heuristic
+
+    A = sp.csr_matrix(np.array([[1.0, 1.0], [-1.0, -1.0]]))
+    base = dict(n_items=2, n_bins=1, opt_item=np.array([0, 1]), opt_bin=np.array([0, 0]),
+                opt_value=np.array([1.0, 1.0]), must_place=np.zeros(2, dtype=bool), A=A, rhs=np.array([2.0, -1.0]),
+                row_resource=np.array(["cases", "balance_min"], dtype=object), row_bin=np.array([0, -1]))
+    assert heuristic._monotone(AssignmentModel(**base, penalty=np.array([np.inf, 1.0])))
+    assert not heuristic._monotone(AssignmentModel(**base, penalty=np.array([np.inf, np.inf])))

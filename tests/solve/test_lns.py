@@ -108,7 +108,8 @@ def test_improve_on_hint_asks_for_strictly_better_plans():
 
 def test_engine_with_neighbourhood_search_is_deterministic_and_valid(monkeypatch):
     """With the whole-model search cut short, the plan comes from neighbourhood rounds on both workers; the
-    deterministic budgets (well inside the wall clock here) give the same plan for the same seed."""
+    deterministic budgets give the same plan for the same seed. Work-limited, so that no stage looks at the
+    clock and a loaded machine cannot make the two runs differ (the result says it is deterministic)."""
     monkeypatch.setattr(engine, "FULL_SEARCH_SHARE", 0.05)
     monkeypatch.setattr(engine, "FULL_SEARCH_MIN_DET", 0.0)
     monkeypatch.setattr(engine, "DET_PER_SECOND", 0.1)
@@ -121,8 +122,9 @@ def test_engine_with_neighbourhood_search_is_deterministic_and_valid(monkeypatch
         return original(*args, **kwargs)
 
     monkeypatch.setattr(lns, "run", counting)
-    plans = [solve_model(model, SolveParams(time_limit=8, seed=5, workers=2)) for _ in range(2)]
+    plans = [solve_model(model, SolveParams(time_limit=8, seed=5, workers=2, work_limited=True)) for _ in range(2)]
     assert calls, "the neighbourhood search did not run"
+    assert all(sol.deterministic for sol in plans)
     assert np.array_equal(plans[0].choice, plans[1].choice)
     for sol in plans:
         assert len(model.hard_violations(sol.choice)) == 0 and (sol.choice >= 0).all()
@@ -204,18 +206,20 @@ def test_the_proof_with_fractional_values_starts_from_the_plan():
 
 def test_a_stalled_neighbourhood_search_ends_in_a_proof(monkeypatch):
     """When a round of neighbourhoods finds nothing better, the second worker's proof takes the rest of the budget:
-    here it finds the optimum and proves it, and the engine says so; the same plan for the same seed."""
+    here it finds the optimum and proves it, and the engine says so; the same plan for the same seed (work-limited:
+    the proof's budget, not the clock, ends it)."""
     monkeypatch.setattr(engine, "FULL_SEARCH_SHARE", 0.0)
     monkeypatch.setattr(engine, "FULL_SEARCH_MIN_DET", 0.001)
     monkeypatch.setattr(engine, "PROOF_MAX_SHARE", 1.0)
     monkeypatch.setattr(lns, "run", lambda *args, **kwargs: float(args[3]))  # rounds that find nothing
     model = gap_model(7, agents=5, jobs=25)
     best, _ = optimum(model)
-    sols = [solve_model(model, SolveParams(time_limit=20, seed=3, workers=2)) for _ in range(2)]
+    sols = [solve_model(model, SolveParams(time_limit=20, seed=3, workers=2, work_limited=True)) for _ in range(2)]
     for sol in sols:
         assert sol.status.value == "optimal"
         assert sol.objective == pytest.approx(best)
         assert len(model.hard_violations(sol.choice)) == 0 and (sol.choice >= 0).all()
+    assert all(sol.deterministic for sol in sols)
     assert np.array_equal(sols[0].choice, sols[1].choice)
 
 
@@ -234,7 +238,7 @@ def test_the_core_is_each_items_best_options_by_reduced_cost(seed):
 def test_every_other_worker_searches_the_core(monkeypatch):
     """With the LP's reduced costs, worker 1's neighbourhoods may move each item among its CORE_PER_ITEM best
     options only, worker 0's among all that reduced-cost fixing keeps; the plan stays valid and the same for the
-    same seed."""
+    same seed (work-limited: no clock, so that load on the machine cannot make the two runs differ)."""
     monkeypatch.setattr(engine, "FULL_SEARCH_SHARE", 0.05)
     monkeypatch.setattr(engine, "FULL_SEARCH_MIN_DET", 0.0)
     monkeypatch.setattr(engine, "DET_PER_SECOND", 0.1)
@@ -249,9 +253,10 @@ def test_every_other_worker_searches_the_core(monkeypatch):
         return original(model_, plan, stream, *args, **kwargs)
 
     monkeypatch.setattr(lns, "run", recording)
-    plans = [solve_model(model, SolveParams(time_limit=8, seed=5, workers=2)) for _ in range(2)]
+    plans = [solve_model(model, SolveParams(time_limit=8, seed=5, workers=2, work_limited=True)) for _ in range(2)]
     first, second = (widest[s] for s in sorted(widest))  # workers 0 and 1 (their streams' seeds grow with w)
     assert second <= engine.CORE_PER_ITEM < first
+    assert all(sol.deterministic for sol in plans)
     assert np.array_equal(plans[0].choice, plans[1].choice)
     for sol in plans:
         assert len(model.hard_violations(sol.choice)) == 0 and (sol.choice >= 0).all()
