@@ -102,7 +102,8 @@ def run_match(code_dir: Path, code: str, cases: Path, localities: Path, families
     with tempfile.TemporaryDirectory(prefix="bench-timelimits-") as tmp:
         out = Path(tmp) / "result.json"
         # (Absolute: the run's working folder is its temporary one.)
-        args = ["match", str(cases.resolve()), str(localities.resolve()), "--time-limit", f"{time_limit:g}", "--workers", str(workers),
+        args = ["match", str(cases.resolve()), str(localities.resolve()), "--time-limit", f"{time_limit:g}",
+                "--workers", str(workers),
                 "--seed", str(seed), "--quiet", "--out", str(out)]
         if deterministic_mode:
             args.append("--deterministic")

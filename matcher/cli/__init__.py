@@ -26,7 +26,6 @@ from matcher.io.readers import read_dataset
 from matcher.io.validation import Issue, ReadReport
 from matcher.models.policy import MAX_SEED, MAX_WORKERS
 from matcher.models.records import Dataset
-from matcher.models.result import Unplaced
 
 if TYPE_CHECKING:
     from matcher.problem import Problem
@@ -182,10 +181,6 @@ def template(
         typer.echo(str(path))
 
 
-def _percent(x: float | None) -> str:
-    return "n/a" if x is None else f"{100 * x:.3f}%"
-
-
 @app.command()
 @guarded
 def match(
@@ -264,23 +259,10 @@ def match(
     if out is not None:
         names = {lo.locality_id: lo.name for lo in dataset.localities}
         write_result(result, out, names)
-    persons = {c.case_id: c.persons for c in dataset.cases}
-    placed_persons = sum(persons[p.case_id] for p in result.placements)
-    typer.echo(f"status: {result.status.value}")
-    typer.echo(f"placed: {len(result.placements)} of {len(dataset.cases)} families, "
-               f"{placed_persons} of {dataset.persons} persons")
-    if result.placements:
-        mean = sum(p.score for p in result.placements) / len(result.placements)
-        typer.echo(f"mean score: {mean:.3f}")
-    typer.echo(f"objective {result.objective}, LP bound {result.bound}, gap {_percent(result.gap)}, "
-               f"{result.seconds:.1f} s")
-    for note in result.notes:
-        typer.echo(f"note: {note}")
-    if result.deterministic is False:
-        typer.echo("note: the time limit stopped the search: another run may give a different plan; use "
-                   "--deterministic (work-limited) for a repeatable plan")
+    typer.echo(result.summary(dataset))
     if result.unplaced:
-        print_unplaced(result.unplaced, out)
+        where = str(out) if out is not None and out.suffix.lower() == ".json" else "RESULT.json"
+        typer.echo(f"  each family's reasons: matcher explain {where} CASE_ID")
     for line in _conflict_lines(problem, result.diagnosis):
         typer.echo(f"conflict: {line}")
     if out is not None:
@@ -306,30 +288,6 @@ def _finite(value: float | None) -> float | None:
     if value is not None and not math.isfinite(value):
         raise typer.BadParameter("must be a finite number of seconds")
     return value
-
-
-#: Families listed by id per kind of reason on stdout (the rest are counted).
-MAX_LISTED = 10
-
-
-def print_unplaced(unplaced: list[Unplaced], out: Path | None) -> None:
-    """Count the unplaced families by kind of reason, most frequent first. Ids are listed (the first few) only
-    for kinds that tell no health need; each family's own reasons are in the result file and `matcher explain`."""
-    from matcher.explain.reasons import KIND_WORDS, SENSITIVE_KINDS
-
-    typer.echo(f"unplaced: {len(unplaced)}")
-    by_kind: dict[str, list[str]] = {}
-    for u in unplaced:
-        by_kind.setdefault(u.kind or "other", []).append(u.case_id)
-    for kind, ids in sorted(by_kind.items(), key=lambda kv: (-len(kv[1]), kv[0])):
-        words = KIND_WORDS.get(kind, "other reasons")
-        line = f"  {_count(len(ids), 'family').replace('familys', 'families')}: {words}"
-        if kind not in SENSITIVE_KINDS and kind in KIND_WORDS:
-            more = len(ids) - MAX_LISTED
-            line += f" ({', '.join(ids[:MAX_LISTED])}{f' and {more} more' if more > 0 else ''})"
-        typer.echo(line)
-    where = str(out) if out is not None and out.suffix.lower() == ".json" else "RESULT.json"
-    typer.echo(f"  each family's reasons: matcher explain {where} CASE_ID")
 
 
 def _conflict_lines(problem: Problem, diagnosis: list[str]) -> list[str]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from matcher.models.result import KIND_WORDS
 from matcher.problem import AssignmentModel, PairRule, Problem
 
 #: Ids named in a reason before it says how many more there are ("linked with 499 families (C1, C2, C3, ...)").
@@ -40,38 +41,6 @@ _RESOURCE_WORDS = {
     "interpreter": "interpreting in {} is used up",
     "jobs": "no {} vacancies left",
 }
-
-#: What the command line prints per kind of reason (counts only; no need of any family is named). A kind is
-#: ``sensitive`` when it tells a health need (a health service, a step-free unit): its families are never listed
-#: by id next to it.
-KIND_WORDS: dict[str, str] = {
-    "nowhere:health_services": "a health service they need is offered nowhere",
-    "nowhere:housing": "no commune has a fitting housing unit",
-    "nowhere:housing_step_free": "no commune has a fitting step-free housing unit",
-    "nowhere:interpreters": "no commune offers an interpreter in their languages",
-    "nowhere:exclusions": "every commune is excluded for them",
-    "nowhere:pin": "pinned by the coordinator to a commune that cannot take them",
-    "nowhere:forbid": "forbidden by the coordinator everywhere",
-    "nowhere:consent_persons": "too many persons for any commune's agreement",
-    "nowhere:consent_cases": "no commune takes families",
-    "nowhere:schools": "not enough crèche or school seats in any commune",
-    "nowhere:gp": "not enough GP capacity in any commune",
-    "nowhere:mobility": "no commune with public transport, and no driving licence",
-    "nowhere:budget": "over the budget of every commune",
-    "nowhere:regional_budget": "over the regional budget everywhere",
-    "nowhere:combined": "no single commune meets all their needs at once",
-    "no communes": "there are no communes",
-    "linked": "linked families that no commune can take together",
-    "full:service": "the communes that could take them have no health service capacity left",
-    "full:housing_step_free": "the communes that could take them have no fitting step-free unit left",
-    "full": "the communes that could take them are full",
-    "room": "room was left, but placing them would lower the plan's total, or the search ran out of time",
-    "not explained": "not explained in detail: the time limit was reached (`matcher explain` gives the reasons)",
-    "timeout": "the time limit ended before a plan could place them",
-    "conflict": "the hard rules contradict each other (see the conflicts)",
-}
-SENSITIVE_KINDS = frozenset({"nowhere:health_services", "nowhere:housing_step_free", "nowhere:combined",
-                             "full:service", "full:housing_step_free"})
 
 
 @dataclass(frozen=True)

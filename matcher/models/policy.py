@@ -15,9 +15,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 
 class Mode(StrEnum):
+    """How a rule binds."""
+
     HARD = "hard"
+    """Never broken: a placement that breaks it is not an option."""
     SOFT = "soft"
+    """May be broken, at a penalty per unit over."""
     OFF = "off"
+    """Not checked."""
 
 
 #: Workers (CP-SAT threads) a solve may use, and the largest seed: each worker searches with the seed plus its
@@ -28,14 +33,17 @@ MAX_SEED = 2**31 - 1 - MAX_WORKERS
 
 class _Strict(BaseModel):
     # Numbers are finite: TOML's `inf` and `nan` are refused with the key's name.
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False,
+                              use_attribute_docstrings=True)
 
 
 class Rule(_Strict):
     """How a placement rule binds: hard (never broken), soft (broken at `penalty` score per unit over), off."""
 
     mode: Mode = Mode.HARD
+    """Hard, soft or off."""
     penalty: float = Field(default=1.0, ge=0)
+    """Score units lost per unit over the capacity, when soft."""
 
 
 def _hard() -> Rule:
@@ -47,8 +55,8 @@ def _soft(penalty: float) -> Rule:
 
 
 class Rules(_Strict):
-    """One entry per rule of DESIGN.md section 4. Penalties are in score units (a family's score is in [0, 1])
-    per unit over the capacity: per person, case, seat, adult or euro-thousand as the rule counts."""
+    """One entry per rule of `docs/rules.md#rules`. Penalties are in score units (a family's score is in [0, 1])
+    per unit over the capacity: per person, case, seat, adult or euro as the rule counts."""
 
     consent_persons: Rule = Field(default_factory=_hard, description="persons within max_persons")
     consent_cases: Rule = Field(default_factory=_hard, description="families within max_cases")
@@ -78,13 +86,20 @@ class Weights(_Strict):
     """Weights of the score components; the score of a pair is their weighted mean, in [0, 1]."""
 
     employment: float = Field(default=1.0, ge=0)
+    """Adults' qualifications against the commune's vacancies by sector."""
     language: float = Field(default=1.0, ge=0)
+    """French classes and interpreters in the family's languages."""
     mobility: float = Field(default=0.5, ge=0)
+    """Public transport, or a driving licence where there is none."""
     ties: float = Field(default=1.0, ge=0)
+    """Relatives or community already in the commune."""
     preferences: float = Field(default=1.0, ge=0)
+    """The family's stated preferences."""
     outcome: float = Field(default=0.0, ge=0)
+    """Predicted outcome of the pair, from `Policy.outcome_csv` (0: not used)."""
 
     def as_dict(self) -> dict[str, float]:
+        """The weights by component name."""
         return {k: float(v) for k, v in self.model_dump().items()}
 
 
@@ -92,7 +107,9 @@ class BedroomBand(_Strict):
     """Families of up to `max_persons` persons (None: any larger) need `bedrooms` bedrooms."""
 
     max_persons: int | None = Field(default=None, ge=1)
+    """The largest family of the band (None: any larger)."""
     bedrooms: int = Field(ge=1)
+    """Bedrooms such a family needs."""
 
 
 def _default_bedrooms() -> list[BedroomBand]:
@@ -108,40 +125,64 @@ class Balance(_Strict):
     """Keep each area's share of placed persons near a target share (the national reception key)."""
 
     level: Literal["region", "departement", "none"] = "region"
+    """The areas whose shares are kept near their targets."""
     target: Literal["population", "equal"] = "population"
+    """Each area's target share: by population, or equal."""
     tolerance: float = Field(default=0.10, ge=0, le=1)
+    """How far (as a share of placed persons) an area may be from its target before the penalty counts."""
 
 
 class Objective(_Strict):
     """`utilitarian` maximises the total score; `maxmin` first raises the mean score of the worst-off group."""
 
     mode: Literal["utilitarian", "maxmin"] = "utilitarian"
+    """What is maximised."""
     groups: Literal["first_language", "priority", "size"] = "first_language"
+    """The groups `maxmin` compares."""
     placement_weight: float | Literal["auto"] = Field(
         default="auto",
         description="value of placing one person, in score units; 'auto' makes placing always come first",
     )
     priority_weights: tuple[float, float, float] = (1.0, 2.0, 4.0)
+    """How much placing a person of priority 1, 2 and 3 counts."""
     require_all_placed: bool = False
+    """Every family must be placed (a hard rule: infeasible when one cannot be)."""
     stability_weight: float = Field(default=1.0, ge=0, description="re-solve bonus for staying put")
 
 
 class SolverSettings(_Strict):
+    """The search's limits, used when the command line or the app gives none."""
+
     time_limit: float = Field(default=20.0, gt=0)
+    """Seconds from building the model to the checked result."""
     seed: int = Field(default=0, ge=0, le=MAX_SEED)
+    """The random seed (the same seed and workers give the same plan when the clock stops no stage)."""
     workers: int = Field(default=2, ge=1, le=MAX_WORKERS)
+    """Parallel search workers."""
 
 
 class Policy(_Strict):
+    """How families are placed: score weights, which rules bind and how, the bedroom table, balance between areas,
+    the objective and the solver's limits (`docs/policy.md`). Read from TOML with `load_policy`."""
+
     name: str = "balanced"
+    """A short name, shown in results and the app."""
     description: str = ""
+    """What the policy is for, in words."""
     weights: Weights = Field(default_factory=Weights)
+    """Score weights by component."""
     rules: Rules = Field(default_factory=Rules)
+    """How each placement rule binds."""
     bedroom_table: list[BedroomBand] = Field(default_factory=_default_bedrooms)
+    """Bedrooms needed by family size, in increasing bands."""
     balance: Balance = Field(default_factory=Balance)
+    """Balance of placed persons between areas."""
     regional_budgets: dict[str, float] = Field(default_factory=dict)
+    """Budget per region code, in euros (the `regional_budget` rule)."""
     objective: Objective = Field(default_factory=Objective)
+    """What the search maximises."""
     solver: SolverSettings = Field(default_factory=SolverSettings)
+    """The search's default limits."""
     outcome_csv: str | None = Field(default=None, description="CSV case_id,locality_id,outcome in [0, 1]")
 
     @field_validator("bedroom_table")
@@ -157,12 +198,14 @@ class Policy(_Strict):
         return table
 
     def bedrooms_for(self, persons: int) -> int:
+        """Bedrooms a family of `persons` persons needs."""
         for band in self.bedroom_table:
             if band.max_persons is None or persons <= band.max_persons:
                 return band.bedrooms
         return self.bedroom_table[-1].bedrooms
 
     def to_toml(self) -> str:
+        """The policy as a TOML file that `load_policy` reads back."""
         return dumps_toml(self.model_dump(mode="json", exclude_none=True))
 
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 import numpy as np
 from factories import commune, data, family
 
-from matcher.explain.reasons import KIND_WORDS, SENSITIVE_KINDS, some_ids, unplaced_reasons_all
+from matcher.explain.reasons import some_ids, unplaced_reasons_all
 from matcher.models import Policy
+from matcher.models.result import KIND_WORDS, SENSITIVE_KINDS
 from matcher.problem import build_problem
 
 
