@@ -1,6 +1,6 @@
 """Users, passwords and roles: who may open which page and do what. No Streamlit here; the app enforces it.
 
-Roles (DESIGN.md section 11):
+Roles (`docs/records.md#roles`):
 
 - ``coordinator``: everything: data, policy, match, runs, decisions, the policy lab, capacities of every commune;
 - ``ngo``: sees and edits the capacities of its own communes only (never a family's data);

@@ -1,4 +1,4 @@
-"""The `matcher` command line (DESIGN.md section 8).
+"""The `matcher` command line (`docs/cli.md#commands`).
 
 Each command is a small function that composes the library: read and validate inputs, call the engine,
 write results. Bad input ends with the list of problems and exit 1, bad usage with exit 2, and an unexpected

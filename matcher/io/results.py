@@ -1,7 +1,7 @@
 """Results out and back in: the JSON contract, a four-sheet workbook, or a CSV of placements.
 
 Every exported text cell is neutralised so that no spreadsheet formula can ride along from the input
-(DESIGN.md section 11): a cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return, or a
+(`docs/results.md#exports`): a cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return, or a
 look-alike of those signs, gets a leading apostrophe (`matcher.io.safety.neutralise`, the one such guard).
 """
 

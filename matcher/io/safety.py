@@ -303,7 +303,7 @@ def read_xlsx_sheets(source: str | Path | bytes, wanted: set[str] | None = None,
 
 # ------------------------------------------------------------------------------------------ exported cells
 
-# The signs that start a formula (DESIGN.md section 11). Their full-width, small, superscript and subscript
+# The signs that start a formula (`docs/results.md#exports`). Their full-width, small, superscript and subscript
 # forms ('＝', '﹦', '⁺' ...) are folded to them by NFKC; the minus signs and dashes NFKC keeps are listed.
 _FORMULA_SIGNS = frozenset("=+-@")
 _MINUS_LIKE = frozenset("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u207b\u208b\u2795\u2796\ufe58")

@@ -1,4 +1,4 @@
-"""The one column spec of DESIGN.md section 3: every sheet, column, kind, alias and allowed code.
+"""The one column spec (`docs/spreadsheets.md#sheets`): every sheet, column, kind, alias and allowed code.
 
 Readers, validation and templates all read this table, so that they can never disagree.
 """

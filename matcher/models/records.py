@@ -42,7 +42,7 @@ class PublicTransport(StrEnum):
     GOOD = "good"
 
 
-#: Health service codes of DESIGN.md section 3. Other codes are accepted but warned about.
+#: Health service codes (`docs/spreadsheets.md#codes`). Other codes are accepted but warned about.
 HEALTH_SERVICES: tuple[str, ...] = (
     "mental_health",
     "dialysis",
@@ -106,7 +106,7 @@ class Case(_Record):
     health_services: tuple[str, ...] = ()
     priority: int = Field(default=0, ge=0, le=2)
 
-    # Derived quantities of DESIGN.md section 4.
+    # Derived quantities (`docs/rules.md#derived`).
     @property
     def persons(self) -> int:
         return len(self.members)

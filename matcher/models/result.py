@@ -133,11 +133,14 @@ class Result(_Out):
     status: Status
     """How the search ended."""
     objective: float | None = None
-    """The plan's total: the sum of its placements' scores less the penalties of soft rules (None: no plan)."""
+    """The plan's value in the engine's units: the placement weights of the families placed plus their scores,
+    less the penalties of soft rules (`docs/rules.md#objective`); None without a plan."""
     bound: float | None = None
-    """An upper bound on any plan's total, from an independent LP relaxation (None: not computed)."""
+    """An independent upper bound on `objective`: the LP relaxation, or the tighter Lagrangian bound where it
+    applies (None: not computed)."""
     gap: float | None = None
-    """``(bound - objective) / |bound|``: how far the plan may be from the best, 0 when proven optimal."""
+    """``(bound - objective) / |bound|`` (relative to 1 when the bound is below 1): how far the plan can be from
+    the best possible one, at most; 0 when proved optimal."""
     seconds: float = 0.0
     """Wall time from the start of building to the checked result."""
     placements: list[Placement] = Field(default_factory=list)

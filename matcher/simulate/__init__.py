@@ -1,5 +1,5 @@
 """The policy lab: synthetic cohorts arriving month by month, placement policies side by side on the same draws,
-metrics with 95 % intervals, and a runner on local processes or a Dask cluster (DESIGN.md section 10).
+metrics with 95 % intervals, and a runner on local processes or a Dask cluster (`docs/lab.md#policy-lab`).
 
     from matcher.simulate import load_experiment, run_experiment, write_outputs
     exp = load_experiment("sample_data/experiments/small.toml")

@@ -324,7 +324,7 @@ def build_planted(n_families: int, n_communes: int, seed: int,
     answer = {
         "description": (
             "Planted instance: every ordinary family can be placed at once, e.g. by `assignment`, under the "
-            "default policy's hard rules (DESIGN.md section 4). The `impossible` families cannot be placed "
+            "default policy's hard rules (docs/rules.md#rules). The `impossible` families cannot be placed "
             "by any plan; each is blocked by the named rule of matcher.models.policy.Rules (other rules "
             "may block it too). `interpreter_language` is the language each family uses in that plan; "
             "`tight_capacities` lists the capacities the plan uses exactly."

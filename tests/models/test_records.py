@@ -1,4 +1,4 @@
-"""Derived quantities of DESIGN.md section 4, computed from the members."""
+"""Derived quantities (docs/rules.md#derived), computed from the members."""
 
 from __future__ import annotations
 

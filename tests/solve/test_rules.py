@@ -1,4 +1,4 @@
-"""One tiny, hand-checkable instance per placement rule of DESIGN.md section 4."""
+"""One tiny, hand-checkable instance per placement rule (docs/rules.md#rules)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Policy lab page: choose policies and parameters, run a simulated year many times with progress and cancel,
-and read the summary with 95 % intervals and the plots (DESIGN.md section 10).
+and read the summary with 95 % intervals and the plots (`docs/lab.md#policy-lab`).
 
 The run happens in a child process with no access to the store (`matcher.simulate.isolated`), which sends its
 rows back as JSON: this server never unpickles what the lab's workers return. A Dask cluster can be chosen only
