@@ -82,6 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     tl.add_argument("--markdown", type=Path)
 
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # for the markdown's command line
     if args.command == "timelimits":
         from benchmarks.timelimits import run_timelimits
 

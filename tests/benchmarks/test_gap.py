@@ -164,3 +164,19 @@ def test_a_data_folder_or_file_not_found_is_a_usage_error(
         main(["gap", *args, "--solvers", "greedy"])
     assert exc.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_the_markdown_names_the_data_folder_by_its_variable(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """A results table written from absolute paths records them as $MATCHER_GAP_DATA/..., not the machine's
+    folder."""
+    from benchmarks.__main__ import main
+
+    data = _data_folder(tmp_path / "gap")
+    monkeypatch.delenv("MATCHER_GAP_DATA", raising=False)
+    md = tmp_path / "out.md"
+    assert main(["gap", str(data / "set" / "tiny"), "--data", str(data), "--solvers", "greedy", "--markdown",
+                 str(md), "--quiet"]) == 0
+    text = md.read_text()
+    assert "Command: `python -m benchmarks gap $MATCHER_GAP_DATA/set/tiny --data $MATCHER_GAP_DATA --solvers" in text
+    assert str(data) not in text
