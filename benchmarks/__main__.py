@@ -34,11 +34,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
 
     g = sub.add_parser("gap", help="OR-Library GAP files, every solver on each")
-    g.add_argument("files", nargs="+", type=Path, help="GAP files or folders of them")
+    g.add_argument("files", nargs="+", type=Path, help="GAP files or folders of them, as given or relative to the "
+                   "data folder (cattrysse1994, chu1997/a05100)")
     g.add_argument("--sense", choices=["min", "max", "both"], default="min",
                    help="min (default, as best_known.csv), max (the original sense of gap1..gap12), or both")
-    g.add_argument("--data", type=Path, default=None, help="folder with best_known.csv (default: the files' "
-                   "common data folder, or /work/shared/data/gap)")
+    g.add_argument("--data", type=Path, default=None, help="the GAP data folder, with best_known.csv and the "
+                   "instance sets (default: $MATCHER_GAP_DATA)")
     _common(g, 10.0)
 
     pl = sub.add_parser("placement", help="seeded synthetic placement instances, every solver on the same model")
@@ -72,7 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     tl.add_argument("--repeat-limit", type=float, default=3.0)
     tl.add_argument("--repeat-families", type=int, default=200, help="the sample data's size")
     tl.add_argument("--before", type=Path, default=None, help="an older source tree to run in turn, on the same "
-                    "instances (e.g. `git worktree add --detach /tmp/before main`)")
+                    "instances (e.g. `git worktree add --detach ../before main`)")
     tl.add_argument("--data", type=Path, default=Path("benchmarks/data"), help="where the generated instances "
                     "are kept (default benchmarks/data, not committed)")
     tl.add_argument("--kill-after", type=float, default=300.0, help="seconds after reading the inputs before a run "
@@ -81,13 +82,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     tl.add_argument("--markdown", type=Path)
 
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # for the markdown's command line
     if args.command == "timelimits":
         from benchmarks.timelimits import run_timelimits
 
         return run_timelimits(args)
     if args.command == "gap":
-        from benchmarks.gap import run_gap
+        from benchmarks.gap import GapDataError, data_folder, find_files, run_gap
 
+        try:
+            args.data = data_folder(args.data)
+            args.files = find_files(args.files, args.data)
+        except GapDataError as exc:
+            g.error(str(exc))  # usage and message on stderr, exit status 2
         return run_gap(args)
     if args.command == "placement":
         from benchmarks.placement import run_placement

@@ -10,18 +10,53 @@ original OR-Library sense).
 
 from __future__ import annotations
 
+import argparse
 import csv
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-#: Where the shared GAP data lives (``--data`` overrides it).
-DEFAULT_DATA = next(
-    (p for p in (Path(__file__).resolve().parents[2] / "shared" / "data" / "gap", Path("/work/shared/data/gap"))
-     if p.exists()),
-    Path(__file__).resolve().parents[2] / "shared" / "data" / "gap",
-)
+#: The environment variable naming the GAP data folder when ``--data`` is not given.
+DATA_ENV = "MATCHER_GAP_DATA"
+
+
+class GapDataError(ValueError):
+    """The GAP data folder, or a file asked for, cannot be found: the message says what to pass."""
+
+
+def data_folder(given: Path | None, environ: Mapping[str, str] = os.environ) -> Path:
+    """The GAP data folder: ``--data`` if given, else ``$MATCHER_GAP_DATA``.
+
+    The data is not part of the repository and lives wherever its user put it, so there is no default: without
+    either, the message says what to pass.
+    """
+    if given is None:
+        named = environ.get(DATA_ENV, "").strip()
+        if not named:
+            raise GapDataError(f"no GAP data folder: pass --data DIR or set {DATA_ENV}=DIR, the folder that holds "
+                               "best_known.csv and the instance sets (cattrysse1994/, chu1997/, yagiura2004/)")
+        given, source = Path(named).expanduser(), DATA_ENV
+    else:
+        source = "--data"
+    if not given.is_dir():
+        raise GapDataError(f"{source} names {given}, which is not a folder: give the folder that holds "
+                           "best_known.csv and the instance sets")
+    return given
+
+
+def find_files(paths: list[Path], data: Path) -> list[Path]:
+    """Each path as given if it exists, else relative to the data folder (``cattrysse1994``, ``chu1997/a05100``)."""
+    out = []
+    for p in paths:
+        if not p.exists() and not p.is_absolute() and (data / p).exists():
+            p = data / p
+        if not p.exists():
+            raise GapDataError(f"no GAP file or folder {p}, as given or in the data folder {data}")
+        out.append(p)
+    return out
 
 
 @dataclass(frozen=True)
@@ -55,15 +90,17 @@ class GapFormatError(ValueError):
     """A file that is not one OR-Library GAP instance."""
 
 
-def instance_name(path: Path, data: Path = DEFAULT_DATA) -> str:
+def instance_name(path: Path, data: Path | None = None) -> str:
     """``set/file`` relative to the data folder when the file is in it, else the file name."""
+    if data is None:
+        return path.name
     try:
         return path.resolve().relative_to(data.resolve()).as_posix()
     except ValueError:
         return path.name
 
 
-def read_gap(path: str | Path, data: Path = DEFAULT_DATA) -> GapInstance:
+def read_gap(path: str | Path, data: Path | None = None) -> GapInstance:
     """Read one OR-Library GAP instance (``m n``, costs, weights, capacities)."""
     p = Path(path)
     try:
@@ -112,7 +149,7 @@ class BestKnown:
     optimal: bool  # the value is a proven optimum
 
 
-def best_known(data: Path = DEFAULT_DATA) -> dict[tuple[str, str], BestKnown]:
+def best_known(data: Path) -> dict[tuple[str, str], BestKnown]:
     """(instance, sense) -> best known value, from the two CSV files shipped with the data."""
     out: dict[tuple[str, str], BestKnown] = {}
     mins = data / "best_known.csv"
@@ -155,19 +192,13 @@ def expand(paths: list[Path]) -> list[Path]:
     return out
 
 
-def _data_folder(files: list[Path]) -> Path:
-    for f in files:
-        for parent in f.resolve().parents:
-            if (parent / "best_known.csv").exists():
-                return parent
-    return DEFAULT_DATA
-
-
-def run_gap(args) -> int:
+def run_gap(args: argparse.Namespace) -> int:
+    """The runs of ``python -m benchmarks gap``: ``args.files`` and ``args.data`` as :func:`find_files` and
+    :func:`data_folder` resolved them."""
     from benchmarks.suite import Job, finish, run_jobs
 
     files = expand(args.files)
-    data = args.data or _data_folder(files)
+    data = args.data
     known = best_known(data)
     senses = ["min", "max"] if args.sense == "both" else [args.sense]
     jobs = []
@@ -175,7 +206,7 @@ def run_gap(args) -> int:
         for f in files:
             name = instance_name(f, data)
             bk = known.get((name, sense))
-            jobs.append(Job(name, sense, {"kind": "gap", "path": str(f.resolve()), "data": str(data)},
+            jobs.append(Job(name, sense, {"kind": "gap", "path": str(f.resolve()), "data": str(data.resolve())},
                             bk.value if bk else None, ("optimum" if bk.optimal else "best known") if bk else ""))
     rows = run_jobs(jobs, args)
     return finish(rows, args, "GAP benchmark")

@@ -1,7 +1,7 @@
 """Seeded synthetic placement instances at agency, regional and national size, and the runs on them.
 
 Families, ties, preferences, exclusions, links and commune capacities come from ``matcher.simulate.population``
-(the documented distributions of the sample data, DESIGN.md section 4's rule mix: consent, exact housing, schools,
+(the documented distributions of the sample data, the rule mix of docs/rules.md: consent, exact housing, schools,
 GP, health services, interpreters, links, exclusions, budgets hard; French classes, jobs, mobility and regional
 balance soft; the default policy). Beyond its 565 real communes, communes are cloned from real ones with a
 jittered population and a synthetic id (``X00001`` ...).

@@ -91,6 +91,17 @@ def run_jobs(jobs: Sequence[Job], args: argparse.Namespace) -> list[dict[str, An
     return rows
 
 
+def command_line(args: argparse.Namespace) -> str:
+    """The command's arguments as typed, with the GAP data folder written ``$MATCHER_GAP_DATA``: a results file
+    names no folder of the machine it was made on."""
+    text = " ".join(getattr(args, "argv", sys.argv[1:]))
+    data = getattr(args, "data", None) if getattr(args, "command", None) == "gap" else None
+    if data is not None:
+        for folder in sorted({str(data), str(data.resolve())}, key=len, reverse=True):
+            text = text.replace(folder, "$MATCHER_GAP_DATA")
+    return text
+
+
 def finish(rows: list[dict[str, Any]], args: argparse.Namespace, title: str) -> int:
     print()
     print(report.text_table(rows))
@@ -100,7 +111,7 @@ def finish(rows: list[dict[str, Any]], args: argparse.Namespace, title: str) -> 
         report.write_json(args.json_out, rows)
     if args.markdown:
         env = report.environment()
-        md = [f"# {title}", "", "Command: `python -m benchmarks " + " ".join(sys.argv[1:]) + "`", "",
+        md = [f"# {title}", "", f"Command: `python -m benchmarks {command_line(args)}`", "",
               "Environment: " + ", ".join(f"{k} {v}" for k, v in env.items()), "",
               f"Engine at commit {ENGINE_COMMIT}.", "",
               "## Summary", "", report.summary_markdown(rows), "", "## Runs", "", report.markdown_table(rows), ""]

@@ -4,8 +4,8 @@
 Each run is ``python -c DRIVER match CASES LOCALITIES --time-limit S ...`` with ``PYTHONPATH`` set to the code
 under test (this tree, and with ``--before DIR`` an older source tree too, run after run on the same instance,
 so that both see the same machine). The driver is the command line itself; it only writes a marker on stderr
-when the inputs have been read, so that the wall clock after reading (what ``--time-limit`` covers from stop 22
-on: building, solving, reasons, check, writing) can be told from the reading (CSV parsing and validation, which
+when the inputs have been read, so that the wall clock after reading (what ``--time-limit`` covers: building,
+solving, reasons, check, writing) can be told from the reading (CSV parsing and validation, which
 grows with the input and is not the engine's). Peak memory is the child's own high-water mark (``wait4``).
 
 Instances: ``sample_data/generate.py``'s sample families (its documented distributions, links included) against

@@ -63,7 +63,7 @@ def run_task(task: dict[str, Any], solve: Any, start_clock: Callable[[], None] =
     if task["kind"] == "gap":
         from pathlib import Path
 
-        inst = gap.read_gap(task["path"], Path(task.get("data", gap.DEFAULT_DATA)))
+        inst = gap.read_gap(task["path"], Path(task["data"]) if task.get("data") else None)
         model = gap.to_model(inst, sense)
     elif task["kind"] == "placement":
         from benchmarks.placement import instance_dataset

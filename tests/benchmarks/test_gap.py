@@ -7,10 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmarks.gap import DEFAULT_DATA, GapFormatError, best_known, expand, gap_to_best, read_gap, to_model
-
-GAP1_0 = DEFAULT_DATA / "cattrysse1994" / "gap1-0"
-needs_data = pytest.mark.skipif(not GAP1_0.exists(), reason="shared GAP data not mounted")
+from benchmarks.gap import GapFormatError, best_known, expand, gap_to_best, read_gap, to_model
 
 TINY = """2 3
  1 4 5
@@ -27,10 +24,9 @@ def tiny(tmp_path: Path) -> Path:
     return p
 
 
-@needs_data
-def test_reads_a_real_orlibrary_file() -> None:
+def test_reads_a_real_orlibrary_file(gap_data: Path) -> None:
     """gap1-0 has 5 agents, 15 jobs, and its capacities are the last five numbers."""
-    inst = read_gap(GAP1_0)
+    inst = read_gap(gap_data / "cattrysse1994" / "gap1-0", gap_data)
     assert (inst.n_agents, inst.n_jobs) == (5, 15)
     assert inst.name == "cattrysse1994/gap1-0"
     assert inst.capacity.tolist() == [36, 34, 38, 27, 33]
@@ -72,10 +68,9 @@ def test_max_sense_keeps_profits(tmp_path: Path) -> None:
     assert sorted(model.opt_value) == [1, 1, 2, 3, 4, 5]
 
 
-@needs_data
-def test_best_known_values_in_both_senses() -> None:
+def test_best_known_values_in_both_senses(gap_data: Path) -> None:
     """gap1-0: 261 when minimised, 336 when maximised; d20200 has only a best known value."""
-    known = best_known(DEFAULT_DATA)
+    known = best_known(gap_data)
     assert known[("cattrysse1994/gap1-0", "min")].value == 261
     assert known[("cattrysse1994/gap1-0", "max")].value == 336
     d = known[("chu1997/d20200", "min")]
@@ -89,9 +84,99 @@ def test_gap_to_best_is_signed_by_sense() -> None:
     assert gap_to_best(None, 100, "min") is None
 
 
-@needs_data
-def test_expand_orders_folders_naturally() -> None:
+def test_expand_orders_folders_naturally(gap_data: Path) -> None:
     """gap2 comes before gap10 when a folder is given."""
-    names = [p.name for p in expand([DEFAULT_DATA / "cattrysse1994"])]
+    names = [p.name for p in expand([gap_data / "cattrysse1994"])]
     assert names.index("gap2-0") < names.index("gap10-0")
     assert len(names) == 60
+
+
+def _data_folder(tmp_path: Path) -> Path:
+    """A GAP data folder of one set with the tiny instance and its optimum (6 when minimised)."""
+    (tmp_path / "set").mkdir(parents=True)
+    (tmp_path / "set" / "tiny").write_text(TINY)
+    (tmp_path / "best_known.csv").write_text("Path,Optimum,Best known solution value\nset/tiny,6,\n")
+    return tmp_path
+
+
+def test_without_a_data_folder_the_command_says_what_to_pass() -> None:
+    """No --data and no $MATCHER_GAP_DATA: a usage error that names both, no traceback, exit status 2."""
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if k != "MATCHER_GAP_DATA"}
+    run = subprocess.run([sys.executable, "-m", "benchmarks", "gap", "cattrysse1994", "--solvers", "greedy"],
+                         cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2
+    assert "no GAP data folder: pass --data DIR or set MATCHER_GAP_DATA=DIR" in run.stderr
+    assert "Traceback" not in run.stderr and run.stdout == ""
+
+
+def test_the_data_folder_comes_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """$MATCHER_GAP_DATA names the folder: instances are found in it by their set/file name, and its best-known
+    values are the references."""
+    import json
+
+    from benchmarks.__main__ import main
+
+    data = _data_folder(tmp_path / "gap")
+    monkeypatch.setenv("MATCHER_GAP_DATA", str(data))
+    out = tmp_path / "out.json"
+    assert main(["gap", "set/tiny", "--solvers", "greedy", "--json", str(out), "--quiet"]) == 0
+    [row] = json.loads(out.read_text())
+    assert (row["instance"], row["reference"], row["reference_kind"]) == ("set/tiny", 6, "optimum")
+
+
+def test_data_given_on_the_command_line_comes_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--data wins over $MATCHER_GAP_DATA (which here names no folder at all)."""
+    import json
+
+    from benchmarks.__main__ import main
+
+    data = _data_folder(tmp_path / "gap")
+    monkeypatch.setenv("MATCHER_GAP_DATA", str(tmp_path / "elsewhere"))
+    out = tmp_path / "out.json"
+    assert main(["gap", "set/tiny", "--data", str(data), "--solvers", "greedy", "--json", str(out), "--quiet"]) == 0
+    assert json.loads(out.read_text())[0]["reference"] == 6
+
+
+@pytest.mark.parametrize(("env", "args", "message"), [
+    ("", ["set/tiny"], "no GAP data folder: pass --data DIR or set MATCHER_GAP_DATA=DIR"),
+    ("missing", ["set/tiny"], "MATCHER_GAP_DATA names "),
+    ("", ["set/tiny", "--data", "missing"], "--data names "),
+    ("gap", ["set/other"], "no GAP file or folder set/other, as given or in the data folder"),
+])
+def test_a_data_folder_or_file_not_found_is_a_usage_error(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], env: str,
+        args: list[str], message: str) -> None:
+    """Each way of not finding the data ends with a message saying what to pass (exit status 2), before any run."""
+    from benchmarks.__main__ import main
+
+    _data_folder(tmp_path / "gap")
+    monkeypatch.chdir(tmp_path)
+    if env:
+        monkeypatch.setenv("MATCHER_GAP_DATA", env)
+    else:
+        monkeypatch.delenv("MATCHER_GAP_DATA", raising=False)
+    with pytest.raises(SystemExit) as exc:
+        main(["gap", *args, "--solvers", "greedy"])
+    assert exc.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_the_markdown_names_the_data_folder_by_its_variable(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """A results table written from absolute paths records them as $MATCHER_GAP_DATA/..., not the machine's
+    folder."""
+    from benchmarks.__main__ import main
+
+    data = _data_folder(tmp_path / "gap")
+    monkeypatch.delenv("MATCHER_GAP_DATA", raising=False)
+    md = tmp_path / "out.md"
+    assert main(["gap", str(data / "set" / "tiny"), "--data", str(data), "--solvers", "greedy", "--markdown",
+                 str(md), "--quiet"]) == 0
+    text = md.read_text()
+    assert "Command: `python -m benchmarks gap $MATCHER_GAP_DATA/set/tiny --data $MATCHER_GAP_DATA --solvers" in text
+    assert str(data) not in text

@@ -146,8 +146,8 @@ def test_json_has_one_row_per_instance_and_solver(tmp_path: Path) -> None:
     f = tmp_path / "tiny"
     f.write_text(TINY)
     out = tmp_path / "out.json"
-    assert main(["gap", str(f), "--solvers", "greedy,matcher", "--time-limit", "2", "--json", str(out),
-                 "--quiet"]) == 0
+    assert main(["gap", str(f), "--data", str(tmp_path), "--solvers", "greedy,matcher", "--time-limit", "2",
+                 "--json", str(out), "--quiet"]) == 0
     rows = json.loads(out.read_text())
     assert [r["solver"] for r in rows] == ["greedy", "matcher"]
     for r in rows:

@@ -18,7 +18,8 @@ def test_a_run_is_timed_from_its_inputs_read_and_reports_its_result(tmp_path: Pa
     run = run_match(ROOT, "after", cases, localities, 30, 1.0, 1, 0, kill_after=120)
     assert run.exit_code == 0 and run.status in ("optimal", "feasible")
     assert run.read_seconds is not None and run.after_read_seconds is not None
-    assert run.read_seconds + run.after_read_seconds <= run.wall_seconds + 0.01
+    # (Each of the three is rounded to 0.01 s on its own: their sum may differ by up to 0.015.)
+    assert run.read_seconds + run.after_read_seconds <= run.wall_seconds + 0.02
     assert run.placed and run.plan_sha256 and run.peak_rss_mb > 0
     assert run.deterministic in (True, False)
 

@@ -19,6 +19,15 @@ from matcher.solve import SolveParams, lagrange, solve_model
 from matcher.solve.lp import solve_lp
 
 
+@pytest.fixture
+def gap_data():
+    """The OR-Library GAP data folder named by $MATCHER_GAP_DATA (not part of the repository; skip without it)."""
+    try:
+        return gap.data_folder(None)
+    except gap.GapDataError:
+        pytest.skip(f"{gap.DATA_ENV} does not name the GAP data")
+
+
 @st.composite
 def gap_models(draw):
     """A small GAP (maybe with items that may stay out, and options in no row) as the engine's model."""
@@ -67,10 +76,10 @@ def test_bound_and_reduced_costs_hold_every_plan(model, offset):
         assert (value <= res.bound + res.reduced_costs[used] + tol).all()
 
 
-def test_tighter_than_the_lp_on_a_chu_beasley_instance():
+def test_tighter_than_the_lp_on_a_chu_beasley_instance(gap_data):
     """d05100: LP 6345.4, best known 6353 (a minimisation): the Lagrangian bound closes most of that gap and fixes
     options the LP cannot."""
-    data = gap.DEFAULT_DATA
+    data = gap_data
     model = gap.to_model(gap.read_gap(data / "chu1997" / "d05100", data), "min")
     lp = solve_lp(model)
     res = lagrange.relax(model, lagrange.knapsacks(model), lp.item_duals, -6353.0, time_limit=10)
@@ -89,8 +98,8 @@ def test_placement_models_are_not_knapsacks(ds):
         assert lagrange.knapsacks(model) is None
 
 
-def test_soft_rows_and_fractional_weights_are_not_knapsacks():
-    data = gap.DEFAULT_DATA
+def test_soft_rows_and_fractional_weights_are_not_knapsacks(gap_data):
+    data = gap_data
     model = gap.to_model(gap.read_gap(data / "cattrysse1994" / "gap1-0", data), "min")
     assert lagrange.knapsacks(model) is not None
     soft = model.penalty.copy()
@@ -102,8 +111,8 @@ def test_soft_rows_and_fractional_weights_are_not_knapsacks():
 
 
 @pytest.mark.parametrize("name", ["gap1-0", "gap5-2", "gap8-3"])
-def test_engine_reports_the_tighter_bound_and_proves(name):
-    data = gap.DEFAULT_DATA
+def test_engine_reports_the_tighter_bound_and_proves(name, gap_data):
+    data = gap_data
     model = gap.to_model(gap.read_gap(data / "cattrysse1994" / name, data), "max")
     sol = solve_model(model, SolveParams(time_limit=5, workers=2, seed=0))
     assert sol.status.value == "optimal"
