@@ -222,9 +222,10 @@ def match(
     import time
 
     from matcher.io.results import format_of, write_result
+    from matcher.match import solve
     from matcher.models.policy import Policy, PolicyError, load_policy
     from matcher.problem import build_problem, sha256_of_files
-    from matcher.solve import Progress, SolveParams, solve
+    from matcher.solve import Progress, SolveParams
 
     if out is not None:
         try:

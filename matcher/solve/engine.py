@@ -1,4 +1,4 @@
-"""The engine's entry points: ``solve_model`` on the low-level model, ``solve`` on a placement problem."""
+"""The engine's entry point on the low-level model: ``solve_model(model, params) -> ModelSolution``."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from matcher.models import Status
-from matcher.problem import AssignmentModel
 from matcher.solve import lagrange, lns
 from matcher.solve.cpsat import CpSatOutcome, build_cpsat, solve_cpsat
 from matcher.solve.heuristic import greedy_plan
 from matcher.solve.lp import LPResult, no_lp, solve_lp
+from matcher.solve.model import AssignmentModel
 
 #: CP-SAT deterministic time units granted per second of wall-clock budget in deterministic mode, for a model
 #: solved in one search (the GAP, tier S, the app's usual sizes). Measured on the 2-core machines (2026-12-01, 9
