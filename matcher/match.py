@@ -34,11 +34,11 @@ class EngineError(RuntimeError):
     """The engine produced a plan that breaks a hard rule: a bug, reported without personal values."""
 
 
-#: Time kept back from the search for what follows it, from rates measured (CPU time) on the 2-core machines
-#: at 6,000 to 100,000 families: the units, the result and the check cost about RESULT_PER_CASE per family, the
-#: reasons about REASONS_PER_CASE per family and REASONS_PER_ENTRY per matrix entry (the options of the unplaced
-#: families), and the searches overshoot their own limit by up to a few tenths of a second (SEARCH_OVERSHOOT);
-#: in all, at most WRAP_UP_MAX_SHARE of the time limit.
+#: Time kept back from the search for what follows it, from the CPU time of each step on a 2-core machine at
+#: 6,000 to 100,000 families (benchmarks/README.md: the time-limit suite shows the deadline kept): the units, the
+#: result and the check cost about RESULT_PER_CASE per family, the reasons about REASONS_PER_CASE per family and
+#: REASONS_PER_ENTRY per matrix entry (the options of the unplaced families), and the searches overshoot their own
+#: limit by up to a few tenths of a second (SEARCH_OVERSHOOT); in all, at most WRAP_UP_MAX_SHARE of the time limit.
 RESULT_PER_CASE = 6e-5
 REASONS_PER_CASE = 3e-5
 REASONS_PER_ENTRY = 2e-8

@@ -16,17 +16,16 @@ from matcher.solve.model import AssignmentModel
 SCALE = 1000.0
 INT_MIN = -(2**63)
 
-#: CP-SAT settings for a proof on a model whose values are scaled (placement scores), chosen by measurement on
-#: tier S (the flat weighted model, 7 k options, 2 workers, 2 s; engine seeds 0-6): proved optimal in 7 of 7 runs
-#: in 1.1-1.5 s, against 0 of 5 with CP-SAT's defaults (the optimum found late, 3-4 s to prove it alone).
-#: - The presolve's "big linear overlap" rewriting took 0.6 of the 1 s of presolve and slowed the search after.
+#: CP-SAT settings for a proof on a model whose values are scaled (placement scores): with CP-SAT's defaults the
+#: optimum of the flat weighted model (tier S) was found late and rarely proved in the time; with these it is
+#: found and proved within the usual limits (benchmarks/README.md says how to rerun the comparison).
+#: - The presolve's "big linear overlap" rewriting took most of the presolve and slowed the search after.
 #: - Linearisation level 2 puts the constraints that presolve derives from the placement rows (enforced linear
-#:   rows, clauses) in the LP: the bound meets the optimum within 0.3 s of search.
+#:   rows, clauses) in the LP: the bound meets the optimum early in the search.
 #: - A gap of one unit of 1/SCALE of a score point ends the search as optimal: the values are rounded to that unit
 #:   option by option, so the last unit is below the model's precision (closing it took over half the time).
-#: The GAP instances (whole values) keep the defaults: level 2 was worse there (6-instance mean gap 0.446 % against
-#: 0.298 %, 10 s). So do the two-phase searches of tiers M and L, where no proof is in reach: these settings made
-#: their plans 0.011 % (M, 30 s) and 0.065 % (L, 60 s) worse.
+#: The GAP instances (whole values) keep the defaults: level 2 gave larger gaps there. So do the two-phase
+#: searches of tiers M and L, where no proof is in reach: these settings made their plans slightly worse.
 SCALED_PARAMETERS: dict[str, object] = {
     "find_big_linear_overlap": False,
     "linearization_level": 2,

@@ -16,32 +16,28 @@ from matcher.solve.heuristic import greedy_plan
 from matcher.solve.lp import LPResult, no_lp, solve_lp
 from matcher.solve.model import AssignmentModel
 
+# The constants below were tuned on the benchmark suites (GAP instances and placement tiers S, M and L, on
+# 2-core machines); benchmarks/README.md says how to rerun them, and benchmarks/results/ keeps the figures.
+
 #: CP-SAT deterministic time units granted per second of wall-clock budget in deterministic mode, for a model
-#: solved in one search (the GAP, tier S, the app's usual sizes). Measured on the 2-core machines (2026-12-01, 9
-#: GAP instances, engine seed 0): the whole-model search ran at 0.9-1.15 units per second; the neighbourhood rounds
-#: at 1.0-1.2 on d10200, e10100, b10200 and e60900, and at 0.8-0.85 on c10400, e20400 and c30900 (more time in
-#: Python per round). At the former 0.6, every unproved GAP solve stopped at 55-75 % of its time limit. So the
-#: deterministic budget normally ends near the wall clock; a run that the wall clock cuts short (a loaded machine,
-#: the larger models) may differ.
+#: solved in one search (the GAP, tier S, the app's usual sizes): CP-SAT runs at about one unit per second there,
+#: so the deterministic budget normally ends near the wall clock. A lower rate left every unproved search stopping
+#: well before its time limit; a run that the wall clock cuts short (a loaded machine, larger models) may differ.
 DET_PER_SECOND = 0.95
 
-#: The same for a model solved in two phases (tiers M and L): its neighbourhood rounds on the pruned model run at
-#: 0.55 units per second (tier M: 80 ms of Python per round), so these searches end on the wall clock at either
-#: rate; 0.95 made tier M's plan neither better nor worse (44,014,234 against 44,014,244 in one run).
+#: The same for a model solved in two phases (tiers M and L): its neighbourhood rounds on the pruned model run
+#: slower (more time in Python per round), so these searches end on the wall clock at either rate.
 TWO_PHASE_DET_PER_SECOND = 0.6
 
 #: Work-limited (no clock), the deterministic budget per second of the time limit on placement models, whose
-#: values are scores: CP-SAT's units run far slower than on the GAP there (on the 200-family sample, 0.12 units
-#: per second of CPU in the whole-model search with its proof settings; on 2,000 families in two phases, 0.5 in
-#: the phase searches and a neighbourhood step, counted whole, per 0.65 s). So that a work-limited run takes
-#: about its time limit on the 2-core machines measured (more or less elsewhere: it never looks at the clock).
+#: values are scores: CP-SAT's units run far slower there than on the GAP (its proof settings in the whole-model
+#: search; the phase searches and neighbourhood steps, counted whole). So that a work-limited run takes about its
+#: time limit on a 2-core machine (more or less elsewhere: it never looks at the clock).
 WORK_SCALED_DET_PER_SECOND = 0.12
 WORK_TWO_PHASE_DET_PER_SECOND = 0.3
 
-#: Seconds of CP-SAT presolve per matrix entry (and option) of the model searched: measured at 1.3e-5 on the
-#: 6,000-family sample's phase-1 model (56,497 options, 457,214 terms after presolve: about 6 s, its longest steps
-#: 1.7 s, 0.95 s and 0.87 s, none of them interrupted by the time limit; a search given 6.2 s took 8.5 s there). A
-#: search given less time than its presolve needs is not started.
+#: Seconds of CP-SAT presolve per matrix entry (and option) of the model searched, a little below what large
+#: phase-1 models take: a search given less time than its presolve needs is not started (it would overrun).
 PRESOLVE_SECONDS_PER_ENTRY = 1e-5
 
 #: Above this many options (after exact pruning) CP-SAT searches the LP's neighbourhood: the best few options
@@ -50,9 +46,8 @@ NEIGHBOURHOOD_MIN_OPTIONS = 40_000
 NEIGHBOURHOOD_PER_ITEM = 10
 
 #: From this many options (where the LP goes through column generation) a plain greedy plan is made before the
-#: LP: a plan exists early, it seeds the column generation and it competes with the LP-guided first plan. At tier
-#: M (147 k options) the primary LP then took 0.25 s instead of 4.2 s, the plain plan placed 8,793 against the
-#: guided plan's 8,746 (of at most 8,804), and the 30 s result went from 43,999,323 to 44,014,252.
+#: LP: a plan exists early, it seeds the column generation (far shorter LPs) and it competes with the LP-guided
+#: first plan, which it often beats at that size.
 EARLY_PLAN_MIN_OPTIONS = 30_000
 
 #: Share of the time an LP may take (column generation stops there with a valid, looser bound), and the least
@@ -75,24 +70,21 @@ FULL_SEARCH_MIN_DET = 1.0
 LNS_ROUND_DET = 0.5
 
 #: The proof after neighbourhood search (`_proof`) counts its deterministic time at this many units to one of the
-#: neighbourhoods': measured on b10200, c10200, c20100 and c10400 (engine seeds 1-3), its searches ran at 1.5-2.1
-#: units per second, the neighbourhoods at about 1, so that with the same budget the proof stopped halfway to the
-#: time limit.
+#: neighbourhoods': its searches run faster in CP-SAT's units than the neighbourhoods do, so that with the same
+#: budget the proof would stop halfway to the time limit.
 PROOF_DET_RATIO = 1.8
 #: ... and it is tried only when reduced-cost fixing keeps at most this share of the options for plans as good as
 #: the best one.
 PROOF_MAX_SHARE = 0.7
 #: ... or, without waiting for a stalled round, as soon as it keeps at most this share (with the Lagrangian reduced
-#: costs of a GAP the share falls to 0.1-0.3 near the best plans). Measured on 8 GAP instances (Chu D, E, b10200,
-#: c10200, c20100; 10 s, engine seeds 0-5): 13 of 48 solves proved against 7 without, mean gap 0.161 % against
-#: 0.162 %; 1.0 (a proof from the first round) gave 0.308 % on seeds 0-2, 0.5 gave 0.168 %.
+#: costs of a GAP the share falls to 0.1-0.3 near the best plans): more proofs on the GAP instances at the same mean
+#: gap; a proof from the first round cost plan quality.
 PROOF_EARLY_SHARE = 0.3
 
 #: Every other worker searches the LP's core: its neighbourhoods move each item only among its CORE_PER_ITEM best
-#: options by reduced cost (and its option in the plan), so that they can free more bins at once. Measured on 8
-#: GAP instances (Chu D, E, b10200, c10200, c20100; 10 s, engine seeds 0-5, 48 solves): mean gap to best known
-#: 0.157 % against 0.189 % without a core; 2 per item gave 0.172 %, 4 gave 0.177 %, 5 gave 0.175 % (seeds 0-2,
-#: where 3 gave 0.153 % and none 0.211 %), and a core for both workers 0.212 %.
+#: options by reduced cost (and its option in the plan), so that they can free more bins at once. On the GAP
+#: instances a core for one worker of two gave the lowest mean gap of the sizes tried (none, 2 to 5 per item, a
+#: core for both workers).
 CORE_PER_ITEM = 3
 
 #: Wall-clock share of the time limit that the Lagrangian bound (lagrange.py) of a GAP-like model may take; its
@@ -103,10 +95,9 @@ LAGRANGE_SHARE = 0.15
 PHASE1_SHARE = 0.5
 
 #: From this many options a lexicographic model is solved in two phases, whose LPs are better conditioned than one
-#: mixing the placement weight with scores (at tier L the weighted LP's first restricted LP took over 60 s, the
-#: primary LP converged in 11 s). Below it, one search on the weighted sum handles both parts at once: at tier S
-#: (7 k options) it reached 1,946,158 in 2 s against 1,946,051 in two phases, whose phase 2 could not start from a
-#: proved phase 1.
+#: mixing the placement weight with scores (at national size the weighted LP's first restricted LP alone outlasted
+#: the primary LP several times over). Below it, one search on the weighted sum handles both parts at once, and
+#: does better: phase 2 could not start from a proved phase 1.
 TWO_PHASE_MIN_OPTIONS = 30_000
 
 
