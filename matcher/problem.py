@@ -163,112 +163,171 @@ def _pair_rules(
     pinned: np.ndarray,
     regional_budget: np.ndarray,
 ) -> list[PairRule]:
-    ca, la, vocab = ctx.cases, ctx.localities, ctx.vocab
-    L = la.n
-    rules: list[PairRule] = []
-    all_l = np.arange(L)
+    """The hard rules on single pairs, in the order their reasons are given: the coordinator's pins and forbids,
+    the family's exclusions, then the policy's hard rules that one family alone can break at a commune."""
+    return [*_decision_rules(policy, ctx, excluded, forbidden, pinned), *_consent_rules(policy, ctx),
+            *_housing_rules(policy, ctx), *_school_rules(policy, ctx), *_gp_rules(policy, ctx),
+            *_service_rules(policy, ctx), *_interpreter_rules(policy, ctx), *_mobility_rules(policy, ctx),
+            *_budget_rules(policy, ctx, regional_budget)]
 
-    def add(name: str, blocked: Callable[[np.ndarray], np.ndarray], why: Callable[[int, int], str],
-            nowhere: Callable[[int], str] | None = None) -> None:
-        rules.append(PairRule(name, blocked, why, nowhere))
 
-    def most(values: np.ndarray) -> float:
-        return float(values.max()) if len(values) else 0.0
+def _most(values: np.ndarray) -> float:
+    """The largest of `values`, 0 for none."""
+    return float(values.max()) if len(values) else 0.0
 
-    add("pin", lambda ci: (pinned[ci] >= 0)[:, None] & (pinned[ci][:, None] != all_l[None, :]),
-        lambda c, lo: f"pinned to {la.names[pinned[c]]} by the coordinator")
-    add("forbid", lambda ci: forbidden[ci], lambda c, lo: "forbidden here by the coordinator")
+
+def _decision_rules(policy: Policy, ctx: ScoringContext, excluded: np.ndarray, forbidden: np.ndarray,
+                    pinned: np.ndarray) -> list[PairRule]:
+    """Pins (a pinned family goes nowhere else), forbids, and the family's own exclusions when hard."""
+    la = ctx.localities
+    all_l = np.arange(la.n)
+    rules = [PairRule("pin", lambda ci: (pinned[ci] >= 0)[:, None] & (pinned[ci][:, None] != all_l[None, :]),
+                      lambda c, lo: f"pinned to {la.names[pinned[c]]} by the coordinator"),
+             PairRule("forbid", lambda ci: forbidden[ci], lambda c, lo: "forbidden here by the coordinator")]
     if _rule_hard(policy, "exclusions"):
-        add("exclusions", lambda ci: excluded[ci], lambda c, lo: "excluded for this family")
+        rules.append(PairRule("exclusions", lambda ci: excluded[ci], lambda c, lo: "excluded for this family"))
+    return rules
+
+
+def _consent_rules(policy: Policy, ctx: ScoringContext) -> list[PairRule]:
+    """A family larger than the persons a commune agreed to, or a commune that takes no families."""
+    ca, la = ctx.cases, ctx.localities
+    rules = []
     if _rule_hard(policy, "consent_persons"):
-        add("consent_persons", lambda ci: ca.persons[ci][:, None] > la.max_persons[None, :],
+        rules.append(PairRule(
+            "consent_persons", lambda ci: ca.persons[ci][:, None] > la.max_persons[None, :],
             lambda c, lo: f"{ca.persons[c]} persons but the commune agreed to {la.max_persons[lo]:.0f} in all",
             lambda c: f"{ca.persons[c]} persons but no commune agreed to that many (at most "
-                      f"{most(la.max_persons):.0f})")
+                      f"{_most(la.max_persons):.0f})"))
     if _rule_hard(policy, "consent_cases"):
-        add("consent_cases", lambda ci: np.broadcast_to(la.max_cases[None, :] < 1, (len(ci), L)),
-            lambda c, lo: "the commune takes no families")
-    if _rule_hard(policy, "housing"):
-        # Per locality and bedroom count: no unit that large (step-free or any).
-        no_unit = np.stack([la.units_at_least(b, False) < 1 for b in range(la.units.shape[1] + 1)], axis=1)
-        no_sf_unit = np.stack([la.units_at_least(b, True) < 1 for b in range(la.units.shape[1] + 1)], axis=1)
+        rules.append(PairRule("consent_cases", lambda ci: np.broadcast_to(la.max_cases[None, :] < 1, (len(ci), la.n)),
+                              lambda c, lo: "the commune takes no families"))
+    return rules
 
-        def housing_blocked(ci: np.ndarray) -> np.ndarray:
-            b = np.minimum(ca.bedrooms[ci], la.units.shape[1])
-            return np.where(ca.step_free[ci][:, None], no_sf_unit[:, b].T, no_unit[:, b].T)
 
-        add("housing", housing_blocked, lambda c, lo: (
-            f"no {'step-free ' if ca.step_free[c] else ''}unit with {ca.bedrooms[c]} bedrooms or more"))
-    if _rule_hard(policy, "schools"):
-        bands = (("creche", ca.children_0_2, la.creche, "crèche seats"),
-                 ("primary", ca.children_3_10, la.primary, "primary school seats"),
-                 ("secondary", ca.children_11_17, la.secondary, "secondary school seats"))
+def _housing_rules(policy: Policy, ctx: ScoringContext) -> list[PairRule]:
+    """No unit with enough bedrooms (step-free where the family needs it) at the commune."""
+    if not _rule_hard(policy, "housing"):
+        return []
+    ca, la = ctx.cases, ctx.localities
+    # Per locality and bedroom count: no unit that large (step-free or any).
+    no_unit = np.stack([la.units_at_least(b, False) < 1 for b in range(la.units.shape[1] + 1)], axis=1)
+    no_sf_unit = np.stack([la.units_at_least(b, True) < 1 for b in range(la.units.shape[1] + 1)], axis=1)
 
-        def schools_blocked(ci: np.ndarray) -> np.ndarray:
-            out = np.zeros((len(ci), L), dtype=bool)
-            for _, need, seats, _ in bands:
-                out |= need[ci][:, None] > seats[None, :]
-            return out
+    def housing_blocked(ci: np.ndarray) -> np.ndarray:
+        b = np.minimum(ca.bedrooms[ci], la.units.shape[1])
+        return np.where(ca.step_free[ci][:, None], no_sf_unit[:, b].T, no_unit[:, b].T)
 
-        def schools_why(c: int, lo: int) -> str:
-            parts = [f"needs {need[c]} {words}, {seats[lo]:.0f} offered" for _, need, seats, words in bands
-                     if need[c] > seats[lo]]
-            return "; ".join(parts)
+    return [PairRule("housing", housing_blocked, lambda c, lo: (
+        f"no {'step-free ' if ca.step_free[c] else ''}unit with {ca.bedrooms[c]} bedrooms or more"))]
 
-        def schools_nowhere(c: int) -> str:
-            parts = [f"needs {need[c]} {words}, at most {most(seats):.0f} offered in any commune"
-                     for _, need, seats, words in bands if need[c] > most(seats)]
-            return "; ".join(parts) or "no commune has enough crèche and school seats for all its children"
 
-        add("schools", schools_blocked, schools_why, schools_nowhere)
-    if _rule_hard(policy, "gp"):
-        add("gp", lambda ci: ca.persons[ci][:, None] > la.gp[None, :],
-            lambda c, lo: f"GPs can take {la.gp[lo]:.0f} more persons, the family has {ca.persons[c]}",
-            lambda c: f"GPs can take at most {most(la.gp):.0f} more persons in any commune, the family has "
-                      f"{ca.persons[c]}")
-    if _rule_hard(policy, "health_services") and len(vocab.services):
-        missing = (la.service_cap < 1).astype(np.float32)  # products of 0/1 counts: exact in float32
+def _school_rules(policy: Policy, ctx: ScoringContext) -> list[PairRule]:
+    """More children of an age band than the commune's crèche or school seats."""
+    if not _rule_hard(policy, "schools"):
+        return []
+    ca, la = ctx.cases, ctx.localities
+    bands = (("creche", ca.children_0_2, la.creche, "crèche seats"),
+             ("primary", ca.children_3_10, la.primary, "primary school seats"),
+             ("secondary", ca.children_11_17, la.secondary, "secondary school seats"))
 
-        def services_blocked(ci: np.ndarray) -> np.ndarray:
-            return (ca.services[ci].astype(np.float32) @ missing.T) > 0
+    def schools_blocked(ci: np.ndarray) -> np.ndarray:
+        out = np.zeros((len(ci), la.n), dtype=bool)
+        for _, need, seats, _ in bands:
+            out |= need[ci][:, None] > seats[None, :]
+        return out
 
-        def services_why(c: int, lo: int) -> str:
-            names = [vocab.services[s] for s in np.nonzero(ca.services[c] & (la.service_cap[lo] < 1))[0]]
-            return "needs " + ", ".join(names) + ": not offered here"
+    def schools_why(c: int, lo: int) -> str:
+        parts = [f"needs {need[c]} {words}, {seats[lo]:.0f} offered" for _, need, seats, words in bands
+                 if need[c] > seats[lo]]
+        return "; ".join(parts)
 
-        def services_nowhere(c: int) -> str:
-            offered = (la.service_cap >= 1).any(axis=0)
-            nowhere = [vocab.services[s] for s in np.nonzero(ca.services[c] & ~offered)[0]]
-            if nowhere:
-                return "needs " + ", ".join(nowhere) + ": offered nowhere"
-            return "needs " + ", ".join(vocab.services[s] for s in np.nonzero(ca.services[c])[0]) + (
-                ": no commune offers them all")
+    def schools_nowhere(c: int) -> str:
+        parts = [f"needs {need[c]} {words}, at most {_most(seats):.0f} offered in any commune"
+                 for _, need, seats, words in bands if need[c] > _most(seats)]
+        return "; ".join(parts) or "no commune has enough crèche and school seats for all its children"
 
-        add("health_services", services_blocked, services_why, services_nowhere)
-    if _rule_hard(policy, "interpreters"):
-        offered = (la.interpreter_cap > 0).astype(np.float32)  # as above
+    return [PairRule("schools", schools_blocked, schools_why, schools_nowhere)]
 
-        def interp_blocked(ci: np.ndarray) -> np.ndarray:
-            return ca.needs_interpreter[ci][:, None] & ((ca.speaks[ci].astype(np.float32) @ offered.T) == 0)
 
-        def interp_why(c: int, lo: int) -> str:
-            langs = [vocab.languages[i] for i in np.nonzero(ca.speaks[c])[0]]
-            return f"needs an interpreter in {'/'.join(langs) or 'its language'}: none here"
+def _gp_rules(policy: Policy, ctx: ScoringContext) -> list[PairRule]:
+    """More persons than the commune's GPs can take."""
+    if not _rule_hard(policy, "gp"):
+        return []
+    ca, la = ctx.cases, ctx.localities
+    return [PairRule("gp", lambda ci: ca.persons[ci][:, None] > la.gp[None, :],
+                     lambda c, lo: f"GPs can take {la.gp[lo]:.0f} more persons, the family has {ca.persons[c]}",
+                     lambda c: f"GPs can take at most {_most(la.gp):.0f} more persons in any commune, the family "
+                               f"has {ca.persons[c]}")]
 
-        add("interpreters", interp_blocked, interp_why)
-    if _rule_hard(policy, "mobility"):
-        add("mobility", lambda ci: (ca.licensed[ci] == 0)[:, None] & (la.transport == 0)[None, :],
-            lambda c, lo: "no public transport and no driving licence")
+
+def _service_rules(policy: Policy, ctx: ScoringContext) -> list[PairRule]:
+    """A health service the family needs that the commune does not offer."""
+    ca, la, vocab = ctx.cases, ctx.localities, ctx.vocab
+    if not (_rule_hard(policy, "health_services") and len(vocab.services)):
+        return []
+    missing = (la.service_cap < 1).astype(np.float32)  # products of 0/1 counts: exact in float32
+
+    def services_blocked(ci: np.ndarray) -> np.ndarray:
+        return (ca.services[ci].astype(np.float32) @ missing.T) > 0
+
+    def services_why(c: int, lo: int) -> str:
+        names = [vocab.services[s] for s in np.nonzero(ca.services[c] & (la.service_cap[lo] < 1))[0]]
+        return "needs " + ", ".join(names) + ": not offered here"
+
+    def services_nowhere(c: int) -> str:
+        offered = (la.service_cap >= 1).any(axis=0)
+        nowhere = [vocab.services[s] for s in np.nonzero(ca.services[c] & ~offered)[0]]
+        if nowhere:
+            return "needs " + ", ".join(nowhere) + ": offered nowhere"
+        return "needs " + ", ".join(vocab.services[s] for s in np.nonzero(ca.services[c])[0]) + (
+            ": no commune offers them all")
+
+    return [PairRule("health_services", services_blocked, services_why, services_nowhere)]
+
+
+def _interpreter_rules(policy: Policy, ctx: ScoringContext) -> list[PairRule]:
+    """A family that needs an interpreter where none of its languages is interpreted."""
+    if not _rule_hard(policy, "interpreters"):
+        return []
+    ca, la, vocab = ctx.cases, ctx.localities, ctx.vocab
+    offered = (la.interpreter_cap > 0).astype(np.float32)  # products of 0/1 counts: exact in float32
+
+    def interp_blocked(ci: np.ndarray) -> np.ndarray:
+        return ca.needs_interpreter[ci][:, None] & ((ca.speaks[ci].astype(np.float32) @ offered.T) == 0)
+
+    def interp_why(c: int, lo: int) -> str:
+        langs = [vocab.languages[i] for i in np.nonzero(ca.speaks[c])[0]]
+        return f"needs an interpreter in {'/'.join(langs) or 'its language'}: none here"
+
+    return [PairRule("interpreters", interp_blocked, interp_why)]
+
+
+def _mobility_rules(policy: Policy, ctx: ScoringContext) -> list[PairRule]:
+    """No public transport at the commune and no driving licence in the family."""
+    if not _rule_hard(policy, "mobility"):
+        return []
+    ca, la = ctx.cases, ctx.localities
+    return [PairRule("mobility", lambda ci: (ca.licensed[ci] == 0)[:, None] & (la.transport == 0)[None, :],
+                     lambda c, lo: "no public transport and no driving licence")]
+
+
+def _budget_rules(policy: Policy, ctx: ScoringContext, regional_budget: np.ndarray) -> list[PairRule]:
+    """A family whose persons alone cost more than the commune's budget, or its region's."""
+    ca, la = ctx.cases, ctx.localities
     cost = _budget_cost(la)
+    rules = []
     if _rule_hard(policy, "budget"):
-        add("budget", lambda ci: ca.persons[ci][:, None] * cost[None, :] > np.floor(la.budget)[None, :],
+        rules.append(PairRule(
+            "budget", lambda ci: ca.persons[ci][:, None] * cost[None, :] > np.floor(la.budget)[None, :],
             lambda c, lo: f"costs {ca.persons[c] * cost[lo]:,.0f} €, the budget is {la.budget[lo]:,.0f} €",
-            lambda c: f"its {ca.persons[c]} persons cost more than the budget of any commune")
+            lambda c: f"its {ca.persons[c]} persons cost more than the budget of any commune"))
     if _rule_hard(policy, "regional_budget") and np.isfinite(regional_budget).any():
-        add("regional_budget",
+        rules.append(PairRule(
+            "regional_budget",
             lambda ci: ca.persons[ci][:, None] * cost[None, :] > np.floor(regional_budget)[None, :],
             lambda c, lo: f"costs {ca.persons[c] * cost[lo]:,.0f} €, over the regional budget",
-            lambda c: f"its {ca.persons[c]} persons cost more than the regional budget of any commune")
+            lambda c: f"its {ca.persons[c]} persons cost more than the regional budget of any commune"))
     return rules
 
 
