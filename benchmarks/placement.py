@@ -172,9 +172,10 @@ def run_resolve(args: argparse.Namespace) -> int:
     checks) is not counted; ``solve()`` itself is timed once on the first plan as ``result_seconds``."""
     import json
 
+    from matcher.match import plan_hint
     from matcher.models import Policy
     from matcher.problem import build_problem
-    from matcher.solve import SolveParams, plan_hint, solve_model
+    from matcher.solve import SolveParams, solve_model
 
     n, L = TIERS[args.tier]
     policy = Policy()

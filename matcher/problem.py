@@ -1,10 +1,8 @@
 """Records + policy -> the arrays the engine solves: candidate options, resource rows, capacities and values.
 
-The low-level :class:`AssignmentModel` is a multiple-choice assignment with resource rows: each *item* (a family,
-or a group of linked families placed together) picks at most one *option* (a locality, with the interpreter
-language it would use), and each row caps a resource: ``A @ x <= rhs``, hard or soft with a penalty per unit
-over. The Generalized Assignment Problem is the special case of one row per agent and every item placed, which is
-why the public GAP instances can run through this same engine.
+The result is a :class:`Problem`: the records, their scoring context, and the engine's low-level
+:class:`~matcher.solve.model.AssignmentModel` (items, options, resource rows), with what is needed to map the
+engine's answer back to families and communes and to say why a pair was dropped.
 
 Hard rules that concern a single family and locality (an exclusion, a service offered nowhere near, no unit large
 enough ...) never become variables: the pair is dropped, and :attr:`Problem.pair_rules` can say why.
@@ -13,7 +11,7 @@ enough ...) never become variables: the pair is dropped, and :attr:`Problem.pair
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -24,104 +22,9 @@ from matcher.scoring import CHUNK, component_scores, pair_scores, weighted_score
 from matcher.scoring import mobility as mobility_score
 from matcher.scoring.arrays import CaseArrays, LocalityArrays, Vocab, case_arrays, locality_arrays
 from matcher.scoring.context import ScoringContext, SparsePairs
+from matcher.solve.model import AssignmentModel
 
 HARD = np.inf
-
-
-@dataclass
-class AssignmentModel:
-    """A maximisation over options: each item takes at most one option (exactly one where ``must_place``).
-
-    Rows are ``A @ x <= rhs``; a row with finite ``penalty`` may be exceeded at that cost per unit.
-    """
-
-    n_items: int
-    n_bins: int
-    opt_item: np.ndarray
-    opt_bin: np.ndarray
-    opt_value: np.ndarray
-    must_place: np.ndarray
-    A: sp.csr_matrix
-    rhs: np.ndarray
-    penalty: np.ndarray
-    row_resource: np.ndarray  # resource name per row, e.g. "persons", "housing:3:1", "service:dialysis"
-    row_bin: np.ndarray  # locality (bin) of the row, -1 for rows across localities
-    row_rule: np.ndarray = field(default_factory=lambda: np.array([], dtype=object))  # policy rule of the row
-    #: Lexicographic objectives: ``opt_value = primary_weight * opt_primary + secondary``, where the integral
-    #: ``opt_primary`` (persons placed, weighted by priority) must come first whatever the secondary part.
-    opt_primary: np.ndarray | None = None
-    primary_weight: float = 0.0
-
-    def columns(self) -> sp.csc_matrix:
-        """``A`` by columns (one column per option), computed once."""
-        cached = self.__dict__.get("_csc")
-        if cached is None or cached.shape != self.A.shape:
-            cached = self.A.tocsc()
-            self.__dict__["_csc"] = cached
-        return cached
-
-    def hard_part(self) -> AssignmentModel:
-        """The same model with its soft rows dropped."""
-        return self.row_subset(~np.isfinite(self.penalty))
-
-    def row_subset(self, keep: np.ndarray) -> AssignmentModel:
-        """The same model with the rows ``keep`` (a mask) only."""
-        return replace(self, A=self.A[keep], rhs=self.rhs[keep], penalty=self.penalty[keep],
-                       row_resource=self.row_resource[keep], row_bin=self.row_bin[keep],
-                       row_rule=self.row_rule[keep] if len(self.row_rule) else self.row_rule)
-
-    def primary_model(self) -> AssignmentModel:
-        """Phase 1 of a lexicographic objective: maximise the primary value within the hard rows."""
-        assert self.opt_primary is not None
-        return replace(self.hard_part(), opt_value=self.opt_primary.astype(float), opt_primary=None,
-                       primary_weight=0.0)
-
-    def secondary_model(self, floor: float) -> AssignmentModel:
-        """Phase 2: the secondary value (scores net of soft penalties) with the primary value kept >= floor."""
-        assert self.opt_primary is not None
-        row = sp.csr_matrix(-self.opt_primary.astype(float)[None, :])
-        return replace(
-            self, A=sp.vstack([self.A, row]).tocsr(), rhs=np.append(self.rhs, -floor),
-            penalty=np.append(self.penalty, np.inf), row_resource=np.append(self.row_resource, "placed"),
-            row_bin=np.append(self.row_bin, -1), row_rule=np.append(self.row_rule, "placed"),
-            opt_value=self.opt_value - self.primary_weight * self.opt_primary, opt_primary=None, primary_weight=0.0,
-        )
-
-    def subset(self, keep: np.ndarray) -> AssignmentModel:
-        """The same model restricted to the options ``keep`` (indices, in order)."""
-        return replace(self, opt_item=self.opt_item[keep], opt_bin=self.opt_bin[keep], opt_value=self.opt_value[keep],
-                       A=self.A[:, keep].tocsr(),
-                       opt_primary=None if self.opt_primary is None else self.opt_primary[keep])
-
-    @property
-    def n_options(self) -> int:
-        return len(self.opt_item)
-
-    @property
-    def n_rows(self) -> int:
-        return len(self.rhs)
-
-    def options_of(self) -> list[np.ndarray]:
-        """Option indices of each item."""
-        order = np.argsort(self.opt_item, kind="stable")
-        bounds = np.searchsorted(self.opt_item[order], np.arange(self.n_items + 1))
-        return [order[bounds[i] : bounds[i + 1]] for i in range(self.n_items)]
-
-    def evaluate(self, choice: np.ndarray) -> tuple[float, np.ndarray]:
-        """Objective and per-row excess of a plan given as the chosen option per item (-1 = none)."""
-        chosen = choice[choice >= 0]
-        x = np.zeros(self.n_options)
-        x[chosen] = 1.0
-        use = self.A @ x
-        excess = np.maximum(use - self.rhs, 0.0)
-        soft = np.isfinite(self.penalty)
-        obj = float(self.opt_value[chosen].sum() - (self.penalty[soft] * excess[soft]).sum())
-        return obj, excess
-
-    def hard_violations(self, choice: np.ndarray, tol: float = 1e-6) -> np.ndarray:
-        """Rows where a hard capacity is exceeded by the plan."""
-        _, excess = self.evaluate(choice)
-        return np.nonzero((excess > tol) & ~np.isfinite(self.penalty))[0]
 
 
 @dataclass(frozen=True)
@@ -260,112 +163,171 @@ def _pair_rules(
     pinned: np.ndarray,
     regional_budget: np.ndarray,
 ) -> list[PairRule]:
-    ca, la, vocab = ctx.cases, ctx.localities, ctx.vocab
-    L = la.n
-    rules: list[PairRule] = []
-    all_l = np.arange(L)
+    """The hard rules on single pairs, in the order their reasons are given: the coordinator's pins and forbids,
+    the family's exclusions, then the policy's hard rules that one family alone can break at a commune."""
+    return [*_decision_rules(policy, ctx, excluded, forbidden, pinned), *_consent_rules(policy, ctx),
+            *_housing_rules(policy, ctx), *_school_rules(policy, ctx), *_gp_rules(policy, ctx),
+            *_service_rules(policy, ctx), *_interpreter_rules(policy, ctx), *_mobility_rules(policy, ctx),
+            *_budget_rules(policy, ctx, regional_budget)]
 
-    def add(name: str, blocked: Callable[[np.ndarray], np.ndarray], why: Callable[[int, int], str],
-            nowhere: Callable[[int], str] | None = None) -> None:
-        rules.append(PairRule(name, blocked, why, nowhere))
 
-    def most(values: np.ndarray) -> float:
-        return float(values.max()) if len(values) else 0.0
+def _most(values: np.ndarray) -> float:
+    """The largest of `values`, 0 for none."""
+    return float(values.max()) if len(values) else 0.0
 
-    add("pin", lambda ci: (pinned[ci] >= 0)[:, None] & (pinned[ci][:, None] != all_l[None, :]),
-        lambda c, lo: f"pinned to {la.names[pinned[c]]} by the coordinator")
-    add("forbid", lambda ci: forbidden[ci], lambda c, lo: "forbidden here by the coordinator")
+
+def _decision_rules(policy: Policy, ctx: ScoringContext, excluded: np.ndarray, forbidden: np.ndarray,
+                    pinned: np.ndarray) -> list[PairRule]:
+    """Pins (a pinned family goes nowhere else), forbids, and the family's own exclusions when hard."""
+    la = ctx.localities
+    all_l = np.arange(la.n)
+    rules = [PairRule("pin", lambda ci: (pinned[ci] >= 0)[:, None] & (pinned[ci][:, None] != all_l[None, :]),
+                      lambda c, lo: f"pinned to {la.names[pinned[c]]} by the coordinator"),
+             PairRule("forbid", lambda ci: forbidden[ci], lambda c, lo: "forbidden here by the coordinator")]
     if _rule_hard(policy, "exclusions"):
-        add("exclusions", lambda ci: excluded[ci], lambda c, lo: "excluded for this family")
+        rules.append(PairRule("exclusions", lambda ci: excluded[ci], lambda c, lo: "excluded for this family"))
+    return rules
+
+
+def _consent_rules(policy: Policy, ctx: ScoringContext) -> list[PairRule]:
+    """A family larger than the persons a commune agreed to, or a commune that takes no families."""
+    ca, la = ctx.cases, ctx.localities
+    rules = []
     if _rule_hard(policy, "consent_persons"):
-        add("consent_persons", lambda ci: ca.persons[ci][:, None] > la.max_persons[None, :],
+        rules.append(PairRule(
+            "consent_persons", lambda ci: ca.persons[ci][:, None] > la.max_persons[None, :],
             lambda c, lo: f"{ca.persons[c]} persons but the commune agreed to {la.max_persons[lo]:.0f} in all",
             lambda c: f"{ca.persons[c]} persons but no commune agreed to that many (at most "
-                      f"{most(la.max_persons):.0f})")
+                      f"{_most(la.max_persons):.0f})"))
     if _rule_hard(policy, "consent_cases"):
-        add("consent_cases", lambda ci: np.broadcast_to(la.max_cases[None, :] < 1, (len(ci), L)),
-            lambda c, lo: "the commune takes no families")
-    if _rule_hard(policy, "housing"):
-        # Per locality and bedroom count: no unit that large (step-free or any).
-        no_unit = np.stack([la.units_at_least(b, False) < 1 for b in range(la.units.shape[1] + 1)], axis=1)
-        no_sf_unit = np.stack([la.units_at_least(b, True) < 1 for b in range(la.units.shape[1] + 1)], axis=1)
+        rules.append(PairRule("consent_cases", lambda ci: np.broadcast_to(la.max_cases[None, :] < 1, (len(ci), la.n)),
+                              lambda c, lo: "the commune takes no families"))
+    return rules
 
-        def housing_blocked(ci: np.ndarray) -> np.ndarray:
-            b = np.minimum(ca.bedrooms[ci], la.units.shape[1])
-            return np.where(ca.step_free[ci][:, None], no_sf_unit[:, b].T, no_unit[:, b].T)
 
-        add("housing", housing_blocked, lambda c, lo: (
-            f"no {'step-free ' if ca.step_free[c] else ''}unit with {ca.bedrooms[c]} bedrooms or more"))
-    if _rule_hard(policy, "schools"):
-        bands = (("creche", ca.children_0_2, la.creche, "crèche seats"),
-                 ("primary", ca.children_3_10, la.primary, "primary school seats"),
-                 ("secondary", ca.children_11_17, la.secondary, "secondary school seats"))
+def _housing_rules(policy: Policy, ctx: ScoringContext) -> list[PairRule]:
+    """No unit with enough bedrooms (step-free where the family needs it) at the commune."""
+    if not _rule_hard(policy, "housing"):
+        return []
+    ca, la = ctx.cases, ctx.localities
+    # Per locality and bedroom count: no unit that large (step-free or any).
+    no_unit = np.stack([la.units_at_least(b, False) < 1 for b in range(la.units.shape[1] + 1)], axis=1)
+    no_sf_unit = np.stack([la.units_at_least(b, True) < 1 for b in range(la.units.shape[1] + 1)], axis=1)
 
-        def schools_blocked(ci: np.ndarray) -> np.ndarray:
-            out = np.zeros((len(ci), L), dtype=bool)
-            for _, need, seats, _ in bands:
-                out |= need[ci][:, None] > seats[None, :]
-            return out
+    def housing_blocked(ci: np.ndarray) -> np.ndarray:
+        b = np.minimum(ca.bedrooms[ci], la.units.shape[1])
+        return np.where(ca.step_free[ci][:, None], no_sf_unit[:, b].T, no_unit[:, b].T)
 
-        def schools_why(c: int, lo: int) -> str:
-            parts = [f"needs {need[c]} {words}, {seats[lo]:.0f} offered" for _, need, seats, words in bands
-                     if need[c] > seats[lo]]
-            return "; ".join(parts)
+    return [PairRule("housing", housing_blocked, lambda c, lo: (
+        f"no {'step-free ' if ca.step_free[c] else ''}unit with {ca.bedrooms[c]} bedrooms or more"))]
 
-        def schools_nowhere(c: int) -> str:
-            parts = [f"needs {need[c]} {words}, at most {most(seats):.0f} offered in any commune"
-                     for _, need, seats, words in bands if need[c] > most(seats)]
-            return "; ".join(parts) or "no commune has enough crèche and school seats for all its children"
 
-        add("schools", schools_blocked, schools_why, schools_nowhere)
-    if _rule_hard(policy, "gp"):
-        add("gp", lambda ci: ca.persons[ci][:, None] > la.gp[None, :],
-            lambda c, lo: f"GPs can take {la.gp[lo]:.0f} more persons, the family has {ca.persons[c]}",
-            lambda c: f"GPs can take at most {most(la.gp):.0f} more persons in any commune, the family has "
-                      f"{ca.persons[c]}")
-    if _rule_hard(policy, "health_services") and len(vocab.services):
-        missing = (la.service_cap < 1).astype(np.float32)  # products of 0/1 counts: exact in float32
+def _school_rules(policy: Policy, ctx: ScoringContext) -> list[PairRule]:
+    """More children of an age band than the commune's crèche or school seats."""
+    if not _rule_hard(policy, "schools"):
+        return []
+    ca, la = ctx.cases, ctx.localities
+    bands = (("creche", ca.children_0_2, la.creche, "crèche seats"),
+             ("primary", ca.children_3_10, la.primary, "primary school seats"),
+             ("secondary", ca.children_11_17, la.secondary, "secondary school seats"))
 
-        def services_blocked(ci: np.ndarray) -> np.ndarray:
-            return (ca.services[ci].astype(np.float32) @ missing.T) > 0
+    def schools_blocked(ci: np.ndarray) -> np.ndarray:
+        out = np.zeros((len(ci), la.n), dtype=bool)
+        for _, need, seats, _ in bands:
+            out |= need[ci][:, None] > seats[None, :]
+        return out
 
-        def services_why(c: int, lo: int) -> str:
-            names = [vocab.services[s] for s in np.nonzero(ca.services[c] & (la.service_cap[lo] < 1))[0]]
-            return "needs " + ", ".join(names) + ": not offered here"
+    def schools_why(c: int, lo: int) -> str:
+        parts = [f"needs {need[c]} {words}, {seats[lo]:.0f} offered" for _, need, seats, words in bands
+                 if need[c] > seats[lo]]
+        return "; ".join(parts)
 
-        def services_nowhere(c: int) -> str:
-            offered = (la.service_cap >= 1).any(axis=0)
-            nowhere = [vocab.services[s] for s in np.nonzero(ca.services[c] & ~offered)[0]]
-            if nowhere:
-                return "needs " + ", ".join(nowhere) + ": offered nowhere"
-            return "needs " + ", ".join(vocab.services[s] for s in np.nonzero(ca.services[c])[0]) + (
-                ": no commune offers them all")
+    def schools_nowhere(c: int) -> str:
+        parts = [f"needs {need[c]} {words}, at most {_most(seats):.0f} offered in any commune"
+                 for _, need, seats, words in bands if need[c] > _most(seats)]
+        return "; ".join(parts) or "no commune has enough crèche and school seats for all its children"
 
-        add("health_services", services_blocked, services_why, services_nowhere)
-    if _rule_hard(policy, "interpreters"):
-        offered = (la.interpreter_cap > 0).astype(np.float32)  # as above
+    return [PairRule("schools", schools_blocked, schools_why, schools_nowhere)]
 
-        def interp_blocked(ci: np.ndarray) -> np.ndarray:
-            return ca.needs_interpreter[ci][:, None] & ((ca.speaks[ci].astype(np.float32) @ offered.T) == 0)
 
-        def interp_why(c: int, lo: int) -> str:
-            langs = [vocab.languages[i] for i in np.nonzero(ca.speaks[c])[0]]
-            return f"needs an interpreter in {'/'.join(langs) or 'its language'}: none here"
+def _gp_rules(policy: Policy, ctx: ScoringContext) -> list[PairRule]:
+    """More persons than the commune's GPs can take."""
+    if not _rule_hard(policy, "gp"):
+        return []
+    ca, la = ctx.cases, ctx.localities
+    return [PairRule("gp", lambda ci: ca.persons[ci][:, None] > la.gp[None, :],
+                     lambda c, lo: f"GPs can take {la.gp[lo]:.0f} more persons, the family has {ca.persons[c]}",
+                     lambda c: f"GPs can take at most {_most(la.gp):.0f} more persons in any commune, the family "
+                               f"has {ca.persons[c]}")]
 
-        add("interpreters", interp_blocked, interp_why)
-    if _rule_hard(policy, "mobility"):
-        add("mobility", lambda ci: (ca.licensed[ci] == 0)[:, None] & (la.transport == 0)[None, :],
-            lambda c, lo: "no public transport and no driving licence")
+
+def _service_rules(policy: Policy, ctx: ScoringContext) -> list[PairRule]:
+    """A health service the family needs that the commune does not offer."""
+    ca, la, vocab = ctx.cases, ctx.localities, ctx.vocab
+    if not (_rule_hard(policy, "health_services") and len(vocab.services)):
+        return []
+    missing = (la.service_cap < 1).astype(np.float32)  # products of 0/1 counts: exact in float32
+
+    def services_blocked(ci: np.ndarray) -> np.ndarray:
+        return (ca.services[ci].astype(np.float32) @ missing.T) > 0
+
+    def services_why(c: int, lo: int) -> str:
+        names = [vocab.services[s] for s in np.nonzero(ca.services[c] & (la.service_cap[lo] < 1))[0]]
+        return "needs " + ", ".join(names) + ": not offered here"
+
+    def services_nowhere(c: int) -> str:
+        offered = (la.service_cap >= 1).any(axis=0)
+        nowhere = [vocab.services[s] for s in np.nonzero(ca.services[c] & ~offered)[0]]
+        if nowhere:
+            return "needs " + ", ".join(nowhere) + ": offered nowhere"
+        return "needs " + ", ".join(vocab.services[s] for s in np.nonzero(ca.services[c])[0]) + (
+            ": no commune offers them all")
+
+    return [PairRule("health_services", services_blocked, services_why, services_nowhere)]
+
+
+def _interpreter_rules(policy: Policy, ctx: ScoringContext) -> list[PairRule]:
+    """A family that needs an interpreter where none of its languages is interpreted."""
+    if not _rule_hard(policy, "interpreters"):
+        return []
+    ca, la, vocab = ctx.cases, ctx.localities, ctx.vocab
+    offered = (la.interpreter_cap > 0).astype(np.float32)  # products of 0/1 counts: exact in float32
+
+    def interp_blocked(ci: np.ndarray) -> np.ndarray:
+        return ca.needs_interpreter[ci][:, None] & ((ca.speaks[ci].astype(np.float32) @ offered.T) == 0)
+
+    def interp_why(c: int, lo: int) -> str:
+        langs = [vocab.languages[i] for i in np.nonzero(ca.speaks[c])[0]]
+        return f"needs an interpreter in {'/'.join(langs) or 'its language'}: none here"
+
+    return [PairRule("interpreters", interp_blocked, interp_why)]
+
+
+def _mobility_rules(policy: Policy, ctx: ScoringContext) -> list[PairRule]:
+    """No public transport at the commune and no driving licence in the family."""
+    if not _rule_hard(policy, "mobility"):
+        return []
+    ca, la = ctx.cases, ctx.localities
+    return [PairRule("mobility", lambda ci: (ca.licensed[ci] == 0)[:, None] & (la.transport == 0)[None, :],
+                     lambda c, lo: "no public transport and no driving licence")]
+
+
+def _budget_rules(policy: Policy, ctx: ScoringContext, regional_budget: np.ndarray) -> list[PairRule]:
+    """A family whose persons alone cost more than the commune's budget, or its region's."""
+    ca, la = ctx.cases, ctx.localities
     cost = _budget_cost(la)
+    rules = []
     if _rule_hard(policy, "budget"):
-        add("budget", lambda ci: ca.persons[ci][:, None] * cost[None, :] > np.floor(la.budget)[None, :],
+        rules.append(PairRule(
+            "budget", lambda ci: ca.persons[ci][:, None] * cost[None, :] > np.floor(la.budget)[None, :],
             lambda c, lo: f"costs {ca.persons[c] * cost[lo]:,.0f} €, the budget is {la.budget[lo]:,.0f} €",
-            lambda c: f"its {ca.persons[c]} persons cost more than the budget of any commune")
+            lambda c: f"its {ca.persons[c]} persons cost more than the budget of any commune"))
     if _rule_hard(policy, "regional_budget") and np.isfinite(regional_budget).any():
-        add("regional_budget",
+        rules.append(PairRule(
+            "regional_budget",
             lambda ci: ca.persons[ci][:, None] * cost[None, :] > np.floor(regional_budget)[None, :],
             lambda c, lo: f"costs {ca.persons[c] * cost[lo]:,.0f} €, over the regional budget",
-            lambda c: f"its {ca.persons[c]} persons cost more than the regional budget of any commune")
+            lambda c: f"its {ca.persons[c]} persons cost more than the regional budget of any commune"))
     return rules
 
 
@@ -494,6 +456,11 @@ def build_problem(
 ) -> Problem:
     """Turn validated records and a policy into the engine's arrays.
 
+    The steps, each a function of its own: the scoring context (:func:`scoring_context`), the pairs that pass
+    every hard pair rule (:func:`candidate_mask`), linked families as items (:func:`link_items`), the options
+    (:func:`make_options`) and their values (:func:`option_values`), the resource rows (:func:`resource_rows`),
+    then the conflicts between hard rules (:func:`_rule_conflicts`).
+
     Parameters
     ----------
     dataset
@@ -514,14 +481,51 @@ def build_problem(
     localities = list(dataset.localities)
     case_index = {c.case_id: i for i, c in enumerate(cases)}
     loc_index = {lo.locality_id: i for i, lo in enumerate(localities)}
-    C, L = len(cases), len(localities)
+    ctx = scoring_context(cases, localities, policy, case_index, loc_index, outcomes)
+    pinned = pinned_localities(pins, case_index, loc_index)
+    candidate, rules = candidate_mask(policy, ctx, cases, case_index, loc_index, forbids, pinned)
+    items, item_of_case = link_items(cases, case_index, policy)
+    pc, pl = np.nonzero(candidate)
+    score = pair_scores(ctx, pc, pl, policy) if len(pc) else np.array([])
+    pair_score = SparsePairs.build(pc, pl, score, ctx.localities.n, copy=False)
+    options = make_options(policy, ctx, candidate, items, pc, pl)
+    placement_weight, big = placement_weights(policy, ctx.cases, item_of_case, len(items))
+    prev_loc = np.array([loc_index.get(previous.get(c.case_id, ""), -1) for c in cases], dtype=np.int64)
+    opt_value = option_values(policy, ctx, pair_score, items, options, placement_weight, prev_loc)
+    must_place = np.zeros(len(items), dtype=bool)
+    if policy.objective.require_all_placed:
+        must_place[:] = True
+    must_place[item_of_case[pinned >= 0]] = True
+    A, rhs, penalty, resource, row_bin, row_rule = resource_rows(policy, ctx, options, item_of_case, len(items))
+    model = AssignmentModel(
+        n_items=len(items), n_bins=ctx.localities.n, opt_item=options.item, opt_bin=options.bin, opt_value=opt_value,
+        must_place=must_place, A=A, rhs=rhs, penalty=penalty, row_resource=resource, row_bin=row_bin,
+        row_rule=row_rule,
+    )
+    if policy.objective.placement_weight == "auto":
+        model.opt_primary = (placement_weight / big)[options.item]
+        model.primary_weight = big
+    problem = Problem(
+        dataset=dataset, policy=policy, cases=cases, localities=localities, case_index=case_index,
+        loc_index=loc_index, ctx=ctx, candidate=candidate, pair_rules=rules, items=items,
+        item_of_case=item_of_case, model=model, interp_uses=options.interp_uses, pair_score=pair_score,
+        placement_weight=placement_weight, pins=pins, forbids=forbids,
+        previous=previous, conflicts=[],
+    )
+    problem.conflicts, problem.conflicts_sensitive = _rule_conflicts(problem, pinned)
+    return problem
+
+
+def scoring_context(cases: list[Case], localities: list[Locality], policy: Policy, case_index: Mapping[str, int],
+                    loc_index: Mapping[str, int], outcomes: pd.DataFrame | None = None) -> ScoringContext:
+    """The records as arrays (families, communes, their vocabularies) with the sparse per-pair inputs: preference
+    ranks and the external outcomes of the pairs both of whose ids are known."""
+    L = len(localities)
     languages = [c.interpreter_languages for c in cases]  # a property that loops over members: read once
     vocab = Vocab.of(cases, localities, languages)
     max_bed = max(b.bedrooms for b in policy.bedroom_table)
-    ca = case_arrays(cases, policy, vocab, loc_index, languages)
+    ca = case_arrays(cases, policy, vocab, dict(loc_index), languages)
     la = locality_arrays(localities, vocab, max_bed)
-
-    # Sparse per-pair inputs: preference ranks and external outcomes.
     pref = [(i, loc_index[lid], r) for i, c in enumerate(cases)
             for r, lid in enumerate(c.preferred_locality_ids) if lid in loc_index]
     pref_arr = np.array(pref, dtype=np.int64).reshape(-1, 3)
@@ -531,20 +535,37 @@ def build_problem(
         o = outcomes[outcomes["case_id"].isin(case_index) & outcomes["locality_id"].isin(loc_index)]
         outcome = SparsePairs.build(o["case_id"].map(case_index).to_numpy(), o["locality_id"].map(loc_index).to_numpy(),
                                     o["outcome"].to_numpy(dtype=float), L)
-    ctx = ScoringContext(ca, la, vocab, SparsePairs.build(pref_arr[:, 0], pref_arr[:, 1], pref_arr[:, 2], L),
-                         pref_count, outcome)
+    return ScoringContext(ca, la, vocab, SparsePairs.build(pref_arr[:, 0], pref_arr[:, 1], pref_arr[:, 2], L),
+                          pref_count, outcome)
 
-    # Hard pair rules -> the candidate mask.
+
+def pinned_localities(pins: Mapping[str, str], case_index: Mapping[str, int],
+                      loc_index: Mapping[str, int]) -> np.ndarray:
+    """The locality each family is pinned to, -1 where none (pins naming an unknown family or commune are
+    ignored: the reader reports them)."""
+    pinned = np.full(len(case_index), -1, dtype=np.int64)
+    for cid, lid in pins.items():
+        if cid in case_index and lid in loc_index:
+            pinned[case_index[cid]] = loc_index[lid]
+    return pinned
+
+
+def _regional_budget_of_region(policy: Policy, vocab: Vocab) -> np.ndarray:
+    """The policy's regional budget of each region, infinite where it sets none (and for "no region", last)."""
+    return np.array([policy.regional_budgets.get(r, np.inf) for r in vocab.regions] + [np.inf])
+
+
+def candidate_mask(policy: Policy, ctx: ScoringContext, cases: list[Case], case_index: Mapping[str, int],
+                   loc_index: Mapping[str, int], forbids: Iterable[tuple[str, str]],
+                   pinned: np.ndarray) -> tuple[np.ndarray, list[PairRule]]:
+    """The pairs (family, commune) that pass every hard pair rule, as a bool [C, L] mask, and those rules
+    (:func:`_pair_rules`): exclusions, the coordinator's forbids and pins, and the hard rules of the policy."""
+    C, L = len(cases), ctx.localities.n
     excluded = _pairs_matrix(C, L, ((i, loc_index[lid]) for i, c in enumerate(cases)
                                     for lid in c.excluded_locality_ids if lid in loc_index))
     forbidden = _pairs_matrix(C, L, ((case_index[c], loc_index[lo]) for c, lo in forbids
                                      if c in case_index and lo in loc_index))
-    pinned = np.full(C, -1, dtype=np.int64)
-    for cid, lid in pins.items():
-        if cid in case_index and lid in loc_index:
-            pinned[case_index[cid]] = loc_index[lid]
-    region_budget_of_region = np.array([policy.regional_budgets.get(r, np.inf) for r in vocab.regions] + [np.inf])
-    regional_budget = region_budget_of_region[la.region]
+    regional_budget = _regional_budget_of_region(policy, ctx.vocab)[ctx.localities.region]
     rules = _pair_rules(policy, ctx, excluded, forbidden, pinned, regional_budget)
     all_c = np.arange(C)
     candidate = np.ones((C, L), dtype=bool)
@@ -553,8 +574,14 @@ def build_problem(
         block = candidate[a : a + step]
         for rule in rules:
             block &= ~rule.blocked(all_c[a : a + step])
+    return candidate, rules
 
-    # Items: linked families move together.
+
+def link_items(cases: list[Case], case_index: Mapping[str, int],
+               policy: Policy) -> tuple[list[np.ndarray], np.ndarray]:
+    """Linked families move together: the items (case indices of each, in the order of their first family) and
+    the item of each family. With the links rule off every family is an item of its own."""
+    C = len(cases)
     uf = _UnionFind(C)
     if _rule_on(policy, "links"):
         for i, c in enumerate(cases):
@@ -568,57 +595,89 @@ def build_problem(
     item_of_case = np.empty(C, dtype=np.int64)
     for g, members in enumerate(items):
         item_of_case[members] = g
-    G = len(items)
+    return items, item_of_case
 
-    # Case-level scores over candidate pairs.
-    pc, pl = np.nonzero(candidate)
-    score = pair_scores(ctx, pc, pl, policy) if len(pc) else np.array([])
-    pair_score = SparsePairs.build(pc, pl, score, L, copy=False)
 
-    # Options: (item, locality, interpreter languages). Interpreter choice matters only where every
-    # language the family speaks is offered with a limited capacity; then each language is its own option.
+@dataclass
+class Options:
+    """The options of the model: (item, locality, interpreter languages) each."""
+
+    item: np.ndarray  # item of each option
+    bin: np.ndarray  # locality of each option
+    interp_uses: tuple[np.ndarray, np.ndarray, np.ndarray]  # (option, case, language index) interpreters used
+    n_single: int  # the options of single families come first, those of linked groups after
+
+
+#: An option list under construction: items, localities, and the (option, case, language) interpreter uses.
+_Parts = tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray], list[np.ndarray], list[np.ndarray]]
+
+
+def make_options(policy: Policy, ctx: ScoringContext, candidate: np.ndarray, items: list[np.ndarray],
+                 pc: np.ndarray, pl: np.ndarray) -> Options:
+    """The options: one per item and commune where every member is a candidate, and where the choice of an
+    interpreter's language matters (every language the family speaks is offered there with a limited
+    capacity) one per language, or per combination of the members' languages for a linked group.
+
+    `pc`, `pl` are the candidate pairs (``np.nonzero(candidate)``)."""
+    la = ctx.localities
     interp_on = _rule_on(policy, "interpreters")
     limited = np.isfinite(la.interpreter_cap) & (la.interpreter_cap > 0)
     unlimited = np.isinf(la.interpreter_cap)
-    # Interpreter uses are kept as (option, case, language) triples.
     none = np.array([], dtype=np.int64)
-    item_parts: list[np.ndarray] = [none]
-    bin_parts: list[np.ndarray] = [none]
-    use_opt: list[np.ndarray] = [none]
-    use_case: list[np.ndarray] = [none]
-    use_lang: list[np.ndarray] = [none]
+    parts: _Parts = ([none], [none], [none], [none], [none])
     sizes = np.array([len(m) for m in items], dtype=np.int64)
+    _single_options(parts, ctx.cases, items, sizes, pc, pl, limited, unlimited, interp_on)
+    n_single = int(sum(len(p) for p in parts[0]))
+    _group_options(parts, ctx.cases, items, sizes, candidate, limited, unlimited, interp_on, n_single)
+    item_parts, bin_parts, use_opt, use_case, use_lang = parts
+    return Options(
+        item=np.concatenate(item_parts).astype(np.int64), bin=np.concatenate(bin_parts).astype(np.int64),
+        interp_uses=(np.concatenate(use_opt).astype(np.int64), np.concatenate(use_case).astype(np.int64),
+                     np.concatenate(use_lang).astype(np.int64)),
+        n_single=n_single,
+    )
+
+
+def _single_options(parts: _Parts, ca: CaseArrays, items: list[np.ndarray], sizes: np.ndarray, pc: np.ndarray,
+                    pl: np.ndarray, limited: np.ndarray, unlimited: np.ndarray, interp_on: bool) -> None:
+    """Append the options of the single families to `parts`, in the order of their candidate pairs: first the
+    pairs with no interpreter's language to choose, then one option per language where there is."""
+    item_parts, bin_parts, use_opt, use_case, use_lang = parts
     singles = np.nonzero(sizes == 1)[0]
-    if len(singles):
-        # The single families' candidate pairs, in the order of the pairs above (items are in the order of their
-        # first family, so single families are in case order).
-        single_pos = np.full(C, -1, dtype=np.int64)
-        single_pos[np.array([items[g][0] for g in singles], dtype=np.int64)] = np.arange(len(singles))
-        of_single = np.flatnonzero(single_pos[pc] >= 0)
-        ci, li = pc[of_single], pl[of_single]
-        gi = single_pos[ci]
-        del of_single
-        # Only pairs of a family that needs an interpreter can choose one (a subset: the (pairs x languages)
-        # tables stay small at national size).
-        asks = np.flatnonzero(ca.needs_interpreter[ci]) if interp_on else np.array([], dtype=np.int64)
-        ac, al = ci[asks], li[asks]
-        chooses_any, pi, lang = _limited_only(ca.speaks, limited, unlimited, ac, al)
-        plain = np.ones(len(ci), dtype=bool)
-        plain[asks] = ~chooses_any
-        item_parts.append(singles[gi[plain]])
-        bin_parts.append(li[plain])
-        pi = asks[pi]
-        n_plain = int(plain.sum())
-        item_parts.append(singles[gi[pi]])
-        bin_parts.append(li[pi])
-        use_opt.append(n_plain + np.arange(len(pi)))
-        use_case.append(ci[pi])
-        use_lang.append(lang)
-    n_opt = int(sum(len(p) for p in item_parts))  # the options of single families come first
-    # Groups (linked families) next, group by group: first the localities where no member chooses an
-    # interpreter's language, one option each; then those where some do, one option per combination of their
-    # languages (the first 8, the last member's language varying fastest), each using the languages it names.
-    next_opt = n_opt
+    if not len(singles):
+        return
+    # Items are in the order of their first family, so single families are in case order.
+    single_pos = np.full(len(ca.persons), -1, dtype=np.int64)
+    single_pos[np.array([items[g][0] for g in singles], dtype=np.int64)] = np.arange(len(singles))
+    of_single = np.flatnonzero(single_pos[pc] >= 0)
+    ci, li = pc[of_single], pl[of_single]
+    gi = single_pos[ci]
+    del of_single
+    # Only pairs of a family that needs an interpreter can choose one (a subset: the (pairs x languages)
+    # tables stay small at national size).
+    asks = np.flatnonzero(ca.needs_interpreter[ci]) if interp_on else np.array([], dtype=np.int64)
+    ac, al = ci[asks], li[asks]
+    chooses_any, pi, lang = _limited_only(ca.speaks, limited, unlimited, ac, al)
+    plain = np.ones(len(ci), dtype=bool)
+    plain[asks] = ~chooses_any
+    item_parts.append(singles[gi[plain]])
+    bin_parts.append(li[plain])
+    pi = asks[pi]
+    n_plain = int(plain.sum())
+    item_parts.append(singles[gi[pi]])
+    bin_parts.append(li[pi])
+    use_opt.append(n_plain + np.arange(len(pi)))
+    use_case.append(ci[pi])
+    use_lang.append(lang)
+
+
+def _group_options(parts: _Parts, ca: CaseArrays, items: list[np.ndarray], sizes: np.ndarray, candidate: np.ndarray,
+                   limited: np.ndarray, unlimited: np.ndarray, interp_on: bool, next_opt: int) -> None:
+    """Append the options of linked groups to `parts`, group by group, numbered from `next_opt`: first the
+    localities where no member chooses an interpreter's language, one option each; then those where some do, one
+    option per combination of their languages (the first 8, the last member's language varying fastest), each
+    using the languages it names."""
+    item_parts, bin_parts, use_opt, use_case, use_lang = parts
     for g in np.nonzero(sizes > 1)[0].tolist():
         members = items[g]
         locs = np.nonzero(candidate[members].all(axis=0))[0]
@@ -662,55 +721,64 @@ def build_problem(
         use_case.append(np.array([c for c, _, _ in chooses], dtype=np.int64)[use_m])
         use_lang.append(lang[use_o, use_m])
         next_opt += n_group
-    opt_item = np.concatenate(item_parts).astype(np.int64)
-    opt_bin = np.concatenate(bin_parts).astype(np.int64)
-    interp_uses = (np.concatenate(use_opt).astype(np.int64), np.concatenate(use_case).astype(np.int64),
-                   np.concatenate(use_lang).astype(np.int64))
-    O = len(opt_item)
 
-    # Item-level quantities, summed over the item's families.
-    def per_item(values: np.ndarray) -> np.ndarray:
-        out = np.zeros((G, *values.shape[1:]), dtype=values.dtype)
-        np.add.at(out, item_of_case, values)
-        return out
 
+def _per_item(values: np.ndarray, item_of_case: np.ndarray, n_items: int) -> np.ndarray:
+    """Item-level quantities, summed over the item's families."""
+    out = np.zeros((n_items, *values.shape[1:]), dtype=values.dtype)
+    np.add.at(out, item_of_case, values)
+    return out
+
+
+def placement_weights(policy: Policy, ca: CaseArrays, item_of_case: np.ndarray,
+                      n_items: int) -> tuple[np.ndarray, float]:
+    """The value of placing each item before any score (persons weighted by priority, times the placement
+    weight), and that weight: with ``"auto"``, more than every family's score and stability bonus together."""
     stab_w = policy.objective.stability_weight
     prio_w = np.asarray(policy.objective.priority_weights)[ca.priority]
     if policy.objective.placement_weight == "auto":
-        big = C * (1.0 + stab_w) + 1.0
+        big = len(ca.persons) * (1.0 + stab_w) + 1.0
     else:
         big = float(policy.objective.placement_weight)
-    placement_weight = per_item(big * ca.persons * prio_w)
+    return _per_item(big * ca.persons * prio_w, item_of_case, n_items), big
 
-    # Option values: placing first (weighted by persons and priority), then the families' scores.
-    prev_loc = np.array([loc_index.get(previous.get(c.case_id, ""), -1) for c in cases], dtype=np.int64)
+
+def _case_values(policy: Policy, ctx: ScoringContext, pair_score: SparsePairs, prev_loc: np.ndarray,
+                 oc_case: np.ndarray, oc_loc: np.ndarray) -> np.ndarray:
+    """Each family's value at an option's locality: its score, staying put, soft-rule penalties."""
+    ca, la, vocab = ctx.cases, ctx.localities, ctx.vocab
     mob_pen = _penalty(policy, "mobility") if policy.rules.mobility.mode is Mode.SOFT else 0.0
     svc_pen = _penalty(policy, "health_services") if policy.rules.health_services.mode is Mode.SOFT else 0.0
     int_pen = _penalty(policy, "interpreters") if policy.rules.interpreters.mode is Mode.SOFT else 0.0
+    value = pair_score.lookup(oc_case, oc_loc, la.n, default=0.0)
+    value += policy.objective.stability_weight * (prev_loc[oc_case] == oc_loc)
+    if mob_pen:
+        value -= mob_pen * mobility_score.stranded(ctx, oc_case, oc_loc)
+    if svc_pen and len(vocab.services):
+        value -= svc_pen * (ca.services[oc_case] & (la.service_cap[oc_loc] < 1)).sum(axis=1)
+    if int_pen:
+        no_interp = ca.needs_interpreter[oc_case] & ~(ca.speaks[oc_case] & (la.interpreter_cap[oc_loc] > 0)).any(
+            axis=1)
+        value -= int_pen * no_interp
+    return value
 
-    def case_values(oc_case: np.ndarray, oc_loc: np.ndarray) -> np.ndarray:
-        """Each family's value at an option's locality: its score, staying put, soft-rule penalties."""
-        value = pair_score.lookup(oc_case, oc_loc, L, default=0.0)
-        value += stab_w * (prev_loc[oc_case] == oc_loc)
-        if mob_pen:
-            value -= mob_pen * mobility_score.stranded(ctx, oc_case, oc_loc)
-        if svc_pen and len(vocab.services):
-            value -= svc_pen * (ca.services[oc_case] & (la.service_cap[oc_loc] < 1)).sum(axis=1)
-        if int_pen:
-            no_interp = ca.needs_interpreter[oc_case] & ~(ca.speaks[oc_case] & (la.interpreter_cap[oc_loc] > 0)).any(
-                axis=1)
-            value -= int_pen * no_interp
-        return value
 
+def option_values(policy: Policy, ctx: ScoringContext, pair_score: SparsePairs, items: list[np.ndarray],
+                  options: Options, placement_weight: np.ndarray, prev_loc: np.ndarray) -> np.ndarray:
+    """The value of each option: placing its item first (``placement_weight``), then its families' values
+    (:func:`_case_values`: scores, staying at `prev_loc`, soft-rule penalties), summed over a linked group."""
+    opt_item, opt_bin, n_opt = options.item, options.bin, options.n_single
+    O = len(opt_item)
+    sizes = np.array([len(m) for m in items], dtype=np.int64)
     item_start = np.concatenate([[0], np.cumsum(sizes)])
-    flat_cases = np.concatenate(items) if G else np.array([], dtype=np.int64)
+    flat_cases = np.concatenate(items) if len(items) else np.array([], dtype=np.int64)
     opt_value = np.empty(O)
     # A single family's options: its own value, CHUNK options at a time (at national size each temporary over
     # every option would be fresh memory).
     for a in range(0, n_opt, CHUNK):
         single_item = opt_item[a : min(n_opt, a + CHUNK)]
-        opt_value[a : a + len(single_item)] = placement_weight[single_item] + case_values(
-            flat_cases[item_start[single_item]], opt_bin[a : a + len(single_item)])
+        opt_value[a : a + len(single_item)] = placement_weight[single_item] + _case_values(
+            policy, ctx, pair_score, prev_loc, flat_cases[item_start[single_item]], opt_bin[a : a + len(single_item)])
     # A linked group's options: expanded to (option, case) rows, summed over the group's families.
     group_item = opt_item[n_opt:]
     reps = sizes[group_item]
@@ -718,45 +786,78 @@ def build_problem(
     first_row = np.repeat(np.cumsum(reps) - reps, reps)
     oc_case = flat_cases[np.repeat(item_start[group_item], reps) + np.arange(len(oc_opt)) - first_row]
     opt_value[n_opt:] = placement_weight[group_item] + np.bincount(
-        oc_opt, weights=case_values(oc_case, opt_bin[n_opt:][oc_opt]), minlength=O - n_opt)
+        oc_opt, weights=_case_values(policy, ctx, pair_score, prev_loc, oc_case, opt_bin[n_opt:][oc_opt]),
+        minlength=O - n_opt)
+    return opt_value
 
-    must_place = np.zeros(G, dtype=bool)
-    if policy.objective.require_all_placed:
-        must_place[:] = True
-    must_place[item_of_case[pinned >= 0]] = True
 
-    # Resource rows. Most are one per locality: their entries come from the options sorted by locality.
-    rows = _Rows(O)
-    loc_bins = np.arange(L)
-    col_type = np.int32 if np.iinfo(np.int32).max > O else np.int64
-    by_bin = np.argsort(opt_bin, kind="stable").astype(col_type)
-    bin_sorted, item_sorted = opt_bin[by_bin], opt_item[by_bin]
+class _LocalRows:
+    """The resource rows under construction, with the options sorted by locality: most rows are one per
+    locality, and their entries come from the options in that order."""
 
-    def at_loc(item_uses: np.ndarray) -> np.ndarray:
+    def __init__(self, policy: Policy, options: Options, item_of_case: np.ndarray, n_items: int, n_bins: int) -> None:
+        self.policy = policy
+        self.opt_item, self.opt_bin = options.item, options.bin
+        self.item_of_case, self.n_items = item_of_case, n_items
+        O = len(self.opt_item)
+        self.rows = _Rows(O)
+        self.loc_bins = np.arange(n_bins)
+        self.col_type = np.int32 if np.iinfo(np.int32).max > O else np.int64
+        self.by_bin = np.argsort(self.opt_bin, kind="stable").astype(self.col_type)
+        self.bin_sorted, self.item_sorted = self.opt_bin[self.by_bin], self.opt_item[self.by_bin]
+
+    def per_item(self, values: np.ndarray) -> np.ndarray:
+        """Item-level quantities, summed over the item's families."""
+        return _per_item(values, self.item_of_case, self.n_items)
+
+    def at_loc(self, item_uses: np.ndarray) -> np.ndarray:
         """Positions in ``by_bin`` of the options whose item uses the resource."""
-        return np.flatnonzero(item_uses[item_sorted])
+        return np.flatnonzero(item_uses[self.item_sorted])
 
-    def by_area(area_of_bin: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def by_area(self, area_of_bin: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The options sorted by the area of their locality, and that area."""
-        order = np.argsort(area_of_bin[opt_bin], kind="stable").astype(col_type)
-        return order, area_of_bin[opt_bin[order]]
+        order = np.argsort(area_of_bin[self.opt_bin], kind="stable").astype(self.col_type)
+        return order, area_of_bin[self.opt_bin[order]]
 
-    def per_loc(resource: str, rule: str, item_qty: np.ndarray, cap: np.ndarray) -> None:
-        if not _rule_on(policy, rule):
+    def per_loc(self, resource: str, rule: str, item_qty: np.ndarray, cap: np.ndarray) -> None:
+        """One row per locality: the items' quantity `item_qty` within `cap`, if the rule is on."""
+        if not _rule_on(self.policy, rule):
             return
         uses = item_qty != 0
         qty = item_qty.astype(float)
+        rows, penalty = self.rows, _penalty(self.policy, rule)
         if uses.all():  # every option: no selection to copy (persons, cases, GP, most housing rows)
-            rows.add(resource, rule, _penalty(policy, rule), by_bin, bin_sorted, rows.staged(qty, item_sorted), cap,
-                     loc_bins)
+            rows.add(resource, rule, penalty, self.by_bin, self.bin_sorted, rows.staged(qty, self.item_sorted), cap,
+                     self.loc_bins)
         else:
-            e = at_loc(uses)
-            rows.add(resource, rule, _penalty(policy, rule), by_bin[e], bin_sorted[e],
-                     rows.staged(qty, item_sorted[e]), cap, loc_bins)
+            e = self.at_loc(uses)
+            rows.add(resource, rule, penalty, self.by_bin[e], self.bin_sorted[e],
+                     rows.staged(qty, self.item_sorted[e]), cap, self.loc_bins)
 
+
+def resource_rows(policy: Policy, ctx: ScoringContext, options: Options, item_of_case: np.ndarray,
+                  n_items: int) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The resource rows ``A @ x <= rhs`` of the model over the options, with each row's penalty (infinite when
+    hard), resource, locality (-1 across localities) and rule: capacities per commune, interpreters, housing
+    (Hall's condition), jobs, budgets and the balance between areas. Rows that cannot bind are left out."""
+    la = ctx.localities
+    lr = _LocalRows(policy, options, item_of_case, n_items, la.n)
+    implied = _implied_person_limits(policy, la)
+    _capacity_rows(lr, ctx, implied)
+    _interpreter_rows(lr, ctx, options)
+    _housing_rows(lr, ctx)
+    _job_rows(lr, ctx)
+    _budget_rows(lr, ctx, implied)
+    _balance_rows(lr, ctx)
+    return lr.rows.build()
+
+
+def _implied_person_limits(policy: Policy, la: LocalityArrays) -> dict[str, np.ndarray]:
+    """Per commune, whether the persons, GP or budget row is implied by a tighter one (left out there).
+
+    Consent, GP and budget rows count the same persons (the budget at a cost per person): where they are all
+    hard, only the tightest can bind at a commune, so the others are left out there (exact)."""
     cost = _budget_cost(la)
-    # Consent, GP and budget rows count the same persons (the budget at a cost per person): where they are all
-    # hard, only the tightest can bind at a commune, so the others are left out there (exact).
     person_limits: dict[str, np.ndarray] = {}
     for name, rule_name, limit in (
         ("persons", "consent_persons", la.max_persons.astype(float)),
@@ -766,117 +867,137 @@ def build_problem(
     ):
         if _rule_on(policy, rule_name) and _rule_hard(policy, rule_name):
             person_limits[name] = limit
-    tightest = np.full(L, np.inf)
+    tightest = np.full(la.n, np.inf)
     implied_limit: dict[str, np.ndarray] = {}
     for name, limit in person_limits.items():  # ties go to the first
         implied_limit[name] = limit >= tightest
         tightest = np.minimum(tightest, limit)
     for name, limit in person_limits.items():
         implied_limit[name] |= limit > tightest
+    return implied_limit
 
-    def unless_implied(name: str, cap: np.ndarray) -> np.ndarray:
-        return np.where(implied_limit[name], np.inf, cap) if name in implied_limit else cap
 
-    item_persons = per_item(ca.persons)
-    per_loc("persons", "consent_persons", item_persons, unless_implied("persons", la.max_persons))
-    per_loc("cases", "consent_cases", per_item(np.ones(C, dtype=np.int64)), la.max_cases)
-    per_loc("gp", "gp", item_persons, unless_implied("gp", la.gp))
-    per_loc("creche", "schools", per_item(ca.children_0_2), la.creche)
-    per_loc("primary", "schools", per_item(ca.children_3_10), la.primary)
-    per_loc("secondary", "schools", per_item(ca.children_11_17), la.secondary)
-    per_loc("french_class", "french_classes", per_item(ca.french_need), la.french_seats)
-    svc_need = per_item(ca.services.astype(np.int64))
+def _unless_implied(implied: dict[str, np.ndarray], name: str, cap: np.ndarray) -> np.ndarray:
+    """`cap`, infinite at the communes where the row `name` is implied by a tighter one."""
+    return np.where(implied[name], np.inf, cap) if name in implied else cap
+
+
+def _capacity_rows(lr: _LocalRows, ctx: ScoringContext, implied: dict[str, np.ndarray]) -> None:
+    """The rows of one quantity per commune: persons, families, GP, school seats, French classes, services."""
+    ca, la, vocab = ctx.cases, ctx.localities, ctx.vocab
+    item_persons = lr.per_item(ca.persons)
+    lr.per_loc("persons", "consent_persons", item_persons, _unless_implied(implied, "persons", la.max_persons))
+    lr.per_loc("cases", "consent_cases", lr.per_item(np.ones(len(ca.persons), dtype=np.int64)), la.max_cases)
+    lr.per_loc("gp", "gp", item_persons, _unless_implied(implied, "gp", la.gp))
+    lr.per_loc("creche", "schools", lr.per_item(ca.children_0_2), la.creche)
+    lr.per_loc("primary", "schools", lr.per_item(ca.children_3_10), la.primary)
+    lr.per_loc("secondary", "schools", lr.per_item(ca.children_11_17), la.secondary)
+    lr.per_loc("french_class", "french_classes", lr.per_item(ca.french_need), la.french_seats)
+    svc_need = lr.per_item(ca.services.astype(np.int64))
     for s, code in enumerate(vocab.services):
         cap = np.where(la.service_cap[:, s] >= 1, la.service_cap[:, s], np.inf)
-        per_loc(f"service:{code}", "health_services", svc_need[:, s], cap)
-    if interp_on and len(vocab.languages):
-        ol_a, _, olang_a = interp_uses
-        for k, code in enumerate(vocab.languages):
-            sel = olang_a == k
-            if sel.any():
-                opts_k, counts = np.unique(ol_a[sel], return_counts=True)
-                order = np.argsort(opt_bin[opts_k], kind="stable")
-                rows.add(f"interpreter:{code}", "interpreters", _penalty(policy, "interpreters"), opts_k[order],
-                         opt_bin[opts_k[order]], counts[order].astype(float), la.interpreter_cap[:, k], loc_bins)
-    if _rule_on(policy, "housing"):
-        # Exact housing fit without unit variables: Hall's condition for families that fit any unit at least
-        # as large (and step-free where needed). A family set's possible units are determined by the smallest
-        # need k0 among families that accept any unit and k1 among those needing step-free units.
-        B = la.units.shape[1] - 1
-        need_b = np.minimum(ca.bedrooms, B + 1)
-        hall = [(k0, k1) for k0 in range(1, B + 2) for k1 in range(1, min(k0, B + 1) + 1)
-                if not (k1 == k0 and k0 == B + 1)]
-        caps = np.array([la.units_at_least(k0, False) + (la.units_at_least(k1, True) - la.units_at_least(k0, True))
-                         for k0, k1 in hall], dtype=float)
-        # Row (k0, k1) counts every family that row (j0, j1) counts when j0 <= k0 and j1 <= k1, so it is implied
-        # where the smaller row's capacity is no larger: leave it out (exact, and most of the nonzeros).
-        implied = np.zeros_like(caps, dtype=bool)
-        for a, (j0, j1) in enumerate(hall):
-            for b, (k0, k1) in enumerate(hall):
-                if a != b and j0 <= k0 and j1 <= k1:
-                    implied[b] |= caps[a] <= caps[b]
-        for h, (k0, k1) in enumerate(hall):
-            qty = (~ca.step_free & (need_b >= k0)) + (ca.step_free & (need_b >= k1))
-            per_loc(f"housing:{k0}:{k1}", "housing", per_item(qty.astype(np.int64)),
-                    np.where(implied[h], np.inf, caps[h]))
-    if _rule_on(policy, "jobs") and len(vocab.sectors):
-        sa, sl = per_item(ca.sector_adults), per_item(ca.sector_licensed)
-        for s, code in enumerate(vocab.sectors):
-            e = at_loc((sa[:, s] != 0) | (sl[:, s] != 0))
-            b, g = bin_sorted[e], item_sorted[e]
-            coef = np.where(la.job_needs_licence[b, s], sl[g, s], sa[g, s])
-            cap = np.where(la.vacancies[:, s] > 0, la.vacancies[:, s], np.inf).astype(float)
-            rows.add(f"jobs:{code}", "jobs", _penalty(policy, "jobs"), by_bin[e], b, coef, cap, loc_bins)
-    if _rule_on(policy, "budget"):
-        e = at_loc(item_persons != 0)
-        rows.add("budget", "budget", _penalty(policy, "budget"), by_bin[e], bin_sorted[e],
-                 item_persons[item_sorted[e]] * cost[bin_sorted[e]], unless_implied("budget", np.floor(la.budget)),
-                 loc_bins)
-    if _rule_on(policy, "regional_budget") and policy.regional_budgets:
-        order, region = by_area(la.region)
-        rows.add("regional_budget", "regional_budget", _penalty(policy, "regional_budget"), order, region,
-                 item_persons[opt_item[order]] * cost[opt_bin[order]], np.floor(region_budget_of_region[:-1]),
-                 np.full(len(vocab.regions), -1))
-    area, share, names = _area_targets(policy, la, vocab)
-    if _rule_on(policy, "balance") and policy.balance.level != "none" and len(names) > 1:
-        # Shares of the persons who can be placed somewhere at all, so that the impossible do not count.
-        placeable = np.zeros(G, dtype=bool)
-        placeable[opt_item] = True
-        total = float(item_persons[placeable].sum())
-        tol = policy.balance.tolerance
-        order, area_of_opt = by_area(area)
-        qty = item_persons[opt_item[order]].astype(float)
-        no_bin = np.full(len(names), -1)
-        rows.add("balance_max", "balance", _penalty(policy, "balance"), order, area_of_opt, qty,
-                 np.floor((share + tol) * total), no_bin)
-        low = np.ceil((share - tol) * total)
-        rows.add("balance_min", "balance", _penalty(policy, "balance"), order, area_of_opt, -qty,
-                 np.where(low > 0, -low, np.inf), no_bin)
-    A, rhs, penalty, resource, row_bin, row_rule = rows.build()
+        lr.per_loc(f"service:{code}", "health_services", svc_need[:, s], cap)
 
-    model = AssignmentModel(
-        n_items=G, n_bins=L, opt_item=opt_item, opt_bin=opt_bin, opt_value=opt_value, must_place=must_place,
-        A=A, rhs=rhs, penalty=penalty, row_resource=resource, row_bin=row_bin, row_rule=row_rule,
-    )
-    if policy.objective.placement_weight == "auto":
-        model.opt_primary = (placement_weight / big)[opt_item]
-        model.primary_weight = big
-    problem = Problem(
-        dataset=dataset, policy=policy, cases=cases, localities=localities, case_index=case_index,
-        loc_index=loc_index, ctx=ctx, candidate=candidate, pair_rules=rules, items=items,
-        item_of_case=item_of_case, model=model, interp_uses=interp_uses, pair_score=pair_score,
-        placement_weight=placement_weight, pins=pins, forbids=forbids,
-        previous=previous, conflicts=[],
-    )
-    problem.conflicts, problem.conflicts_sensitive = _rule_conflicts(problem, pinned)
-    return problem
+
+def _interpreter_rows(lr: _LocalRows, ctx: ScoringContext, options: Options) -> None:
+    """One row per language and commune: the options that use an interpreter of that language there."""
+    la, vocab = ctx.localities, ctx.vocab
+    if not (_rule_on(lr.policy, "interpreters") and len(vocab.languages)):
+        return
+    ol_a, _, olang_a = options.interp_uses
+    opt_bin = options.bin
+    for k, code in enumerate(vocab.languages):
+        sel = olang_a == k
+        if sel.any():
+            opts_k, counts = np.unique(ol_a[sel], return_counts=True)
+            order = np.argsort(opt_bin[opts_k], kind="stable")
+            lr.rows.add(f"interpreter:{code}", "interpreters", _penalty(lr.policy, "interpreters"), opts_k[order],
+                        opt_bin[opts_k[order]], counts[order].astype(float), la.interpreter_cap[:, k], lr.loc_bins)
+
+
+def _housing_rows(lr: _LocalRows, ctx: ScoringContext) -> None:
+    """Exact housing fit without unit variables: Hall's condition for families that fit any unit at least as
+    large (and step-free where needed). A family set's possible units are determined by the smallest need k0
+    among families that accept any unit and k1 among those needing step-free units."""
+    if not _rule_on(lr.policy, "housing"):
+        return
+    ca, la = ctx.cases, ctx.localities
+    B = la.units.shape[1] - 1
+    need_b = np.minimum(ca.bedrooms, B + 1)
+    hall = [(k0, k1) for k0 in range(1, B + 2) for k1 in range(1, min(k0, B + 1) + 1)
+            if not (k1 == k0 and k0 == B + 1)]
+    caps = np.array([la.units_at_least(k0, False) + (la.units_at_least(k1, True) - la.units_at_least(k0, True))
+                     for k0, k1 in hall], dtype=float)
+    # Row (k0, k1) counts every family that row (j0, j1) counts when j0 <= k0 and j1 <= k1, so it is implied
+    # where the smaller row's capacity is no larger: leave it out (exact, and most of the nonzeros).
+    implied = np.zeros_like(caps, dtype=bool)
+    for a, (j0, j1) in enumerate(hall):
+        for b, (k0, k1) in enumerate(hall):
+            if a != b and j0 <= k0 and j1 <= k1:
+                implied[b] |= caps[a] <= caps[b]
+    for h, (k0, k1) in enumerate(hall):
+        qty = (~ca.step_free & (need_b >= k0)) + (ca.step_free & (need_b >= k1))
+        lr.per_loc(f"housing:{k0}:{k1}", "housing", lr.per_item(qty.astype(np.int64)),
+                   np.where(implied[h], np.inf, caps[h]))
+
+
+def _job_rows(lr: _LocalRows, ctx: ScoringContext) -> None:
+    """One row per sector and commune with vacancies: the working-age adults of the sector (those licensed,
+    where its jobs need a driving licence)."""
+    ca, la, vocab = ctx.cases, ctx.localities, ctx.vocab
+    if not (_rule_on(lr.policy, "jobs") and len(vocab.sectors)):
+        return
+    sa, sl = lr.per_item(ca.sector_adults), lr.per_item(ca.sector_licensed)
+    for s, code in enumerate(vocab.sectors):
+        e = lr.at_loc((sa[:, s] != 0) | (sl[:, s] != 0))
+        b, g = lr.bin_sorted[e], lr.item_sorted[e]
+        coef = np.where(la.job_needs_licence[b, s], sl[g, s], sa[g, s])
+        cap = np.where(la.vacancies[:, s] > 0, la.vacancies[:, s], np.inf).astype(float)
+        lr.rows.add(f"jobs:{code}", "jobs", _penalty(lr.policy, "jobs"), lr.by_bin[e], b, coef, cap, lr.loc_bins)
+
+
+def _budget_rows(lr: _LocalRows, ctx: ScoringContext, implied: dict[str, np.ndarray]) -> None:
+    """The cost of the persons placed: within each commune's budget, and within each region's budget."""
+    policy, ca, la, vocab = lr.policy, ctx.cases, ctx.localities, ctx.vocab
+    cost = _budget_cost(la)
+    item_persons = lr.per_item(ca.persons)
+    if _rule_on(policy, "budget"):
+        e = lr.at_loc(item_persons != 0)
+        lr.rows.add("budget", "budget", _penalty(policy, "budget"), lr.by_bin[e], lr.bin_sorted[e],
+                    item_persons[lr.item_sorted[e]] * cost[lr.bin_sorted[e]],
+                    _unless_implied(implied, "budget", np.floor(la.budget)), lr.loc_bins)
+    if _rule_on(policy, "regional_budget") and policy.regional_budgets:
+        order, region = lr.by_area(la.region)
+        lr.rows.add("regional_budget", "regional_budget", _penalty(policy, "regional_budget"), order, region,
+                    item_persons[lr.opt_item[order]] * cost[lr.opt_bin[order]],
+                    np.floor(_regional_budget_of_region(policy, vocab)[:-1]), np.full(len(vocab.regions), -1))
+
+
+def _balance_rows(lr: _LocalRows, ctx: ScoringContext) -> None:
+    """The share of the persons placed in each area (region or département) within the target's tolerance:
+    shares of the persons who can be placed somewhere at all, so that the impossible do not count."""
+    policy = lr.policy
+    area, share, names = _area_targets(policy, ctx.localities, ctx.vocab)
+    if not (_rule_on(policy, "balance") and policy.balance.level != "none" and len(names) > 1):
+        return
+    item_persons = lr.per_item(ctx.cases.persons)
+    placeable = np.zeros(lr.n_items, dtype=bool)
+    placeable[lr.opt_item] = True
+    total = float(item_persons[placeable].sum())
+    tol = policy.balance.tolerance
+    order, area_of_opt = lr.by_area(area)
+    qty = item_persons[lr.opt_item[order]].astype(float)
+    no_bin = np.full(len(names), -1)
+    lr.rows.add("balance_max", "balance", _penalty(policy, "balance"), order, area_of_opt, qty,
+                np.floor((share + tol) * total), no_bin)
+    low = np.ceil((share - tol) * total)
+    lr.rows.add("balance_min", "balance", _penalty(policy, "balance"), order, area_of_opt, -qty,
+                np.where(low > 0, -low, np.inf), no_bin)
 
 
 def _rule_conflicts(problem: Problem, pinned: np.ndarray) -> tuple[list[str], list[bool]]:
     """Hard rules that contradict each other for a family or a linked group, as the smallest set in words (ids
     capped to the first few), and whether each tells a health need."""
-    from matcher.explain.reasons import some_ids
-
     out: list[str] = []
     sensitive: list[bool] = []
     cases, la = problem.cases, problem.ctx.localities
@@ -922,6 +1043,15 @@ def _rule_conflicts(problem: Problem, pinned: np.ndarray) -> tuple[list[str], li
 
 #: Pins named in a conflict between linked families before "...".
 MAX_NAMED = 3
+#: Ids named in a reason before it says how many more there are ("linked with 499 families (C1, C2, C3, ...)").
+MAX_IDS = 3
+
+
+def some_ids(ids: list[str]) -> str:
+    """Ids for a reason, capped: ``C2, C3`` or ``499 families (C2, C3, C4, ...)``."""
+    if len(ids) <= MAX_IDS:
+        return ", ".join(ids)
+    return f"{len(ids)} families ({', '.join(ids[:MAX_IDS])}, ...)"
 
 
 def sha256_of_files(*paths: object) -> str:

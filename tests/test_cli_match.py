@@ -138,7 +138,7 @@ def test_match_says_when_the_time_limit_cut_the_search(tmp_path, monkeypatch):
     from matcher.models import Result
 
     cases, localities = _inputs(tmp_path)
-    monkeypatch.setattr("matcher.solve.solve", lambda *a, **k: Result(status="feasible", deterministic=False))
+    monkeypatch.setattr("matcher.match.solve", lambda *a, **k: Result(status="feasible", deterministic=False))
     res = runner.invoke(app, ["match", str(cases), str(localities), "-q"])
     assert res.exit_code == 0, res.output
     assert ("the time limit stopped the search: another run may give a different plan; use --deterministic "

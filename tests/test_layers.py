@@ -15,13 +15,6 @@ from pathlib import Path
 
 MATCHER = Path(__file__).resolve().parents[1] / "matcher"
 
-# Issue 23, temporary: the engine's layering (the `time` helper's part: `solve/` below `explain/`, the checker
-# moved down, `match.py` above both) removes these cycles; the lead removes this allowance once it is merged.
-# Every cycle listed lies entirely inside that part's files.
-ALLOWED_MODULE_CYCLES = {frozenset({"matcher.explain", "matcher.solve"})}
-ALLOWED_PACKAGE_CYCLES = {frozenset({"explain", "solve"})}
-
-
 def _modules() -> dict[str, tuple[Path, bool]]:
     """Dotted name -> (file, whether it is a package's ``__init__``), for every module of matcher."""
     out = {}
@@ -126,16 +119,16 @@ def test_the_reader_sees_imports_inside_functions_type_checking_and_relative() -
 
 
 def test_no_import_cycles_between_modules() -> None:
-    """No module imports, directly or not, a module that imports it (but the listed cycles of issue 23)."""
-    assert _cycles(GRAPH) - ALLOWED_MODULE_CYCLES == set()
+    """No module imports, directly or not, a module that imports it."""
+    assert _cycles(GRAPH) == set()
 
 
 def test_no_import_cycles_between_packages() -> None:
-    """The floors (io, models, solve, store, cli ...) import each other one way only (but the listed cycles)."""
+    """The floors (io, models, solve, store, cli ...) import each other one way only."""
     floors: dict[str, set[str]] = {}
     for name, deps in GRAPH.items():
         floors.setdefault(_package(name), set()).update(_package(d) for d in deps if _package(d) != _package(name))
-    assert _cycles(floors) - ALLOWED_PACKAGE_CYCLES == set()
+    assert _cycles(floors) == set()
 
 
 def test_the_front_door_imports_lazily() -> None:
@@ -167,3 +160,33 @@ def test_io_and_models_import_only_models() -> None:
         offenders = sorted((name, d) for name, deps in GRAPH.items() if _package(name) == floor
                            for d in deps if _package(d) not in may)
         assert offenders == [], floor
+
+
+def _floor_offenders(floor: str, may: set[str]) -> list[tuple[str, str]]:
+    """(module, import) pairs of the floor `floor` that import a floor outside `may`."""
+    return sorted((name, d) for name, deps in GRAPH.items() if _package(name) == floor
+                  for d in deps if _package(d) not in may)
+
+
+def test_the_engine_imports_only_the_records() -> None:
+    """The engine (solve) works on its own model: it imports the records (models) and itself, nothing above."""
+    assert _floor_offenders("solve", {"solve", "models"}) == []
+
+
+def test_the_checker_imports_only_the_records() -> None:
+    """The independent checker reads the records and the policy only, never the engine's model or its rows."""
+    assert _floor_offenders("check", {"check", "models"}) == []
+
+
+def test_the_explanations_never_run_the_engine() -> None:
+    """explain reads the problem, the checker and the scores; the LP it reports comes from its caller."""
+    assert _floor_offenders("explain", {"explain", "problem", "check", "scoring", "models"}) == []
+
+
+def test_the_builder_imports_the_records_scores_and_the_engine_model_only() -> None:
+    """problem.py turns records into the engine's model: records, scores and that model, nothing of the engine
+    itself (the package ``matcher.solve`` it runs on the way re-exports the engine, but imports nothing above)."""
+    assert _floor_offenders("problem", {"problem", "models", "scoring", "solve"}) == []
+    direct = {n for n in imported_names(MODULES["matcher.problem"][0].read_text(encoding="utf-8"), "matcher.problem",
+                                        False) if n.startswith("matcher.solve")}
+    assert direct <= {"matcher.solve.model", "matcher.solve.model.AssignmentModel"}

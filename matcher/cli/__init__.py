@@ -9,8 +9,10 @@ failure with a short "internal error" line and exit 1, never a traceback (it cou
 from __future__ import annotations
 
 import functools
+import gc
 import json
 import math
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -24,11 +26,12 @@ from matcher.cli.records import record_cli_run, records_app
 from matcher.cli.users import users_app
 from matcher.io.readers import read_dataset
 from matcher.io.validation import Issue, ReadReport
-from matcher.models.policy import MAX_SEED, MAX_WORKERS
+from matcher.models.policy import MAX_SEED, MAX_WORKERS, Policy
 from matcher.models.records import Dataset
 
 if TYPE_CHECKING:
     from matcher.problem import Problem
+    from matcher.solve import Progress
 
 #: The longest time limit the command accepts (a week).
 MAX_TIME_LIMIT = 7 * 24 * 3600.0
@@ -58,6 +61,9 @@ LocalitiesPath = Annotated[
                    help="Localities workbook: an .xlsx file or a folder of CSV files (localities, housing, "
                    "services, jobs, interpreters)."),
 ]
+#: Where `matcher match` writes its result.
+ResultOut = Annotated[Path | None,
+                      typer.Option("--out", dir_okay=False, help="Write the result: .json, .xlsx or .csv.")]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -189,9 +195,7 @@ def match(
     policy: Annotated[
         Path | None, typer.Option("--policy", exists=True, dir_okay=False, help="Policy TOML (default: balanced).")
     ] = None,
-    out: Annotated[
-        Path | None, typer.Option("--out", dir_okay=False, help="Write the result: .json, .xlsx or .csv.")
-    ] = None,
+    out: ResultOut = None,
     time_limit: Annotated[
         float | None, typer.Option("--time-limit", min=0.1, max=MAX_TIME_LIMIT, callback=_finite,
                                    help="Seconds for building, solving, explaining and checking the plan, counted "
@@ -213,24 +217,12 @@ def match(
     contradict each other (the diagnosis is printed). The summary counts the unplaced families by reason; each
     family's reasons are in the result file and in `matcher explain`.
     """
-    import gc
-    import time
-
-    from matcher.io.results import format_of, write_result
-    from matcher.models.policy import Policy, PolicyError, load_policy
+    from matcher.io.results import write_result
+    from matcher.match import solve
     from matcher.problem import build_problem, sha256_of_files
-    from matcher.solve import Progress, SolveParams, solve
+    from matcher.solve import SolveParams
 
-    if out is not None:
-        try:
-            format_of(out)
-        except ValueError as exc:
-            raise typer.BadParameter(str(exc), param_hint="--out") from None
-    try:
-        pol = load_policy(policy) if policy is not None else Policy()
-    except PolicyError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(1) from None
+    pol = _match_policy(policy, out)
     dataset = load_dataset(cases, localities)
     # The records live until the command ends: out of the collector's sight, its full collections no longer walk
     # them all (at 100,000 families, 1.7 of the 7.5 s of CPU from building to the result).
@@ -238,19 +230,10 @@ def match(
     input_sha256 = sha256_of_files(cases, localities)
     started = time.monotonic()  # the time limit counts from here: building, solving, reasons, check
     problem = build_problem(dataset, pol)
-    state = {"last": -1.0}
-
-    def progress(p: Progress) -> None:
-        if quiet or (p.seconds - state["last"] < 1.0 and p.stage != "done"):
-            return
-        state["last"] = p.seconds
-        best = "" if p.objective is None else f", best {p.objective:,.2f}"
-        typer.echo(f"  [{p.seconds:5.1f}s] {p.stage}{best}", err=True)
-
     limit = time_limit if time_limit is not None else pol.solver.time_limit
     try:
         result = solve(problem, SolveParams(time_limit=limit - _output_seconds(len(dataset.cases), limit),
-                                            seed=seed, workers=workers, on_progress=progress,
+                                            seed=seed, workers=workers, on_progress=_progress_printer(quiet),
                                             work_limited=deterministic, started=started),
                        input_sha256=input_sha256, inputs=[str(cases.resolve()), str(localities.resolve())])
     except ValueError as exc:  # a policy's solver settings out of the engine's range (the message names them)
@@ -272,6 +255,38 @@ def match(
         typer.echo(f"recorded: run {run_id}")
     if result.status.value == "infeasible":
         raise typer.Exit(1)
+
+
+def _match_policy(policy: Path | None, out: Path | None) -> Policy:
+    """The policy of `matcher match` (default: balanced), after checking that `out` names a known format; a bad
+    policy file ends the command with its message."""
+    from matcher.io.results import format_of
+    from matcher.models.policy import PolicyError, load_policy
+
+    if out is not None:
+        try:
+            format_of(out)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--out") from None
+    try:
+        return load_policy(policy) if policy is not None else Policy()
+    except PolicyError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+
+
+def _progress_printer(quiet: bool) -> Callable[[Progress], None]:
+    """The engine's progress on stderr, at most once a second (and when done); nothing when `quiet`."""
+    state = {"last": -1.0}
+
+    def progress(p: Progress) -> None:
+        if quiet or (p.seconds - state["last"] < 1.0 and p.stage != "done"):
+            return
+        state["last"] = p.seconds
+        best = "" if p.objective is None else f", best {p.objective:,.2f}"
+        typer.echo(f"  [{p.seconds:5.1f}s] {p.stage}{best}", err=True)
+
+    return progress
 
 
 #: Seconds the command keeps from the engine's time limit to write the result and record the run once it is

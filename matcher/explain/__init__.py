@@ -9,11 +9,12 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
 
-from matcher.explain.check import Violation
-from matcher.explain.check import check as check_records
+from matcher.check import Violation
+from matcher.check import check as check_records
 from matcher.explain.reasons import row_use, unplaced_reasons, why_not
 from matcher.models import Placement, Result
 from matcher.problem import Problem
+from matcher.scoring import component_scores, weighted_score
 from matcher.scoring import reasons as component_reasons
 
 
@@ -66,8 +67,6 @@ def explain_case(problem: Problem, result: Result, case_id: str, n_alternatives:
     members = problem.items[int(problem.item_of_case[c])]
     linked = [problem.cases[m].case_id for m in members if m != c]
     ci = np.full(la.n, c)
-    from matcher.scoring import component_scores, weighted_score
-
     scores = weighted_score(component_scores(problem.ctx, ci, np.arange(la.n)), problem.policy)
     order = np.argsort(-scores, kind="stable")
     use = row_use(problem, choice)  # once for every alternative
@@ -89,14 +88,15 @@ def explain_case(problem: Problem, result: Result, case_id: str, n_alternatives:
                            unplaced_reasons=unplaced_reasons(problem, choice, c), linked_with=linked)
 
 
-def locality_report(problem: Problem, result: Result) -> pd.DataFrame:
-    """Use against capacity of every resource row of every commune, with the LP's value of one more unit.
+def locality_report(problem: Problem, result: Result, duals: np.ndarray) -> pd.DataFrame:
+    """Use against capacity of every resource row of every commune, with the LP's value of one more unit: the
+    LP's row `duals` (one per row of ``problem.model``, or empty for none), which the caller computes (the
+    explanations never run the engine: :func:`matcher.match.locality_report` does both).
 
     ``shadow_price`` is in objective units: above the value of placing a person it means one more unit would let
     more people be placed; small positive values mean it would improve scores; zero means it is not binding.
     """
     model = problem.model
-    duals = result_duals(problem)
     choice = choice_of(problem, result)
     use = row_use(problem, choice)
     la = problem.ctx.localities
@@ -114,13 +114,6 @@ def locality_report(problem: Problem, result: Result) -> pd.DataFrame:
         })
     return pd.DataFrame(rows, columns=["locality_id", "name", "resource", "rule", "used", "capacity",
                                        "shadow_price"])
-
-
-def result_duals(problem: Problem) -> np.ndarray:
-    from matcher.solve.lp import solve_lp
-
-    lp = solve_lp(problem.model)
-    return lp.row_duals if lp.ok else np.zeros(problem.model.n_rows)
 
 
 __all__ = ["Alternative", "CaseExplanation", "Violation", "check", "explain_case", "locality_report"]

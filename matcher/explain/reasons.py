@@ -15,10 +15,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from matcher.models.result import KIND_WORDS
-from matcher.problem import AssignmentModel, PairRule, Problem
+from matcher.problem import PairRule, Problem, some_ids
 
-#: Ids named in a reason before it says how many more there are ("linked with 499 families (C1, C2, C3, ...)").
-MAX_IDS = 3
 #: Capacity reasons shown per family, the most frequent first.
 MAX_FULL = 4
 #: Matrix entries looked at per step of the capacity reasons (bounds the memory: about 40 bytes each).
@@ -72,13 +70,6 @@ def row_use(problem: Problem, choice: np.ndarray) -> np.ndarray:
     x = np.zeros(model.n_options)
     x[choice[choice >= 0]] = 1.0
     return model.A @ x
-
-
-def some_ids(ids: list[str]) -> str:
-    """Ids for a reason, capped: ``C2, C3`` or ``499 families (C2, C3, C4, ...)``."""
-    if len(ids) <= MAX_IDS:
-        return ", ".join(ids)
-    return f"{len(ids)} families ({', '.join(ids[:MAX_IDS])}, ...)"
 
 
 def unplaced_reasons(problem: Problem, choice: np.ndarray, c: int) -> list[str]:
@@ -214,7 +205,7 @@ def _full_everywhere(problem: Problem, choice: np.ndarray, cases: np.ndarray,
         k = int(np.searchsorted(ends[item_end], target, side="right"))
         stop = int(item_end[min(k, len(item_end) - 1)]) + 1  # (k counts the items ended by `target`: one more)
         part = opts[start:stop]
-        found.append(_full_counts(model, A, part, lens[start:stop], use, hard, word_of_row, W))
+        found.append(_full_counts(problem, A, part, lens[start:stop], use, hard, word_of_row, W))
         done_items[opt_items[start:stop]] = True
         start = stop
     table = np.concatenate(found) if found else np.zeros((0, 4), dtype=np.int64)
@@ -259,10 +250,11 @@ def _word(problem: Problem, word: str, c: int) -> str:
     return resource_words(problem, "housing:" if word == "housing" else word, c)
 
 
-def _full_counts(model: AssignmentModel, A: sp.csc_matrix, part: np.ndarray, lens: np.ndarray, use: np.ndarray,
+def _full_counts(problem: Problem, A: sp.csc_matrix, part: np.ndarray, lens: np.ndarray, use: np.ndarray,
                  hard: np.ndarray, word_of_row: np.ndarray, W: int) -> np.ndarray:
     """For the options `part` (whole items): rows (item, word, communes, options) of the words of the hard rows
     that an option would exceed, with the number of distinct communes and options where each does."""
+    model = problem.model
     total = int(lens.sum())
     if not total:
         return np.zeros((0, 4), dtype=np.int64)

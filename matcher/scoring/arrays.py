@@ -56,7 +56,7 @@ class Vocab:
 
 @dataclass(frozen=True)
 class CaseArrays:
-    """Per-case quantities of DESIGN.md section 4."""
+    """Per-case quantities (docs/rules.md#derived)."""
 
     ids: tuple[str, ...]
     persons: np.ndarray  # int

@@ -29,6 +29,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from matcher.check import check
 from matcher.models import Dataset, Locality, Policy
 from matcher.models.policy import PolicyError, load_policy, validation_lines
 from matcher.problem import build_problem
@@ -230,8 +231,6 @@ def simulate_year(task: Task) -> tuple[Scenario, dict[str, str], float]:
 
 def run_task(task: Task) -> dict[str, Any]:
     """Run one policy over the year of one replication, check its plan, and return its row of metrics."""
-    from matcher.explain.check import check
-
     scn, plan, seconds = simulate_year(task)
     violations = check(scn.dataset, task.experiment.policy, plan)
     if violations:

@@ -10,23 +10,22 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.sat.python import cp_model
 
-from matcher.problem import AssignmentModel
+from matcher.solve.model import AssignmentModel
 
 #: Non-integer values (scores, shares) are kept to this many units per score point.
 SCALE = 1000.0
 INT_MIN = -(2**63)
 
-#: CP-SAT settings for a proof on a model whose values are scaled (placement scores), chosen by measurement on
-#: tier S (the flat weighted model, 7 k options, 2 workers, 2 s; engine seeds 0-6): proved optimal in 7 of 7 runs
-#: in 1.1-1.5 s, against 0 of 5 with CP-SAT's defaults (the optimum found late, 3-4 s to prove it alone).
-#: - The presolve's "big linear overlap" rewriting took 0.6 of the 1 s of presolve and slowed the search after.
+#: CP-SAT settings for a proof on a model whose values are scaled (placement scores): with CP-SAT's defaults the
+#: optimum of the flat weighted model (tier S) was found late and rarely proved in the time; with these it is
+#: found and proved within the usual limits (benchmarks/README.md says how to rerun the comparison).
+#: - The presolve's "big linear overlap" rewriting took most of the presolve and slowed the search after.
 #: - Linearisation level 2 puts the constraints that presolve derives from the placement rows (enforced linear
-#:   rows, clauses) in the LP: the bound meets the optimum within 0.3 s of search.
+#:   rows, clauses) in the LP: the bound meets the optimum early in the search.
 #: - A gap of one unit of 1/SCALE of a score point ends the search as optimal: the values are rounded to that unit
 #:   option by option, so the last unit is below the model's precision (closing it took over half the time).
-#: The GAP instances (whole values) keep the defaults: level 2 was worse there (6-instance mean gap 0.446 % against
-#: 0.298 %, 10 s). So do the two-phase searches of tiers M and L, where no proof is in reach: these settings made
-#: their plans 0.011 % (M, 30 s) and 0.065 % (L, 60 s) worse.
+#: The GAP instances (whole values) keep the defaults: level 2 gave larger gaps there. So do the two-phase
+#: searches of tiers M and L, where no proof is in reach: these settings made their plans slightly worse.
 SCALED_PARAMETERS: dict[str, object] = {
     "find_big_linear_overlap": False,
     "linearization_level": 2,
@@ -179,96 +178,133 @@ def solve_cpsat(
     says a proof is in reach (a model solved whole, not in two phases): scaled models then get SCALED_PARAMETERS.
     ``built`` is the model already built by `build_cpsat` with the same hint and bounds (shared, read only).
     """
-    O = model.n_options
     started = time.monotonic()
     deadline = started + time_limit if deadline is None else deadline
     if built is None:
         built = build_cpsat(model, hint=hint, deadline=deadline, improve_on_hint=improve_on_hint, at_least=at_least)
-    if built is None:
+    if built is None or time.monotonic() >= deadline:
         return CpSatOutcome(None, False, False, float("inf"), False, True, clock_cut=True)
-    m, value_scale = built.cp, built.value_scale
-    if time.monotonic() >= deadline:
-        return CpSatOutcome(None, False, False, float("inf"), False, True, clock_cut=True)
+    time_limit = max(0.05, deadline - time.monotonic())
+    solver = _solver(workers, seed, time_limit, proving and built.value_scale != 1.0, parameters)
+    watch = _Watch(solver, time_limit, built.value_scale, cancel=cancel, halt=halt, target=target,
+                   proved_elsewhere=proved_elsewhere, on_solution=on_solution)
+    status = watch.solve(built.cp)
+    return _outcome(model, solver, status, watch, time_limit, halt)
 
+
+def _solver(workers: int, seed: int, time_limit: float, scaled_proof: bool,
+            parameters: dict[str, object] | None) -> cp_model.CpSolver:
+    """A CP-SAT solver with its workers, seed and time limit, SCALED_PARAMETERS for a proof on scaled values,
+    then the caller's `parameters`."""
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = max(1, int(workers))
     solver.parameters.random_seed = int(seed)
-    time_limit = max(0.05, deadline - time.monotonic())
     solver.parameters.max_time_in_seconds = time_limit
     solver.parameters.log_search_progress = False
-    if proving and value_scale != 1.0:
+    if scaled_proof:
         for key, value in SCALED_PARAMETERS.items():
             setattr(solver.parameters, key, value)
     for key, value in (parameters or {}).items():
         setattr(solver.parameters, key, value)
+    return solver
 
-    state = {"cancelled": False, "reached": False, "clock": False}
-    best = [float("-inf")]  # the value of the last plan found
 
-    def reached(value: float) -> bool:  # the known bound, or an optimum proved elsewhere, whichever is lower
-        goals = [g for g in (target, proved_elsewhere() if proved_elsewhere is not None else None) if g is not None]
+class _Watch:
+    """A search watched from outside: the wall clock is kept even if the solver overshoots its own limit, and a
+    cancel, a halt or a plan reaching a known bound (or an optimum proved elsewhere) stops it."""
+
+    def __init__(self, solver: cp_model.CpSolver, time_limit: float, value_scale: float, *,
+                 cancel: threading.Event | None, halt: threading.Event | None, target: float | None,
+                 proved_elsewhere: Callable[[], float | None] | None,
+                 on_solution: Callable[[float, float], None] | None) -> None:
+        self.solver, self.time_limit, self.value_scale = solver, time_limit, value_scale
+        self.cancel, self.halt, self.target = cancel, halt, target
+        self.proved_elsewhere, self.on_solution = proved_elsewhere, on_solution
+        self.cancelled = False  # by the user
+        self.reached = False  # a plan reached the known bound, or the optimum proved elsewhere
+        self.clock = False  # stopped by the watchdog's clock
+        self.best = float("-inf")  # the value of the last plan found
+
+    def reaches(self, value: float) -> bool:
+        """Whether a plan of this value reaches the known bound or an optimum proved elsewhere, whichever is
+        lower."""
+        elsewhere = self.proved_elsewhere() if self.proved_elsewhere is not None else None
+        goals = [g for g in (self.target, elsewhere) if g is not None]
         return bool(goals) and value >= min(goals) - 1e-9
 
-    class _Progress(cp_model.CpSolverSolutionCallback):
-        def on_solution_callback(self) -> None:
-            value = self.objective_value / value_scale
-            best[0] = value
-            if on_solution is not None:
-                on_solution(value, self.best_objective_bound / value_scale)
-            if reached(value):
-                state["reached"] = True
-                self.stop_search()
+    def solve(self, cp: cp_model.CpModel) -> cp_model.CpSolverStatus:
+        """Run the search with the watchdog beside it; CP-SAT's status."""
+        stop = threading.Event()
+        guard = threading.Thread(target=self._watchdog, args=(stop,), daemon=True)
+        guard.start()
+        try:
+            return self.solver.solve(cp, _OnSolution(self))
+        finally:
+            stop.set()
+            guard.join()
 
-    # The wall clock is kept even if the solver overshoots its own limit, and a cancel stops the search.
-    stop = threading.Event()
-
-    def watchdog() -> None:
-        deadline = time.monotonic() + time_limit + WATCHDOG_GRACE
+    def _watchdog(self, stop: threading.Event) -> None:
+        deadline = time.monotonic() + self.time_limit + WATCHDOG_GRACE
         while not stop.wait(0.05):
-            if cancel is not None and cancel.is_set():
-                state["cancelled"] = True
-                solver.stop_search()
+            if self.cancel is not None and self.cancel.is_set():
+                self.cancelled = True
+                self.solver.stop_search()
                 return
             if time.monotonic() > deadline:
-                state["clock"] = True
-                solver.stop_search()
+                self.clock = True
+                self.solver.stop_search()
                 return
-            if halt is not None and halt.is_set():
-                solver.stop_search()
+            if self.halt is not None and self.halt.is_set():
+                self.solver.stop_search()
                 return
-            if proved_elsewhere is not None and reached(best[0]):
-                state["reached"] = True
-                solver.stop_search()
+            if self.proved_elsewhere is not None and self.reaches(self.best):
+                self.reached = True
+                self.solver.stop_search()
                 return
 
-    guard = threading.Thread(target=watchdog, daemon=True)
-    guard.start()
-    try:
-        status = solver.solve(m, _Progress())
-    finally:
-        stop.set()
-        guard.join()
 
+class _OnSolution(cp_model.CpSolverSolutionCallback):
+    """Each plan found: its value to the watch and the caller, and a stop once it reaches the known bound."""
+
+    def __init__(self, watch: _Watch) -> None:
+        super().__init__()
+        self.watch = watch
+
+    def on_solution_callback(self) -> None:
+        watch = self.watch
+        value = self.objective_value / watch.value_scale
+        watch.best = value
+        if watch.on_solution is not None:
+            watch.on_solution(value, self.best_objective_bound / watch.value_scale)
+        if watch.reaches(value):
+            watch.reached = True
+            self.stop_search()
+
+
+def _outcome(model: AssignmentModel, solver: cp_model.CpSolver, status: cp_model.CpSolverStatus, watch: _Watch,
+             time_limit: float, halt: threading.Event | None) -> CpSatOutcome:
+    """The search's plan on the model's options, its proofs and bound, and whether the clock cut it."""
+    value_scale = watch.value_scale
     finished = status in (cp_model.OPTIMAL, cp_model.INFEASIBLE)
-    stopped = bool(state["cancelled"] or state["reached"]) or (halt is not None and halt.is_set())
-    clock_cut = not finished and not stopped and (bool(state["clock"]) or solver.wall_time >= time_limit - 0.01)
+    stopped = watch.cancelled or watch.reached or (halt is not None and halt.is_set())
+    clock_cut = not finished and not stopped and (watch.clock or solver.wall_time >= time_limit - 0.01)
     choice = None
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        xv = np.asarray(list(solver.response_proto.solution), dtype=np.int64)[:O] > 0
+        xv = np.asarray(list(solver.response_proto.solution), dtype=np.int64)[: model.n_options] > 0
         choice = np.full(model.n_items, -1, dtype=np.int64)
         picked = np.nonzero(xv)[0]
         choice[model.opt_item[picked]] = picked
     return CpSatOutcome(
         choice=choice,
-        proved_optimal=status == cp_model.OPTIMAL or (choice is not None and state["reached"]),
+        proved_optimal=status == cp_model.OPTIMAL or (choice is not None and watch.reached),
         proved_infeasible=status == cp_model.INFEASIBLE,
         # A search stopped before it had any solution or proof says nothing about the bound.
         bound=float(solver.best_objective_bound) / value_scale if status != cp_model.UNKNOWN else float("inf"),
-        cancelled=state["cancelled"],
-        timed_out=status not in (cp_model.OPTIMAL, cp_model.INFEASIBLE) and not state["cancelled"],
+        cancelled=watch.cancelled,
+        timed_out=status not in (cp_model.OPTIMAL, cp_model.INFEASIBLE) and not watch.cancelled,
         det_time=float(solver.deterministic_time),
         objective=float(solver.objective_value) / value_scale if choice is not None else float("-inf"),
-        exact=choice is not None and (bool(state["reached"]) or (
+        exact=choice is not None and (watch.reached or (
             status == cp_model.OPTIMAL and abs(solver.best_objective_bound - solver.objective_value) < 0.5)),
         clock_cut=clock_cut,
     )

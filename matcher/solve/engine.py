@@ -1,4 +1,4 @@
-"""The engine's entry points: ``solve_model`` on the low-level model, ``solve`` on a placement problem."""
+"""The engine's entry point on the low-level model: ``solve_model(model, params) -> ModelSolution``."""
 
 from __future__ import annotations
 
@@ -10,38 +10,34 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from matcher.models import Status
-from matcher.problem import AssignmentModel
 from matcher.solve import lagrange, lns
 from matcher.solve.cpsat import CpSatOutcome, build_cpsat, solve_cpsat
 from matcher.solve.heuristic import greedy_plan
 from matcher.solve.lp import LPResult, no_lp, solve_lp
+from matcher.solve.model import AssignmentModel
+
+# The constants below were tuned on the benchmark suites (GAP instances and placement tiers S, M and L, on
+# 2-core machines); benchmarks/README.md says how to rerun them, and benchmarks/results/ keeps the figures.
 
 #: CP-SAT deterministic time units granted per second of wall-clock budget in deterministic mode, for a model
-#: solved in one search (the GAP, tier S, the app's usual sizes). Measured on the 2-core machines (2026-12-01, 9
-#: GAP instances, engine seed 0): the whole-model search ran at 0.9-1.15 units per second; the neighbourhood rounds
-#: at 1.0-1.2 on d10200, e10100, b10200 and e60900, and at 0.8-0.85 on c10400, e20400 and c30900 (more time in
-#: Python per round). At the former 0.6, every unproved GAP solve stopped at 55-75 % of its time limit. So the
-#: deterministic budget normally ends near the wall clock; a run that the wall clock cuts short (a loaded machine,
-#: the larger models) may differ.
+#: solved in one search (the GAP, tier S, the app's usual sizes): CP-SAT runs at about one unit per second there,
+#: so the deterministic budget normally ends near the wall clock. A lower rate left every unproved search stopping
+#: well before its time limit; a run that the wall clock cuts short (a loaded machine, larger models) may differ.
 DET_PER_SECOND = 0.95
 
-#: The same for a model solved in two phases (tiers M and L): its neighbourhood rounds on the pruned model run at
-#: 0.55 units per second (tier M: 80 ms of Python per round), so these searches end on the wall clock at either
-#: rate; 0.95 made tier M's plan neither better nor worse (44,014,234 against 44,014,244 in one run).
+#: The same for a model solved in two phases (tiers M and L): its neighbourhood rounds on the pruned model run
+#: slower (more time in Python per round), so these searches end on the wall clock at either rate.
 TWO_PHASE_DET_PER_SECOND = 0.6
 
 #: Work-limited (no clock), the deterministic budget per second of the time limit on placement models, whose
-#: values are scores: CP-SAT's units run far slower than on the GAP there (on the 200-family sample, 0.12 units
-#: per second of CPU in the whole-model search with its proof settings; on 2,000 families in two phases, 0.5 in
-#: the phase searches and a neighbourhood step, counted whole, per 0.65 s). So that a work-limited run takes
-#: about its time limit on the 2-core machines measured (more or less elsewhere: it never looks at the clock).
+#: values are scores: CP-SAT's units run far slower there than on the GAP (its proof settings in the whole-model
+#: search; the phase searches and neighbourhood steps, counted whole). So that a work-limited run takes about its
+#: time limit on a 2-core machine (more or less elsewhere: it never looks at the clock).
 WORK_SCALED_DET_PER_SECOND = 0.12
 WORK_TWO_PHASE_DET_PER_SECOND = 0.3
 
-#: Seconds of CP-SAT presolve per matrix entry (and option) of the model searched: measured at 1.3e-5 on the
-#: 6,000-family sample's phase-1 model (56,497 options, 457,214 terms after presolve: about 6 s, its longest steps
-#: 1.7 s, 0.95 s and 0.87 s, none of them interrupted by the time limit; a search given 6.2 s took 8.5 s there). A
-#: search given less time than its presolve needs is not started.
+#: Seconds of CP-SAT presolve per matrix entry (and option) of the model searched, a little below what large
+#: phase-1 models take: a search given less time than its presolve needs is not started (it would overrun).
 PRESOLVE_SECONDS_PER_ENTRY = 1e-5
 
 #: Above this many options (after exact pruning) CP-SAT searches the LP's neighbourhood: the best few options
@@ -50,9 +46,8 @@ NEIGHBOURHOOD_MIN_OPTIONS = 40_000
 NEIGHBOURHOOD_PER_ITEM = 10
 
 #: From this many options (where the LP goes through column generation) a plain greedy plan is made before the
-#: LP: a plan exists early, it seeds the column generation and it competes with the LP-guided first plan. At tier
-#: M (147 k options) the primary LP then took 0.25 s instead of 4.2 s, the plain plan placed 8,793 against the
-#: guided plan's 8,746 (of at most 8,804), and the 30 s result went from 43,999,323 to 44,014,252.
+#: LP: a plan exists early, it seeds the column generation (far shorter LPs) and it competes with the LP-guided
+#: first plan, which it often beats at that size.
 EARLY_PLAN_MIN_OPTIONS = 30_000
 
 #: Share of the time an LP may take (column generation stops there with a valid, looser bound), and the least
@@ -75,24 +70,21 @@ FULL_SEARCH_MIN_DET = 1.0
 LNS_ROUND_DET = 0.5
 
 #: The proof after neighbourhood search (`_proof`) counts its deterministic time at this many units to one of the
-#: neighbourhoods': measured on b10200, c10200, c20100 and c10400 (engine seeds 1-3), its searches ran at 1.5-2.1
-#: units per second, the neighbourhoods at about 1, so that with the same budget the proof stopped halfway to the
-#: time limit.
+#: neighbourhoods': its searches run faster in CP-SAT's units than the neighbourhoods do, so that with the same
+#: budget the proof would stop halfway to the time limit.
 PROOF_DET_RATIO = 1.8
 #: ... and it is tried only when reduced-cost fixing keeps at most this share of the options for plans as good as
 #: the best one.
 PROOF_MAX_SHARE = 0.7
 #: ... or, without waiting for a stalled round, as soon as it keeps at most this share (with the Lagrangian reduced
-#: costs of a GAP the share falls to 0.1-0.3 near the best plans). Measured on 8 GAP instances (Chu D, E, b10200,
-#: c10200, c20100; 10 s, engine seeds 0-5): 13 of 48 solves proved against 7 without, mean gap 0.161 % against
-#: 0.162 %; 1.0 (a proof from the first round) gave 0.308 % on seeds 0-2, 0.5 gave 0.168 %.
+#: costs of a GAP the share falls to 0.1-0.3 near the best plans): more proofs on the GAP instances at the same mean
+#: gap; a proof from the first round cost plan quality.
 PROOF_EARLY_SHARE = 0.3
 
 #: Every other worker searches the LP's core: its neighbourhoods move each item only among its CORE_PER_ITEM best
-#: options by reduced cost (and its option in the plan), so that they can free more bins at once. Measured on 8
-#: GAP instances (Chu D, E, b10200, c10200, c20100; 10 s, engine seeds 0-5, 48 solves): mean gap to best known
-#: 0.157 % against 0.189 % without a core; 2 per item gave 0.172 %, 4 gave 0.177 %, 5 gave 0.175 % (seeds 0-2,
-#: where 3 gave 0.153 % and none 0.211 %), and a core for both workers 0.212 %.
+#: options by reduced cost (and its option in the plan), so that they can free more bins at once. On the GAP
+#: instances a core for one worker of two gave the lowest mean gap of the sizes tried (none, 2 to 5 per item, a
+#: core for both workers).
 CORE_PER_ITEM = 3
 
 #: Wall-clock share of the time limit that the Lagrangian bound (lagrange.py) of a GAP-like model may take; its
@@ -103,10 +95,9 @@ LAGRANGE_SHARE = 0.15
 PHASE1_SHARE = 0.5
 
 #: From this many options a lexicographic model is solved in two phases, whose LPs are better conditioned than one
-#: mixing the placement weight with scores (at tier L the weighted LP's first restricted LP took over 60 s, the
-#: primary LP converged in 11 s). Below it, one search on the weighted sum handles both parts at once: at tier S
-#: (7 k options) it reached 1,946,158 in 2 s against 1,946,051 in two phases, whose phase 2 could not start from a
-#: proved phase 1.
+#: mixing the placement weight with scores (at national size the weighted LP's first restricted LP alone outlasted
+#: the primary LP several times over). Below it, one search on the weighted sum handles both parts at once, and
+#: does better: phase 2 could not start from a proved phase 1.
 TWO_PHASE_MIN_OPTIONS = 30_000
 
 
@@ -328,83 +319,114 @@ def _search_with_lns(model: AssignmentModel, hint: np.ndarray | None, budget: fl
     if time.monotonic() > deadline - 0.1:
         return replace(out, clock_cut=True)
     model.columns()  # computed once, before the threads share it
-    streams = [lns.Stream(seed=seed * 7919 + 104729 * (w + 1)) for w in range(workers)]
-    used = [out.det_time] * workers
-    incumbent = lns.Plan.of(model, best)
-    plans: list[lns.Plan] = []
-    report = lambda obj: on_solution(obj, float("inf"))  # noqa: E731
-    allowed: np.ndarray | None = None
-    proof: list[CpSatOutcome | None] = [None]
-    proved = threading.Event()
+    rounds = _Rounds(model, lns.Plan.of(model, best), workers, seed, deadline, cancel, on_solution, target, reduced,
+                     step_charge, used=[out.det_time] * workers)
+    clock_cut = rounds.run(det_budget) or out.clock_cut
+    return rounds.outcome(out, clock_cut)
 
-    def stopped() -> bool:
-        return (cancel is not None and cancel.is_set()) or proved.is_set()
 
-    core = None if reduced is None else _core(model, reduced[1], CORE_PER_ITEM)
+class _Rounds:
+    """Rounds of neighbourhood search by every worker from the best plan, each ending on deterministic time, then
+    the best plan shared (ties to the first worker); the last worker may spend the last round on a proof."""
 
-    def neighbourhoods(w: int, det: float) -> None:
+    def __init__(self, model: AssignmentModel, incumbent: lns.Plan, workers: int, seed: int, deadline: float,
+                 cancel: threading.Event | None, on_solution: Callable[[float, float], None], target: float | None,
+                 reduced: tuple[float, np.ndarray] | None, step_charge: float, used: list[float]) -> None:
+        self.model, self.incumbent, self.workers, self.seed = model, incumbent, workers, seed
+        self.deadline, self.cancel, self.on_solution, self.target = deadline, cancel, on_solution, target
+        self.reduced, self.step_charge, self.used = reduced, step_charge, used
+        self.streams = [lns.Stream(seed=seed * 7919 + 104729 * (w + 1)) for w in range(workers)]
+        self.plans: list[lns.Plan] = []
+        self.allowed: np.ndarray | None = None
+        self.proof: CpSatOutcome | None = None
+        self.proved = threading.Event()
+        self.core = None if reduced is None else _core(model, reduced[1], CORE_PER_ITEM)
+
+    def stopped(self) -> bool:
+        """Cancelled by the user, or a proof made the others pointless."""
+        return (self.cancel is not None and self.cancel.is_set()) or self.proved.is_set()
+
+    def _report(self, obj: float) -> None:
+        self.on_solution(obj, float("inf"))
+
+    def neighbourhoods(self, w: int, det: float) -> None:
+        """Worker `w`'s neighbourhood steps for `det` units (every other worker within the LP's core)."""
+        core, allowed = self.core, self.allowed
         mask = allowed if core is None or allowed is None or w % 2 == 0 else allowed & core
-        used[w] += lns.run(model, plans[w], streams[w], det, deadline, stop=stopped, step_charge=step_charge,
-                           on_improve=report if w == 0 else None, target=target, allowed=mask)
+        self.used[w] += lns.run(self.model, self.plans[w], self.streams[w], det, self.deadline, stop=self.stopped,
+                                step_charge=self.step_charge, on_improve=self._report if w == 0 else None,
+                                target=self.target, allowed=mask)
 
-    def prove(det: float) -> None:
-        assert reduced is not None
-        out = proof[0] = _proof(model, reduced, incumbent, det * PROOF_DET_RATIO, deadline, seed + workers, cancel)
-        used[-1] += out.det_time / PROOF_DET_RATIO
+    def prove(self, det: float) -> None:
+        """The last worker's proof (`_proof`) for `det` units (counted as neighbourhood units)."""
+        assert self.reduced is not None
+        out = self.proof = _proof(self.model, self.reduced, self.incumbent, det * PROOF_DET_RATIO, self.deadline,
+                                  self.seed + self.workers, self.cancel)
+        self.used[-1] += out.det_time / PROOF_DET_RATIO
         if out.exact or out.proved_infeasible:
             # No plan beats the proof's: the other workers stop. (Not after a proof within CP-SAT's gap limit: a
             # better plan may still come, and which one would depend on when they stopped.)
-            proved.set()
+            self.proved.set()
 
-    stalled = False
-    clock_cut = out.clock_cut
-    while not stopped():
-        left = det_budget - max(used)
-        if left <= 0.02 or (target is not None and incumbent.objective >= target - 1e-9):
-            break
-        if time.monotonic() >= deadline - 0.1:
-            clock_cut = True
-            break
-        if reduced is not None:
-            allowed = _may_improve(reduced, incumbent.objective)
-        # A proof is in reach only when reduced-cost fixing leaves out a good part of the options (a large part:
-        # without waiting for a stalled round).
-        final = ((stalled and allowed is not None and allowed.mean() <= PROOF_MAX_SHARE)
-                 or (allowed is not None and allowed.mean() <= PROOF_EARLY_SHARE)) and workers > 1
-        det = left if final else min(left, max(LNS_ROUND_DET, left / 4))
-        plans = [incumbent.copy() for _ in range(workers - 1 if final else workers)]
-        threads = [threading.Thread(target=neighbourhoods, args=(w, det), daemon=True) for w in range(1, len(plans))]
+    def run(self, det_budget: float) -> bool:
+        """Rounds until the budget, the target, a proof, a cancel or the clock ends them; whether the clock did."""
+        stalled = False
+        while not self.stopped():
+            left = det_budget - max(self.used)
+            if left <= 0.02 or (self.target is not None and self.incumbent.objective >= self.target - 1e-9):
+                break
+            if time.monotonic() >= self.deadline - 0.1:
+                return True
+            if self.reduced is not None:
+                self.allowed = _may_improve(self.reduced, self.incumbent.objective)
+            # A proof is in reach only when reduced-cost fixing leaves out a good part of the options (a large
+            # part: without waiting for a stalled round).
+            allowed = self.allowed
+            final = ((stalled and allowed is not None and allowed.mean() <= PROOF_MAX_SHARE)
+                     or (allowed is not None and allowed.mean() <= PROOF_EARLY_SHARE)) and self.workers > 1
+            det = left if final else min(left, max(LNS_ROUND_DET, left / 4))
+            stalled = self._round(det, final)
+            if final:
+                break
+        return False
+
+    def _round(self, det: float, final: bool) -> bool:
+        """One round: every worker from the best plan (the last on a proof if `final`); whether it stalled."""
+        self.plans = [self.incumbent.copy() for _ in range(self.workers - 1 if final else self.workers)]
+        threads = [threading.Thread(target=self.neighbourhoods, args=(w, det), daemon=True)
+                   for w in range(1, len(self.plans))]
         if final:
-            threads.append(threading.Thread(target=prove, args=(det,), daemon=True))
+            threads.append(threading.Thread(target=self.prove, args=(det,), daemon=True))
         for t in threads:
             t.start()
-        neighbourhoods(0, det)
+        self.neighbourhoods(0, det)
         for t in threads:
             t.join()
         # Every stream keeps its plan complete and never worse (lns.step): the best one, ties to the first.
-        start = incumbent.objective
-        for p in plans:
-            if p.objective > incumbent.objective + 1e-9:
-                incumbent = p
-        stalled = incumbent.objective <= start + 1e-9
-        on_solution(incumbent.objective, float("inf"))
-        if final:
-            break
-    reached = target is not None and incumbent.objective >= target - 1e-9
-    got = proof[0]
-    if got is not None and got.choice is not None:
-        # The proof's plan if better than the neighbourhoods', or if proved the best: theirs can then only tie
-        # it, and which of them ties depends on when the proof stopped them.
-        found = lns.Plan.of(model, got.choice)
-        if found.objective > incumbent.objective + 1e-9 or (got.exact and found.objective >= incumbent.objective
-                                                               - 1e-9):
-            incumbent = found
-    exact = reached or (got is not None and (got.exact or got.proved_infeasible))
-    # (A proof halts the other streams by `stopped`, not by the clock: their plans can only tie with it.)
-    clock_cut = clock_cut or any(s.clock_cut for s in streams) or (got is not None and got.clock_cut)
-    return replace(out, choice=incumbent.choice, proved_optimal=exact, timed_out=not exact,
-                   cancelled=cancel is not None and cancel.is_set(), det_time=max(used),
-                   objective=incumbent.objective, exact=exact, clock_cut=clock_cut)
+        start = self.incumbent.objective
+        for p in self.plans:
+            if p.objective > self.incumbent.objective + 1e-9:
+                self.incumbent = p
+        self.on_solution(self.incumbent.objective, float("inf"))
+        return self.incumbent.objective <= start + 1e-9
+
+    def outcome(self, out: CpSatOutcome, clock_cut: bool) -> CpSatOutcome:
+        """The whole search's outcome: the best plan of the rounds or of the proof, and whether it is proved."""
+        incumbent, target, got = self.incumbent, self.target, self.proof
+        reached = target is not None and incumbent.objective >= target - 1e-9
+        if got is not None and got.choice is not None:
+            # The proof's plan if better than the neighbourhoods', or if proved the best: theirs can then only tie
+            # it, and which of them ties depends on when the proof stopped them.
+            found = lns.Plan.of(self.model, got.choice)
+            if found.objective > incumbent.objective + 1e-9 or (got.exact and found.objective
+                                                                   >= incumbent.objective - 1e-9):
+                incumbent = found
+        exact = reached or (got is not None and (got.exact or got.proved_infeasible))
+        # (A proof halts the other streams by `stopped`, not by the clock: their plans can only tie with it.)
+        clock_cut = clock_cut or any(s.clock_cut for s in self.streams) or (got is not None and got.clock_cut)
+        return replace(out, choice=incumbent.choice, proved_optimal=exact, timed_out=not exact,
+                       cancelled=self.cancel is not None and self.cancel.is_set(), det_time=max(self.used),
+                       objective=incumbent.objective, exact=exact, clock_cut=clock_cut)
 
 
 def _proof(model: AssignmentModel, reduced: tuple[float, np.ndarray], incumbent: lns.Plan, det: float,
@@ -546,6 +568,77 @@ def _complete_value(model: AssignmentModel, choice: np.ndarray | None) -> float:
     return obj if not ((excess > 1e-6) & ~np.isfinite(model.penalty)).any() else -np.inf
 
 
+@dataclass
+class _Search:
+    """The state of one `solve_model` call, shared by its stages: the clock, the stages the clock cut, the
+    statistics, the best complete plan so far and the bound."""
+
+    model: AssignmentModel
+    params: SolveParams
+    time_limit: float
+    seed: int
+    workers: int
+    t0: float  # time.monotonic() at the start
+    span: float  # seconds from the start to the deadline of every stage (infinite in work-limited mode)
+    search_end: float  # the searches end here, leaving time to map the plan back and value it
+    lp_work: float | None  # work-limited: each LP's budget of GLOP's units, in place of its share of the clock
+    report: Callable[[Progress], None]
+    cuts: list[str] = field(default_factory=list)  # the stages that the wall clock stopped before their own end
+    stats: dict[str, float] = field(default_factory=dict)
+    best: np.ndarray | None = None
+    best_obj: float = -np.inf
+    lp_bound: float = np.inf
+    #: The phase-1 model of a two-phase solve, dropped once phase 1 is done: at national size its hard rows alone
+    #: take 0.5 GB.
+    phase1: AssignmentModel | None = None
+
+    @classmethod
+    def start(cls, model: AssignmentModel, params: SolveParams, time_limit: float, seed: int,
+              workers: int) -> _Search:
+        """The state at the start: one deadline for every stage; none in work-limited mode, where the
+        deterministic budgets alone stop the searches and the LP runs to its end."""
+        t0 = time.monotonic()
+        end = np.inf if params.work_limited else (params.deadline if params.deadline is not None else t0 + time_limit)
+        span = max(0.0, end - t0)
+        return cls(model=model, params=params, time_limit=time_limit, seed=seed, workers=workers, t0=t0, span=span,
+                   search_end=end - min(WRAP_UP_MAX, WRAP_UP_SHARE * span),
+                   lp_work=LP_SHARE * time_limit * LP_WORK_PER_SECOND if params.work_limited else None,
+                   report=params.on_progress or (lambda p: None))
+
+    def elapsed(self) -> float:
+        """Seconds since the start."""
+        return time.monotonic() - self.t0
+
+    def left(self) -> float:
+        """Seconds left for the searches."""
+        return self.search_end - time.monotonic()
+
+    def take(self, choice: np.ndarray | None) -> None:
+        """Keep `choice` as the best plan if it is complete and better."""
+        obj = _complete_value(self.model, choice)
+        if not np.isfinite(obj):
+            return
+        if self.best is None or obj > self.best_obj + 1e-9:
+            self.best, self.best_obj = choice, obj
+
+    def on_solution_for(self, stage: str, to_full: Callable[[float], float]) -> Callable[[float, float], None]:
+        """A search's callback: report its plans' values (on the full model's scale, by `to_full`)."""
+        def cb(obj: float, bnd: float) -> None:
+            frac = 0.12 + 0.88 * min(1.0, self.elapsed() / max(self.time_limit, 1e-9))
+            self.report(Progress(stage, frac, objective=to_full(obj), bound=self.lp_bound, seconds=self.elapsed()))
+        return cb
+
+
+@dataclass
+class _Ending:
+    """How the searches ended."""
+
+    infeasible: bool = False
+    cancelled: bool = False
+    proved: bool = False
+    solver_bound: float = np.inf
+
+
 def solve_model(
     model: AssignmentModel,
     params: SolveParams | None = None,
@@ -558,230 +651,279 @@ def solve_model(
 
     A lexicographic model (``opt_primary`` set) is solved in two phases: first the most people placed, proved
     when the search can, then the best scores among plans that place as many.
+
+    The stages: an early plan on large models (:func:`_early_plan`), the LP (:func:`_root_lp`) and the bound
+    (:func:`_bound_and_prices`), the first plan (:func:`_first_plan`), then the searches (:func:`_two_phases` or
+    :func:`_one_search`) within their budgets (:func:`_budgets`), and the solution (:func:`_solution`).
     """
     params = params or SolveParams()
-    time_limit = params.time_limit if params.time_limit is not None else time_limit
-    seed = params.seed if params.seed is not None else seed
-    workers = params.workers if params.workers is not None else workers
-    t0 = time.monotonic()
-    report = params.on_progress or (lambda p: None)
-
-    def elapsed() -> float:
-        return time.monotonic() - t0
-
-    # One deadline for every stage; none in work-limited mode, where the deterministic budgets alone stop the
-    # searches and the LP runs to its end.
-    end = np.inf if params.work_limited else (params.deadline if params.deadline is not None else t0 + time_limit)
-    span = max(0.0, end - t0)
-    search_end = end - min(WRAP_UP_MAX, WRAP_UP_SHARE * span)
-    cuts: list[str] = []  # the stages that the wall clock stopped before their own end
-    # Work-limited, each LP has a deterministic budget of GLOP's units instead of its share of the clock.
-    lp_work = LP_SHARE * time_limit * LP_WORK_PER_SECOND if params.work_limited else None
-
-    def left() -> float:  # for the searches
-        return search_end - time.monotonic()
-
-    early: np.ndarray | None = None
-    early_obj = -np.inf  # its value if complete (checked once: each check is a pass over A at national size)
-    early_seconds = 0.0
-    if model.n_options >= EARLY_PLAN_MIN_OPTIONS:
-        # A large LP takes a while: have a plan (by value, within every hard row) before it.
-        report(Progress("first plan", 0.01, seconds=elapsed()))
-        early = greedy_plan(model, None, None, params.hint, deadline=search_end)
-        if time.monotonic() >= search_end:
-            cuts.append("first plan")
-        early_seconds = elapsed()
-        early_obj = _complete_value(model, early)
-        if np.isfinite(early_obj):
-            report(Progress("first plan", 0.02, objective=early_obj, seconds=elapsed()))
-    report(Progress("lp", 0.02, seconds=elapsed()))
+    s = _Search.start(model, params, params.time_limit if params.time_limit is not None else time_limit,
+                      params.seed if params.seed is not None else seed,
+                      params.workers if params.workers is not None else workers)
+    early, early_obj, early_seconds = _early_plan(s)
+    s.report(Progress("lp", 0.02, seconds=s.elapsed()))
     lexicographic = model.opt_primary is not None and model.n_options >= TWO_PHASE_MIN_OPTIONS
-    # A lexicographic model needs no LP of its weighted sum: the LP of each phase bounds it (see below), and
-    # those are better conditioned than one LP mixing the placement weight with scores.
-    m1 = model.primary_model() if lexicographic else model
     # A plan already made (the early plan, else the caller's hint) seeds the column generation of a large LP.
-    seed_plan = early if early is not None else params.hint
-    if left() > LP_MIN_SECONDS:
-        lp = solve_lp(m1, time_limit=min(left(), max(LP_MIN_SECONDS, LP_SHARE * span)), start=seed_plan, work=lp_work)
+    lp = _root_lp(s, lexicographic, early if early is not None else params.hint)
+    s.stats["lp_seconds"] = s.elapsed()  # from the start (after the early plan, if any)
+    if early is not None:
+        s.stats["early_plan_seconds"] = early_seconds
+        s.stats["early_plan_objective"] = early_obj
+    if lp.infeasible:
+        return ModelSolution(Status.INFEASIBLE, np.full(model.n_items, -1), float("nan"), float("inf"),
+                             float("inf"), s.elapsed(), lp, s.stats, deterministic=not s.cuts)
+    primary_cap, prices = _bound_and_prices(s, lp, lexicographic)
+    s.report(Progress("first plan", 0.08, bound=s.lp_bound, seconds=s.elapsed()))
+    first = _first_plan(s, lp, prices, early, early_obj)
+    det_total, step_charge = _budgets(s, lexicographic)
+    ending = _Ending(cancelled=params.cancel is not None and params.cancel.is_set(), solver_bound=s.lp_bound)
+    in_time = s.left() > 0.05
+    if not ending.cancelled and model.n_options and not in_time:
+        s.cuts.append("search")  # no time left for any search: the first plan is the answer
+    if not ending.cancelled and model.n_options and in_time:
+        if lexicographic:
+            ending = _two_phases(s, lp, first, primary_cap, det_total, step_charge)
+        else:
+            ending = _one_search(s, lp, first, det_total, step_charge)
+    elif model.n_options == 0 and s.best is not None:
+        ending.proved = True
+    s.stats["search_seconds"] = s.elapsed() - s.stats["lp_seconds"] - s.stats["first_plan_seconds"]
+    return _solution(s, lp, ending)
+
+
+def _early_plan(s: _Search) -> tuple[np.ndarray | None, float, float]:
+    """A large LP takes a while: on a model of many options, a plan (by value, within every hard row) before
+    it. Returns the plan (None on smaller models), its value if complete (else -inf) and the seconds taken."""
+    if s.model.n_options < EARLY_PLAN_MIN_OPTIONS:
+        return None, -np.inf, 0.0
+    s.report(Progress("first plan", 0.01, seconds=s.elapsed()))
+    early = greedy_plan(s.model, None, None, s.params.hint, deadline=s.search_end)
+    if time.monotonic() >= s.search_end:
+        s.cuts.append("first plan")
+    early_seconds = s.elapsed()
+    early_obj = _complete_value(s.model, early)  # checked once: each check is a pass over A at national size
+    if np.isfinite(early_obj):
+        s.report(Progress("first plan", 0.02, objective=early_obj, seconds=s.elapsed()))
+    return early, early_obj, early_seconds
+
+
+def _root_lp(s: _Search, lexicographic: bool, seed_plan: np.ndarray | None) -> LPResult:
+    """The LP relaxation of the model, or of its phase-1 model (kept in ``s.phase1``) when solved in two phases:
+    a lexicographic model needs no LP of its weighted sum, the LP of each phase bounds it, and those are better
+    conditioned than one LP mixing the placement weight with scores."""
+    m1 = s.model.primary_model() if lexicographic else s.model
+    s.phase1 = m1 if lexicographic else None
+    if s.left() > LP_MIN_SECONDS:
+        lp = solve_lp(m1, time_limit=min(s.left(), max(LP_MIN_SECONDS, LP_SHARE * s.span)), start=seed_plan,
+                      work=s.lp_work)
     else:
         lp = no_lp(m1)  # no time left for an LP: the bound of every item's best option, one pass
     if lp.clock_cut:
-        cuts.append("lp")
-    stats: dict[str, float] = {"lp_seconds": elapsed()}  # from the start (after the early plan, if any)
-    if early is not None:
-        stats["early_plan_seconds"] = early_seconds
-        stats["early_plan_objective"] = early_obj
-    if lp.infeasible:
-        return ModelSolution(Status.INFEASIBLE, np.full(model.n_items, -1), float("nan"), float("inf"),
-                             float("inf"), elapsed(), lp, stats, deterministic=not cuts)
+        s.cuts.append("lp")
+    return lp
+
+
+def _bound_and_prices(s: _Search, lp: LPResult, lexicographic: bool) -> tuple[float, np.ndarray | None]:
+    """Set the bound ``s.lp_bound`` from the LP; return the cap on the primary value (infinite unless solved in
+    two phases) and the rows' prices that guide the first plan (None without an LP solution)."""
+    model = s.model
     primary_cap = np.inf
     if lexicographic:
-        primary_cap, lp_bound = _lexicographic_bound(model, m1, lp)
+        assert s.phase1 is not None
+        primary_cap, s.lp_bound = _lexicographic_bound(model, s.phase1, lp)
         prices = lp.row_duals * model.primary_weight if lp.ok else None
-        prices = None if prices is None else _full_rows(model, m1, prices)
-    else:
-        lp_bound = lp.bound  # without an LP solution, a looser valid bound (or infinity)
-        prices = lp.row_duals if lp.ok else None
-        if model.opt_primary is not None and left() > LP_MIN_SECONDS:
-            # A lexicographic model solved in one search: the bound of its two phases may be tighter (it knows the
-            # number of people placed is a whole number). Only the bound depends on this LP, not the plan: a cut
-            # here is not a cut of the search.
-            p1 = model.primary_model()
-            lp1 = solve_lp(p1, time_limit=max(0.1, LP_SHARE * left()), work=lp_work)
-            lp_bound = min(lp_bound, _lexicographic_bound(model, p1, lp1)[1])
-    report(Progress("first plan", 0.08, bound=lp_bound, seconds=elapsed()))
+        return primary_cap, None if prices is None else _full_rows(model, s.phase1, prices)
+    s.lp_bound = lp.bound  # without an LP solution, a looser valid bound (or infinity)
+    prices = lp.row_duals if lp.ok else None
+    if model.opt_primary is not None and s.left() > LP_MIN_SECONDS:
+        # A lexicographic model solved in one search: the bound of its two phases may be tighter (it knows the
+        # number of people placed is a whole number). Only the bound depends on this LP, not the plan: a cut
+        # here is not a cut of the search.
+        p1 = model.primary_model()
+        lp1 = solve_lp(p1, time_limit=max(0.1, LP_SHARE * s.left()), work=s.lp_work)
+        s.lp_bound = min(s.lp_bound, _lexicographic_bound(model, p1, lp1)[1])
+    return primary_cap, prices
+
+
+def _first_plan(s: _Search, lp: LPResult, prices: np.ndarray | None, early: np.ndarray | None,
+                early_obj: float) -> np.ndarray:
+    """The LP-guided greedy plan (or the early plan, if better or if there is no LP solution); it becomes the
+    best plan if complete. Returns it, complete or not: the searches start from it."""
+    model = s.model
     if early is None or lp.ok:
-        first = greedy_plan(model, lp.x if lp.ok else None, prices, params.hint, deadline=search_end)
-        if time.monotonic() >= search_end:
-            cuts.append("first plan")
+        first = greedy_plan(model, lp.x if lp.ok else None, prices, s.params.hint, deadline=s.search_end)
+        if time.monotonic() >= s.search_end:
+            s.cuts.append("first plan")
     else:
         first = early
     best_obj = early_obj if first is early else _complete_value(model, first)
     if early is not None and first is not early and np.isfinite(early_obj) and early_obj > best_obj:
         first, best_obj = early, early_obj
-    stats["first_plan_seconds"] = elapsed() - stats["lp_seconds"]
+    s.stats["first_plan_seconds"] = s.elapsed() - s.stats["lp_seconds"]
     best: np.ndarray | None = first if np.isfinite(best_obj) else None
-    if best is not None and "first plan" in cuts and not (best >= 0).any() and model.n_options:
+    if best is not None and "first plan" in s.cuts and not (best >= 0).any() and model.n_options:
         best = None  # the clock stopped the first plan before it placed anything: no plan in time
-    stats["first_plan_objective"] = best_obj
-    report(Progress("first plan", 0.12, objective=best_obj if best is not None else None, bound=lp_bound,
-                    seconds=elapsed()))
+    s.best, s.best_obj = best, best_obj
+    s.stats["first_plan_objective"] = best_obj
+    s.report(Progress("first plan", 0.12, objective=best_obj if best is not None else None, bound=s.lp_bound,
+                      seconds=s.elapsed()))
+    return first
 
-    def on_solution_for(stage: str, to_full: Callable[[float], float]) -> Callable[[float, float], None]:
-        def cb(obj: float, bnd: float) -> None:
-            frac = 0.12 + 0.88 * min(1.0, elapsed() / max(time_limit, 1e-9))
-            report(Progress(stage, frac, objective=to_full(obj), bound=lp_bound, seconds=elapsed()))
-        return cb
 
-    def take(choice: np.ndarray | None) -> None:
-        nonlocal best, best_obj
-        obj = _complete_value(model, choice)
-        if not np.isfinite(obj):
-            return
-        if best is None or obj > best_obj + 1e-9:
-            best, best_obj = choice, obj
+def _budgets(s: _Search, lexicographic: bool) -> tuple[float | None, float]:
+    """The searches' deterministic budget (None: on the wall clock alone) and the least charge of a
+    neighbourhood step.
 
-    # Deterministic budgets come from the nominal time limit, never from the time left on the clock, so that
-    # the same seed gives the same plan however fast the machine runs (as long as the wall clock is not hit).
+    Deterministic budgets come from the nominal time limit, never from the time left on the clock, so that the
+    same seed gives the same plan however fast the machine runs (as long as the wall clock is not hit)."""
+    params = s.params
     rate = TWO_PHASE_DET_PER_SECOND if lexicographic else DET_PER_SECOND
-    if params.work_limited and not _whole_values(model):
-        # No clock to stop the searches: CP-SAT's units at their own pace on placement models (see below).
+    if params.work_limited and not _whole_values(s.model):
+        # No clock to stop the searches: CP-SAT's units at their own pace on placement models.
         rate = WORK_TWO_PHASE_DET_PER_SECOND if lexicographic else WORK_SCALED_DET_PER_SECOND
-    det_total = time_limit * rate if params.deterministic or params.work_limited else None
+    det_total = s.time_limit * rate if params.deterministic or params.work_limited else None
     # Work-limited, a neighbourhood step counts as the whole budget it may use: CP-SAT's deterministic time
     # leaves out part of a small step's work (on the 200-family sample, steps that counted 0.06 units took a
     # second each), so that counting it alone made a 3 s budget run for a minute.
     step_charge = lns.STEP_DET if params.work_limited else lns.MIN_STEP_CHARGE
     if det_total is None:
-        cuts.append("search on the wall clock")
-    cancelled = params.cancel is not None and params.cancel.is_set()
-    proved = False
-    infeasible = False
-    solver_bound = lp_bound
-    in_time = left() > 0.05
-    if not cancelled and model.n_options and not in_time:
-        cuts.append("search")  # no time left for any search: the first plan is the answer
-    if not cancelled and model.n_options and in_time:
-        if lexicographic:
-            # Phase 1: the most people placed (weighted by priority), within the hard rules.
-            lp1 = lp
-            start = best if best is not None else first
-            start_primary = float(m1.opt_value[start[start >= 0]].sum())
-            proved1 = start_primary >= primary_cap
-            out1 = None
-            det_left = det_total
-            if not proved1:
-                out1 = _search_pruned(m1, lp1, start, left() * PHASE1_SHARE, workers, seed,
-                                      None if det_total is None else PHASE1_SHARE * det_total, params.cancel,
-                                      on_solution_for("placing", lambda v: v * model.primary_weight), stats, "phase1",
-                                      target=primary_cap if np.isfinite(primary_cap) else None,
-                                      step_charge=step_charge)
-                if out1.clock_cut:
-                    cuts.append("phase 1")
-                infeasible = out1.proved_infeasible
-                cancelled = out1.cancelled
-                if _complete(m1, out1.choice):
-                    assert out1.choice is not None
-                    v1 = float(m1.opt_value[out1.choice[out1.choice >= 0]].sum())
-                    if v1 > start_primary:
-                        start, start_primary = out1.choice, v1
-                proved1 = out1.proved_optimal or start_primary >= primary_cap
-                det_left = None if det_total is None else det_total - out1.det_time
-            stats["phase1_seconds"] = elapsed() - stats["lp_seconds"] - stats["first_plan_seconds"]
-            stats["placed_value"] = start_primary
-            stats["placed_value_proved"] = float(proved1)
-            del m1  # phase 2 needs it no more: at national size its hard rows alone take 0.5 GB
-            if not infeasible:
-                take(start)
-                # Phase 2: the best scores among plans placing as many. When phase 1 could not prove that no plan
-                # places more, phase 2 keeps the placement weight in its objective so that it can still place more.
-                m2 = model.secondary_model(start_primary)
-                offset = model.primary_weight * start_primary
-                if not proved1:
-                    m2 = replace(m2, opt_value=model.opt_value)
-                    offset = 0.0
-                if not cancelled and left() <= 0.2:
-                    cuts.append("phase 2")
-                if not cancelled and left() > 0.2:
-                    lp2 = solve_lp(m2, time_limit=max(0.1, LP_SHARE * left()), start=start, work=lp_work)
-                    if lp2.clock_cut:
-                        cuts.append("phase 2 lp")
-                    if np.isfinite(lp2.bound):
-                        # Valid for the best plan, which places at least start_primary: no plan places more than
-                        # primary_cap, and the placement weight outweighs any difference in scores.
-                        lp_bound = min(lp_bound, lp2.bound + (model.primary_weight * primary_cap if proved1 else 0.0))
-                    out2 = _search_pruned(m2, lp2, start, left(), workers, seed, det_left,
-                                          params.cancel, on_solution_for("scoring", lambda v: v + offset),
-                                          stats, "phase2", step_charge=step_charge)
-                    if out2.clock_cut:
-                        cuts.append("phase 2")
-                    cancelled = out2.cancelled
-                    take(out2.choice)
-                    # Either way a proof on phase 2 is a proof overall (see the phase-2 model above).
-                    proved = out2.proved_optimal
-                    solver_bound = best_obj if proved else min(lp_bound, out2.bound + offset)
-        else:
-            fixing = lp
-            if lp.ok:
-                fixing, lp_bound = _lagrangian(model, lp, best_obj, lp_bound,
-                                               min(left(), LAGRANGE_SHARE * span), stats)
-                if stats.get("lagrangian_clock_cut"):
-                    cuts.append("lagrangian")
-            target = _round_down(lp_bound) if _whole_values(model) and np.isfinite(lp_bound) else None
-            if best is not None and target is not None and best_obj >= target - 1e-9:
-                proved = True  # the first plan reaches the bound
-            else:
-                out = _search_pruned(model, fixing, best if best is not None else first, left(), workers,
-                                     seed, det_total, params.cancel, on_solution_for("improving", lambda v: v),
-                                     stats, "search", target=target, proving=True, step_charge=step_charge)
-                if out.clock_cut:
-                    cuts.append("search")
-                take(out.choice)
-                infeasible, cancelled, proved = out.proved_infeasible, out.cancelled, out.proved_optimal
-                solver_bound = min(lp_bound, out.bound)
-    elif model.n_options == 0 and best is not None:
-        proved = True
-    stats["search_seconds"] = elapsed() - stats["lp_seconds"] - stats["first_plan_seconds"]
+        s.cuts.append("search on the wall clock")
+    return det_total, step_charge
 
-    if infeasible:
+
+@dataclass
+class _Phase1:
+    """Where phase 1 (the most people placed) ended."""
+
+    start: np.ndarray  # the plan phase 2 starts from
+    placed: float  # its primary value
+    proved: bool  # no plan places more
+    det_left: float | None  # the deterministic budget left for phase 2
+    infeasible: bool = False
+    cancelled: bool = False
+
+
+def _two_phases(s: _Search, lp: LPResult, first: np.ndarray, primary_cap: float, det_total: float | None,
+                step_charge: float) -> _Ending:
+    """Phase 1 (:func:`_phase1`), then phase 2: the best scores among plans placing as many. When phase 1 could
+    not prove that no plan places more, phase 2 keeps the placement weight in its objective so that it can still
+    place more."""
+    model = s.model
+    ending = _Ending(solver_bound=s.lp_bound)
+    p1 = _phase1(s, lp, first, primary_cap, det_total, step_charge)
+    ending.infeasible, ending.cancelled = p1.infeasible, p1.cancelled
+    if p1.infeasible:
+        return ending
+    s.take(p1.start)
+    m2 = model.secondary_model(p1.placed)
+    offset = model.primary_weight * p1.placed
+    if not p1.proved:
+        m2 = replace(m2, opt_value=model.opt_value)
+        offset = 0.0
+    if not ending.cancelled and s.left() <= 0.2:
+        s.cuts.append("phase 2")
+    if ending.cancelled or s.left() <= 0.2:
+        return ending
+    lp2 = solve_lp(m2, time_limit=max(0.1, LP_SHARE * s.left()), start=p1.start, work=s.lp_work)
+    if lp2.clock_cut:
+        s.cuts.append("phase 2 lp")
+    if np.isfinite(lp2.bound):
+        # Valid for the best plan, which places at least p1.placed: no plan places more than primary_cap, and
+        # the placement weight outweighs any difference in scores.
+        s.lp_bound = min(s.lp_bound, lp2.bound + (model.primary_weight * primary_cap if p1.proved else 0.0))
+    out2 = _search_pruned(m2, lp2, p1.start, s.left(), s.workers, s.seed, p1.det_left, s.params.cancel,
+                          s.on_solution_for("scoring", lambda v: v + offset), s.stats, "phase2",
+                          step_charge=step_charge)
+    if out2.clock_cut:
+        s.cuts.append("phase 2")
+    ending.cancelled = out2.cancelled
+    s.take(out2.choice)
+    # Either way a proof on phase 2 is a proof overall (see the phase-2 model above).
+    ending.proved = out2.proved_optimal
+    ending.solver_bound = s.best_obj if ending.proved else min(s.lp_bound, out2.bound + offset)
+    return ending
+
+
+def _phase1(s: _Search, lp: LPResult, first: np.ndarray, primary_cap: float, det_total: float | None,
+            step_charge: float) -> _Phase1:
+    """Phase 1: the most people placed (weighted by priority), within the hard rules, from the best plan (or the
+    first), unless it already reaches the LP's cap. The phase-1 model is dropped at the end."""
+    m1, model = s.phase1, s.model
+    assert m1 is not None
+    start = s.best if s.best is not None else first
+    p1 = _Phase1(start=start, placed=float(m1.opt_value[start[start >= 0]].sum()), proved=False, det_left=det_total)
+    p1.proved = p1.placed >= primary_cap
+    if not p1.proved:
+        out1 = _search_pruned(m1, lp, start, s.left() * PHASE1_SHARE, s.workers, s.seed,
+                              None if det_total is None else PHASE1_SHARE * det_total, s.params.cancel,
+                              s.on_solution_for("placing", lambda v: v * model.primary_weight), s.stats, "phase1",
+                              target=primary_cap if np.isfinite(primary_cap) else None, step_charge=step_charge)
+        if out1.clock_cut:
+            s.cuts.append("phase 1")
+        p1.infeasible, p1.cancelled = out1.proved_infeasible, out1.cancelled
+        if _complete(m1, out1.choice):
+            assert out1.choice is not None
+            v1 = float(m1.opt_value[out1.choice[out1.choice >= 0]].sum())
+            if v1 > p1.placed:
+                p1.start, p1.placed = out1.choice, v1
+        p1.proved = out1.proved_optimal or p1.placed >= primary_cap
+        p1.det_left = None if det_total is None else det_total - out1.det_time
+    s.stats["phase1_seconds"] = s.elapsed() - s.stats["lp_seconds"] - s.stats["first_plan_seconds"]
+    s.stats["placed_value"] = p1.placed
+    s.stats["placed_value_proved"] = float(p1.proved)
+    s.phase1 = None  # phase 2 needs it no more
+    return p1
+
+
+def _one_search(s: _Search, lp: LPResult, first: np.ndarray, det_total: float | None,
+                step_charge: float) -> _Ending:
+    """One search on the whole model (its lexicographic objective as the weighted sum), pruned by the LP's
+    reduced costs (tightened by a Lagrangian bound on GAP-like models), unless the best plan reaches the bound."""
+    model = s.model
+    ending = _Ending(solver_bound=s.lp_bound)
+    fixing = lp
+    if lp.ok:
+        fixing, s.lp_bound = _lagrangian(model, lp, s.best_obj, s.lp_bound, min(s.left(), LAGRANGE_SHARE * s.span),
+                                         s.stats)
+        if s.stats.get("lagrangian_clock_cut"):
+            s.cuts.append("lagrangian")
+    target = _round_down(s.lp_bound) if _whole_values(model) and np.isfinite(s.lp_bound) else None
+    if s.best is not None and target is not None and s.best_obj >= target - 1e-9:
+        ending.proved = True  # the first plan reaches the bound
+        return ending
+    out = _search_pruned(model, fixing, s.best if s.best is not None else first, s.left(), s.workers, s.seed,
+                         det_total, s.params.cancel, s.on_solution_for("improving", lambda v: v), s.stats, "search",
+                         target=target, proving=True, step_charge=step_charge)
+    if out.clock_cut:
+        s.cuts.append("search")
+    s.take(out.choice)
+    ending.infeasible, ending.cancelled, ending.proved = out.proved_infeasible, out.cancelled, out.proved_optimal
+    ending.solver_bound = min(s.lp_bound, out.bound)
+    return ending
+
+
+def _solution(s: _Search, lp: LPResult, ending: _Ending) -> ModelSolution:
+    """The status, plan, value and bounds, and whether the same seed gives this plan again."""
+    solver_bound = ending.solver_bound
+    if ending.infeasible:
         status = Status.INFEASIBLE
-    elif cancelled:
+    elif ending.cancelled:
         status = Status.CANCELLED
-    elif best is None:
+    elif s.best is None:
         status = Status.TIMEOUT
-    elif proved:
+    elif ending.proved:
         status = Status.OPTIMAL
-        solver_bound = best_obj
+        solver_bound = s.best_obj
     else:
         status = Status.FEASIBLE
-    choice = best if best is not None else np.full(model.n_items, -1, dtype=np.int64)
-    objective = float(best_obj) if best is not None else float("nan")
-    report(Progress("done", 1.0, objective=objective, bound=lp_bound, seconds=elapsed()))
+    choice = s.best if s.best is not None else np.full(s.model.n_items, -1, dtype=np.int64)
+    objective = float(s.best_obj) if s.best is not None else float("nan")
+    s.report(Progress("done", 1.0, objective=objective, bound=s.lp_bound, seconds=s.elapsed()))
     # A cancelled run's plan depends on when the user stopped it; a proof that the plan is optimal does not make
     # it deterministic (another run may prove another optimal plan).
-    deterministic = not cuts and not cancelled
-    stats["clock_cut"] = float(bool(cuts))
-    return ModelSolution(status, choice, objective, lp_bound, float(solver_bound), elapsed(), lp, stats,
+    deterministic = not s.cuts and not ending.cancelled
+    s.stats["clock_cut"] = float(bool(s.cuts))
+    return ModelSolution(status, choice, objective, s.lp_bound, float(solver_bound), s.elapsed(), lp, s.stats,
                          deterministic=deterministic)
 
 

@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 
-from matcher.problem import AssignmentModel
+from matcher.solve.model import AssignmentModel
 
 #: An item's options are tried this many at a time, best first: most items take one of their first few, and the
 #: rest are checked in one pass over their remaining options.
@@ -39,135 +39,147 @@ def greedy_plan(
         # Nothing to keep, nothing that must be placed, no time: skip the ordering of every option (2 s at
         # 100,000 families, all of it past the deadline).
         return np.full(G, -1, dtype=np.int64)
-    A = model.columns()
-    indptr, indices, data = A.indptr, A.indices, A.data
-    net = model.opt_value if prices is None else model.opt_value - A.T @ prices
-    rem = model.rhs.astype(float).copy()
-    hard = ~np.isfinite(model.penalty)
-    pen = np.where(hard, 0.0, model.penalty)
-    choice = np.full(G, -1, dtype=np.int64)
+    plan = _Greedy(model, guide, prices)
+    # Items that must be placed (pinned families) come first, then the previous plan where it still fits.
+    for g in plan.item_order[model.must_place[plan.item_order]]:
+        if not plan.keep_start(int(g), start):
+            plan.best_fit(int(g))
+    if start is not None:
+        for g in plan.item_order:
+            if plan.choice[g] < 0:
+                plan.keep_start(int(g), start)
+    pending = plan.item_order[plan.choice[plan.item_order] < 0]
+    if not _monotone(model):
+        for k, g in enumerate(pending.tolist()):
+            if k % DEADLINE_EVERY == 0 and time.monotonic() >= deadline:
+                break
+            plan.best_fit(g)
+        return plan.choice
+    plan.place_in_batches(pending, deadline)
+    return plan.choice
 
-    # Options sorted by item, then preference (LP value, then net value).
-    confidence = np.zeros(G)
-    if guide is None:
-        order = np.lexsort((-net, model.opt_item))
-    else:
-        order = np.lexsort((-net, -np.round(guide, 6), model.opt_item))
-        np.maximum.at(confidence, model.opt_item, guide)
-    starts = np.searchsorted(model.opt_item[order], np.arange(G + 1))
-    best_net = np.full(G, -np.inf)
-    np.maximum.at(best_net, model.opt_item, net)
-    item_order = np.lexsort((-best_net, -confidence, ~model.must_place))
 
-    def take_first_fitting(opts: np.ndarray, must: bool) -> int:
-        """Take the first option of `opts` that fits every hard row (and is worth its soft penalties unless
-        `must`); its index, or -1 when none does."""
+class _Greedy:
+    """A greedy plan under construction: the capacity left in every row, and each item's options in order of
+    preference (LP value, then value net of the prices)."""
+
+    def __init__(self, model: AssignmentModel, guide: np.ndarray | None, prices: np.ndarray | None) -> None:
+        G = model.n_items
+        self.model = model
+        A = model.columns()
+        self.indptr, self.indices, self.data = A.indptr, A.indices, A.data
+        net = model.opt_value if prices is None else model.opt_value - A.T @ prices
+        self.rem = model.rhs.astype(float).copy()
+        self.hard = ~np.isfinite(model.penalty)
+        self.pen = np.where(self.hard, 0.0, model.penalty)
+        self.choice = np.full(G, -1, dtype=np.int64)
+        # Options sorted by item, then preference (LP value, then net value).
+        confidence = np.zeros(G)
+        if guide is None:
+            self.order = np.lexsort((-net, model.opt_item))
+        else:
+            self.order = np.lexsort((-net, -np.round(guide, 6), model.opt_item))
+            np.maximum.at(confidence, model.opt_item, guide)
+        self.starts = np.searchsorted(model.opt_item[self.order], np.arange(G + 1))
+        best_net = np.full(G, -np.inf)
+        np.maximum.at(best_net, model.opt_item, net)
+        self.item_order = np.lexsort((-best_net, -confidence, ~model.must_place))
+
+    def _check(self, opts: np.ndarray, must: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                                                                   np.ndarray]:
+        """For each of `opts` (with whether each must be placed): whether it does not fit every hard row now, or
+        is not worth its soft penalties (unless it must be placed); with the rows it uses, their capacity left
+        after it, and its entries' lengths and ends."""
+        indptr = self.indptr
         lens = indptr[opts + 1] - indptr[opts]
         total = int(lens.sum())
         ends = np.cumsum(lens)
         gather = np.repeat(indptr[opts] - (ends - lens), lens) + np.arange(total)
-        rows, vals = indices[gather], data[gather]
-        before = rem[rows]
+        rows, vals = self.indices[gather], self.data[gather]
+        before = self.rem[rows]
         after = before - vals
         seg = np.repeat(np.arange(len(opts)), lens)
         bad = np.zeros(len(opts), dtype=bool)
-        bad[seg[hard[rows] & (after < -1e-9)]] = True
-        if not must:
-            over = np.maximum(0.0, -after) - np.maximum(0.0, -before)
-            cost = np.bincount(seg, weights=pen[rows] * over, minlength=len(opts))
-            bad |= model.opt_value[opts] - cost <= 0
+        bad[seg[self.hard[rows] & (after < -1e-9)]] = True
+        over = np.maximum(0.0, -after) - np.maximum(0.0, -before)
+        cost = np.bincount(seg, weights=self.pen[rows] * over, minlength=len(opts))
+        bad |= ~must & (self.model.opt_value[opts] - cost <= 0)
+        return bad, rows, after, lens, ends
+
+    def fitting(self, opts: np.ndarray) -> np.ndarray:
+        """Which of `opts` fit every hard row now and are worth their soft penalties (unless must-place), all
+        at once."""
+        return ~self._check(opts, self.model.must_place[self.model.opt_item[opts]])[0]
+
+    def take_first_fitting(self, opts: np.ndarray, must: bool) -> int:
+        """Take the first option of `opts` that fits every hard row (and is worth its soft penalties unless
+        `must`); its index, or -1 when none does."""
+        bad, rows, after, lens, ends = self._check(opts, np.full(len(opts), must))
         fits = np.flatnonzero(~bad)
         if not len(fits):
             return -1
         k = int(fits[0])
         lo = int(ends[k] - lens[k])
-        rem[rows[lo : lo + lens[k]]] = after[lo : lo + lens[k]]
+        self.rem[rows[lo : lo + lens[k]]] = after[lo : lo + lens[k]]
         return int(opts[k])
 
-    def best_fit(g: int) -> None:
-        opts = order[starts[g] : starts[g + 1]]
-        must = bool(model.must_place[g])
+    def take_one(self, o: int, must: bool) -> bool:
+        """`take_first_fitting` for one option, on slices of the matrix (the usual case, made cheap)."""
+        a, b = self.indptr[o], self.indptr[o + 1]
+        rows = self.indices[a:b]
+        before = self.rem[rows]
+        after = before - self.data[a:b]
+        if (self.hard[rows] & (after < -1e-9)).any():
+            return False
+        over = np.maximum(0.0, -after) - np.maximum(0.0, -before)
+        if not must and self.model.opt_value[o] - self.pen[rows] @ over <= 0:
+            return False
+        self.rem[rows] = after
+        return True
+
+    def best_fit(self, g: int) -> None:
+        """Item `g` takes its first option that fits, its first few tried apart (most items take one of them)."""
+        opts = self.order[self.starts[g] : self.starts[g + 1]]
+        must = bool(self.model.must_place[g])
         for chunk in (opts[:FIRST_TRIES], opts[FIRST_TRIES:]):
             if len(chunk):
-                o = take_first_fitting(chunk, must)
+                o = self.take_first_fitting(chunk, must)
                 if o >= 0:
-                    choice[g] = o
+                    self.choice[g] = o
                     return
 
-    def keep_start(g: int) -> bool:
+    def keep_start(self, g: int, start: np.ndarray | None) -> bool:
+        """Item `g` keeps its option of the previous plan `start` if that still fits."""
         o = int(start[g]) if start is not None else -1
-        if o >= 0 and take_first_fitting(np.array([o]), True) >= 0:
-            choice[g] = o
+        if o >= 0 and self.take_first_fitting(np.array([o]), True) >= 0:
+            self.choice[g] = o
             return True
         return False
 
-    def take_one(o: int, must: bool) -> bool:
-        """`take_first_fitting` for one option, on slices of the matrix (the usual case, made cheap)."""
-        a, b = indptr[o], indptr[o + 1]
-        rows = indices[a:b]
-        before = rem[rows]
-        after = before - data[a:b]
-        if (hard[rows] & (after < -1e-9)).any():
-            return False
-        if not must and model.opt_value[o] - pen[rows] @ (np.maximum(0.0, -after) - np.maximum(0.0, -before)) <= 0:
-            return False
-        rem[rows] = after
-        return True
+    def place_in_batches(self, pending: np.ndarray, deadline: float) -> None:
+        """The items `pending`, in order, on a model whose rows each have entries of one sign (`_monotone`).
 
-    def fitting(opts: np.ndarray) -> np.ndarray:
-        """Which of `opts` fit every hard row now and are worth their soft penalties (unless must-place), all
-        at once."""
-        lens = indptr[opts + 1] - indptr[opts]
-        total = int(lens.sum())
-        ends = np.cumsum(lens)
-        gather = np.repeat(indptr[opts] - (ends - lens), lens) + np.arange(total)
-        rows, vals = indices[gather], data[gather]
-        before = rem[rows]
-        after = before - vals
-        seg = np.repeat(np.arange(len(opts)), lens)
-        bad = np.zeros(len(opts), dtype=bool)
-        bad[seg[hard[rows] & (after < -1e-9)]] = True
-        over = np.maximum(0.0, -after) - np.maximum(0.0, -before)
-        cost = np.bincount(seg, weights=pen[rows] * over, minlength=len(opts))
-        bad |= ~model.must_place[model.opt_item[opts]] & (model.opt_value[opts] - cost <= 0)
-        return ~bad
-
-    # Items that must be placed (pinned families) come first, then the previous plan where it still fits.
-    for g in item_order[model.must_place[item_order]]:
-        if not keep_start(int(g)):
-            best_fit(int(g))
-    if start is not None:
-        for g in item_order:
-            if choice[g] < 0:
-                keep_start(int(g))
-    pending = item_order[choice[item_order] < 0]
-    if not _monotone(model):
-        for k, g in enumerate(pending.tolist()):
-            if k % DEADLINE_EVERY == 0 and time.monotonic() >= deadline:
+        Taking an option then never makes another one fit that did not (hard rows only fill up) nor cost less in
+        penalties: an option that does not fit at the start of a batch never will. Each batch checks all its
+        items' options at once; each item then tries only those that did fit, in order, against what the items
+        before it took. The same plan as item by item, at a fraction of the calls."""
+        starts, order = self.starts, self.order
+        for b in range(0, len(pending), BATCH):
+            if time.monotonic() >= deadline:
                 break
-            best_fit(g)
-        return choice
-    # Every row's entries have one sign, so taking an option never makes another one fit that did not (hard
-    # rows only fill up) nor cost less in penalties: an option that does not fit at the start of a batch never
-    # will. Each batch checks all its items' options at once; each item then tries only those that did fit, in
-    # order, against what the items before it took. The same plan as item by item, at a fraction of the calls.
-    for b in range(0, len(pending), BATCH):
-        if time.monotonic() >= deadline:
-            break
-        batch = pending[b : b + BATCH]
-        lens = starts[batch + 1] - starts[batch]
-        ends = np.cumsum(lens)
-        opts = order[np.repeat(starts[batch] - (ends - lens), lens) + np.arange(int(lens.sum()))]
-        ok = fitting(opts)
-        kept = np.split(opts[ok], np.cumsum(np.bincount(np.repeat(np.arange(len(batch)), lens)[ok],
-                                                        minlength=len(batch)))[:-1])
-        for g, cands in zip(batch.tolist(), kept, strict=True):
-            must = bool(model.must_place[g])
-            for o in cands.tolist():
-                if take_one(o, must):
-                    choice[g] = o
-                    break
-    return choice
+            batch = pending[b : b + BATCH]
+            lens = starts[batch + 1] - starts[batch]
+            ends = np.cumsum(lens)
+            opts = order[np.repeat(starts[batch] - (ends - lens), lens) + np.arange(int(lens.sum()))]
+            ok = self.fitting(opts)
+            kept = np.split(opts[ok], np.cumsum(np.bincount(np.repeat(np.arange(len(batch)), lens)[ok],
+                                                            minlength=len(batch)))[:-1])
+            for g, cands in zip(batch.tolist(), kept, strict=True):
+                must = bool(self.model.must_place[g])
+                for o in cands.tolist():
+                    if self.take_one(o, must):
+                        self.choice[g] = o
+                        break
 
 
 def _monotone(model: AssignmentModel) -> bool:

@@ -10,7 +10,7 @@ import scipy.sparse as sp
 from ortools.linear_solver.python import model_builder as mb
 from ortools.linear_solver.python.model_builder_helper import ModelSolverHelper, SolveStatus
 
-from matcher.problem import AssignmentModel
+from matcher.solve.model import AssignmentModel
 
 
 @dataclass(frozen=True)
@@ -32,8 +32,8 @@ CG_MIN_OPTIONS = 30_000
 CG_START_PER_ITEM = 6
 CG_ADD_PER_ITEM = 4
 #: Seeded with a plan, the first restricted LP is already well filled: it starts from the plan's options and the
-#: best one of each item, and each round adds more entering options (measured at tier L: the primary LP converged
-#: in 11 s against 29 s with the unseeded settings, and not at all in 60 s unseeded from arbitrary options).
+#: best one of each item, and each round adds more entering options (at tier L the primary LP then converges in a
+#: fraction of the time it takes with the unseeded settings, and unseeded from arbitrary options it may not).
 CG_SEEDED_START_PER_ITEM = 1
 CG_SEEDED_ADD_PER_ITEM = 30
 #: Work-limited (a deterministic budget instead of the clock), the column generation solves at most this many

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from factories import commune, data, family
 
-from matcher.explain import explain_case, locality_report
+from matcher.explain import explain_case
+from matcher.match import locality_report, solve
 from matcher.models import Policy
 from matcher.problem import build_problem
-from matcher.solve import SolveParams, solve
+from matcher.solve import SolveParams
 
 FAST = SolveParams(time_limit=5, workers=1)
 

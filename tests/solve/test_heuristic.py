@@ -8,8 +8,9 @@ from hypothesis import strategies as st
 from strategies import instances
 
 from matcher.models import Mode, Policy
-from matcher.problem import AssignmentModel, build_problem
+from matcher.problem import build_problem
 from matcher.solve.heuristic import greedy_plan
+from matcher.solve.model import AssignmentModel
 
 
 def reference_greedy(model: AssignmentModel, guide: np.ndarray | None, prices: np.ndarray | None,

@@ -37,7 +37,7 @@ def gap_models(draw):
     capacity = np.array(draw(st.lists(st.integers(3, 20), min_size=m, max_size=m)))
     model = gap.to_model(gap.GapInstance("t", cost, weight, capacity), draw(st.sampled_from(["min", "max"])))
     model.must_place = np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n)))
-    if draw(st.booleans()):  # the first option needs no capacity
+    if draw(st.booleans()) and model.n_options:  # the first option (if any fits) needs no capacity
         model.A = model.A.tolil()
         model.A[:, 0] = 0
         model.A = model.A.tocsr()

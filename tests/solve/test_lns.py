@@ -14,9 +14,10 @@ from strategies import instances
 
 import matcher.solve.engine as engine
 from matcher.models import Policy
-from matcher.problem import AssignmentModel, build_problem
+from matcher.problem import build_problem
 from matcher.solve import SolveParams, lns, solve_model
 from matcher.solve.cpsat import solve_cpsat
+from matcher.solve.model import AssignmentModel
 
 
 def gap_model(seed: int, agents: int = 6, jobs: int = 40, slack: float = 0.8) -> AssignmentModel:

@@ -12,9 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from strategies import instances
 
 from matcher.explain import check
+from matcher.match import plan_hint, solve
 from matcher.models import Mode, Policy, Status
 from matcher.problem import build_problem
-from matcher.solve import SolveParams, plan_hint, solve
+from matcher.solve import SolveParams
 
 FAST = SolveParams(time_limit=5, workers=1, seed=0)
 

@@ -11,15 +11,16 @@ import numpy as np
 import pytest
 from factories import commune, data, family
 
-import matcher.solve as solve_package
+import matcher.match as match_module
+from matcher.match import solve
 from matcher.models import Policy, Status
 from matcher.models.policy import MAX_SEED, MAX_WORKERS
 from matcher.problem import build_problem
-from matcher.solve import SolveParams, cpsat, engine, heuristic, lagrange, lns, relative_gap, solve, solve_model
+from matcher.solve import SolveParams, cpsat, engine, heuristic, lagrange, lns, relative_gap, solve_model
 from matcher.solve import lp as lp_module
 
 # (`matcher.explain` exports functions named like these modules: the modules themselves, by name.)
-check_module = importlib.import_module("matcher.explain.check")
+check_module = importlib.import_module("matcher.check")
 reasons_module = importlib.import_module("matcher.explain.reasons")
 
 
@@ -51,7 +52,7 @@ class FastClock:
 
 def with_fast_clock(monkeypatch) -> None:
     clock = FastClock()
-    for module in (engine, lns, cpsat, heuristic, lagrange, solve_package):
+    for module in (engine, lns, cpsat, heuristic, lagrange, match_module):
         monkeypatch.setattr(module, "time", clock)
 
 
@@ -256,5 +257,5 @@ def test_a_wrap_up_is_kept_from_the_search_by_size():
     limit; the search's nominal limit (its deterministic budgets) depends on the size only."""
     small = build_problem(crowded(6, 2), Policy())
     large = build_problem(crowded(60, 5), Policy())
-    assert 0 < solve_package.wrap_up_seconds(small, 10) < solve_package.wrap_up_seconds(large, 10)
-    assert solve_package.wrap_up_seconds(large, 0.5) <= solve_package.WRAP_UP_MAX_SHARE * 0.5
+    assert 0 < match_module.wrap_up_seconds(small, 10) < match_module.wrap_up_seconds(large, 10)
+    assert match_module.wrap_up_seconds(large, 0.5) <= match_module.WRAP_UP_MAX_SHARE * 0.5

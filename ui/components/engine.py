@@ -9,13 +9,14 @@ import pandas as pd
 
 from matcher.explain import CaseExplanation
 from matcher.explain import explain_case as _explain_case
-from matcher.explain import locality_report as _locality_report
 from matcher.io.results import Format, result_to_bytes
+from matcher.match import locality_report as _locality_report
+from matcher.match import solve
 from matcher.models.policy import Policy
 from matcher.models.records import Dataset
 from matcher.models.result import Result
 from matcher.problem import Problem, build_problem
-from matcher.solve import Progress, SolveParams, solve
+from matcher.solve import Progress, SolveParams
 from ui.components.runner import Job, Report
 
 #: What a match job returns: the problem it built (explanations read it) and the engine's result.

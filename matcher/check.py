@@ -65,7 +65,7 @@ class _Needs:
 
     @classmethod
     def of(cls, c: Case, policy: Policy) -> _Needs:
-        """One pass over the members, by the definitions of the record's properties (DESIGN.md section 4; a test
+        """One pass over the members, by the definitions of the record's properties (docs/rules.md#derived; a test
         holds the two to the same answers): each property loops over the members again, and reading them all
         took 13 s for 100,000 families."""
         creche = primary = secondary = french = licensed = adults = 0
@@ -142,15 +142,34 @@ def check(
     pins: Mapping[str, str] | None = None,
     forbids: Iterable[tuple[str, str]] | None = None,
 ) -> list[Violation]:
-    """Every hard rule the plan breaks; an empty list means the plan is valid."""
-    pins = dict(pins or {})
-    forbid_set = set(forbids or ())
+    """Every hard rule the plan breaks; an empty list means the plan is valid.
+
+    In this order: the placements themselves (:func:`_read_plan`), the coordinator's decisions, links and
+    exclusions (:func:`_decision_violations`), each commune's capacities (:func:`_locality_violations`), then the
+    regional budgets (:func:`_regional_violations`)."""
+    cases = {c.case_id: c for c in dataset.cases}
+    locs = {lo.locality_id: lo for lo in dataset.localities}
+    plan, out = _read_plan(placements, cases, locs)
+    out += _decision_violations(policy, cases, plan, dict(pins or {}), set(forbids or ()))
+    by_loc: dict[str, list[_Needs]] = defaultdict(list)
+    ids_by_loc: dict[str, list[str]] = defaultdict(list)
+    for cid, lid in plan.items():
+        by_loc[lid].append(_Needs.of(cases[cid], policy))
+        ids_by_loc[lid].append(cid)
+    for lid, placed in by_loc.items():
+        out += _locality_violations(policy, locs[lid], placed, ids_by_loc[lid])
+    out += _regional_violations(policy, by_loc, locs)
+    return out
+
+
+def _read_plan(placements: Iterable[Placement] | Mapping[str, str], cases: Mapping[str, Case],
+               locs: Mapping[str, Locality]) -> tuple[dict[str, str], list[Violation]]:
+    """The plan (case -> locality) of the placements that name a known case and locality, and a violation for
+    each that does not or that places a case twice."""
     plan: dict[str, str] = {}
     out: list[Violation] = []
     pairs = placements.items() if isinstance(placements, Mapping) else ((p.case_id, p.locality_id)
                                                                           for p in placements)
-    cases = {c.case_id: c for c in dataset.cases}
-    locs = {lo.locality_id: lo for lo in dataset.localities}
     for cid, lid in pairs:
         if cid in plan:
             out.append(Violation("placement", f"{cid} is placed twice"))
@@ -161,13 +180,20 @@ def check(
             out.append(Violation("placement", f"{cid} is placed in unknown locality {lid}"))
             continue
         plan[cid] = lid
+    return plan, out
 
+
+def _decision_violations(policy: Policy, cases: Mapping[str, Case], plan: Mapping[str, str],
+                         pins: Mapping[str, str], forbids: set[tuple[str, str]]) -> list[Violation]:
+    """Families left out when every one must be placed, pins and forbids not kept, linked families apart, and
+    families placed where they are excluded."""
+    out: list[Violation] = []
     if policy.objective.require_all_placed:
         out += [Violation("placement", f"{cid} is not placed") for cid in cases if cid not in plan]
     for cid, lid in pins.items():
         if cid in cases and plan.get(cid) != lid:
             out.append(Violation("pin", f"{cid} is pinned to {lid} but placed {plan.get(cid, 'nowhere')}"))
-    for cid, lid in forbid_set:
+    for cid, lid in forbids:
         if plan.get(cid) == lid:
             out.append(Violation("forbid", f"{cid} is placed in {lid}, which the coordinator forbade"))
     if _hard(policy, "links"):
@@ -180,60 +206,64 @@ def check(
         for cid, lid in plan.items():
             if lid in cases[cid].excluded_locality_ids:
                 out.append(Violation("exclusions", f"{cid} is placed in {lid}, which is excluded for it"))
+    return out
 
-    by_loc: dict[str, list[_Needs]] = defaultdict(list)
-    ids_by_loc: dict[str, list[str]] = defaultdict(list)
-    for cid, lid in plan.items():
-        by_loc[lid].append(_Needs.of(cases[cid], policy))
-        ids_by_loc[lid].append(cid)
-    region_cost: dict[str, float] = defaultdict(float)
-    for lid, placed in by_loc.items():
-        loc = locs[lid]
-        persons = sum(c.persons for c in placed)
-        cost = persons * float(loc.cost_per_person_eur or 0.0)
-        region_cost[loc.region] += cost
 
-        def over(rule: str, what: str, used: float, cap: float | None, lid: str = lid) -> None:
-            if _hard(policy, rule) and cap is not None and used > cap + 1e-6:
-                out.append(Violation(rule, f"{lid}: {what} {used:g} over the capacity {cap:g}"))
+def _locality_violations(policy: Policy, loc: Locality, placed: list[_Needs], ids: list[str]) -> list[Violation]:
+    """The hard capacities of one commune that the families `placed` there (with their `ids`) exceed."""
+    out: list[Violation] = []
+    lid = loc.locality_id
 
-        over("consent_persons", "persons", persons, loc.max_persons)
-        over("consent_cases", "families", len(placed), loc.max_cases)
-        over("gp", "GP patients", persons, loc.gp_capacity)
-        over("schools", "crèche children", sum(c.creche for c in placed), loc.creche_seats)
-        over("schools", "primary pupils", sum(c.primary for c in placed), loc.primary_seats)
-        over("schools", "secondary pupils", sum(c.secondary for c in placed), loc.secondary_seats)
-        over("french_classes", "French class learners", sum(c.french for c in placed), loc.french_class_seats)
-        if loc.cost_per_person_eur:
-            over("budget", "cost in euros", sum(c.persons for c in placed) * -(-loc.cost_per_person_eur // 1),
-                 loc.budget_eur)
-        if _hard(policy, "health_services"):
-            offered = {s.service: s.capacity for s in loc.services}
-            need_counts = Counter(s for c in placed for s in c.health)
-            for code in sorted(need_counts):
-                users = need_counts[code]
-                cap = offered.get(code, 0)
-                if code not in offered or (cap is not None and users > cap):
-                    out.append(Violation("health_services", f"{lid}: {users} families need {code}, "
-                                         f"capacity {'none' if code not in offered else cap}"))
-        if _hard(policy, "housing") and not _housing_fits(placed, loc):
-            out.append(Violation("housing", f"{lid}: the placed families cannot each get a fitting unit"))
-        if _hard(policy, "interpreters") and not _interpreters_fit(placed, loc):
-            out.append(Violation("interpreters", f"{lid}: not every family needing one gets an interpreter"))
-        if _hard(policy, "mobility") and loc.public_transport is PublicTransport.NONE:
-            for cid, needs in zip(ids_by_loc[lid], placed, strict=True):
-                if needs.licensed == 0:
-                    out.append(Violation("mobility", f"{cid} has no licence and {lid} has no transport"))
-        if _hard(policy, "jobs"):
-            for job in loc.jobs:
-                if job.vacancies > 0:
-                    over("jobs", f"{job.sector} workers", _employable(placed, loc, job.sector), job.vacancies)
-    if _hard(policy, "regional_budget"):
-        for region, budget in policy.regional_budgets.items():
-            spent = sum(
-                sum(c.persons for c in by_loc[lid]) * -(-float(locs[lid].cost_per_person_eur or 0.0) // 1)
-                for lid in by_loc if locs[lid].region == region
-            )
-            if spent > budget + 1e-6:
-                out.append(Violation("regional_budget", f"{region}: {spent:,.0f} € over the budget {budget:,.0f} €"))
+    def over(rule: str, what: str, used: float, cap: float | None) -> None:
+        if _hard(policy, rule) and cap is not None and used > cap + 1e-6:
+            out.append(Violation(rule, f"{lid}: {what} {used:g} over the capacity {cap:g}"))
+
+    persons = sum(c.persons for c in placed)
+    over("consent_persons", "persons", persons, loc.max_persons)
+    over("consent_cases", "families", len(placed), loc.max_cases)
+    over("gp", "GP patients", persons, loc.gp_capacity)
+    over("schools", "crèche children", sum(c.creche for c in placed), loc.creche_seats)
+    over("schools", "primary pupils", sum(c.primary for c in placed), loc.primary_seats)
+    over("schools", "secondary pupils", sum(c.secondary for c in placed), loc.secondary_seats)
+    over("french_classes", "French class learners", sum(c.french for c in placed), loc.french_class_seats)
+    if loc.cost_per_person_eur:
+        over("budget", "cost in euros", persons * -(-loc.cost_per_person_eur // 1), loc.budget_eur)
+    if _hard(policy, "health_services"):
+        offered = {s.service: s.capacity for s in loc.services}
+        need_counts = Counter(s for c in placed for s in c.health)
+        for code in sorted(need_counts):
+            users = need_counts[code]
+            cap = offered.get(code, 0)
+            if code not in offered or (cap is not None and users > cap):
+                out.append(Violation("health_services", f"{lid}: {users} families need {code}, "
+                                     f"capacity {'none' if code not in offered else cap}"))
+    if _hard(policy, "housing") and not _housing_fits(placed, loc):
+        out.append(Violation("housing", f"{lid}: the placed families cannot each get a fitting unit"))
+    if _hard(policy, "interpreters") and not _interpreters_fit(placed, loc):
+        out.append(Violation("interpreters", f"{lid}: not every family needing one gets an interpreter"))
+    if _hard(policy, "mobility") and loc.public_transport is PublicTransport.NONE:
+        for cid, needs in zip(ids, placed, strict=True):
+            if needs.licensed == 0:
+                out.append(Violation("mobility", f"{cid} has no licence and {lid} has no transport"))
+    if _hard(policy, "jobs"):
+        for job in loc.jobs:
+            if job.vacancies > 0:
+                over("jobs", f"{job.sector} workers", _employable(placed, loc, job.sector), job.vacancies)
+    return out
+
+
+def _regional_violations(policy: Policy, by_loc: Mapping[str, list[_Needs]],
+                         locs: Mapping[str, Locality]) -> list[Violation]:
+    """The regions whose placed families cost more than the policy's regional budget (whole euros per person,
+    rounded up as the engine counts them)."""
+    out: list[Violation] = []
+    if not _hard(policy, "regional_budget"):
+        return out
+    for region, budget in policy.regional_budgets.items():
+        spent = sum(
+            sum(c.persons for c in by_loc[lid]) * -(-float(locs[lid].cost_per_person_eur or 0.0) // 1)
+            for lid in by_loc if locs[lid].region == region
+        )
+        if spent > budget + 1e-6:
+            out.append(Violation("regional_budget", f"{region}: {spent:,.0f} € over the budget {budget:,.0f} €"))
     return out
