@@ -81,8 +81,9 @@ def _names(data: Dataset) -> dict[str, str]:
 
 def _kpis(run: state.RunRecord) -> None:
     k = run.kpis
-    earlier = [r for r in state.runs() if r.run_id < run.run_id]
-    prev = earlier[-1].kpis if earlier else None
+    shown = state.runs()
+    at = next((i for i, r in enumerate(shown) if r.run_id == run.run_id), 0)
+    prev = shown[at - 1].kpis if at > 0 else None  # the run before it, in the order they were made
 
     def delta(figure: Callable[[state.Kpis], float | None]) -> float | None:
         """The change since the run before, rounded; None when either value is unknown."""
@@ -383,7 +384,7 @@ def _export(run: state.RunRecord, data: Dataset) -> None:
     formats: tuple[Format, ...] = ("json", "xlsx", "csv")
     for col, fmt in zip(cols, formats, strict=True):
         col.download_button(t(f"export_{fmt}"), data=_deferred(run.result, fmt, _names(data)),
-                            file_name=f"placements_run{run.run_id}.{fmt}", mime=mimes[fmt],
+                            file_name=f"placements_{run.file_stem}.{fmt}", mime=mimes[fmt],
                             key=f"export_{fmt}", icon=":material/download:", on_click="ignore")
 
 
@@ -404,6 +405,7 @@ def render() -> None:
         if solving.active() is None:
             st.info(t("no_run_yet"))
         return
+    st.caption(t("showing_run", label=run.label))
     if state.overrides_changed(run):
         st.info(t("pins_pending"), icon=":material/push_pin:")
     _kpis(run)

@@ -38,7 +38,7 @@ def _history(runs: list[state.RunRecord]) -> None:
     for r in runs:
         k = r.kpis
         rows.append({
-            t("col_run"): r.run_id, t("col_time"): r.started.strftime("%H:%M:%S"), t("col_policy"): r.policy_name,
+            t("col_run"): r.tag, t("col_time"): r.started.strftime("%H:%M:%S"), t("col_policy"): r.policy_name,
             t("col_seed"): r.seed, t("col_status"): status_label(k.status),
             t("kpi_families"): k.families_placed, t("kpi_persons"): k.persons_placed,
             t("kpi_unplaced"): k.families_unplaced,
@@ -77,8 +77,8 @@ def _compare(runs: list[state.RunRecord]) -> None:
         if isinstance(va, int | float) and isinstance(vb, int | float) and key != "status":
             d = vb - va
             diff = f"{d:+.3f}" if isinstance(d, float) else f"{d:+d}"
-        rows.append({t("compare_kpi"): t(label), f"A (#{a.run_id})": _fmt(key, va),
-                     f"B (#{b.run_id})": _fmt(key, vb), "B − A": diff})
+        rows.append({t("compare_kpi"): t(label), f"A ({a.tag})": _fmt(key, va),
+                     f"B ({b.tag})": _fmt(key, vb), "B − A": diff})
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="compare_kpis")
 
     data = state.dataset()

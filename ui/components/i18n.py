@@ -357,6 +357,8 @@ LABELS: dict[str, tuple[str, str]] = {
                    "Les exécutions de ce scénario pendant cette session."),
     "runs_none": ("No run yet.", "Pas encore d'exécution."),
     "col_run": ("run", "exécution"),
+    "run_unkept": ("unkept run {n}", "exécution non enregistrée {n}"),
+    "showing_run": ("Run {label}", "Exécution {label}"),
     "col_time": ("time", "heure"),
     "col_policy": ("policy", "politique"),
     "col_seed": ("seed", "graine"),

@@ -182,17 +182,18 @@ def keep_scenario_frames(frames: Mapping[str, Mapping[str, pd.DataFrame]], sourc
     keep_scenario(cases, localities, source)
 
 
-def keep_run(record: state.RunRecord) -> None:
-    """Keep a finished run of the session's scenario."""
+def keep_run(record: state.RunRecord) -> int | None:
+    """Keep a finished run of the session's scenario; its id in the records, None when it could not be kept."""
     scenario_id = st.session_state.get("scenario_id")
     if scenario_id is None:
         _failed("run", RuntimeError("no scenario"))
-        return
+        return None
     try:
-        record.db_id = store().add_run(scenario_id, owner(), "app", record.result, time_limit=record.time_limit,
+        return store().add_run(scenario_id, owner(), "app", record.result, time_limit=record.time_limit,
                                        pins=record.pins, forbids=record.forbids, stable=record.stable)
     except Exception as exc:
         _failed("run", exc)
+        return None
 
 
 def restore() -> bool:
@@ -225,11 +226,11 @@ def _restore_runs(rows: list[RunRow]) -> None:
     for row in rows:
         result = Result.model_validate_json(row.result_json)
         restored.append(state.RunRecord(
-            run_id=state.next_run_id(),
+            run_id=row.id,
             started=row.created_at.astimezone().replace(tzinfo=None), policy_name=row.policy_name,
             seed=row.seed, time_limit=row.time_limit or 0.0, result=result, problem=None,
             kpis=state.compute_kpis(result, data), pins=dict(row.pins), forbids=set(row.forbids), stable=row.stable,
-            db_id=row.id, policy=row.policy))
+            policy=row.policy))
     if restored:
         st.session_state["runs"] = restored
         st.session_state["current_run"] = restored[-1].run_id

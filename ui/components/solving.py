@@ -70,12 +70,13 @@ def collect() -> None:
     problem, result = runner.result
     request = runner.request
     record = state.RunRecord(
-        run_id=state.next_run_id(), started=request.started, policy_name=request.policy_name, seed=request.seed,
+        run_id=0, started=request.started, policy_name=request.policy_name, seed=request.seed,
         time_limit=request.time_limit, result=result, problem=problem,
         kpis=state.compute_kpis(result, state.dataset()), pins=request.pins, forbids=request.forbids,
         stable=request.stable, policy=dict(result.provenance.policy),
     )
+    kept = records.keep_run(record)  # the run is called by its id in the records everywhere
+    record.run_id = kept if kept is not None else state.unkept_run_id()
     state.add_run(record)
-    records.keep_run(record)
     if result.status == Status.CANCELLED:
         st.session_state["match_flash"] = ("warning", t("run_cancelled"))
