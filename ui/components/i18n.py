@@ -69,6 +69,31 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "upload_validate": ("Read and validate", "Lire et valider"),
     "upload_need_both": ("Choose both workbooks first.", "Choisissez d'abord les deux classeurs."),
+    "upload_need_one": ("Choose a workbook first: one alone is checked on its own, both are loaded for matching.",
+                        "Choisissez d'abord un classeur : seul, il est vérifié à part ; les deux sont chargés pour "
+                        "l'appariement."),
+    "upload_hint": ("Give one workbook to check it on its own (an NGO its communes, for instance), or both to load "
+                    "them for matching.",
+                    "Donnez un seul classeur pour le vérifier à part (une association ses communes, par exemple), "
+                    "ou les deux pour les charger en vue de l'appariement."),
+    "report_of": ("Report on {names}.", "Rapport sur {names}."),
+    "report_alone": ("Report on {name}, checked on its own: the checks across both workbooks (preferred communes, "
+                     "health needs, families no commune can take) run when both are loaded. The data in use is "
+                     "unchanged: {source}.",
+                     "Rapport sur {name}, vérifié à part : les contrôles croisés des deux classeurs (communes "
+                     "préférées, besoins de santé, familles qu'aucune commune ne peut accueillir) ont lieu quand "
+                     "les deux sont chargés. Les données utilisées n'ont pas changé : {source}."),
+    "report_alone_ok": ("No problem found in this workbook on its own.",
+                        "Aucun problème dans ce classeur pris à part."),
+    "upload_failed_kept": ("These files have errors, so nothing was replaced: the data in use is still {source}, "
+                           "with its {n} run(s). Fix the errors below, or upload corrected files.",
+                           "Ces fichiers contiennent des erreurs : rien n'a été remplacé. Les données utilisées "
+                           "restent {source}, avec leurs {n} exécution(s). Corrigez les erreurs ci-dessous ou "
+                           "chargez des fichiers corrigés."),
+    "source_text_sample": ("the sample data", "les données d'exemple"),
+    "source_text_edited": ("the tables edited in the app", "les tableaux modifiés dans l'application"),
+    "source_text_restored": ("your last scenario (#{id})", "votre dernier scénario (n° {id})"),
+    "source_text_unknown": ("the data loaded before", "les données chargées auparavant"),
     "upload_mixed": (
         "Give either one .xlsx workbook or its sheets as .csv files, not both.",
         "Donnez soit un classeur .xlsx, soit ses feuilles en fichiers .csv, pas les deux.",

@@ -37,6 +37,7 @@ _DEFAULTS: dict[str, object] = {
     "dataset": None,  # Dataset | None: the last valid data
     "frames": None,  # {"cases": {sheet: DataFrame}, "localities": {...}}: what the editor shows
     "issues": [],  # validation issues of the last read, as plain rows (see components.data)
+    "report_of": None,  # what the shown report is about: a Source, or {"alone": name, "workbook": ...}
     "data_source": None,  # "sample" or the uploaded file names
     "data_version": 0,  # bumped on every new read so that editors start fresh
     "policy": None,  # Policy
