@@ -94,7 +94,7 @@ def test_pin_and_forbid_then_stable_rerun_respects_them():
     assert (moved, first[moved]) in at.session_state["forbids"]
     assert any("re-run to apply" in i.value for i in at.info)
 
-    at = _run(at, key="match_rerun")
+    at = _run(at, key="match_run")  # one Run: from the shown plan, with pins and forbids
     assert_clean(at)
     run = at.session_state["runs"][-1]
     assert run.stable and len(at.session_state["runs"]) == 2
@@ -195,3 +195,30 @@ def test_hostile_names_in_buttons_and_captions_show_as_typed(tmp_path, tiny_case
     markdown = MarkdownIt("commonmark")
     for source in (pin, forbid, *(m.value for m in at.markdown), *(c.value for c in at.caption)):
         assert not re.search(r"<(img|a|code|span)\b", markdown.render(source)), source
+
+
+def test_one_run_button_says_what_it_does_and_can_start_fresh():
+    """Issue 29: one Run. Before any plan it is "Run the match"; after one it starts from the shown plan (a stable
+    re-run) and says so, with how many pins and forbids apply; "Start fresh" runs from scratch, pins kept."""
+    at = _match()
+    assert at.button(key="match_run").label == "Run the match"
+    assert at.toggle(key="match_fresh").disabled
+    at = _run(at)
+    first = at.session_state["runs"][-1]
+    assert not first.stable
+    case_id = sorted(first.result.plan())[0]
+    at.session_state["pins"] = {case_id: first.result.plan()[case_id]}
+    at.run()
+    label = shown(at.button(key="match_run").label)  # as the button renders it
+    assert label == f"Re-run from run {first.tag}, moving as few families as possible · 1 pin(s), 0 forbid(s)"
+    at = _run(at)
+    second = at.session_state["runs"][-1]
+    assert second.stable and second.pins == {case_id: first.result.plan()[case_id]}
+    at.toggle(key="match_fresh").set_value(True).run()
+    assert at.button(key="match_run").label == "Run the match · 1 pin(s), 0 forbid(s)"
+    at = _run(at)
+    third = at.session_state["runs"][-1]
+    assert not third.stable and third.pins == second.pins
+    at.session_state["lang"] = "fr"
+    at.toggle(key="match_fresh").set_value(False).run()
+    assert shown(at.button(key="match_run").label).startswith(f"Relancer depuis l'exécution {third.tag}")

@@ -12,7 +12,7 @@ def _two_runs_with_a_move():
     plan = at.session_state["runs"][-1].result.plan()
     case_id = sorted(plan)[0]
     at.session_state["forbids"] = {(case_id, plan[case_id])}
-    at.button(key="match_rerun").click().run()
+    at.button(key="match_run").click().run()  # from the shown plan: a stable re-run
     return wait_for_run(at), case_id
 
 

@@ -46,17 +46,26 @@ def _progress_view() -> None:
         st.button(t("cancel"), on_click=runner.cancel, key="match_cancel", icon=":material/stop_circle:")
 
 
+def run_label(previous: state.RunRecord | None, fresh: bool, n_pins: int, n_forbids: int) -> str:
+    """What the one Run button does, in words: from the shown plan or from scratch, with how many overrides."""
+    text = t("run_from", tag=previous.tag) if previous is not None and not fresh else t("run")
+    if n_pins or n_forbids:
+        text += t("run_overrides", pins=n_pins, forbids=n_forbids)
+    return text
+
+
 def _controls(data: Dataset) -> None:
     busy = solving.active() is not None
     pol = state.policy()
-    c1, c2, c3 = st.columns([1.2, 1.6, 1], vertical_alignment="bottom")
-    if c1.button(t("run"), type="primary", disabled=busy, key="match_run", icon=":material/play_arrow:"):
-        solving.start(data, stable=False)
-        st.rerun()
-    has_run = state.current_run() is not None
-    if c2.button(t("rerun_stable"), disabled=busy or not has_run, key="match_rerun", help=t("rerun_help"),
-                 icon=":material/published_with_changes:"):
-        solving.start(data, stable=True)
+    previous = state.current_run()
+    c1, c2, c3 = st.columns([2.2, 1.2, 0.8], vertical_alignment="bottom")
+    # One Run: with a plan on screen it starts from it (stability) unless the user chooses a fresh start; pins
+    # and forbids apply either way, and the button says all of it.
+    fresh = bool(c2.toggle(t("run_fresh"), key="match_fresh", help=t("run_fresh_help"),
+                           disabled=busy or previous is None)) or previous is None
+    label = run_label(previous, fresh, len(state.pins()), len(state.forbids()))
+    if c1.button(label, type="primary", disabled=busy, key="match_run", icon=":material/play_arrow:"):
+        solving.start(data, stable=not fresh)
         st.rerun()
     c3.number_input(t("time_limit"), min_value=1.0, max_value=3600.0, step=1.0, value=float(pol.solver.time_limit),
                     key="match_time_limit", help=t("time_limit_help"), on_change=_time_limit_changed,

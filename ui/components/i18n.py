@@ -258,10 +258,15 @@ LABELS: dict[str, tuple[str, str]] = {
     "match_need_data": ("Load valid data on the Data page first.",
                         "Chargez d'abord des données valides sur la page Données."),
     "run": ("Run the match", "Lancer l'appariement"),
-    "rerun_stable": ("Re-run with pins, forbids and stability", "Relancer avec épinglages, interdictions et "
-                                                                 "stabilité"),
-    "rerun_help": ("starts from the current plan and keeps untouched families where they are",
-                   "part du plan actuel et laisse en place les familles non concernées"),
+    "run_from": ("Re-run from run {tag}, moving as few families as possible",
+                 "Relancer depuis l'exécution {tag} en déplaçant le moins de familles possible"),
+    "run_overrides": (" · {pins} pin(s), {forbids} forbid(s)", " · {pins} épinglage(s), {forbids} interdiction(s)"),
+    "run_fresh": ("Start fresh", "Repartir de zéro"),
+    "run_fresh_help": ("Off: the run starts from the plan shown below and moves only the families it must. On: it "
+                       "ignores that plan, and any family may move. Pins and forbids apply either way.",
+                       "Désactivé : l'exécution part du plan affiché ci-dessous et ne déplace que les familles qui "
+                       "doivent l'être. Activé : elle ignore ce plan, et toute famille peut changer de commune. "
+                       "Les épinglages et interdictions s'appliquent dans les deux cas."),
     "cancel": ("Cancel", "Annuler"),
     "cancelling": ("Stopping: the best plan found so far is kept…",
                    "Arrêt en cours : le meilleur plan trouvé est conservé…"),
