@@ -222,3 +222,38 @@ def test_one_run_button_says_what_it_does_and_can_start_fresh():
     at.session_state["lang"] = "fr"
     at.toggle(key="match_fresh").set_value(False).run()
     assert shown(at.button(key="match_run").label).startswith(f"Relancer depuis l'exécution {third.tag}")
+
+
+def _blocked_pair(problem):
+    """A family and a commune that a hard rule of the family itself keeps apart, and a commune that it can take."""
+    for case in problem.cases:
+        c = problem.case_index[case.case_id]
+        if len(problem.items[int(problem.item_of_case[c])]) > 1:
+            continue
+        blocked = [loc.locality_id for loc in problem.localities
+                   if problem.blocking(c, problem.loc_index[loc.locality_id])]
+        open_ = [loc.locality_id for loc in problem.localities
+                 if not problem.blocking(c, problem.loc_index[loc.locality_id])]
+        if blocked and len(open_) > 1:
+            return case.case_id, blocked[0], open_, problem.blocking(c, problem.loc_index[blocked[0]])[0]
+    raise AssertionError("the sample has no family a hard rule keeps out of a commune")
+
+
+def test_a_pin_that_breaks_a_hard_rule_is_refused_with_its_reason():
+    """Issue 29: pinning a family where its own explanation says a hard rule fails (no fitting unit, no
+    interpreter ...) is refused with that reason; a pin that can hold is taken."""
+    at = _run(_match())
+    run = at.session_state["runs"][-1]
+    case_id, blocked, open_, reason = _blocked_pair(run.problem)
+    at.session_state["family_pick"] = case_id
+    at = _open(at, "Family")
+    at.selectbox(key="family_pin_target").set_value(blocked).run()  # the browser reruns on a choice
+    at.button(key="family_pin_other").click().run()
+    assert not at.exception
+    assert at.session_state["pins"] == {}
+    refused = [shown(e.value) for e in at.error]
+    assert any(f"Not pinned: family {case_id} cannot go to" in e and f"({blocked}): {reason}." in e for e in refused)
+    target = next(lid for lid in open_ if lid != run.result.plan().get(case_id))
+    at.selectbox(key="family_pin_target").set_value(target).run()
+    at.button(key="family_pin_other").click().run()
+    assert at.session_state["pins"] == {case_id: target}

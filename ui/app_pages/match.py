@@ -182,8 +182,7 @@ def _placements(run: state.RunRecord, data: Dataset) -> None:
         if placed.empty:
             st.session_state["match_flash"] = ("warning", t("nothing_selected"))
         else:
-            state.pin(_pairs(placed))
-            st.session_state["match_flash"] = ("success", t("pins_added", n=len(placed)))
+            pin_checked(run, _pairs(placed))
         st.rerun()
     if b2.button(t("forbid_selected"), key="forbid_selected", icon=":material/block:"):
         placed = selected[selected["locality_id"].notna()]
@@ -193,6 +192,33 @@ def _placements(run: state.RunRecord, data: Dataset) -> None:
             state.forbid(_pairs(placed))
             st.session_state["match_flash"] = ("success", t("forbids_added", n=len(placed)))
         st.rerun()
+
+
+def pin_checked(run: state.RunRecord, pairs: list[tuple[str, str]]) -> None:
+    """Pin each family to its commune unless a hard rule keeps it (or a family linked with it) out: such a pin
+    would leave the next plan empty, so it is refused with the reason the family's explanation gives."""
+    data = state.dataset()
+    names = _names(data) if data is not None else {}
+    try:
+        problem = state.problem_of(run)
+        checked = [(case_id, lid, engine.pin_refusal(problem, case_id, lid)) for case_id, lid in pairs]
+    except Exception as exc:  # the run's problem cannot be rebuilt: pin nothing rather than pin unchecked
+        log_exception(exc, "pin check")
+        st.session_state["match_flash"] = ("error", t("pin_check_failed", kind=type(exc).__name__))
+        return
+    state.pin([(case_id, lid) for case_id, lid, why in checked if not why])
+    lines = []
+    for case_id, lid, why in checked:
+        place = f"{names.get(lid, lid)} ({lid})"
+        for who, reason in why:
+            key = "pin_refused" if who == case_id else "pin_refused_linked"
+            lines.append(t(key, case=case_id, other=who, place=place, why=reason))
+    done = sum(1 for *_, why in checked if not why)
+    if lines:
+        head = t("pins_added", n=done) + "\n\n" if done else ""
+        st.session_state["match_flash"] = ("error", head + "\n\n".join(lines))
+    else:
+        st.session_state["match_flash"] = ("success", t("pins_added", n=done))
 
 
 def _pairs(rows: pd.DataFrame) -> list[tuple[str, str]]:
@@ -331,8 +357,8 @@ def _family(run: state.RunRecord, data: Dataset) -> None:
         if ex.locality_id is not None:
             here = names.get(ex.locality_id, ex.locality_id)
             b1, b2 = st.columns(2)
-            b1.button(t("pin_here", name=here), key="family_pin", on_click=state.pin,
-                      args=([(case_id, ex.locality_id)],), icon=":material/keep:", type="primary")
+            b1.button(t("pin_here", name=here), key="family_pin", on_click=pin_checked,
+                      args=(run, [(case_id, ex.locality_id)]), icon=":material/keep:", type="primary")
             b2.button(t("forbid_here", name=here), key="family_forbid", on_click=state.forbid,
                       args=([(case_id, ex.locality_id)],), icon=":material/block:")
         others = [lid for lid in names if lid != ex.locality_id]
@@ -340,7 +366,7 @@ def _family(run: state.RunRecord, data: Dataset) -> None:
             c1, c2 = st.columns([2, 1], vertical_alignment="bottom")
             target = c1.selectbox(t("pin_to"), others, format_func=lambda lid: f"{names[lid]} ({lid})",
                                   key="family_pin_target")
-            c2.button(t("pin_apply"), key="family_pin_other", on_click=state.pin, args=([(case_id, target)],))
+            c2.button(t("pin_apply"), key="family_pin_other", on_click=pin_checked, args=(run, [(case_id, target)]))
 
 
 def _num(value: float | None) -> str:

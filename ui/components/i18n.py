@@ -372,6 +372,15 @@ LABELS: dict[str, tuple[str, str]] = {
     "forbids_none": ("No forbid.", "Aucune interdiction."),
     "pins_clear": ("Clear pins and forbids", "Effacer épinglages et interdictions"),
     "pin_remove": ("Remove", "Retirer"),
+    "pin_refused": ("Not pinned: family {case} cannot go to {place}: {why}.",
+                    "Épinglage refusé : la famille {case} ne peut pas aller à {place} : {why}."),
+    "pin_refused_linked": ("Not pinned: family {case} is placed with the linked family {other}, which cannot go "
+                           "to {place}: {why}.",
+                           "Épinglage refusé : la famille {case} est placée avec la famille liée {other}, qui ne "
+                           "peut pas aller à {place} : {why}."),
+    "pin_check_failed": ("Nothing was pinned: the pin could not be checked against the hard rules ({kind}).",
+                         "Rien n'a été épinglé : l'épinglage n'a pas pu être vérifié au regard des règles strictes "
+                         "({kind})."),
     "pins_pending": ("Pins or forbids changed since this run: re-run to apply them.",
                      "Épinglages ou interdictions modifiés depuis cette exécution : relancez pour les appliquer."),
     "export_help": ("The plan as JSON (the contract), a workbook (placements, unplaced, use, summary), or CSV.",
