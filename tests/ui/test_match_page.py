@@ -10,6 +10,8 @@ from apptest_helpers import XLSX, assert_clean, new_app, quick_policy, shown, wa
 from markdown_it import MarkdownIt
 
 from ui.components import engine
+from ui.components.codes import readable
+from ui.components.figures import difference, score_delta
 
 
 def _match(seconds: float = 5.0, **session):
@@ -252,8 +254,57 @@ def test_a_pin_that_breaks_a_hard_rule_is_refused_with_its_reason():
     assert not at.exception
     assert at.session_state["pins"] == {}
     refused = [shown(e.value) for e in at.error]
-    assert any(f"Not pinned: family {case_id} cannot go to" in e and f"({blocked}): {reason}." in e for e in refused)
+    assert any(f"Not pinned: family {case_id} cannot go to" in e and f"({blocked}): {readable(reason)}." in e
+               for e in refused)
     target = next(lid for lid in open_ if lid != run.result.plan().get(case_id))
     at.selectbox(key="family_pin_target").set_value(target).run()
     at.button(key="family_pin_other").click().run()
     assert at.session_state["pins"] == {case_id: target}
+
+
+def test_old_results_are_hidden_while_a_new_run_works():
+    """Issue 29: under the progress bar the previous plan is not shown as if current; it comes back after."""
+    at = _run(_match(seconds=3))
+    assert at.dataframe  # the placements of run 1
+    policy = at.session_state["policy"]
+    at.session_state["policy"] = policy.model_copy(
+        update={"solver": policy.solver.model_copy(update={"time_limit": 120.0})})
+    at.toggle(key="match_fresh").set_value(True).run()
+    at.button(key="match_run").click().run()
+    assert at.session_state["runner"] is not None
+    assert not at.dataframe and not at.metric
+    assert any("hidden while the new run works" in c.value for c in at.caption)
+    at.button(key="match_cancel").click().run()
+    at = wait_for_run(at, timeout=60)
+    assert at.metric
+
+
+def test_codes_read_in_french(monkeypatch):
+    """The same names in French."""
+    from ui.components import codes
+
+    monkeypatch.setattr(codes, "lang", lambda: "fr")
+    assert codes.resource_label("interpreter:ti") == "interprétariat en tigrigna"
+    assert codes.resource_label("jobs:care_work") == "postes vacants : aide à la personne"
+    assert codes.resource_label("persons") == "personnes accordées"
+
+
+def test_figures_read_with_units_and_codes_read_as_names():
+    """Issue 29: score deltas to 3 decimals and none for no change (no "0.0", no "-0.000"); runs compared with
+    units; resource codes and language codes as words, in English and French."""
+    from ui.components import codes
+
+    assert score_delta(0.527, 0.526) == "+0.001" and score_delta(0.5261, 0.5262) is None
+    assert difference("gap", -0.00001) == "0" and difference("gap", 0.004) == "+0.4 pt"
+    assert difference("seconds", 1.25) == "+1.2 s" and difference("mean_score", -0.0001) == "0"
+    assert difference("families_placed", -2) == "-2"
+    assert codes.resource_label("housing:4:2") == "homes with 4+ bedrooms (step-free: 2+)"
+    assert codes.resource_label("interpreter:so") == "interpreting in Somali"
+    assert codes.resource_label("service:mental_health") == "health service: mental health"
+    assert codes.readable("needs an interpreter in ti: none here") == "needs an interpreter in Tigrinya: none here"
+    assert codes.readable("interpreting in ru/uk is used up") == "interpreting in Russian or Ukrainian is used up"
+    assert codes.readable("a quiet interpreter in the town") == "a quiet interpreter in the town"
+    at = _open(_run(_match()), "Use of capacity")
+    assert_clean(at)
+    assert not any(":" in str(r) and str(r).split(":")[0] in ("housing", "interpreter", "service", "jobs")
+                   for df in at.dataframe for r in df.value.get("resource", []))

@@ -124,7 +124,8 @@ def _save(base: ScenarioRecord, edited: dict[str, pd.DataFrame], mine: set[str])
         st.error(t("capacities_foreign", ids=", ".join(outcome.locality_ids)))
     elif isinstance(outcome, Invalid):
         st.error(t("capacities_invalid", n=len(outcome.issues)))
-        st.dataframe(data_helpers.issues_frame(outcome.issues), hide_index=True, key="capacities_issues")
+        st.dataframe(data_helpers.issues_frame(outcome.issues), hide_index=True, key="capacities_issues",
+                     placeholder="")
     elif isinstance(outcome, Unchanged):
         st.info(t("capacities_unchanged"))
 

@@ -133,7 +133,7 @@ def _report() -> None:
     shown.columns = [t(f"col_{c}") for c in frame.columns]
     # Narrow place columns and tall rows: a long message wraps onto three lines instead of being cut off.
     small = {t(f"col_{c}"): st.column_config.Column(width="small") for c in ("severity", "sheet", "row", "column")}
-    st.dataframe(shown, hide_index=True, width="stretch", key="issues_table", row_height=70,
+    st.dataframe(shown, hide_index=True, width="stretch", key="issues_table", placeholder="", row_height=70,
                  column_config={**small, t("col_problem"): st.column_config.TextColumn(width="large")})
     # Messages quote column headers and sheet names as typed: neutralised like every other export.
     safe = frame.map(neutralise).rename(columns=neutralise)

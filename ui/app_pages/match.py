@@ -12,6 +12,8 @@ from matcher.io.results import Format
 from matcher.models.records import Dataset
 from matcher.models.result import Result, Status
 from ui.components import charts, engine, solving, state
+from ui.components.codes import readable, resource_label
+from ui.components.figures import score_delta
 from ui.components.guard import log_exception
 from ui.components.i18n import status_label, t
 from ui.components.map import commune_map
@@ -94,26 +96,24 @@ def _kpis(run: state.RunRecord) -> None:
     at = next((i for i, r in enumerate(shown) if r.run_id == run.run_id), 0)
     prev = shown[at - 1].kpis if at > 0 else None  # the run before it, in the order they were made
 
-    def delta(figure: Callable[[state.Kpis], float | None]) -> float | None:
-        """The change since the run before, rounded; None when either value is unknown."""
-        now, before = figure(k), figure(prev) if prev is not None else None
-        if now is None or before is None:
-            return None
-        d = now - before
-        return round(d, 3) if isinstance(d, float) else d
+    def delta(figure: Callable[[state.Kpis], int]) -> int | None:
+        return figure(k) - figure(prev) if prev is not None else None
 
-    cols = st.columns(7)
-    cols[0].metric(t("kpi_families"), k.families_placed, delta=delta(lambda x: x.families_placed))
-    cols[1].metric(t("kpi_persons"), k.persons_placed, delta=delta(lambda x: x.persons_placed))
-    cols[2].metric(t("kpi_unplaced"), k.families_unplaced, delta=delta(lambda x: x.families_unplaced),
-                   delta_color="inverse")
-    cols[3].metric(t("kpi_score"), "—" if k.mean_score is None else f"{k.mean_score:.3f}",
-                   delta=delta(lambda x: x.mean_score))
-    cols[4].metric(t("kpi_gap"), "—" if k.gap is None else f"{k.gap:.1%}", help=t("kpi_gap_help"))
-    cols[5].metric(t("kpi_time"), f"{k.seconds:.1f} s")
-    cols[6].metric(t("kpi_status"), status_label(k.status))
+    # Fixed-width figures that wrap as a row: three to a line on a phone instead of seven stacked before the tabs.
+    box = st.container(horizontal=True, gap="small")
+    size = 128
+    box.metric(t("kpi_families"), k.families_placed, delta=delta(lambda x: x.families_placed), width=size)
+    box.metric(t("kpi_persons"), k.persons_placed, delta=delta(lambda x: x.persons_placed), width=size)
+    box.metric(t("kpi_unplaced"), k.families_unplaced, delta=delta(lambda x: x.families_unplaced),
+               delta_color="inverse", width=size)
+    box.metric(t("kpi_score"), "—" if k.mean_score is None else f"{k.mean_score:.3f}",
+               delta=score_delta(k.mean_score, prev.mean_score if prev is not None else None), width=size)
+    box.metric(t("kpi_gap"), "—" if k.gap is None else f"{k.gap:.1%}", help=t("kpi_gap_help"), width=size)
+    box.metric(t("kpi_time"), f"{k.seconds:.1f} s", width=size)
+    box.metric(t("kpi_status"), status_label(k.status), width="content")
     if run.result.status == Status.INFEASIBLE and run.result.diagnosis:
-        st.error(t("run_infeasible") + "\n\n" + "\n".join(f"- {plain(line)}" for line in run.result.diagnosis))
+        st.error(t("run_infeasible") + "\n\n" + "\n".join(f"- {plain(readable(line))}"
+                                                           for line in run.result.diagnosis))
 
 
 def _family_rows(run: state.RunRecord, data: Dataset) -> pd.DataFrame:
@@ -128,7 +128,7 @@ def _family_rows(run: state.RunRecord, data: Dataset) -> pd.DataFrame:
     for u in run.result.unplaced:
         rows.append({"case_id": u.case_id, "persons": persons.get(u.case_id), "locality": None,
                      "locality_id": None, "score": None, "bedrooms": None, "pinned": False,
-                     "reasons": "; ".join(u.reasons)})
+                     "reasons": readable("; ".join(u.reasons))})
     frame = pd.DataFrame(rows, columns=["case_id", "persons", "locality", "locality_id", "score", "bedrooms",
                                         "pinned", "reasons"])
     return frame.sort_values("case_id", kind="stable").reset_index(drop=True)
@@ -157,7 +157,7 @@ def _placements(run: state.RunRecord, data: Dataset) -> None:
     st.caption(t("table_help"))
     event = st.dataframe(
         frame, hide_index=True, width="stretch", on_select="rerun", selection_mode="multi-row",
-        key=f"placements_table_{run.run_id}",
+        key=f"placements_table_{run.run_id}", placeholder="",
         column_config={
             "case_id": st.column_config.TextColumn(t("col_case")),
             "persons": st.column_config.NumberColumn(t("col_persons")),
@@ -212,7 +212,7 @@ def pin_checked(run: state.RunRecord, pairs: list[tuple[str, str]]) -> None:
         place = f"{names.get(lid, lid)} ({lid})"
         for who, reason in why:
             key = "pin_refused" if who == case_id else "pin_refused_linked"
-            lines.append(t(key, case=case_id, other=who, place=place, why=reason))
+            lines.append(t(key, case=case_id, other=who, place=place, why=readable(reason)))
     done = sum(1 for *_, why in checked if not why)
     if lines:
         head = t("pins_added", n=done) + "\n\n" if done else ""
@@ -264,7 +264,7 @@ def _use_frame(run: state.RunRecord, data: Dataset) -> pd.DataFrame:
                 continue
             used = float(u.used.get(resource, 0.0))
             rows.append({"locality_id": u.locality_id, "name": names.get(u.locality_id, u.locality_id),
-                         "resource": resource, "used": used, "capacity": float(capacity),
+                         "resource": resource_label(resource), "used": used, "capacity": float(capacity),
                          "share": used / capacity if capacity else (1.0 if used else 0.0)})
     return pd.DataFrame(rows, columns=["locality_id", "name", "resource", "used", "capacity", "share"])
 
@@ -292,12 +292,19 @@ def _capacity(run: state.RunRecord, data: Dataset) -> None:
         st.caption(t("family_explain_failed", kind=type(exc).__name__))
         return
     binding = report[report["shadow_price"] > 1e-9].sort_values("shadow_price", ascending=False, kind="stable")
+    binding = binding.assign(resource=binding["resource"].map(resource_label))
     if binding.empty:
         st.caption(t("shadow_none"))
         return
     columns = [c for c in ("name", "locality_id", "resource", "used", "capacity", "shadow_price") if c in binding]
     st.dataframe(binding[columns].head(25), hide_index=True, width="stretch", key=f"shadow_{run.run_id}",
-                 column_config={"shadow_price": st.column_config.NumberColumn(t("shadow_price"), format="%.3f")})
+                 placeholder="",
+                 column_config={"shadow_price": st.column_config.NumberColumn(t("shadow_price"), format="%.2f"),
+                                "name": st.column_config.TextColumn(t("col_locality")),
+                                "locality_id": st.column_config.TextColumn(t("col_locality_id")),
+                                "resource": st.column_config.TextColumn(t("capacity_resource")),
+                                "used": st.column_config.NumberColumn(t("capacity_used"), format="%.0f"),
+                                "capacity": st.column_config.NumberColumn(t("capacity_capacity"), format="%.0f")})
 
 
 def _family(run: state.RunRecord, data: Dataset) -> None:
@@ -344,13 +351,13 @@ def _family(run: state.RunRecord, data: Dataset) -> None:
                 f"- **{plain(k)}** {_num(ex.components.get(k))} — {plain(v)}" for k, v in ex.reasons.items()))
         if ex.unplaced_reasons:
             st.markdown(f"**{t('family_unplaced_reasons')}**")
-            st.markdown("\n".join(f"- {plain(r)}" for r in ex.unplaced_reasons))
+            st.markdown("\n".join(f"- {plain(readable(r))}" for r in ex.unplaced_reasons))
     with right:
         st.markdown(f"**{t('family_alternatives')}**")
         if ex.alternatives:
             st.markdown("\n".join(
                 f"- **{plain(a.name or a.locality_id)}** ({plain(a.locality_id)}) · {_num(a.score)} — "
-                f"{plain(a.why_not)}"
+                f"{plain(readable(a.why_not))}"
                 for a in ex.alternatives))
         else:
             st.caption(t("family_no_alternatives"))
@@ -439,6 +446,9 @@ def render() -> None:
     if run is None:
         if solving.active() is None:
             st.info(t("no_run_yet"))
+        return
+    if solving.active() is not None:  # the plan on screen is about to be replaced: not shown as if current
+        st.caption(t("results_hidden", label=run.label))
         return
     st.caption(t("showing_run", label=run.label))
     if state.overrides_changed(run):

@@ -262,7 +262,7 @@ def _results(job: LabProcess) -> None:
     st.caption(tr("throughput", tasks=stats.tasks, seconds=stats.seconds, executor=stats.executor,
                   rate=stats.scenarios_per_minute))
     st.subheader(tr("summary"))
-    st.dataframe(summary_table(summary, METRICS), width="stretch", key="lab_summary")
+    st.dataframe(summary_table(summary, METRICS), width="stretch", key="lab_summary", placeholder="")
     metric = st.selectbox(tr("metric"), list(METRICS), index=METRICS.index("placed_share"),
                           format_func=lambda m: f"{m}: {DESCRIPTIONS[m]}", key="lab_metric")
     st.altair_chart(_chart(metrics, summary, metric, list(exp.policies)), width="stretch")
@@ -286,4 +286,4 @@ job: LabProcess | None = st.session_state.get("lab_job")
 if job is not None and not job.running:
     _results(job)
 with st.expander(tr("parameters")):
-    st.dataframe(pd.DataFrame(parameter_table()), hide_index=True, width="stretch", key="lab_params")
+    st.dataframe(pd.DataFrame(parameter_table()), hide_index=True, width="stretch", key="lab_params", placeholder="")

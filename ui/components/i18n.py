@@ -366,14 +366,20 @@ LABELS: dict[str, tuple[str, str]] = {
     "map_fill": ("full", "rempli"),
     "map_persons": ("persons placed", "personnes placées"),
     "capacity_resource": ("Capacity", "Capacité"),
+    "resource_housing": ("homes with {n}+ bedrooms (step-free: {sf}+)",
+                         "logements de {n} chambres et plus (accessibles : {sf} et plus)"),
     "capacity_used": ("used", "utilisé"),
     "capacity_capacity": ("capacity", "capacité"),
     "capacity_share": ("share used", "part utilisée"),
     "capacity_none": ("No commune sets a limit on this resource.",
                       "Aucune commune ne fixe de limite pour cette ressource."),
     "shadow_header": ("Value of one more unit (LP dual)", "Valeur d'une unité de plus (dual LP)"),
-    "shadow_help": ("How much the objective would gain with one more unit of a resource: where to negotiate.",
-                    "Gain de l'objectif avec une unité de plus d'une ressource : où négocier."),
+    "shadow_help": ("How much the plan's objective (the value of placing each family plus its score, less soft-rule "
+                    "penalties) would gain with one more unit of a resource, in objective points: where to "
+                    "negotiate.",
+                    "Gain de l'objectif du plan (valeur du placement de chaque famille plus son score, moins les "
+                    "pénalités des règles souples) avec une unité de plus d'une ressource, en points d'objectif : "
+                    "où négocier."),
     "family_choose": ("Family", "Famille"),
     "family_placed_in": ("Placed in **{name}** ({lid}) with score {score:.2f}.",
                          "Placée à **{name}** ({lid}) avec un score de {score:.2f}."),
@@ -391,7 +397,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "family_linked": ("Linked with {ids}: placed together.", "Liée à {ids} : placées ensemble."),
     "shadow_none": ("No capacity is binding: one more unit of any resource would not change the plan.",
                     "Aucune capacité n'est saturée : une unité de plus ne changerait pas le plan."),
-    "shadow_price": ("value of one more unit", "valeur d'une unité de plus"),
+    "shadow_price": ("value of one more unit (objective points)", "valeur d'une unité de plus (points d'objectif)"),
     "col_value": ("value", "valeur"),
     "col_why_not": ("why not", "pourquoi pas"),
     "pin_here": ("Pin to {name}", "Épingler à {name}"),
@@ -431,6 +437,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "col_run": ("run", "exécution"),
     "run_unkept": ("unkept run {n}", "exécution non enregistrée {n}"),
     "showing_run": ("Run {label}", "Exécution {label}"),
+    "results_hidden": ("The results of run {label} are hidden while the new run works; they stay on the Runs page.",
+                       "Les résultats de l'exécution {label} sont masqués pendant la nouvelle exécution ; ils restent "
+                       "sur la page Exécutions."),
     "col_time": ("time", "heure"),
     "col_policy": ("policy", "politique"),
     "col_seed": ("seed", "graine"),
