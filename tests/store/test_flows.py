@@ -124,3 +124,27 @@ def test_app_run_ids_are_the_records_ids_and_survive_reloads(records_at: str) ->
         assert [r.run_id for r in again.session_state["runs"]] == ids
         again.switch_page("app_pages/runs.py").run()
         assert list(again.dataframe[0].value["run"]) == [f"#{i}" for i in ids]
+
+
+def test_app_exports_carry_their_provenance(records_at: str) -> None:
+    """Issue 29: a result exported from the app names its inputs as the CLI's do: the hash of the two workbooks
+    (for the sample, the very hash `matcher match` gives the same files) and where they come from."""
+    from apptest_helpers import assert_clean, new_app, quick_policy, wait_for_run
+    from streamlit import config
+
+    from matcher.problem import sha256_of_files
+    from ui.components import engine, state
+
+    config.set_option("server.address", "127.0.0.1")
+    at = new_app(policy=quick_policy(3)).run().switch_page("app_pages/match.py").run()
+    at.button(key="match_run").click().run()
+    at = wait_for_run(at)
+    assert_clean(at)
+    run = at.session_state["runs"][-1]
+    scenario = open_store(records_at).scenario(at.session_state["scenario_id"])
+    exported = json.loads(engine.result_bytes(run.result, "json"))["provenance"]
+    assert exported["input_sha256"] == scenario.input_sha256 == sha256_of_files(*state.sample_paths())
+    assert exported["inputs"] == [f"records scenario {scenario.id}: cases.xlsx",
+                                  f"records scenario {scenario.id}: localities.xlsx"]
+    again = new_app(policy=quick_policy(3)).run()  # a reload: the restored scenario gives the same provenance
+    assert again.session_state["provenance"]["input_sha256"] == scenario.input_sha256

@@ -64,5 +64,7 @@ def test_runs_the_records_cannot_keep_are_named_apart(monkeypatch):
     assert [r.run_id for r in at.session_state["runs"]] == [-1, -2]
     assert [r.db_id for r in at.session_state["runs"]] == [None, None]
     assert at.session_state["runs"][0].file_stem == "unkept-run1"
+    provenance = at.session_state["runs"][0].result.provenance  # the inputs are named all the same
+    assert len(provenance.input_sha256) == 64 and provenance.inputs == ["cases.xlsx", "localities.xlsx"]
     at.switch_page("app_pages/runs.py").run()
     assert list(at.dataframe[0].value["run"]) == ["unkept run 1", "unkept run 2"]

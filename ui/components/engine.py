@@ -32,8 +32,11 @@ def solve_job(
     previous: Mapping[str, str] | None = None,
     time_limit: float | None = None,
     seed: int | None = None,
+    input_sha256: str = "",
+    inputs: list[str] | None = None,
 ) -> Job[Solved]:
-    """A job for `BackgroundRun`: build the problem, solve it, return (problem, result)."""
+    """A job for `BackgroundRun`: build the problem, solve it, return (problem, result); the result's provenance
+    names the inputs (`input_sha256`, `inputs`) as the CLI's does."""
 
     def job(report: Report, cancel: threading.Event) -> Solved:
         report(Progress("building", 0.0))
@@ -41,7 +44,7 @@ def solve_job(
                                 forbids=set(forbids or ()) or None, previous=dict(previous) if previous else None)
         params = SolveParams(time_limit=time_limit, seed=seed, workers=policy.solver.workers,
                              on_progress=report, cancel=cancel)
-        return problem, solve(problem, params)
+        return problem, solve(problem, params, input_sha256=input_sha256, inputs=list(inputs or []))
 
     return job
 

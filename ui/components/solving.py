@@ -47,8 +47,11 @@ def start(data: Dataset, *, stable: bool) -> MatchRun:
     previous_run = state.current_run()
     pins, forbids = state.pins(), state.forbids()
     previous = previous_run.result.plan() if stable and previous_run is not None else None
+    provenance = st.session_state.get("provenance") or {}
     job = engine.solve_job(data, pol, pins=pins, forbids=forbids, previous=previous,
-                           time_limit=pol.solver.time_limit, seed=pol.solver.seed)
+                           time_limit=pol.solver.time_limit, seed=pol.solver.seed,
+                           input_sha256=str(provenance.get("input_sha256", "")),
+                           inputs=list(provenance.get("inputs", [])))
     request = MatchRequest(started=dt.datetime.now(), policy_name=pol.name, seed=pol.solver.seed,
                            time_limit=pol.solver.time_limit, pins=pins, forbids=forbids, stable=stable)
     runner = MatchRun(job, request)

@@ -49,6 +49,7 @@ _DEFAULTS: dict[str, object] = {
     "current_run": None,  # run_id shown on the Match page
     "sample_tried": False,
     "scenario_id": None,  # the scenario's id in the records, None when it could not be kept
+    "provenance": {},  # {"input_sha256": ..., "inputs": [...]} of the data in use, for the runs' results
     "user": None,  # matcher.store.UserRecord of whoever uses this session (see components.access)
 }
 

@@ -41,6 +41,7 @@ def apply_report(report: ReadReport, source: Source, frames: dict[str, dict[str,
     if report.dataset is not None:
         st.session_state["dataset"] = report.dataset
         st.session_state["data_source"] = source
+        st.session_state["provenance"] = {}  # set again when the data is kept (`records.keep_scenario`)
         state.clear_scenario_runs()
 
 
