@@ -308,3 +308,4 @@ def test_figures_read_with_units_and_codes_read_as_names():
     assert_clean(at)
     assert not any(":" in str(r) and str(r).split(":")[0] in ("housing", "interpreter", "service", "jobs")
                    for df in at.dataframe for r in df.value.get("resource", []))
+
