@@ -16,3 +16,16 @@ def test_lab_parameters_read_as_text():
     for row in parameter_table():
         text = parameter_text(str(row["parameter"]), str(row["value"]))
         assert not any(mark in text for mark in ("{", "}", "(", "[", "'")), (row["parameter"], text)
+
+
+def test_reader_messages_read_in_the_apps_words():
+    """Issue 29: the validation report says commune and family, as the rest of the app does; sheet, column and
+    file names stay as written so that the cell can be found."""
+    from ui.components.codes import app_words
+
+    assert app_words("no locality can take case 'C7' under the default rules") == \
+        "no commune can take family 'C7' under the default rules"
+    assert app_words("case 'C9' is not in the cases sheet") == "family 'C9' is not in the cases sheet"
+    assert app_words("unknown locality_id '0922': not in the localities sheet") == \
+        "unknown locality_id '0922': not in the localities sheet"
+    assert app_words("localities.xlsx could not be read") == "localities.xlsx could not be read"

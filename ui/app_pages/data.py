@@ -11,6 +11,7 @@ from matcher.io import spec
 from matcher.io.results import neutralise
 from ui.components import data as data_helpers
 from ui.components import state, workbooks
+from ui.components.codes import app_words
 from ui.components.guard import log_exception
 from ui.components.i18n import t
 
@@ -128,6 +129,7 @@ def _report() -> None:
     if frame.empty:
         return
     shown = frame.copy()
+    shown["problem"] = shown["problem"].map(app_words)
     shown["severity"] = shown["severity"].map(
         lambda s: t(f"severity_{s}") if s in ("error", "warning") else s)
     shown.columns = [t(f"col_{c}") for c in frame.columns]

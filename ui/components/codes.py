@@ -102,3 +102,15 @@ def readable(text: str) -> str:
         return f"{match.group(1)} " + " or ".join(LANGUAGE_NAMES[c][0] if c in LANGUAGE_NAMES else c for c in codes)
 
     return _LANGUAGE_CODES.sub(name, text)
+
+
+#: The readers' words for the things the app calls communes and families, outside sheet, column and file names.
+_WORDS = {"locality": "commune", "localities": "communes", "case": "family", "cases": "families",
+          "Locality": "Commune", "Localities": "Communes", "Case": "Family", "Cases": "Families"}
+_WORD = re.compile(r"\b(locality|localities|case|cases|Locality|Localities|Case|Cases)\b(?! sheet)(?!\.\w)")
+
+
+def app_words(text: str) -> str:
+    """A reader's message in the app's words: "no locality can take case 'C7'" reads "no commune can take family
+    'C7'"; sheet names ("the localities sheet"), columns (``locality_id``) and file names stay as written."""
+    return _WORD.sub(lambda m: _WORDS[m.group(1)], text)
