@@ -48,11 +48,21 @@ def _progress_view() -> None:
         st.button(t("cancel"), on_click=runner.cancel, key="match_cancel", icon=":material/stop_circle:")
 
 
-def run_label(previous: state.RunRecord | None, fresh: bool, n_pins: int, n_forbids: int) -> str:
-    """What the one Run button does, in words: from the shown plan or from scratch, with how many overrides."""
-    text = t("run_from", tag=previous.tag) if previous is not None and not fresh else t("run")
+def run_label(previous: state.RunRecord | None, fresh: bool) -> str:
+    """The one Run button: from the shown plan, or from scratch."""
+    return t("run_from", tag=previous.tag) if previous is not None and not fresh else t("run")
+
+
+def run_note(previous: state.RunRecord | None, fresh: bool, n_pins: int, n_forbids: int) -> str:
+    """What the Run button will do, in a sentence under it: stability or not, and the pins and forbids."""
+    if previous is not None and not fresh:
+        text = t("run_from_note", tag=previous.tag)
+    elif previous is not None:
+        text = t("run_fresh_note")
+    else:
+        text = ""
     if n_pins or n_forbids:
-        text += t("run_overrides", pins=n_pins, forbids=n_forbids)
+        text = (text + " " if text else "") + t("run_overrides", pins=n_pins, forbids=n_forbids)
     return text
 
 
@@ -65,13 +75,16 @@ def _controls(data: Dataset) -> None:
     # and forbids apply either way, and the button says all of it.
     fresh = bool(c2.toggle(t("run_fresh"), key="match_fresh", help=t("run_fresh_help"),
                            disabled=busy or previous is None)) or previous is None
-    label = run_label(previous, fresh, len(state.pins()), len(state.forbids()))
-    if c1.button(label, type="primary", disabled=busy, key="match_run", icon=":material/play_arrow:"):
+    if c1.button(run_label(previous, fresh), type="primary", disabled=busy, key="match_run",
+                 icon=":material/play_arrow:"):
         solving.start(data, stable=not fresh)
         st.rerun()
     c3.number_input(t("time_limit"), min_value=1.0, max_value=3600.0, step=1.0, value=float(pol.solver.time_limit),
                     key="match_time_limit", help=t("time_limit_help"), on_change=_time_limit_changed,
                     disabled=busy)
+    note = run_note(previous, fresh, len(state.pins()), len(state.forbids()))
+    if note and not busy:
+        st.caption(note)
     if busy:
         st.fragment(_progress_view, run_every=POLL_SECONDS)()
 

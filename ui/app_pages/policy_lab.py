@@ -286,7 +286,7 @@ def _results(job: LabProcess) -> None:
     table.index = [DESCRIPTIONS[m] for m in table.index]
     table.columns = [policy_name(p) for p in table.columns]
     st.dataframe(table, width="stretch", key="lab_summary", placeholder="",
-                 column_config={"_index": st.column_config.TextColumn(tr("metric"), width="medium")})
+                 column_config={"_index": st.column_config.TextColumn(tr("metric"), width="large")})
     metric = st.selectbox(tr("metric"), list(METRICS), index=METRICS.index("placed_share"),
                           format_func=lambda m: f"{m}: {DESCRIPTIONS[m]}", key="lab_metric")
     st.altair_chart(_chart(metrics, summary, metric, list(exp.policies)), width="stretch")
