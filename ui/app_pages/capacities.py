@@ -159,7 +159,7 @@ def render() -> None:
             edited[name] = st.data_editor(
                 own, num_rows="fixed" if name == "localities" else "dynamic", width="stretch", hide_index=True,
                 disabled=["locality_id"] if name == "localities" else False,
-                key=f"capacities_{base.id}_{name}")
+                key=f"capacities_{base.id}_{name}", placeholder="")
     if st.button(t("capacities_save"), type="primary", key="capacities_save"):
         _save(base, edited, mine)
 

@@ -163,7 +163,7 @@ def _editors() -> None:
                 edited[wb.name][sheet.name] = st.data_editor(
                     frame, num_rows="dynamic", width="stretch",
                     column_config={"_index": st.column_config.NumberColumn(t("col_row"), disabled=True)},
-                    key=f"edit{version}_{wb.name}_{sheet.name}",
+                    key=f"edit{version}_{wb.name}_{sheet.name}", placeholder="",
                 )
             i += 1
     c1, c2, c3 = st.columns([2, 1, 1])

@@ -118,7 +118,7 @@ def _bedrooms(pol: Policy) -> list[dict[str, int | None]]:
         [{"max_persons": b.max_persons, "bedrooms": b.bedrooms} for b in pol.bedroom_table]
     ).astype({"max_persons": "Int64", "bedrooms": "Int64"})
     edited = st.data_editor(
-        frame, num_rows="dynamic", hide_index=True, key=_key("bedrooms"),
+        frame, num_rows="dynamic", hide_index=True, key=_key("bedrooms"), placeholder="",
         column_config={
             "max_persons": st.column_config.NumberColumn(t("bt_max_persons"), min_value=1, step=1),
             "bedrooms": st.column_config.NumberColumn(t("bt_bedrooms"), min_value=1, step=1, required=True),
