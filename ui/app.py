@@ -19,7 +19,8 @@ from ui.components.i18n import LANGUAGES, t  # noqa: E402
 
 PAGES_DIR = Path(__file__).parent / "app_pages"
 
-st.set_page_config(page_title="Matcher", page_icon="🧭", layout="wide", initial_sidebar_state="expanded")
+# "auto": the sidebar opens on a wide screen and stays closed on a phone, where it would cover the page.
+st.set_page_config(page_title="Matcher", page_icon="🧭", layout="wide", initial_sidebar_state="auto")
 state.init_state()
 access.gate()  # a login when the app is served beyond localhost; stops here until then
 

@@ -19,13 +19,14 @@ from typing import Any
 import numpy as np
 from pydantic import ValidationError
 
+from matcher.io import spec
 from matcher.io.cells import suggest
 from matcher.io.parsed import Issue, ParsedRow, Severity, WorkbookRead
 from matcher.models import records
 from matcher.models.policy import Policy
 from matcher.models.records import HEALTH_SERVICES, Dataset
 
-__all__ = ["Issue", "ReadReport", "Severity", "validate"]
+__all__ = ["Issue", "ReadReport", "Severity", "validate", "validate_workbook"]
 
 
 @dataclass
@@ -302,6 +303,12 @@ _ROW_CHECKS = (
     _check_zero_consent,
 )
 
+#: The checks that need one workbook only, by workbook: what `validate_workbook` runs (the other side empty).
+_ALONE_CHECKS = {
+    "cases": (_check_duplicates, _check_members, _check_links, _check_link_contradictions),
+    "localities": (_check_duplicates, _check_locality_refs, _check_zero_consent),
+}
+
 
 # ---------------------------------------------------------------------------------------------- the dataset
 
@@ -447,7 +454,7 @@ def _fmt(x: float) -> str:
 # ----------------------------------------------------------------------------------------------- entry point
 
 
-def _sort_key(books: tuple[WorkbookRead, WorkbookRead]) -> Any:
+def _sort_key(books: tuple[WorkbookRead, ...]) -> Any:
     order = {b.label: i for i, b in enumerate(books)}
     sheet_order = {(b.label, s.name): j for b in books for j, s in enumerate(b.spec.sheets)}
 
@@ -490,3 +497,21 @@ def validate(cases: WorkbookRead, localities: WorkbookRead) -> ReadReport:
     issues.sort(key=_sort_key((cases, localities)))
     counts = {s.name: len(book.rows(s.name)) for book in (cases, localities) for s in book.spec.sheets}
     return ReadReport(dataset, issues, counts)
+
+
+def validate_workbook(book: WorkbookRead) -> ReadReport:
+    """Check one workbook on its own: what reading it found, and the checks within it (duplicate ids and keys,
+    members of listed cases, links; capacity rows of listed communes, agreed figures of 0).
+
+    For an NGO checking its localities workbook, or a caseworker their cases, before the other one exists. The
+    checks across the two workbooks (a tie or preferred commune not listed, a health need no commune offers, a
+    family no commune can take) need both and are left out, and so is the dataset (always None).
+    """
+    is_cases = book.spec.name == spec.CASES.name
+    other = WorkbookRead(spec.LOCALITIES if is_cases else spec.CASES, "", {}, [])
+    ctx = _Context(book, other) if is_cases else _Context(other, book)
+    issues = list(book.issues)
+    for check in _ALONE_CHECKS[book.spec.name]:
+        issues.extend(check(ctx))
+    issues.sort(key=_sort_key((book,)))
+    return ReadReport(None, issues, {s.name: len(book.rows(s.name)) for s in book.spec.sheets})

@@ -87,7 +87,9 @@ def test_coordinator_journey(page, screenshots):
     shot(page, screenshots, "06_match_family_pinned")
 
     # Re-run with the pin and stability: the family stays where it was pinned.
-    page.get_by_role("button", name="Re-run with pins, forbids and stability").click()
+    page.get_by_text(re.compile(r"moves as few families as possible\. 1 pin\(s\) and 0 forbid\(s\) "
+                                r"apply\.$")).wait_for()
+    page.get_by_role("button", name=re.compile(r"^Re-run from run #\d+$")).click()
     sidebar.get_by_text("Runs: 2").wait_for(timeout=RUN_TIMEOUT)
     wait_idle(page)
     assert page.get_by_text("Pins or forbids changed since this run").count() == 0

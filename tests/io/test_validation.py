@@ -383,3 +383,41 @@ def test_no_personal_value_in_any_message(check: Check, tiny_cases: Sheets, tiny
     text = "\n".join(messages(report)).lower()
     for marker in (CANARY.lower(), "987", "arabic", "b7", "plumber", "phd", "maybe"):
         assert marker not in text, marker
+
+
+# ------------------------------------------------------------------------------------- one workbook alone
+
+
+def test_a_localities_workbook_alone_is_checked_on_its_own(xlsx_writer: Writer, tiny_localities: Sheets) -> None:
+    """Issue 29: an NGO checks its localities workbook without any cases: the checks within it run (an unknown
+    commune in a capacity sheet, a bad cell, a duplicate key), nothing about the missing cases is said."""
+    from matcher.io import spec
+    from matcher.io.readers import read_workbook
+    from matcher.io.validation import validate_workbook
+
+    clean = validate_workbook(read_workbook(xlsx_writer("localities", tiny_localities), spec.LOCALITIES))
+    assert clean.valid and clean.issues == [] and clean.dataset is None
+    assert clean.counts["localities"] == 2 and "cases" not in clean.counts
+    tiny_localities["housing"][1][0] = "09226"  # housing row 2 names no listed commune
+    tiny_localities["housing"][2][1] = 0  # bedrooms below 1 on row 3
+    tiny_localities["localities"].append(list(tiny_localities["localities"][2]))  # 31555 twice, row 4
+    report = validate_workbook(read_workbook(xlsx_writer("localities", tiny_localities), spec.LOCALITIES))
+    assert {("housing", 2, "locality_id"), ("housing", 3, "bedrooms"), ("localities", 4, "locality_id")} \
+        <= errors(report)
+    assert all(i.workbook == "localities.xlsx" for i in report.issues)
+    assert not any("case" in str(i) for i in report.issues)
+
+
+def test_a_cases_workbook_alone_leaves_out_the_checks_across_workbooks(xlsx_writer: Writer,
+                                                                       tiny_cases: Sheets) -> None:
+    """Cases alone: members and links are checked; preferences, ties and health needs (which need the communes)
+    are not reported as missing communes."""
+    from matcher.io import spec
+    from matcher.io.readers import read_workbook
+    from matcher.io.validation import validate_workbook
+
+    clean = validate_workbook(read_workbook(xlsx_writer("cases", tiny_cases), spec.CASES))
+    assert clean.valid and clean.issues == []  # C3's dialysis and every preference stay unjudged
+    tiny_cases["members"][2][0] = "C9"  # M2 in an unlisted case, row 3
+    report = validate_workbook(read_workbook(xlsx_writer("cases", tiny_cases), spec.CASES))
+    assert ("members", 3, "case_id") in errors(report)

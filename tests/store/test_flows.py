@@ -98,3 +98,53 @@ def test_app_decisions_are_kept_with_who_and_why(records_at: str) -> None:
     decisions = open_store(records_at).decisions(run.db_id)
     assert [(d.case_id, d.action, d.actor) for d in decisions] == [(c, "accepted", "local") for c in families]
     assert open_store(records_at).verify_audit()[0]
+
+
+def test_app_run_ids_are_the_records_ids_and_survive_reloads(records_at: str) -> None:
+    """Issue 29: a run is called by its id in the records everywhere (pages, export names, the audit log), and
+    reloading the app twice shows the same numbers (they changed on every reload)."""
+    from apptest_helpers import assert_clean, new_app, quick_policy, wait_for_run
+    from streamlit import config
+
+    config.set_option("server.address", "127.0.0.1")
+    at = new_app(policy=quick_policy(3)).run().switch_page("app_pages/match.py").run()
+    for _ in range(2):
+        at.button(key="match_run").click().run()
+        at = wait_for_run(at)
+    assert_clean(at)
+    ids = [r.run_id for r in at.session_state["runs"]]
+    kept = [e.subject for e in open_store(records_at).audit() if e.action == "run.add"]
+    assert kept[-2:] == [f"run:{i}" for i in ids]
+    assert [r.db_id for r in at.session_state["runs"]] == ids
+    assert any(f"#{ids[-1]} ·" in c.value for c in at.caption)  # the Match page names the shown run
+    assert at.session_state["runs"][-1].file_stem == f"run{ids[-1]}"  # exports: placements_run<id>.json
+    for _ in range(2):  # reload twice: a new session each time, nothing renumbered
+        again = new_app().run()
+        assert_clean(again)
+        assert [r.run_id for r in again.session_state["runs"]] == ids
+        again.switch_page("app_pages/runs.py").run()
+        assert list(again.dataframe[0].value["run"]) == [f"#{i}" for i in ids]
+
+
+def test_app_exports_carry_their_provenance(records_at: str) -> None:
+    """Issue 29: a result exported from the app names its inputs as the CLI's do: the hash of the two workbooks
+    (for the sample, the very hash `matcher match` gives the same files) and where they come from."""
+    from apptest_helpers import assert_clean, new_app, quick_policy, wait_for_run
+    from streamlit import config
+
+    from matcher.problem import sha256_of_files
+    from ui.components import engine, state
+
+    config.set_option("server.address", "127.0.0.1")
+    at = new_app(policy=quick_policy(3)).run().switch_page("app_pages/match.py").run()
+    at.button(key="match_run").click().run()
+    at = wait_for_run(at)
+    assert_clean(at)
+    run = at.session_state["runs"][-1]
+    scenario = open_store(records_at).scenario(at.session_state["scenario_id"])
+    exported = json.loads(engine.result_bytes(run.result, "json"))["provenance"]
+    assert exported["input_sha256"] == scenario.input_sha256 == sha256_of_files(*state.sample_paths())
+    assert exported["inputs"] == [f"records scenario {scenario.id}: cases.xlsx",
+                                  f"records scenario {scenario.id}: localities.xlsx"]
+    again = new_app(policy=quick_policy(3)).run()  # a reload: the restored scenario gives the same provenance
+    assert again.session_state["provenance"]["input_sha256"] == scenario.input_sha256

@@ -145,3 +145,57 @@ def test_text_frame_shows_cells_as_a_spreadsheet_would():
     out = workbooks.as_text_frame(frame)
     assert out["a"].tolist()[:2] == ["yes", "3"] and pd.isna(out["a"].tolist()[2])
     assert out["b"].tolist()[:2] == ["09225", "2.5"]
+
+
+def test_a_localities_workbook_alone_gets_its_own_report(tmp_path, tiny_localities, xlsx_writer):
+    """Issue 29: an NGO checks its localities workbook alone (no "choose both workbooks first"); the sample's
+    report gives way to that workbook's own, under its own file name, and the sample stays in use."""
+    at = new_app().run()
+    sample = at.session_state["dataset"]
+    tiny_localities["housing"][1][1] = 0  # bedrooms below 1, Excel row 2
+    path = xlsx_writer("localities", tiny_localities).rename(tmp_path / "Mairie de Pamiers.xlsx")
+    at.file_uploader(key="upload_localities").set_value((path.name, path.read_bytes(), XLSX))
+    at.button(key="upload_validate").click().run()
+    assert not at.exception
+    assert at.session_state["dataset"] is sample and at.session_state["data_source"] == "sample"
+    table = at.dataframe[0].value
+    assert {(r.workbook, r.sheet, r.row, r.column) for r in table.itertuples()} == {
+        ("Mairie de Pamiers.xlsx", "housing", 2, "bedrooms")}
+    assert any("checked on its own" in c.value and "the sample data" in c.value for c in at.caption)
+    assert any("1 error(s)" in e.value for e in at.error)
+    tiny_localities["housing"][1][1] = 2  # fixed: its own "no problem" report
+    path = xlsx_writer("localities", tiny_localities)
+    at.file_uploader(key="upload_localities").set_value((path.name, path.read_bytes(), XLSX))
+    at.button(key="upload_validate").click().run()
+    assert_clean(at)
+    assert any("No problem found in this workbook on its own" in s.value for s in at.success)
+    assert at.session_state["issues"] == []
+
+
+def test_a_failed_upload_keeps_the_last_valid_data_and_its_runs(tiny_cases, tiny_localities, xlsx_writer):
+    """Issue 29: workbooks with errors replace nothing: the scenario and its runs stay, and the page says so."""
+    from apptest_helpers import quick_policy, wait_for_run
+
+    at = new_app(policy=quick_policy(3)).run().switch_page("app_pages/match.py").run()
+    at.button(key="match_run").click().run()
+    at = wait_for_run(at)
+    data, runs = at.session_state["dataset"], list(at.session_state["runs"])
+    assert runs
+    tiny_cases["members"][2][2] = "thirty"
+    at.switch_page("app_pages/data.py").run()
+    at = _upload(at, xlsx_writer("cases", tiny_cases), xlsx_writer("localities", tiny_localities))
+    assert not at.exception
+    assert at.session_state["dataset"] is data and at.session_state["runs"] == runs
+    assert at.session_state["data_source"] == "sample"
+    assert any("nothing was replaced" in w.value and f"with its {len(runs)} run(s)" in w.value
+               for w in at.warning)
+    assert any("last valid data is still in use" in c.value for c in at.caption)
+    assert ("cases.xlsx", "members", 3, "age") in {(r.workbook, r.sheet, r.row, r.column)
+                                                   for r in at.dataframe[0].value.itertuples()}
+
+
+def test_no_workbook_chosen_says_what_to_do():
+    """Pressing "Read and validate" with no file says that one is checked alone and both are loaded."""
+    at = new_app().run()
+    at.button(key="upload_validate").click().run()
+    assert any("one alone is checked on its own" in e.value for e in at.error)

@@ -10,6 +10,8 @@ from apptest_helpers import XLSX, assert_clean, new_app, quick_policy, shown, wa
 from markdown_it import MarkdownIt
 
 from ui.components import engine
+from ui.components.codes import readable
+from ui.components.figures import difference, score_delta
 
 
 def _match(seconds: float = 5.0, **session):
@@ -94,7 +96,7 @@ def test_pin_and_forbid_then_stable_rerun_respects_them():
     assert (moved, first[moved]) in at.session_state["forbids"]
     assert any("re-run to apply" in i.value for i in at.info)
 
-    at = _run(at, key="match_rerun")
+    at = _run(at, key="match_run")  # one Run: from the shown plan, with pins and forbids
     assert_clean(at)
     run = at.session_state["runs"][-1]
     assert run.stable and len(at.session_state["runs"]) == 2
@@ -195,3 +197,116 @@ def test_hostile_names_in_buttons_and_captions_show_as_typed(tmp_path, tiny_case
     markdown = MarkdownIt("commonmark")
     for source in (pin, forbid, *(m.value for m in at.markdown), *(c.value for c in at.caption)):
         assert not re.search(r"<(img|a|code|span)\b", markdown.render(source)), source
+
+
+def test_one_run_button_says_what_it_does_and_can_start_fresh():
+    """Issue 29: one Run. Before any plan it is "Run the match"; after one it starts from the shown plan (a stable
+    re-run) and says so, with how many pins and forbids apply; "Start fresh" runs from scratch, pins kept."""
+    at = _match()
+    assert at.button(key="match_run").label == "Run the match"
+    assert at.toggle(key="match_fresh").disabled
+    at = _run(at)
+    first = at.session_state["runs"][-1]
+    assert not first.stable
+    case_id = sorted(first.result.plan())[0]
+    at.session_state["pins"] = {case_id: first.result.plan()[case_id]}
+    at.run()
+    assert shown(at.button(key="match_run").label) == f"Re-run from run {first.tag}"  # as the button renders it
+    notes = [shown(c.value) for c in at.caption]
+    assert f"Starts from the plan of run {first.tag} and moves as few families as possible. 1 pin(s) and " \
+           "0 forbid(s) apply." in notes
+    at = _run(at)
+    second = at.session_state["runs"][-1]
+    assert second.stable and second.pins == {case_id: first.result.plan()[case_id]}
+    at.toggle(key="match_fresh").set_value(True).run()
+    assert at.button(key="match_run").label == "Run the match"
+    assert "Starts from scratch: any family may move. 1 pin(s) and 0 forbid(s) apply." in \
+        [shown(c.value) for c in at.caption]
+    at = _run(at)
+    third = at.session_state["runs"][-1]
+    assert not third.stable and third.pins == second.pins
+
+
+def _blocked_pair(problem):
+    """A family and a commune that a hard rule of the family itself keeps apart, and a commune that it can take."""
+    for case in problem.cases:
+        c = problem.case_index[case.case_id]
+        if len(problem.items[int(problem.item_of_case[c])]) > 1:
+            continue
+        blocked = [loc.locality_id for loc in problem.localities
+                   if problem.blocking(c, problem.loc_index[loc.locality_id])]
+        open_ = [loc.locality_id for loc in problem.localities
+                 if not problem.blocking(c, problem.loc_index[loc.locality_id])]
+        if blocked and len(open_) > 1:
+            return case.case_id, blocked[0], open_, problem.blocking(c, problem.loc_index[blocked[0]])[0]
+    raise AssertionError("the sample has no family a hard rule keeps out of a commune")
+
+
+def test_a_pin_that_breaks_a_hard_rule_is_refused_with_its_reason():
+    """Issue 29: pinning a family where its own explanation says a hard rule fails (no fitting unit, no
+    interpreter ...) is refused with that reason; a pin that can hold is taken."""
+    at = _run(_match())
+    run = at.session_state["runs"][-1]
+    case_id, blocked, open_, reason = _blocked_pair(run.problem)
+    at.session_state["family_pick"] = case_id
+    at = _open(at, "Family")
+    at.selectbox(key="family_pin_target").set_value(blocked).run()  # the browser reruns on a choice
+    at.button(key="family_pin_other").click().run()
+    assert not at.exception
+    assert at.session_state["pins"] == {}
+    refused = [shown(e.value) for e in at.error]
+    assert any(f"Not pinned: family {case_id} cannot go to" in e and f"({blocked}): {readable(reason)}." in e
+               for e in refused)
+    target = next(lid for lid in open_ if lid != run.result.plan().get(case_id))
+    at.selectbox(key="family_pin_target").set_value(target).run()
+    at.button(key="family_pin_other").click().run()
+    assert at.session_state["pins"] == {case_id: target}
+
+
+def test_old_results_are_hidden_while_a_new_run_works():
+    """Issue 29: under the progress bar the previous plan is not shown as if current; it comes back after."""
+    at = _run(_match(seconds=3))
+    assert at.dataframe  # the placements of run 1
+    policy = at.session_state["policy"]
+    at.session_state["policy"] = policy.model_copy(
+        update={"solver": policy.solver.model_copy(update={"time_limit": 120.0})})
+    at.toggle(key="match_fresh").set_value(True).run()
+    at.button(key="match_run").click().run()
+    assert at.session_state["runner"] is not None
+    assert not at.dataframe and not at.metric
+    assert any("hidden while the new run works" in c.value for c in at.caption)
+    at.button(key="match_cancel").click().run()
+    at = wait_for_run(at, timeout=60)
+    assert at.metric
+
+
+def test_codes_read_in_french(monkeypatch):
+    """The same names in French."""
+    from ui.components import codes
+
+    monkeypatch.setattr(codes, "lang", lambda: "fr")
+    assert codes.resource_label("interpreter:ti") == "interprétariat en tigrigna"
+    assert codes.resource_label("jobs:care_work") == "postes vacants : aide à la personne"
+    assert codes.resource_label("persons") == "personnes accordées"
+
+
+def test_figures_read_with_units_and_codes_read_as_names():
+    """Issue 29: score deltas to 3 decimals and none for no change (no "0.0", no "-0.000"); runs compared with
+    units; resource codes and language codes as words, in English and French."""
+    from ui.components import codes
+
+    assert score_delta(0.527, 0.526) == "+0.001" and score_delta(0.5261, 0.5262) is None
+    assert difference("gap", -0.00001) == "0" and difference("gap", 0.004) == "+0.4 pt"
+    assert difference("seconds", 1.25) == "+1.2 s" and difference("mean_score", -0.0001) == "0"
+    assert difference("families_placed", -2) == "-2"
+    assert codes.resource_label("housing:4:2") == "homes with 4+ bedrooms (step-free: 2+)"
+    assert codes.resource_label("interpreter:so") == "interpreting in Somali"
+    assert codes.resource_label("service:mental_health") == "health service: mental health"
+    assert codes.readable("needs an interpreter in ti: none here") == "needs an interpreter in Tigrinya: none here"
+    assert codes.readable("interpreting in ru/uk is used up") == "interpreting in Russian or Ukrainian is used up"
+    assert codes.readable("a quiet interpreter in the town") == "a quiet interpreter in the town"
+    at = _open(_run(_match()), "Use of capacity")
+    assert_clean(at)
+    assert not any(":" in str(r) and str(r).split(":")[0] in ("housing", "interpreter", "service", "jobs")
+                   for df in at.dataframe for r in df.value.get("resource", []))
+

@@ -7,7 +7,7 @@ import tomllib
 from apptest_helpers import assert_clean, new_app, shown
 
 from matcher.models.policy import Mode, Policy, policy_from_dict
-from ui.components import state
+from ui.components import i18n, state
 
 
 def _policy_page(**session):
@@ -23,9 +23,12 @@ def test_page_shows_every_setting_with_a_line_beside_it():
     """Weights, every rule and the solver settings have a widget and a one-line description."""
     at = _policy_page()
     assert_clean(at)
-    labels = {n.label for n in at.number_input}
-    assert {"employment", "language", "mobility", "ties", "preferences", "outcome"} <= labels
-    assert {r.label for r in at.radio} >= {name for name, _ in Policy().rules}
+    labels = {n.label for n in at.number_input}  # readable names, no snake_case (issue 29)
+    assert {"Employment", "Language", "Mobility", "Family ties", "Preferences", "Predicted outcome"} <= labels
+    rule_labels = {r.label for r in at.radio}
+    assert {i18n.LABELS[f"rn_{name}"][0] for name, _ in Policy().rules} <= rule_labels
+    assert {"Persons agreed", "Health services"} <= rule_labels
+    assert not any("_" in label for label in labels | rule_labels)
     captions = " ".join(c.value for c in at.caption)
     assert "GP capacity in persons" in captions and "relatives in the commune" in captions
 
@@ -39,8 +42,9 @@ def test_changing_a_weight_updates_the_policy():
 
 
 def test_making_a_rule_soft_enables_its_penalty():
-    """A rule switched to soft takes its penalty from the page."""
+    """A rule switched to soft takes its penalty from the page; a hard rule shows no (disabled) penalty box."""
     at = _policy_page()
+    assert not [n for n in at.number_input if n.key == _key(at, "r_gp_penalty")]
     at.radio(key=_key(at, "r_gp_mode")).set_value("soft").run()
     assert not at.number_input(key=_key(at, "r_gp_penalty")).disabled
     at.number_input(key=_key(at, "r_gp_penalty")).set_value(0.75).run()

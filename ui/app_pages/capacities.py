@@ -124,7 +124,8 @@ def _save(base: ScenarioRecord, edited: dict[str, pd.DataFrame], mine: set[str])
         st.error(t("capacities_foreign", ids=", ".join(outcome.locality_ids)))
     elif isinstance(outcome, Invalid):
         st.error(t("capacities_invalid", n=len(outcome.issues)))
-        st.dataframe(data_helpers.issues_frame(outcome.issues), hide_index=True, key="capacities_issues")
+        st.dataframe(data_helpers.issues_frame(outcome.issues), hide_index=True, key="capacities_issues",
+                     placeholder="")
     elif isinstance(outcome, Unchanged):
         st.info(t("capacities_unchanged"))
 
@@ -158,7 +159,7 @@ def render() -> None:
             edited[name] = st.data_editor(
                 own, num_rows="fixed" if name == "localities" else "dynamic", width="stretch", hide_index=True,
                 disabled=["locality_id"] if name == "localities" else False,
-                key=f"capacities_{base.id}_{name}")
+                key=f"capacities_{base.id}_{name}", placeholder="")
     if st.button(t("capacities_save"), type="primary", key="capacities_save"):
         _save(base, edited, mine)
 

@@ -11,6 +11,7 @@ from matcher.io import spec
 from matcher.io.results import neutralise
 from ui.components import data as data_helpers
 from ui.components import state, workbooks
+from ui.components.codes import app_words
 from ui.components.guard import log_exception
 from ui.components.i18n import t
 
@@ -54,9 +55,10 @@ def _sources() -> None:
                                        key="upload_cases")
         loc_files = st.file_uploader(t("upload_localities"), type=["xlsx", "csv"], accept_multiple_files=True,
                                      key="upload_localities")
+        st.caption(t("upload_hint"))
         if st.button(t("upload_validate"), type="primary", key="upload_validate"):
             try:
-                data_helpers.load_upload(cases_files or [], loc_files or [])
+                _read(list(cases_files or []), list(loc_files or []))
             except data_helpers.UploadProblem as problem:
                 st.session_state["data_flash"] = ("error", t(problem.key, **problem.values))
             except Exception as exc:  # a file the readers cannot open at all
@@ -80,18 +82,46 @@ def _sources() -> None:
         st.button(t("load_sample"), on_click=_on_load_sample, key="load_sample")
 
 
+def _read(cases_files: list[data_helpers.UploadedLike], loc_files: list[data_helpers.UploadedLike]) -> None:
+    """Both workbooks: load them for matching; one: check it on its own; none: say what to do."""
+    if cases_files and loc_files:
+        before = state.dataset()
+        report = data_helpers.load_upload(cases_files, loc_files)
+        if report.dataset is None and before is not None:
+            st.session_state["data_flash"] = ("warning", t(
+                "upload_failed_kept", source=data_helpers.source_text(st.session_state.get("data_source")),
+                n=len(state.runs())))
+    elif cases_files or loc_files:
+        workbook, files = (spec.CASES, cases_files) if cases_files else (spec.LOCALITIES, loc_files)
+        data_helpers.check_alone(files, workbook)
+    else:
+        raise data_helpers.UploadProblem("upload_need_one")
+
+
 def _report() -> None:
     st.subheader(t("report_header"))
     frame = data_helpers.issues_frame(st.session_state.get("issues", []))
     errors = int((frame["severity"] == "error").sum())
     warnings = len(frame) - errors
-    if st.session_state.get("frames") is None and state.dataset() is None:
+    about = st.session_state.get("report_of")
+    alone = about["alone"] if isinstance(about, dict) and "alone" in about else None
+    if st.session_state.get("frames") is None and state.dataset() is None and alone is None:
         st.info(t("no_data_yet"))
         return
+    if alone is not None:
+        in_use = st.session_state.get("data_source")
+        st.caption(t("report_alone", name=str(alone),
+                     source=data_helpers.source_text(in_use) if state.dataset() is not None else "—"))
+    elif about is not None:
+        st.caption(t("report_of", names=data_helpers.source_text(about)))
     if errors:
         st.error(t("report_errors", n=errors), icon="🛑")
         if state.dataset() is None:
             st.caption(t("data_not_usable"))
+        elif alone is None:
+            st.caption(t("data_invalid_kept"))
+    elif alone is not None and not warnings:
+        st.success(t("report_alone_ok"), icon="✅")
     elif warnings:
         st.warning(t("report_warnings", n=warnings), icon="⚠️")
     else:
@@ -99,11 +129,14 @@ def _report() -> None:
     if frame.empty:
         return
     shown = frame.copy()
+    shown["problem"] = shown["problem"].map(app_words)
     shown["severity"] = shown["severity"].map(
         lambda s: t(f"severity_{s}") if s in ("error", "warning") else s)
     shown.columns = [t(f"col_{c}") for c in frame.columns]
-    st.dataframe(shown, hide_index=True, width="stretch", key="issues_table",
-                 column_config={t("col_problem"): st.column_config.TextColumn(width="large")})
+    # Narrow place columns and tall rows: a long message wraps onto three lines instead of being cut off.
+    small = {t(f"col_{c}"): st.column_config.Column(width="small") for c in ("severity", "sheet", "row", "column")}
+    st.dataframe(shown, hide_index=True, width="stretch", key="issues_table", placeholder="", row_height=70,
+                 column_config={**small, t("col_problem"): st.column_config.TextColumn(width="large")})
     # Messages quote column headers and sheet names as typed: neutralised like every other export.
     safe = frame.map(neutralise).rename(columns=neutralise)
     st.download_button(t("report_download"), data=safe.to_csv(index=False).encode("utf-8"),
@@ -130,7 +163,7 @@ def _editors() -> None:
                 edited[wb.name][sheet.name] = st.data_editor(
                     frame, num_rows="dynamic", width="stretch",
                     column_config={"_index": st.column_config.NumberColumn(t("col_row"), disabled=True)},
-                    key=f"edit{version}_{wb.name}_{sheet.name}",
+                    key=f"edit{version}_{wb.name}_{sheet.name}", placeholder="",
                 )
             i += 1
     c1, c2, c3 = st.columns([2, 1, 1])

@@ -12,6 +12,8 @@ from matcher.io.results import Format
 from matcher.models.records import Dataset
 from matcher.models.result import Result, Status
 from ui.components import charts, engine, solving, state
+from ui.components.codes import readable, resource_label
+from ui.components.figures import score_delta
 from ui.components.guard import log_exception
 from ui.components.i18n import status_label, t
 from ui.components.map import commune_map
@@ -46,21 +48,43 @@ def _progress_view() -> None:
         st.button(t("cancel"), on_click=runner.cancel, key="match_cancel", icon=":material/stop_circle:")
 
 
+def run_label(previous: state.RunRecord | None, fresh: bool) -> str:
+    """The one Run button: from the shown plan, or from scratch."""
+    return t("run_from", tag=previous.tag) if previous is not None and not fresh else t("run")
+
+
+def run_note(previous: state.RunRecord | None, fresh: bool, n_pins: int, n_forbids: int) -> str:
+    """What the Run button will do, in a sentence under it: stability or not, and the pins and forbids."""
+    if previous is not None and not fresh:
+        text = t("run_from_note", tag=previous.tag)
+    elif previous is not None:
+        text = t("run_fresh_note")
+    else:
+        text = ""
+    if n_pins or n_forbids:
+        text = (text + " " if text else "") + t("run_overrides", pins=n_pins, forbids=n_forbids)
+    return text
+
+
 def _controls(data: Dataset) -> None:
     busy = solving.active() is not None
     pol = state.policy()
-    c1, c2, c3 = st.columns([1.2, 1.6, 1], vertical_alignment="bottom")
-    if c1.button(t("run"), type="primary", disabled=busy, key="match_run", icon=":material/play_arrow:"):
-        solving.start(data, stable=False)
-        st.rerun()
-    has_run = state.current_run() is not None
-    if c2.button(t("rerun_stable"), disabled=busy or not has_run, key="match_rerun", help=t("rerun_help"),
-                 icon=":material/published_with_changes:"):
-        solving.start(data, stable=True)
+    previous = state.current_run()
+    c1, c2, c3 = st.columns([2.2, 1.2, 0.8], vertical_alignment="bottom")
+    # One Run: with a plan on screen it starts from it (stability) unless the user chooses a fresh start; pins
+    # and forbids apply either way, and the button says all of it.
+    fresh = bool(c2.toggle(t("run_fresh"), key="match_fresh", help=t("run_fresh_help"),
+                           disabled=busy or previous is None)) or previous is None
+    if c1.button(run_label(previous, fresh), type="primary", disabled=busy, key="match_run",
+                 icon=":material/play_arrow:"):
+        solving.start(data, stable=not fresh)
         st.rerun()
     c3.number_input(t("time_limit"), min_value=1.0, max_value=3600.0, step=1.0, value=float(pol.solver.time_limit),
                     key="match_time_limit", help=t("time_limit_help"), on_change=_time_limit_changed,
                     disabled=busy)
+    note = run_note(previous, fresh, len(state.pins()), len(state.forbids()))
+    if note and not busy:
+        st.caption(note)
     if busy:
         st.fragment(_progress_view, run_every=POLL_SECONDS)()
 
@@ -81,29 +105,28 @@ def _names(data: Dataset) -> dict[str, str]:
 
 def _kpis(run: state.RunRecord) -> None:
     k = run.kpis
-    earlier = [r for r in state.runs() if r.run_id < run.run_id]
-    prev = earlier[-1].kpis if earlier else None
+    shown = state.runs()
+    at = next((i for i, r in enumerate(shown) if r.run_id == run.run_id), 0)
+    prev = shown[at - 1].kpis if at > 0 else None  # the run before it, in the order they were made
 
-    def delta(figure: Callable[[state.Kpis], float | None]) -> float | None:
-        """The change since the run before, rounded; None when either value is unknown."""
-        now, before = figure(k), figure(prev) if prev is not None else None
-        if now is None or before is None:
-            return None
-        d = now - before
-        return round(d, 3) if isinstance(d, float) else d
+    def delta(figure: Callable[[state.Kpis], int]) -> int | None:
+        return figure(k) - figure(prev) if prev is not None else None
 
-    cols = st.columns(7)
-    cols[0].metric(t("kpi_families"), k.families_placed, delta=delta(lambda x: x.families_placed))
-    cols[1].metric(t("kpi_persons"), k.persons_placed, delta=delta(lambda x: x.persons_placed))
-    cols[2].metric(t("kpi_unplaced"), k.families_unplaced, delta=delta(lambda x: x.families_unplaced),
-                   delta_color="inverse")
-    cols[3].metric(t("kpi_score"), "—" if k.mean_score is None else f"{k.mean_score:.3f}",
-                   delta=delta(lambda x: x.mean_score))
-    cols[4].metric(t("kpi_gap"), "—" if k.gap is None else f"{k.gap:.1%}", help=t("kpi_gap_help"))
-    cols[5].metric(t("kpi_time"), f"{k.seconds:.1f} s")
-    cols[6].metric(t("kpi_status"), status_label(k.status))
+    # Fixed-width figures that wrap as a row: three to a line on a phone instead of seven stacked before the tabs.
+    box = st.container(horizontal=True, gap="small")
+    size = 128
+    box.metric(t("kpi_families"), k.families_placed, delta=delta(lambda x: x.families_placed), width=size)
+    box.metric(t("kpi_persons"), k.persons_placed, delta=delta(lambda x: x.persons_placed), width=size)
+    box.metric(t("kpi_unplaced"), k.families_unplaced, delta=delta(lambda x: x.families_unplaced),
+               delta_color="inverse", width=size)
+    box.metric(t("kpi_score"), "—" if k.mean_score is None else f"{k.mean_score:.3f}",
+               delta=score_delta(k.mean_score, prev.mean_score if prev is not None else None), width=size)
+    box.metric(t("kpi_gap"), "—" if k.gap is None else f"{k.gap:.1%}", help=t("kpi_gap_help"), width=size)
+    box.metric(t("kpi_time"), f"{k.seconds:.1f} s", width=size)
+    box.metric(t("kpi_status"), status_label(k.status), width="content")
     if run.result.status == Status.INFEASIBLE and run.result.diagnosis:
-        st.error(t("run_infeasible") + "\n\n" + "\n".join(f"- {plain(line)}" for line in run.result.diagnosis))
+        st.error(t("run_infeasible") + "\n\n" + "\n".join(f"- {plain(readable(line))}"
+                                                           for line in run.result.diagnosis))
 
 
 def _family_rows(run: state.RunRecord, data: Dataset) -> pd.DataFrame:
@@ -118,7 +141,7 @@ def _family_rows(run: state.RunRecord, data: Dataset) -> pd.DataFrame:
     for u in run.result.unplaced:
         rows.append({"case_id": u.case_id, "persons": persons.get(u.case_id), "locality": None,
                      "locality_id": None, "score": None, "bedrooms": None, "pinned": False,
-                     "reasons": "; ".join(u.reasons)})
+                     "reasons": readable("; ".join(u.reasons))})
     frame = pd.DataFrame(rows, columns=["case_id", "persons", "locality", "locality_id", "score", "bedrooms",
                                         "pinned", "reasons"])
     return frame.sort_values("case_id", kind="stable").reset_index(drop=True)
@@ -147,7 +170,7 @@ def _placements(run: state.RunRecord, data: Dataset) -> None:
     st.caption(t("table_help"))
     event = st.dataframe(
         frame, hide_index=True, width="stretch", on_select="rerun", selection_mode="multi-row",
-        key=f"placements_table_{run.run_id}",
+        key=f"placements_table_{run.run_id}", placeholder="",
         column_config={
             "case_id": st.column_config.TextColumn(t("col_case")),
             "persons": st.column_config.NumberColumn(t("col_persons")),
@@ -172,8 +195,7 @@ def _placements(run: state.RunRecord, data: Dataset) -> None:
         if placed.empty:
             st.session_state["match_flash"] = ("warning", t("nothing_selected"))
         else:
-            state.pin(_pairs(placed))
-            st.session_state["match_flash"] = ("success", t("pins_added", n=len(placed)))
+            pin_checked(run, _pairs(placed))
         st.rerun()
     if b2.button(t("forbid_selected"), key="forbid_selected", icon=":material/block:"):
         placed = selected[selected["locality_id"].notna()]
@@ -183,6 +205,33 @@ def _placements(run: state.RunRecord, data: Dataset) -> None:
             state.forbid(_pairs(placed))
             st.session_state["match_flash"] = ("success", t("forbids_added", n=len(placed)))
         st.rerun()
+
+
+def pin_checked(run: state.RunRecord, pairs: list[tuple[str, str]]) -> None:
+    """Pin each family to its commune unless a hard rule keeps it (or a family linked with it) out: such a pin
+    would leave the next plan empty, so it is refused with the reason the family's explanation gives."""
+    data = state.dataset()
+    names = _names(data) if data is not None else {}
+    try:
+        problem = state.problem_of(run)
+        checked = [(case_id, lid, engine.pin_refusal(problem, case_id, lid)) for case_id, lid in pairs]
+    except Exception as exc:  # the run's problem cannot be rebuilt: pin nothing rather than pin unchecked
+        log_exception(exc, "pin check")
+        st.session_state["match_flash"] = ("error", t("pin_check_failed", kind=type(exc).__name__))
+        return
+    state.pin([(case_id, lid) for case_id, lid, why in checked if not why])
+    lines = []
+    for case_id, lid, why in checked:
+        place = f"{names.get(lid, lid)} ({lid})"
+        for who, reason in why:
+            key = "pin_refused" if who == case_id else "pin_refused_linked"
+            lines.append(t(key, case=case_id, other=who, place=place, why=readable(reason)))
+    done = sum(1 for *_, why in checked if not why)
+    if lines:
+        head = t("pins_added", n=done) + "\n\n" if done else ""
+        st.session_state["match_flash"] = ("error", head + "\n\n".join(lines))
+    else:
+        st.session_state["match_flash"] = ("success", t("pins_added", n=done))
 
 
 def _pairs(rows: pd.DataFrame) -> list[tuple[str, str]]:
@@ -228,7 +277,7 @@ def _use_frame(run: state.RunRecord, data: Dataset) -> pd.DataFrame:
                 continue
             used = float(u.used.get(resource, 0.0))
             rows.append({"locality_id": u.locality_id, "name": names.get(u.locality_id, u.locality_id),
-                         "resource": resource, "used": used, "capacity": float(capacity),
+                         "resource": resource_label(resource), "used": used, "capacity": float(capacity),
                          "share": used / capacity if capacity else (1.0 if used else 0.0)})
     return pd.DataFrame(rows, columns=["locality_id", "name", "resource", "used", "capacity", "share"])
 
@@ -256,12 +305,19 @@ def _capacity(run: state.RunRecord, data: Dataset) -> None:
         st.caption(t("family_explain_failed", kind=type(exc).__name__))
         return
     binding = report[report["shadow_price"] > 1e-9].sort_values("shadow_price", ascending=False, kind="stable")
+    binding = binding.assign(resource=binding["resource"].map(resource_label))
     if binding.empty:
         st.caption(t("shadow_none"))
         return
     columns = [c for c in ("name", "locality_id", "resource", "used", "capacity", "shadow_price") if c in binding]
     st.dataframe(binding[columns].head(25), hide_index=True, width="stretch", key=f"shadow_{run.run_id}",
-                 column_config={"shadow_price": st.column_config.NumberColumn(t("shadow_price"), format="%.3f")})
+                 placeholder="",
+                 column_config={"shadow_price": st.column_config.NumberColumn(t("shadow_price"), format="%.2f"),
+                                "name": st.column_config.TextColumn(t("col_locality")),
+                                "locality_id": st.column_config.TextColumn(t("col_locality_id")),
+                                "resource": st.column_config.TextColumn(t("capacity_resource")),
+                                "used": st.column_config.NumberColumn(t("capacity_used"), format="%.0f"),
+                                "capacity": st.column_config.NumberColumn(t("capacity_capacity"), format="%.0f")})
 
 
 def _family(run: state.RunRecord, data: Dataset) -> None:
@@ -308,21 +364,21 @@ def _family(run: state.RunRecord, data: Dataset) -> None:
                 f"- **{plain(k)}** {_num(ex.components.get(k))} — {plain(v)}" for k, v in ex.reasons.items()))
         if ex.unplaced_reasons:
             st.markdown(f"**{t('family_unplaced_reasons')}**")
-            st.markdown("\n".join(f"- {plain(r)}" for r in ex.unplaced_reasons))
+            st.markdown("\n".join(f"- {plain(readable(r))}" for r in ex.unplaced_reasons))
     with right:
         st.markdown(f"**{t('family_alternatives')}**")
         if ex.alternatives:
             st.markdown("\n".join(
                 f"- **{plain(a.name or a.locality_id)}** ({plain(a.locality_id)}) · {_num(a.score)} — "
-                f"{plain(a.why_not)}"
+                f"{plain(readable(a.why_not))}"
                 for a in ex.alternatives))
         else:
             st.caption(t("family_no_alternatives"))
         if ex.locality_id is not None:
             here = names.get(ex.locality_id, ex.locality_id)
             b1, b2 = st.columns(2)
-            b1.button(t("pin_here", name=here), key="family_pin", on_click=state.pin,
-                      args=([(case_id, ex.locality_id)],), icon=":material/keep:", type="primary")
+            b1.button(t("pin_here", name=here), key="family_pin", on_click=pin_checked,
+                      args=(run, [(case_id, ex.locality_id)]), icon=":material/keep:", type="primary")
             b2.button(t("forbid_here", name=here), key="family_forbid", on_click=state.forbid,
                       args=([(case_id, ex.locality_id)],), icon=":material/block:")
         others = [lid for lid in names if lid != ex.locality_id]
@@ -330,7 +386,7 @@ def _family(run: state.RunRecord, data: Dataset) -> None:
             c1, c2 = st.columns([2, 1], vertical_alignment="bottom")
             target = c1.selectbox(t("pin_to"), others, format_func=lambda lid: f"{names[lid]} ({lid})",
                                   key="family_pin_target")
-            c2.button(t("pin_apply"), key="family_pin_other", on_click=state.pin, args=([(case_id, target)],))
+            c2.button(t("pin_apply"), key="family_pin_other", on_click=pin_checked, args=(run, [(case_id, target)]))
 
 
 def _num(value: float | None) -> str:
@@ -383,7 +439,7 @@ def _export(run: state.RunRecord, data: Dataset) -> None:
     formats: tuple[Format, ...] = ("json", "xlsx", "csv")
     for col, fmt in zip(cols, formats, strict=True):
         col.download_button(t(f"export_{fmt}"), data=_deferred(run.result, fmt, _names(data)),
-                            file_name=f"placements_run{run.run_id}.{fmt}", mime=mimes[fmt],
+                            file_name=f"placements_{run.file_stem}.{fmt}", mime=mimes[fmt],
                             key=f"export_{fmt}", icon=":material/download:", on_click="ignore")
 
 
@@ -404,6 +460,10 @@ def render() -> None:
         if solving.active() is None:
             st.info(t("no_run_yet"))
         return
+    if solving.active() is not None:  # the plan on screen is about to be replaced: not shown as if current
+        st.caption(t("results_hidden", label=run.label))
+        return
+    st.caption(t("showing_run", label=run.label))
     if state.overrides_changed(run):
         st.info(t("pins_pending"), icon=":material/push_pin:")
     _kpis(run)

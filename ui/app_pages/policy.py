@@ -87,7 +87,7 @@ def _weights(pol: Policy) -> dict[str, float]:
     current = pol.weights.as_dict()
     for name in WEIGHTS:
         col = _beside(t(f"w_{name}"))
-        out[name] = col.number_input(name, min_value=0.0, max_value=10.0, step=0.1, value=current[name],
+        out[name] = col.number_input(t(f"wn_{name}"), min_value=0.0, max_value=10.0, step=0.1, value=current[name],
                                      key=_key(f"w_{name}"))
     return out
 
@@ -99,10 +99,13 @@ def _rules(pol: Policy) -> dict[str, dict[str, str | float]]:
     for name, rule in pol.rules:
         c1, c2, c3 = st.columns([1.6, 0.9, 3], vertical_alignment="bottom")
         options = [m for m in MODES if not (name in PAIRWISE and m == "soft")]
-        mode = c1.radio(name, options, index=options.index(str(rule.mode)), horizontal=True,
+        mode = c1.radio(t(f"rn_{name}"), options, index=options.index(str(rule.mode)), horizontal=True,
                         format_func=lambda m: t(f"mode_{m}"), key=_key(f"r_{name}_mode"))
-        penalty = c2.number_input(t("penalty"), min_value=0.0, max_value=100.0, step=0.05, value=rule.penalty,
-                                  disabled=mode != "soft", key=_key(f"r_{name}_penalty"))
+        # A penalty box only where it counts (a soft rule); a hard or disabled rule keeps its penalty unchanged.
+        penalty = rule.penalty
+        if mode == "soft":
+            penalty = c2.number_input(t("penalty"), min_value=0.0, max_value=100.0, step=0.05, value=rule.penalty,
+                                      key=_key(f"r_{name}_penalty"))
         c3.caption(t(f"rule_{name}"))
         out[name] = {"mode": mode, "penalty": penalty}
     return out
@@ -115,10 +118,10 @@ def _bedrooms(pol: Policy) -> list[dict[str, int | None]]:
         [{"max_persons": b.max_persons, "bedrooms": b.bedrooms} for b in pol.bedroom_table]
     ).astype({"max_persons": "Int64", "bedrooms": "Int64"})
     edited = st.data_editor(
-        frame, num_rows="dynamic", hide_index=True, key=_key("bedrooms"),
+        frame, num_rows="dynamic", hide_index=True, key=_key("bedrooms"), placeholder="",
         column_config={
-            "max_persons": st.column_config.NumberColumn("max_persons", min_value=1, step=1),
-            "bedrooms": st.column_config.NumberColumn("bedrooms", min_value=1, step=1, required=True),
+            "max_persons": st.column_config.NumberColumn(t("bt_max_persons"), min_value=1, step=1),
+            "bedrooms": st.column_config.NumberColumn(t("bt_bedrooms"), min_value=1, step=1, required=True),
         },
     )
     bands = []
@@ -141,9 +144,11 @@ def _balance(pol: Policy) -> dict[str, str | float]:
     st.subheader(t("balance_header"))
     levels, targets = ["region", "departement", "none"], ["population", "equal"]
     level = _beside(t("balance_level_help")).selectbox(
-        t("balance_level"), levels, index=levels.index(pol.balance.level), key=_key("b_level"))
+        t("balance_level"), levels, index=levels.index(pol.balance.level), key=_key("b_level"),
+        format_func=lambda v: t(f"bl_{v}"))
     target = _beside(t("balance_target_help")).selectbox(
-        t("balance_target"), targets, index=targets.index(pol.balance.target), key=_key("b_target"))
+        t("balance_target"), targets, index=targets.index(pol.balance.target), key=_key("b_target"),
+        format_func=lambda v: t(f"bt_{v}"))
     tolerance = _beside(t("balance_tolerance_help")).number_input(
         t("balance_tolerance"), min_value=0.0, max_value=1.0, step=0.01, value=pol.balance.tolerance,
         key=_key("b_tolerance"))
@@ -155,10 +160,11 @@ def _objective_and_solver(pol: Policy) -> tuple[dict[str, Any], dict[str, float 
     modes, groups = ["utilitarian", "maxmin"], ["first_language", "priority", "size"]
     obj = pol.objective.model_dump(mode="json")
     obj["mode"] = _beside(t("objective_mode_help")).selectbox(
-        t("objective_mode"), modes, index=modes.index(pol.objective.mode), key=_key("o_mode"))
+        t("objective_mode"), modes, index=modes.index(pol.objective.mode), key=_key("o_mode"),
+        format_func=lambda v: t(f"om_{v}"))
     obj["groups"] = _beside(t("objective_groups_help")).selectbox(
         t("objective_groups"), groups, index=groups.index(pol.objective.groups), key=_key("o_groups"),
-        disabled=obj["mode"] != "maxmin")
+        disabled=obj["mode"] != "maxmin", format_func=lambda v: t(f"og_{v}"))
     obj["require_all_placed"] = _beside(t("require_all_help")).checkbox(
         t("require_all"), value=pol.objective.require_all_placed, key=_key("o_require"))
     obj["stability_weight"] = _beside(t("stability_weight_help")).number_input(
@@ -213,7 +219,7 @@ def render() -> None:
     current = state.policy()
     st.download_button(t("policy_save"), data=current.to_toml().encode("utf-8"),
                        file_name=f"{current.name or 'policy'}.toml", mime="application/toml",
-                       key="policy_download", type="primary", on_click="ignore")
+                       key="policy_download", on_click="ignore", icon=":material/download:")
 
 
 render()

@@ -32,6 +32,7 @@ from matcher.simulate import (
 from matcher.simulate.isolated import LabProcess
 from matcher.simulate.report import COLOURS, plot_html, plot_png
 from matcher.simulate.schedulers import SchedulerConfig, SchedulerError, load_schedulers, resolve_page_scheduler
+from ui.components.figures import parameter_text
 from ui.components.i18n import lang
 from ui.components.text import fill, plain_lines
 
@@ -117,6 +118,15 @@ LABELS: dict[str, tuple[str, str]] = {
                    "{tasks} scénarios en {seconds:.1f} s sur {executor} : {rate:.1f} par minute."),
     "downloads": ("Downloads", "Téléchargements"),
     "parameters": ("Cohort parameters and their sources", "Paramètres des cohortes et leurs sources"),
+    "hindsight": ("“optimal” places the whole year's families at once, knowing every arrival in advance: a hindsight "
+                  "benchmark that no policy run month by month can reach, not a policy to adopt.",
+                  "« optimal » place toutes les familles de l'année d'un coup, en connaissant chaque arrivée à "
+                  "l'avance : une référence a posteriori qu'aucune politique appliquée mois par mois ne peut "
+                  "atteindre, et non une politique à adopter."),
+    "optimal_tag": ("optimal (hindsight benchmark)", "optimal (référence a posteriori)"),
+    "col_parameter": ("parameter", "paramètre"),
+    "col_value": ("value", "valeur"),
+    "col_source": ("source", "source"),
 }
 
 
@@ -161,7 +171,8 @@ def _form() -> None:
     if broken:
         st.warning(tr("config_broken"))
     with st.form("lab_form"):
-        policies = st.multiselect(tr("policies"), list(POLICIES), default=list(POLICIES), key="lab_policies")
+        policies = st.multiselect(tr("policies"), list(POLICIES), default=list(POLICIES), key="lab_policies",
+                                  format_func=policy_name)
         c1, c2, c3, c4 = st.columns(4)
         reps = c1.number_input(tr("replications"), 1, 500, int(d.replications), key="lab_reps")
         families = c2.number_input(tr("families"), 5, 5000, int(d.families_per_year), key="lab_families")
@@ -223,11 +234,17 @@ def _progress() -> None:
         st.rerun()  # a full rerun draws the results outside this fragment
 
 
+def policy_name(policy: str) -> str:
+    """A policy as the page names it: "optimal" says it is the hindsight benchmark."""
+    return tr("optimal_tag") if policy == "optimal" else policy
+
+
 def _chart(metrics: pd.DataFrame, summary: pd.DataFrame, metric: str, policies: list[str]) -> alt.LayerChart:
     scale = alt.Scale(domain=policies, range=list(COLOURS[: len(policies)]))
-    x = alt.X("policy:N", sort=policies, title=None)
+    x = alt.X("policy:N", sort=policies, title=None, axis=alt.Axis(labelAngle=-20, labelLimit=220))
     dots = alt.Chart(metrics).mark_circle(size=45, opacity=0.5).encode(
-        x=x, y=alt.Y(f"{metric}:Q", title=metric, scale=alt.Scale(zero=False)),
+        x=x, y=alt.Y(f"{metric}:Q", title=DESCRIPTIONS[metric], scale=alt.Scale(zero=False),
+                     axis=alt.Axis(titleLimit=300)),
         color=alt.Color("policy:N", scale=scale, legend=None),
         tooltip=["policy", "replication", alt.Tooltip(f"{metric}:Q", format=".4g")],
     )
@@ -262,7 +279,14 @@ def _results(job: LabProcess) -> None:
     st.caption(tr("throughput", tasks=stats.tasks, seconds=stats.seconds, executor=stats.executor,
                   rate=stats.scenarios_per_minute))
     st.subheader(tr("summary"))
-    st.dataframe(summary_table(summary, METRICS), width="stretch", key="lab_summary")
+    if "optimal" in exp.policies:
+        st.caption(tr("hindsight"))
+    # Metrics as rows, named in words, and one column per policy: it fits the page without scrolling sideways.
+    table = summary_table(summary, METRICS).T
+    table.index = [DESCRIPTIONS[m] for m in table.index]
+    table.columns = [policy_name(p) for p in table.columns]
+    st.dataframe(table, width="stretch", key="lab_summary", placeholder="",
+                 column_config={"_index": st.column_config.TextColumn(tr("metric"), width="large")})
     metric = st.selectbox(tr("metric"), list(METRICS), index=METRICS.index("placed_share"),
                           format_func=lambda m: f"{m}: {DESCRIPTIONS[m]}", key="lab_metric")
     st.altair_chart(_chart(metrics, summary, metric, list(exp.policies)), width="stretch")
@@ -286,4 +310,7 @@ job: LabProcess | None = st.session_state.get("lab_job")
 if job is not None and not job.running:
     _results(job)
 with st.expander(tr("parameters")):
-    st.dataframe(pd.DataFrame(parameter_table()), hide_index=True, width="stretch", key="lab_params")
+    rows = [{tr("col_parameter"): r["parameter"], tr("col_value"): parameter_text(str(r["parameter"]), str(r["value"])),
+             tr("col_source"): r["source"]} for r in parameter_table()]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="lab_params", placeholder="",
+                 row_height=70)

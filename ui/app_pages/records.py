@@ -112,7 +112,8 @@ def _decide(run: state.RunRecord) -> None:
         st.dataframe(pd.DataFrame([{"case_id": d.case_id, "decision": d.action, "override": d.override or "",
                                     "locality_id": d.locality_id or "", "by": d.actor,
                                     "at": d.created_at.astimezone().strftime("%Y-%m-%d %H:%M"), "why": d.reason}
-                                   for d in decisions]), hide_index=True, width="stretch", key="decisions_table")
+                                   for d in decisions]), hide_index=True, width="stretch", key="decisions_table",
+                     placeholder="")
 
 
 def _record(run: state.RunRecord, kind: str, families: list[str], reason: str, plan: dict[str, str],
@@ -179,13 +180,13 @@ def _audit() -> None:
             st.dataframe(pd.DataFrame([{t("audit_col_what"): t(f"problem_{p.kind}"),
                                         t("audit_col_event"): p.seq, t("audit_col_record"): p.record or ""}
                                        for p in report.problems]), hide_index=True, width="stretch",
-                         key="audit_problems")
+                         key="audit_problems", placeholder="")
         if report.legacy_events and report.keyed_start is not None:
             st.caption(t("audit_legacy", n=report.legacy_events, seq=report.keyed_start[0]))
     events = store.audit(limit=50)
     st.dataframe(pd.DataFrame([{"seq": e.seq, "at": e.at[:19].replace("T", " "), "who": e.actor,
                                 "action": e.action, "subject": e.subject} for e in reversed(events)]),
-                 hide_index=True, width="stretch", key="audit_table")
+                 hide_index=True, width="stretch", key="audit_table", placeholder="")
 
 
 def render() -> None:

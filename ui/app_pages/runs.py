@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from ui.components import state
+from ui.components.figures import difference
 from ui.components.i18n import status_label, t
 
 KPI_ROWS = (
@@ -38,15 +39,14 @@ def _history(runs: list[state.RunRecord]) -> None:
     for r in runs:
         k = r.kpis
         rows.append({
-            t("col_run"): r.run_id, t("col_time"): r.started.strftime("%H:%M:%S"), t("col_policy"): r.policy_name,
+            t("col_run"): r.tag, t("col_time"): r.started.strftime("%H:%M:%S"), t("col_policy"): r.policy_name,
             t("col_seed"): r.seed, t("col_status"): status_label(k.status),
             t("kpi_families"): k.families_placed, t("kpi_persons"): k.persons_placed,
             t("kpi_unplaced"): k.families_unplaced,
-            t("kpi_score"): None if k.mean_score is None else round(k.mean_score, 3),
-            t("kpi_gap"): None if k.gap is None else round(k.gap, 4),
-            t("kpi_time"): round(k.seconds, 1), t("col_stable"): t("yes") if r.stable else t("no"),
+            t("kpi_score"): _fmt("mean_score", k.mean_score), t("kpi_gap"): _fmt("gap", k.gap),
+            t("kpi_time"): _fmt("seconds", k.seconds), t("col_stable"): t("yes") if r.stable else t("no"),
         })
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="runs_table")
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="runs_table", placeholder="")
     c1, c2 = st.columns([2, 1], vertical_alignment="bottom")
     by_id = {r.run_id: r for r in runs}
     chosen = c1.selectbox(t("col_run"), list(by_id), index=len(by_id) - 1, format_func=lambda i: by_id[i].label,
@@ -75,11 +75,10 @@ def _compare(runs: list[state.RunRecord]) -> None:
         va, vb = figures_a[key], figures_b[key]
         diff = ""
         if isinstance(va, int | float) and isinstance(vb, int | float) and key != "status":
-            d = vb - va
-            diff = f"{d:+.3f}" if isinstance(d, float) else f"{d:+d}"
-        rows.append({t("compare_kpi"): t(label), f"A (#{a.run_id})": _fmt(key, va),
-                     f"B (#{b.run_id})": _fmt(key, vb), "B − A": diff})
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="compare_kpis")
+            diff = difference(key, vb - va)
+        rows.append({t("compare_kpi"): t(label), f"A ({a.tag})": _fmt(key, va),
+                     f"B ({b.tag})": _fmt(key, vb), "B − A": diff})
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="compare_kpis", placeholder="")
 
     data = state.dataset()
     names = {loc.locality_id: loc.name or loc.locality_id for loc in data.localities} if data else {}
@@ -95,7 +94,7 @@ def _compare(runs: list[state.RunRecord]) -> None:
              for c in cases if plan_a.get(c) != plan_b.get(c)]
     st.markdown(f"**{t('compare_moved', n=len(moved))}**")
     if moved:
-        st.dataframe(pd.DataFrame(moved), hide_index=True, width="stretch", key="compare_moved")
+        st.dataframe(pd.DataFrame(moved), hide_index=True, width="stretch", key="compare_moved", placeholder="")
     else:
         st.caption(t("compare_none_moved"))
 

@@ -17,9 +17,10 @@ import streamlit as st
 from matcher.io import readers, spec
 from matcher.io.safety import check_xlsx
 from matcher.io.templates import write_templates
-from matcher.io.validation import Issue, ReadReport
+from matcher.io.validation import Issue, ReadReport, validate_workbook
 from matcher.models.records import Dataset
 from ui.components import records, state, workbooks
+from ui.components.i18n import phrase
 from ui.components.workbooks import Source
 
 ISSUE_COLUMNS = ("severity", "workbook", "sheet", "row", "column", "problem")
@@ -83,10 +84,11 @@ def issues_frame(issues: Iterable[Issue]) -> pd.DataFrame:
     return frame
 
 
-def read_and_apply(cases_path: Path, localities_path: Path, source: Source) -> ReadReport:
+def read_and_apply(cases_path: Path, localities_path: Path, source: Source,
+                   labels: tuple[str | None, str | None] = (None, None)) -> ReadReport:
     """Read both workbooks into the session (`workbooks.read_into_session`); valid data is also kept in the
     records as the session's scenario."""
-    report = workbooks.read_into_session(cases_path, localities_path, source)
+    report = workbooks.read_into_session(cases_path, localities_path, source, labels)
     if report.dataset is not None:
         kind = "sample" if source == "sample" else "upload"
         records.keep_scenario_paths(cases_path, localities_path, kind)
@@ -102,17 +104,54 @@ def load_sample() -> bool:
     return True
 
 
+def upload_label(files: Iterable[UploadedLike]) -> str:
+    """What the report calls an uploaded workbook: its file's own name, or its CSV files' names."""
+    return ", ".join(f.name for f in files)
+
+
 def load_upload(cases_files: Iterable[UploadedLike], localities_files: Iterable[UploadedLike]) -> ReadReport:
-    """Stage and read uploaded workbooks; raise UploadProblem for files that are not workbooks."""
+    """Stage and read uploaded workbooks; raise UploadProblem for files that are not workbooks.
+
+    Workbooks with errors replace nothing (`workbooks.apply_report`): the page then says that the last valid data
+    and its runs are still in use.
+    """
     cases_files, localities_files = list(cases_files), list(localities_files)
     if not cases_files or not localities_files:
         raise UploadProblem("upload_need_both")
-    names = ", ".join(f.name for f in [*cases_files, *localities_files])
+    labels = upload_label(cases_files), upload_label(localities_files)
     with tempfile.TemporaryDirectory(prefix="matcher-upload-") as tmp:
         folder = Path(tmp)
         cases_path = stage_upload(cases_files, spec.CASES, folder)
         localities_path = stage_upload(localities_files, spec.LOCALITIES, folder)
-        return read_and_apply(cases_path, localities_path, {"upload": names})
+        return read_and_apply(cases_path, localities_path, {"upload": ", ".join(labels)}, labels)
+
+
+def check_alone(files: Iterable[UploadedLike], workbook: spec.Workbook) -> ReadReport:
+    """Check one uploaded workbook on its own (`matcher.io.validation.validate_workbook`): its report replaces
+    the one shown, and the data in use, its runs and the editors stay as they are."""
+    files = list(files)
+    if not files:
+        raise UploadProblem("upload_need_one")
+    label = upload_label(files)
+    with tempfile.TemporaryDirectory(prefix="matcher-upload-") as tmp:
+        path = stage_upload(files, workbook, Path(tmp))
+        report = validate_workbook(readers.read_workbook(path, workbook, label=label))
+    st.session_state["issues"] = list(report.issues)
+    st.session_state["report_of"] = {"alone": label, "workbook": workbook.name}
+    return report
+
+
+def source_text(source: Source) -> str:
+    """Where data came from, as plain text in the user's language (to be placed by `t`)."""
+    if source == "sample":
+        return phrase("source_text_sample")
+    if isinstance(source, dict) and "upload" in source:
+        return str(source["upload"])
+    if isinstance(source, dict) and source.get("edited"):
+        return phrase("source_text_edited")
+    if isinstance(source, dict) and "restored" in source:
+        return phrase("source_text_restored", id=source["restored"])
+    return phrase("source_text_unknown")
 
 
 def revalidate(frames: Mapping[str, Mapping[str, pd.DataFrame]]) -> ReadReport:
@@ -121,7 +160,6 @@ def revalidate(frames: Mapping[str, Mapping[str, pd.DataFrame]]) -> ReadReport:
     report = readers.dataset_from_frames(clean["cases"], clean["localities"])
     source = st.session_state.get("data_source")
     workbooks.apply_report(report, {"edited": True, "from": source}, {k: dict(v) for k, v in clean.items()})
-    state.clear_scenario_runs()
     if report.dataset is not None:
         records.keep_scenario_frames(clean, "edited")
     return report

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Mapping
 
+import numpy as np
 import pandas as pd
 
 from matcher.explain import CaseExplanation
@@ -32,8 +33,11 @@ def solve_job(
     previous: Mapping[str, str] | None = None,
     time_limit: float | None = None,
     seed: int | None = None,
+    input_sha256: str = "",
+    inputs: list[str] | None = None,
 ) -> Job[Solved]:
-    """A job for `BackgroundRun`: build the problem, solve it, return (problem, result)."""
+    """A job for `BackgroundRun`: build the problem, solve it, return (problem, result); the result's provenance
+    names the inputs (`input_sha256`, `inputs`) as the CLI's does."""
 
     def job(report: Report, cancel: threading.Event) -> Solved:
         report(Progress("building", 0.0))
@@ -41,7 +45,7 @@ def solve_job(
                                 forbids=set(forbids or ()) or None, previous=dict(previous) if previous else None)
         params = SolveParams(time_limit=time_limit, seed=seed, workers=policy.solver.workers,
                              on_progress=report, cancel=cancel)
-        return problem, solve(problem, params)
+        return problem, solve(problem, params, input_sha256=input_sha256, inputs=list(inputs or []))
 
     return job
 
@@ -49,6 +53,25 @@ def solve_job(
 def explain_case(problem: Problem, result: Result, case_id: str) -> CaseExplanation:
     """Why the family is where it is (or unplaced), its next best communes and why not."""
     return _explain_case(problem, result, case_id)
+
+
+#: Pair rules that are the coordinator's own pins and forbids: a new pin replaces them, so they never refuse it.
+_OVERRIDES = frozenset({"pin", "forbid"})
+
+
+def pin_refusal(problem: Problem, case_id: str, locality_id: str) -> list[tuple[str, str]]:
+    """Why the family cannot be pinned to the commune: the hard rules its explanation names there (`explain_case`
+    gives the same words for that commune), for the family and for each family linked with it, as (case_id,
+    why) pairs. Empty when the pin can hold; its capacity may still be taken by others, which the run decides.
+    """
+    c = problem.case_index[case_id]
+    lo = problem.loc_index[locality_id]
+    refused = []
+    for m in (int(x) for x in problem.items[int(problem.item_of_case[c])]):
+        ci = np.array([m])
+        refused += [(problem.cases[m].case_id, rule.why(m, lo)) for rule in problem.pair_rules
+                    if rule.name not in _OVERRIDES and rule.blocked(ci)[0, lo]]
+    return refused
 
 
 def locality_report(problem: Problem, result: Result) -> pd.DataFrame:

@@ -69,6 +69,31 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "upload_validate": ("Read and validate", "Lire et valider"),
     "upload_need_both": ("Choose both workbooks first.", "Choisissez d'abord les deux classeurs."),
+    "upload_need_one": ("Choose a workbook first: one alone is checked on its own, both are loaded for matching.",
+                        "Choisissez d'abord un classeur : seul, il est vérifié à part ; les deux sont chargés pour "
+                        "l'appariement."),
+    "upload_hint": ("Give one workbook to check it on its own (an NGO its communes, for instance), or both to load "
+                    "them for matching.",
+                    "Donnez un seul classeur pour le vérifier à part (une association ses communes, par exemple), "
+                    "ou les deux pour les charger en vue de l'appariement."),
+    "report_of": ("Report on {names}.", "Rapport sur {names}."),
+    "report_alone": ("Report on {name}, checked on its own: the checks across both workbooks (preferred communes, "
+                     "health needs, families no commune can take) run when both are loaded. The data in use is "
+                     "unchanged: {source}.",
+                     "Rapport sur {name}, vérifié à part : les contrôles croisés des deux classeurs (communes "
+                     "préférées, besoins de santé, familles qu'aucune commune ne peut accueillir) ont lieu quand "
+                     "les deux sont chargés. Les données utilisées n'ont pas changé : {source}."),
+    "report_alone_ok": ("No problem found in this workbook on its own.",
+                        "Aucun problème dans ce classeur pris à part."),
+    "upload_failed_kept": ("These files have errors, so nothing was replaced: the data in use is still {source}, "
+                           "with its {n} run(s). Fix the errors below, or upload corrected files.",
+                           "Ces fichiers contiennent des erreurs : rien n'a été remplacé. Les données utilisées "
+                           "restent {source}, avec leurs {n} exécution(s). Corrigez les erreurs ci-dessous ou "
+                           "chargez des fichiers corrigés."),
+    "source_text_sample": ("the sample data", "les données d'exemple"),
+    "source_text_edited": ("the tables edited in the app", "les tableaux modifiés dans l'application"),
+    "source_text_restored": ("your last scenario (#{id})", "votre dernier scénario (n° {id})"),
+    "source_text_unknown": ("the data loaded before", "les données chargées auparavant"),
     "upload_mixed": (
         "Give either one .xlsx workbook or its sheets as .csv files, not both.",
         "Donnez soit un classeur .xlsx, soit ses feuilles en fichiers .csv, pas les deux.",
@@ -166,6 +191,39 @@ LABELS: dict[str, tuple[str, str]] = {
         "Stricte : jamais enfreinte. Souple : peut l'être au prix de la pénalité (en points de score par "
         "unité de dépassement). Désactivée : ignorée.",
     ),
+    "wn_employment": ("Employment", "Emploi"),
+    "wn_language": ("Language", "Langue"),
+    "wn_mobility": ("Mobility", "Mobilité"),
+    "wn_ties": ("Family ties", "Liens familiaux"),
+    "wn_preferences": ("Preferences", "Préférences"),
+    "wn_outcome": ("Predicted outcome", "Résultat prédit"),
+    "rn_consent_persons": ("Persons agreed", "Personnes accordées"),
+    "rn_consent_cases": ("Families agreed", "Familles accordées"),
+    "rn_housing": ("Housing", "Logement"),
+    "rn_schools": ("School places", "Places scolaires"),
+    "rn_gp": ("General practitioners", "Médecins généralistes"),
+    "rn_health_services": ("Health services", "Services de santé"),
+    "rn_interpreters": ("Interpreters", "Interprètes"),
+    "rn_links": ("Linked families", "Familles liées"),
+    "rn_exclusions": ("Excluded communes", "Communes exclues"),
+    "rn_budget": ("Commune budget", "Budget communal"),
+    "rn_regional_budget": ("Regional budget", "Budget régional"),
+    "rn_french_classes": ("French classes", "Cours de français"),
+    "rn_jobs": ("Jobs", "Emplois"),
+    "rn_mobility": ("Mobility", "Mobilité"),
+    "rn_balance": ("Territorial balance", "Équilibre territorial"),
+    "bt_max_persons": ("up to (persons)", "jusqu'à (personnes)"),
+    "bt_bedrooms": ("bedrooms", "chambres"),
+    "bl_region": ("regions", "régions"),
+    "bl_departement": ("départements", "départements"),
+    "bl_none": ("no balance", "aucun équilibre"),
+    "bt_population": ("in proportion to population", "au prorata de la population"),
+    "bt_equal": ("equal shares", "parts égales"),
+    "om_utilitarian": ("highest total score", "score total le plus élevé"),
+    "om_maxmin": ("best for the worst-off group", "le mieux pour le groupe le moins favorisé"),
+    "og_first_language": ("first language", "première langue"),
+    "og_priority": ("priority", "priorité"),
+    "og_size": ("family size", "taille de la famille"),
     "mode_hard": ("hard", "stricte"),
     "mode_soft": ("soft", "souple"),
     "mode_off": ("off", "désactivée"),
@@ -233,10 +291,19 @@ LABELS: dict[str, tuple[str, str]] = {
     "match_need_data": ("Load valid data on the Data page first.",
                         "Chargez d'abord des données valides sur la page Données."),
     "run": ("Run the match", "Lancer l'appariement"),
-    "rerun_stable": ("Re-run with pins, forbids and stability", "Relancer avec épinglages, interdictions et "
-                                                                 "stabilité"),
-    "rerun_help": ("starts from the current plan and keeps untouched families where they are",
-                   "part du plan actuel et laisse en place les familles non concernées"),
+    "run_from": ("Re-run from run {tag}", "Relancer depuis l'exécution {tag}"),
+    "run_from_note": ("Starts from the plan of run {tag} and moves as few families as possible.",
+                      "Part du plan de l'exécution {tag} et déplace le moins de familles possible."),
+    "run_fresh_note": ("Starts from scratch: any family may move.",
+                       "Repart de zéro : toute famille peut changer de commune."),
+    "run_overrides": ("{pins} pin(s) and {forbids} forbid(s) apply.",
+                      "{pins} épinglage(s) et {forbids} interdiction(s) s'appliquent."),
+    "run_fresh": ("Start fresh", "Repartir de zéro"),
+    "run_fresh_help": ("Off: the run starts from the plan shown below and moves only the families it must. On: it "
+                       "ignores that plan, and any family may move. Pins and forbids apply either way.",
+                       "Désactivé : l'exécution part du plan affiché ci-dessous et ne déplace que les familles qui "
+                       "doivent l'être. Activé : elle ignore ce plan, et toute famille peut changer de commune. "
+                       "Les épinglages et interdictions s'appliquent dans les deux cas."),
     "cancel": ("Cancel", "Annuler"),
     "cancelling": ("Stopping: the best plan found so far is kept…",
                    "Arrêt en cours : le meilleur plan trouvé est conservé…"),
@@ -303,14 +370,20 @@ LABELS: dict[str, tuple[str, str]] = {
     "map_fill": ("full", "rempli"),
     "map_persons": ("persons placed", "personnes placées"),
     "capacity_resource": ("Capacity", "Capacité"),
+    "resource_housing": ("homes with {n}+ bedrooms (step-free: {sf}+)",
+                         "logements de {n} chambres et plus (accessibles : {sf} et plus)"),
     "capacity_used": ("used", "utilisé"),
     "capacity_capacity": ("capacity", "capacité"),
     "capacity_share": ("share used", "part utilisée"),
     "capacity_none": ("No commune sets a limit on this resource.",
                       "Aucune commune ne fixe de limite pour cette ressource."),
     "shadow_header": ("Value of one more unit (LP dual)", "Valeur d'une unité de plus (dual LP)"),
-    "shadow_help": ("How much the objective would gain with one more unit of a resource: where to negotiate.",
-                    "Gain de l'objectif avec une unité de plus d'une ressource : où négocier."),
+    "shadow_help": ("How much the plan's objective (the value of placing each family plus its score, less soft-rule "
+                    "penalties) would gain with one more unit of a resource, in objective points: where to "
+                    "negotiate.",
+                    "Gain de l'objectif du plan (valeur du placement de chaque famille plus son score, moins les "
+                    "pénalités des règles souples) avec une unité de plus d'une ressource, en points d'objectif : "
+                    "où négocier."),
     "family_choose": ("Family", "Famille"),
     "family_placed_in": ("Placed in **{name}** ({lid}) with score {score:.2f}.",
                          "Placée à **{name}** ({lid}) avec un score de {score:.2f}."),
@@ -328,7 +401,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "family_linked": ("Linked with {ids}: placed together.", "Liée à {ids} : placées ensemble."),
     "shadow_none": ("No capacity is binding: one more unit of any resource would not change the plan.",
                     "Aucune capacité n'est saturée : une unité de plus ne changerait pas le plan."),
-    "shadow_price": ("value of one more unit", "valeur d'une unité de plus"),
+    "shadow_price": ("value of one more unit (objective points)", "valeur d'une unité de plus (points d'objectif)"),
     "col_value": ("value", "valeur"),
     "col_why_not": ("why not", "pourquoi pas"),
     "pin_here": ("Pin to {name}", "Épingler à {name}"),
@@ -342,6 +415,15 @@ LABELS: dict[str, tuple[str, str]] = {
     "forbids_none": ("No forbid.", "Aucune interdiction."),
     "pins_clear": ("Clear pins and forbids", "Effacer épinglages et interdictions"),
     "pin_remove": ("Remove", "Retirer"),
+    "pin_refused": ("Not pinned: family {case} cannot go to {place}: {why}.",
+                    "Épinglage refusé : la famille {case} ne peut pas aller à {place} : {why}."),
+    "pin_refused_linked": ("Not pinned: family {case} is placed with the linked family {other}, which cannot go "
+                           "to {place}: {why}.",
+                           "Épinglage refusé : la famille {case} est placée avec la famille liée {other}, qui ne "
+                           "peut pas aller à {place} : {why}."),
+    "pin_check_failed": ("Nothing was pinned: the pin could not be checked against the hard rules ({kind}).",
+                         "Rien n'a été épinglé : l'épinglage n'a pas pu être vérifié au regard des règles strictes "
+                         "({kind})."),
     "pins_pending": ("Pins or forbids changed since this run: re-run to apply them.",
                      "Épinglages ou interdictions modifiés depuis cette exécution : relancez pour les appliquer."),
     "export_help": ("The plan as JSON (the contract), a workbook (placements, unplaced, use, summary), or CSV.",
@@ -357,6 +439,11 @@ LABELS: dict[str, tuple[str, str]] = {
                    "Les exécutions de ce scénario pendant cette session."),
     "runs_none": ("No run yet.", "Pas encore d'exécution."),
     "col_run": ("run", "exécution"),
+    "run_unkept": ("unkept run {n}", "exécution non enregistrée {n}"),
+    "showing_run": ("Run {label}", "Exécution {label}"),
+    "results_hidden": ("The results of run {label} are hidden while the new run works; they stay on the Runs page.",
+                       "Les résultats de l'exécution {label} sont masqués pendant la nouvelle exécution ; ils restent "
+                       "sur la page Exécutions."),
     "col_time": ("time", "heure"),
     "col_policy": ("policy", "politique"),
     "col_seed": ("seed", "graine"),

@@ -23,7 +23,7 @@ from matcher.models.policy import policy_from_dict
 from matcher.models.result import Result
 from matcher.store.capacities import Change, Published, publish
 from matcher.store.errors import FieldTooLong
-from matcher.store.records import RunRow, Store, StoredInput, open_store, stored_input
+from matcher.store.records import RunRow, ScenarioRecord, Store, StoredInput, input_hash, open_store, stored_input
 from ui.components import state, workbooks
 from ui.components.i18n import LABELS, add_labels, t
 from ui.components.workbooks import frame_to_xlsx
@@ -103,6 +103,7 @@ def keep_scenario(cases: StoredInput, localities: StoredInput, source: str, pare
     The newest identical scenario of this user is reused. When edits were carried, the session's data is
     replaced by the kept scenario's, so that what the coordinator matches is what the records hold.
     """
+    set_provenance(input_hash(cases, localities), [cases.name, localities.name])  # kept or not
     try:
         s = store()
         done = publish(s, owner(), cases, localities, source, parent_id=parent_id,
@@ -114,7 +115,23 @@ def keep_scenario(cases: StoredInput, localities: StoredInput, source: str, pare
         return
     if done.carry.carried and not done.reused:
         _reload(s, done.scenario_id)
+    try:
+        scenario_provenance(s.scenario(done.scenario_id))
+    except Exception as exc:
+        _failed("scenario", exc)
     _say_carried(done)
+
+
+def set_provenance(input_sha256: str, inputs: list[str]) -> None:
+    """What the session's runs record as their inputs (`Result.provenance`), as the CLI's runs do: the hash of
+    the two workbooks (names and bytes) and where they come from."""
+    st.session_state["provenance"] = {"input_sha256": input_sha256, "inputs": list(inputs)}
+
+
+def scenario_provenance(scenario: ScenarioRecord) -> None:
+    """The provenance of a kept scenario's data: its hash, and its workbooks named in the records."""
+    set_provenance(scenario.input_sha256, [f"records scenario {scenario.id}: {scenario.cases.name}",
+                                           f"records scenario {scenario.id}: {scenario.localities.name}"])
 
 
 def _reload(s: Store, scenario_id: int) -> None:
@@ -182,17 +199,18 @@ def keep_scenario_frames(frames: Mapping[str, Mapping[str, pd.DataFrame]], sourc
     keep_scenario(cases, localities, source)
 
 
-def keep_run(record: state.RunRecord) -> None:
-    """Keep a finished run of the session's scenario."""
+def keep_run(record: state.RunRecord) -> int | None:
+    """Keep a finished run of the session's scenario; its id in the records, None when it could not be kept."""
     scenario_id = st.session_state.get("scenario_id")
     if scenario_id is None:
         _failed("run", RuntimeError("no scenario"))
-        return
+        return None
     try:
-        record.db_id = store().add_run(scenario_id, owner(), "app", record.result, time_limit=record.time_limit,
+        return store().add_run(scenario_id, owner(), "app", record.result, time_limit=record.time_limit,
                                        pins=record.pins, forbids=record.forbids, stable=record.stable)
     except Exception as exc:
         _failed("run", exc)
+        return None
 
 
 def restore() -> bool:
@@ -215,6 +233,7 @@ def restore() -> bool:
         workbooks.read_into_session(scenario.cases.materialise(cases_dir),
                                     scenario.localities.materialise(localities_dir), source)
     st.session_state["scenario_id"] = scenario.id
+    scenario_provenance(scenario)
     _restore_runs(rows)
     return True
 
@@ -225,11 +244,11 @@ def _restore_runs(rows: list[RunRow]) -> None:
     for row in rows:
         result = Result.model_validate_json(row.result_json)
         restored.append(state.RunRecord(
-            run_id=state.next_run_id(),
+            run_id=row.id,
             started=row.created_at.astimezone().replace(tzinfo=None), policy_name=row.policy_name,
             seed=row.seed, time_limit=row.time_limit or 0.0, result=result, problem=None,
             kpis=state.compute_kpis(result, data), pins=dict(row.pins), forbids=set(row.forbids), stable=row.stable,
-            db_id=row.id, policy=row.policy))
+            policy=row.policy))
     if restored:
         st.session_state["runs"] = restored
         st.session_state["current_run"] = restored[-1].run_id

@@ -47,8 +47,11 @@ def start(data: Dataset, *, stable: bool) -> MatchRun:
     previous_run = state.current_run()
     pins, forbids = state.pins(), state.forbids()
     previous = previous_run.result.plan() if stable and previous_run is not None else None
+    provenance = st.session_state.get("provenance") or {}
     job = engine.solve_job(data, pol, pins=pins, forbids=forbids, previous=previous,
-                           time_limit=pol.solver.time_limit, seed=pol.solver.seed)
+                           time_limit=pol.solver.time_limit, seed=pol.solver.seed,
+                           input_sha256=str(provenance.get("input_sha256", "")),
+                           inputs=list(provenance.get("inputs", [])))
     request = MatchRequest(started=dt.datetime.now(), policy_name=pol.name, seed=pol.solver.seed,
                            time_limit=pol.solver.time_limit, pins=pins, forbids=forbids, stable=stable)
     runner = MatchRun(job, request)
@@ -70,12 +73,13 @@ def collect() -> None:
     problem, result = runner.result
     request = runner.request
     record = state.RunRecord(
-        run_id=state.next_run_id(), started=request.started, policy_name=request.policy_name, seed=request.seed,
+        run_id=0, started=request.started, policy_name=request.policy_name, seed=request.seed,
         time_limit=request.time_limit, result=result, problem=problem,
         kpis=state.compute_kpis(result, state.dataset()), pins=request.pins, forbids=request.forbids,
         stable=request.stable, policy=dict(result.provenance.policy),
     )
+    kept = records.keep_run(record)  # the run is called by its id in the records everywhere
+    record.run_id = kept if kept is not None else state.unkept_run_id()
     state.add_run(record)
-    records.keep_run(record)
     if result.status == Status.CANCELLED:
         st.session_state["match_flash"] = ("warning", t("run_cancelled"))

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import itertools
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from matcher.models.policy import Policy, load_policy, policy_from_dict
 from matcher.models.records import Dataset
 from matcher.models.result import Result
 from matcher.problem import Problem, build_problem
+from ui.components.i18n import phrase
 
 UI_DIR = Path(__file__).resolve().parents[1]
 SAMPLE_DIR = UI_DIR.parent / "sample_data"
@@ -37,6 +37,7 @@ _DEFAULTS: dict[str, object] = {
     "dataset": None,  # Dataset | None: the last valid data
     "frames": None,  # {"cases": {sheet: DataFrame}, "localities": {...}}: what the editor shows
     "issues": [],  # validation issues of the last read, as plain rows (see components.data)
+    "report_of": None,  # what the shown report is about: a Source, or {"alone": name, "workbook": ...}
     "data_source": None,  # "sample" or the uploaded file names
     "data_version": 0,  # bumped on every new read so that editors start fresh
     "policy": None,  # Policy
@@ -48,6 +49,7 @@ _DEFAULTS: dict[str, object] = {
     "current_run": None,  # run_id shown on the Match page
     "sample_tried": False,
     "scenario_id": None,  # the scenario's id in the records, None when it could not be kept
+    "provenance": {},  # {"input_sha256": ..., "inputs": [...]} of the data in use, for the runs' results
     "user": None,  # matcher.store.UserRecord of whoever uses this session (see components.access)
 }
 
@@ -144,13 +146,13 @@ def compute_kpis(result: Result, data: Dataset | None) -> Kpis:
     )
 
 
-_run_ids = itertools.count(1)
-
-
 @dataclass
 class RunRecord:
     """A run of this scenario, kept in memory for the Runs page."""
 
+    #: The run's id in the records (the audit log's ``run:N``, the CLI's ``matcher records runs``), so that it
+    #: is the same on every page, in export names and after a reload; negative (-1, -2, ...) for a run the
+    #: records could not keep, which then lives in this session only.
     run_id: int
     started: dt.datetime
     policy_name: str
@@ -165,21 +167,33 @@ class RunRecord:
     #: Views computed once per run: the locality report (it solves an LP), and the explanation of each family.
     locality_report: pd.DataFrame | None = None
     explanations: dict[str, CaseExplanation] = field(default_factory=dict)
-    #: Its id in the records (None until kept), and the policy it ran with (a restored run rebuilds its problem).
-    db_id: int | None = None
+    #: The policy it ran with (a restored run rebuilds its problem).
     policy: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def db_id(self) -> int | None:
+        """Its id in the records, None when they could not keep it."""
+        return self.run_id if self.run_id > 0 else None
+
+    @property
+    def tag(self) -> str:
+        """"#12" for the records' run 12; "#12" never names two runs (an unkept run says so instead)."""
+        return f"#{self.run_id}" if self.run_id > 0 else phrase("run_unkept", n=-self.run_id)
+
+    @property
+    def file_stem(self) -> str:
+        """The run in export file names: ``run12``, or ``unkept-run1`` for a run the records do not hold."""
+        return f"run{self.run_id}" if self.run_id > 0 else f"unkept-run{-self.run_id}"
+
+    @property
     def label(self) -> str:
-        return f"#{self.run_id} · {self.started:%H:%M:%S} · {self.policy_name}"
+        """Plain text (not Markdown): the run's tag, start time and policy."""
+        return f"{self.tag} · {self.started:%H:%M:%S} · {self.policy_name}"
 
 
-def next_run_id() -> int:
-    used = {r.run_id for r in st.session_state.get("runs", [])}
-    while True:
-        rid = next(_run_ids)
-        if rid not in used:
-            return rid
+def unkept_run_id() -> int:
+    """A session-only id for a run the records could not keep: below every id in use (never a store id)."""
+    return min([0, *(r.run_id for r in st.session_state.get("runs", []))]) - 1
 
 
 def problem_of(run: RunRecord) -> Problem:

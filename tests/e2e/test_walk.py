@@ -1,0 +1,238 @@
+"""Issue 29's walk through the app in a real headless Chromium, with the default settings, at 1440x900 in English
+and at 390x844 (a phone) in French: a localities workbook checked alone, a failed upload that keeps the working
+scenario and its runs, one Run that says what it does, an impossible pin refused with its reason, readable codes
+and figures, and every page drawn without an error. Each step leaves a screenshot in test-artifacts/screenshots
+(walk_*.png)."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import openpyxl
+import pytest
+from serving import free_port, healthy
+
+from matcher.io.readers import read_dataset
+from matcher.problem import build_problem
+from ui.components import state
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+WAIT_MS = 120_000  # a run with a 5 s limit, and drawing its results, on a busy machine
+
+
+@pytest.fixture(scope="module")
+def walk_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`matcher ui` with records of its own, so that what other tests kept does not come back here."""
+    folder = tmp_path_factory.mktemp("walk")
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "MATCHER_DATA_DIR": str(folder / "records")}
+    env.pop("MATCHER_DATABASE_URL", None)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = (folder / "server.log").open("w")
+    proc = subprocess.Popen([str(Path(sys.executable).with_name("matcher")), "ui", "--port", str(port)], cwd=ROOT,
+                            stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not healthy(url):
+            assert proc.poll() is None and time.monotonic() < deadline, "the app did not start"
+            time.sleep(0.25)
+        yield url
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
+
+
+def _idle(page) -> None:  # type: ignore[no-untyped-def]
+    page.wait_for_timeout(400)
+    page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=WAIT_MS)
+
+
+def _shot(page, screenshots: Path, name: str, at=None) -> None:  # type: ignore[no-untyped-def]
+    """A screenshot of the viewport (Streamlit scrolls inside the page), scrolled to `at` when given."""
+    _idle(page)
+    if at is not None:
+        at.evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(1200)  # tables (canvas) and charts finish drawing
+    assert page.locator('[data-testid="stException"]').count() == 0 and "Traceback" not in page.content()
+    page.screenshot(path=str(screenshots / f"walk_{name}.png"), full_page=True)
+
+
+def _close_sidebar(page) -> None:  # type: ignore[no-untyped-def]
+    """On a phone, close the sidebar (opened to switch language or page) before looking at the page."""
+    button = page.locator('[data-testid="stSidebarCollapseButton"] button')
+    if button.count() and button.first.is_visible():
+        button.first.click()
+        page.wait_for_timeout(500)
+
+
+def _nav(page, title: str) -> None:  # type: ignore[no-untyped-def]
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=title, exact=True).click()
+    page.get_by_role("heading", name=title, level=1, exact=True).wait_for()
+    _idle(page)
+
+
+def _choose(page, label: str, option: str) -> None:  # type: ignore[no-untyped-def]
+    """Pick an option of a select box by typing it, as a user can."""
+    box = page.get_by_role("combobox", name=label)
+    box.click()
+    box.fill(option)
+    page.get_by_role("option", name=option, exact=True).first.click()
+    _idle(page)
+
+
+def _upload(page, key: str, path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Give the uploader a file and wait until the server has it (its chip shows its size)."""
+    page.locator(f".st-key-{key} input[type=file]").set_input_files(str(path))
+    page.locator(f'.st-key-{key} [data-testid="stFileChip"][aria-label$="B"]').first.wait_for()
+    _idle(page)
+
+
+def _blocked_pin() -> tuple[str, str]:
+    """A family of the sample (not linked) and a commune one of its own hard rules keeps it out of."""
+    cases, localities = state.sample_paths() or (None, None)
+    problem = build_problem(read_dataset(cases, localities).dataset, state.default_policy())
+    for case in problem.cases:
+        c = problem.case_index[case.case_id]
+        if len(problem.items[int(problem.item_of_case[c])]) > 1:
+            continue
+        for loc in problem.localities:
+            if problem.blocking(c, problem.loc_index[loc.locality_id]):
+                return case.case_id, f"{loc.name or loc.locality_id} ({loc.locality_id})"
+    raise AssertionError("no family of the sample is kept out of a commune by a hard rule")
+
+
+def _bad_localities(folder: Path) -> Path:
+    """The sample's localities workbook, under an NGO's own file name, with one bad bedrooms cell."""
+    _, localities = state.sample_paths() or (None, None)
+    book = openpyxl.load_workbook(localities)
+    sheet = book["housing"]
+    header = [c.value for c in sheet[1]]
+    sheet.cell(row=2, column=header.index("bedrooms") + 1, value=0)
+    path = folder / "Mairie de Pamiers – logements.xlsx"
+    book.save(path)
+    return path
+
+
+def test_walk_desktop_in_english(browser, walk_url, screenshots, tmp_path):  # type: ignore[no-untyped-def]
+    """Every point of issue 29 the UI fixes, seen at 1440x900."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-GB", accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    try:
+        page.goto(walk_url)
+        page.get_by_role("heading", name="Data", level=1).wait_for()
+        page.get_by_text("Report on the sample data.").wait_for()
+        _shot(page, screenshots, "01_data_sample")
+
+        # The NGO's localities workbook alone: its own report, under its own name; the sample stays in use.
+        bad = _bad_localities(tmp_path)
+        _upload(page, "upload_localities", bad)
+        page.get_by_role("button", name="Read and validate").click()
+        page.get_by_text(re.compile(r"^Report on Mairie de Pamiers – logements\.xlsx, checked on its own")).wait_for()
+        page.get_by_text("1 error(s) must be fixed before matching.").wait_for()
+        _shot(page, screenshots, "02_data_localities_alone", page.get_by_role("heading", name="Validation report"))
+
+        # Match with the default settings (the policy's time limit), then the one Run says what it does.
+        _nav(page, "Match")
+        page.get_by_role("button", name="Run the match").click()
+        page.get_by_text(re.compile(r"^Run #\d+ · ")).wait_for(timeout=WAIT_MS)
+        _idle(page)
+        page.get_by_role("button", name=re.compile(r"^Re-run from run #\d+$")).wait_for()
+        page.get_by_text(re.compile(r"^Starts from the plan of run #\d+ and moves as few families")).wait_for()
+        _shot(page, screenshots, "03_match_results")
+
+        # An impossible pin is refused with the family's own reason; nothing is pinned.
+        family, commune = _blocked_pin()
+        page.get_by_role("tab", name="Family").click()
+        _idle(page)
+        _choose(page, "Family", family)
+        _choose(page, "Pin to another commune", commune)
+        page.get_by_role("button", name="Pin", exact=True).click()
+        refused = page.get_by_text(re.compile(rf"^Not pinned: family {family} cannot go to "))
+        refused.wait_for()
+        refused.scroll_into_view_if_needed()
+        assert "interpreter in ti" not in refused.inner_text()  # language codes read as names
+        assert page.get_by_text(re.compile(r"Pinned to")).count() == 0
+        _shot(page, screenshots, "04_match_pin_refused")
+
+        page.get_by_role("tab", name="Use of capacity").click()
+        page.get_by_text("Value of one more unit (LP dual)").wait_for()
+        _shot(page, screenshots, "05_match_capacity")
+
+        # A failed upload keeps the scenario and its run, and says so.
+        _nav(page, "Data")
+        cases, _ = state.sample_paths() or (None, None)
+        _upload(page, "upload_cases", Path(str(cases)))
+        _upload(page, "upload_localities", bad)
+        page.get_by_role("button", name="Read and validate").click()
+        page.get_by_text(re.compile(r"^These files have errors, so nothing was replaced: the data in use is still "
+                                    r"the sample data, with its 1 run\(s\)")).wait_for()
+        assert page.locator('[data-testid="stSidebar"]').get_by_text("Runs: 1").count() == 1
+        _shot(page, screenshots, "06_data_failed_upload_kept", page.get_by_role("heading", name="Validation report"))
+
+        for title, name in (("Policy", "07_policy"), ("Runs", "08_runs"), ("Records", "09_records"),
+                            ("Capacities", "10_capacities"), ("Policy lab", "11_policy_lab")):
+            _nav(page, title)
+            _shot(page, screenshots, name)
+        assert page.get_by_text("optimal (hindsight benchmark)").count() >= 1
+        # A small lab run: the summary fits the page, says what "optimal" is, and the parameters read as text.
+        for label, value in (("Replications", "2"), ("Families per year", "12"), ("Communes", "3")):
+            page.get_by_label(label, exact=True).fill(value)
+            page.get_by_label(label, exact=True).press("Tab")
+        page.get_by_role("button", name="Run the experiment").click()
+        page.get_by_text("Summary: mean ± half the 95 % interval").wait_for(timeout=WAIT_MS)
+        page.get_by_text(re.compile(r"is a hindsight|a hindsight benchmark")).first.wait_for()
+        _shot(page, screenshots, "12_policy_lab_summary", page.get_by_text("Summary: mean ± half the 95 % interval"))
+        page.get_by_text("Cohort parameters and their sources").click()
+        _shot(page, screenshots, "13_policy_lab_parameters", page.get_by_text("Cohort parameters and their sources"))
+    finally:
+        context.close()
+
+
+def test_walk_phone_in_french(browser, walk_url, screenshots):  # type: ignore[no-untyped-def]
+    """At 390x844 in French: the sidebar does not cover the page, the figures do not push the tabs far down."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="fr-FR", is_mobile=True,
+                                  has_touch=True)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    try:
+        page.goto(walk_url)
+        page.get_by_role("heading", name="Data", level=1).wait_for()
+        _idle(page)
+        assert not page.locator('[data-testid="stSidebar"]').is_visible() or \
+            page.locator('[data-testid="stSidebar"]').get_attribute("aria-expanded") == "false"
+        page.locator('[data-testid="stExpandSidebarButton"], [data-testid="stSidebarCollapsedControl"] button') \
+            .first.click()
+        page.locator('[data-testid="stSidebar"]').get_by_text("Français").click()
+        page.get_by_role("heading", name="Données", level=1).wait_for()
+        _close_sidebar(page)
+        _shot(page, screenshots, "21_phone_fr_data")
+        for title, name in (("Politique", "22_phone_fr_policy"), ("Appariement", "23_phone_fr_match")):
+            if not page.locator('[data-testid="stSidebarNav"]').is_visible():
+                page.locator('[data-testid="stExpandSidebarButton"], '
+                             '[data-testid="stSidebarCollapsedControl"] button').first.click()
+            _nav(page, title)
+            _close_sidebar(page)
+            _shot(page, screenshots, name)
+        if page.get_by_role("button", name=re.compile(r"^Lancer l'appariement")).count():
+            page.get_by_role("button", name=re.compile(r"^Lancer l'appariement")).click()
+        page.get_by_text(re.compile(r"^Exécution #\d+ · ")).first.wait_for(timeout=WAIT_MS)
+        _idle(page)
+        tabs = page.get_by_role("tab").first.bounding_box()
+        assert tabs is not None and tabs["y"] < 2 * 844, tabs  # the tabs within two screens of the top
+        _shot(page, screenshots, "24_phone_fr_match_results")
+    finally:
+        context.close()
