@@ -337,6 +337,10 @@ def explain(
     = None,
     localities: Annotated[Path | None, typer.Option("--localities", exists=True,
                                                     help="Localities input, if moved since the run.")] = None,
+    outcomes: Annotated[Path | None, typer.Option("--outcomes", exists=True, dir_okay=False,
+                                                  help="The outcome CSV the run used.")] = None,
+    outcome_model: Annotated[Path | None, typer.Option("--outcome-model", exists=True, file_okay=False,
+                                                       help="The outcome model folder the run used.")] = None,
 ) -> None:
     """Why a family was placed where it was (score by component, next best communes and why not), or why it
     was left unplaced.
@@ -367,7 +371,14 @@ def explain(
         from matcher.problem import build_problem
 
         dataset = load_dataset(cases, localities)
-        problem = build_problem(dataset, policy_from_dict(result.provenance.policy))
+        pol = policy_from_dict(result.provenance.policy)
+        frame = None
+        if outcomes is not None or outcome_model is not None:
+            frame = _outcomes(dataset, pol, None, outcomes, outcome_model)
+        elif pol.weights.outcome > 0 and (pol.outcome_csv or pol.outcomes):
+            typer.echo("(the run used predicted outcomes: give --outcomes or --outcome-model to score the next "
+                       "best communes with them; the placement's outcome below is the result's)", err=True)
+        problem = build_problem(dataset, pol, outcomes=frame)
         exp = explain_case(problem, result, case_id)
         if exp.locality_id:
             typer.echo(f"{case_id}: placed in {exp.locality_name} ({exp.locality_id}), score {exp.score:.3f}")
