@@ -31,13 +31,16 @@ def solve_job(
     previous: Mapping[str, str] | None = None,
     time_limit: float | None = None,
     seed: int | None = None,
+    outcomes: pd.DataFrame | None = None,
 ) -> Job[Solved]:
-    """A job for `BackgroundRun`: build the problem, solve it, return (problem, result)."""
+    """A job for `BackgroundRun`: build the problem (with the predicted outcomes of `outcomes`, if any), solve
+    it, return (problem, result)."""
 
     def job(report: Report, cancel: threading.Event) -> Solved:
         report(Progress("building", 0.0))
         problem = build_problem(data, policy, pins=dict(pins or {}) or None,
-                                forbids=set(forbids or ()) or None, previous=dict(previous) if previous else None)
+                                forbids=set(forbids or ()) or None, previous=dict(previous) if previous else None,
+                                outcomes=outcomes)
         params = SolveParams(time_limit=time_limit, seed=seed, workers=policy.solver.workers,
                              on_progress=report, cancel=cancel)
         return problem, solve(problem, params)

@@ -48,7 +48,7 @@ def start(data: Dataset, *, stable: bool) -> MatchRun:
     pins, forbids = state.pins(), state.forbids()
     previous = previous_run.result.plan() if stable and previous_run is not None else None
     job = engine.solve_job(data, pol, pins=pins, forbids=forbids, previous=previous,
-                           time_limit=pol.solver.time_limit, seed=pol.solver.seed)
+                           time_limit=pol.solver.time_limit, seed=pol.solver.seed, outcomes=state.outcome_frame())
     request = MatchRequest(started=dt.datetime.now(), policy_name=pol.name, seed=pol.solver.seed,
                            time_limit=pol.solver.time_limit, pins=pins, forbids=forbids, stable=stable)
     runner = MatchRun(job, request)

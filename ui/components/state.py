@@ -49,6 +49,7 @@ _DEFAULTS: dict[str, object] = {
     "sample_tried": False,
     "scenario_id": None,  # the scenario's id in the records, None when it could not be kept
     "user": None,  # matcher.store.UserRecord of whoever uses this session (see components.access)
+    "outcome_table": None,  # (file name, DataFrame case_id, locality_id, outcome) uploaded on the Policy page
 }
 
 
@@ -96,6 +97,22 @@ def dataset() -> Dataset | None:
 def policy() -> Policy:
     pol = st.session_state.get("policy")
     return pol if pol is not None else Policy()
+
+
+def outcome_table() -> tuple[str, pd.DataFrame] | None:
+    """The outcome CSV uploaded on the Policy page (its name and table), scored by the policy's outcome weight."""
+    found = st.session_state.get("outcome_table")
+    return found if isinstance(found, tuple) else None
+
+
+def set_outcome_table(found: tuple[str, pd.DataFrame] | None) -> None:
+    st.session_state["outcome_table"] = found
+
+
+def outcome_frame() -> pd.DataFrame | None:
+    """The uploaded outcomes as `build_problem` takes them, or None."""
+    found = outcome_table()
+    return None if found is None else found[1]
 
 
 def set_policy(pol: Policy, *, reset_widgets: bool = False) -> None:
@@ -190,7 +207,8 @@ def problem_of(run: RunRecord) -> Problem:
         if data is None:
             raise LookupError("no data for this run")
         run.problem = build_problem(data, policy_from_dict(run.policy) if run.policy else policy(),
-                                    pins=dict(run.pins) or None, forbids=set(run.forbids) or None)
+                                    pins=dict(run.pins) or None, forbids=set(run.forbids) or None,
+                                    outcomes=outcome_frame())
     return run.problem
 
 
