@@ -121,15 +121,15 @@ def gain_share(metrics: pd.DataFrame, placer: str = "optimal", metric: str = "ex
     if not set(labels) <= set(metrics["policy"]):
         return None
     wide = metrics[metrics["policy"].isin(labels)].pivot(index="replication", columns="policy", values=metric)
-    wide = wide[labels].dropna().to_numpy(dtype=float)
-    fitted_gain, true_gain = wide[:, 1] - wide[:, 0], wide[:, 2] - wide[:, 0]
+    values = wide[labels].dropna().to_numpy(dtype=float)
+    fitted_gain, true_gain = values[:, 1] - values[:, 0], values[:, 2] - values[:, 0]
 
     def share(rows: np.ndarray) -> float:
         t = true_gain[rows].mean()
         return float(fitted_gain[rows].mean() / t) if t > 0 else float("nan")
 
     rng = np.random.default_rng(seed)
-    n = len(wide)
+    n = len(values)
     boot = np.array([share(rng.integers(0, n, n)) for _ in range(draws)]) if n > 1 else np.array([np.nan])
     low, high = np.nanpercentile(boot, [2.5, 97.5]) if np.isfinite(boot).any() else (np.nan, np.nan)
     return {"replications": n, "fitted_gain": float(fitted_gain.mean()), "true_gain": float(true_gain.mean()),
