@@ -3,6 +3,7 @@
     python sample_data/generate.py                      # sample_data/cases.xlsx and localities.xlsx
     python sample_data/generate.py --planted --families 300 --communes 45 --out sample_data/planted
     python sample_data/generate.py --check              # also report how many families a plan can place
+    python sample_data/generate.py --history            # sample_data/history.xlsx: 2,600 past placements
 
 Every run with the same arguments writes the same data (seeded ``numpy`` generator, no clock, no network).
 
@@ -72,8 +73,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--tight-share", type=float, default=PLANTED_P_TIGHT,
                         help="planted: share of capacities left exactly at use (default 0.1)")
     parser.add_argument("--check", action="store_true", help="solve for the most families placeable")
+    parser.add_argument("--history", action="store_true", help="write history.xlsx: past placements in the "
+                        "sample communes with outcomes drawn from the lab's true model (matcher.simulate.truth)")
     args = parser.parse_args(argv)
 
+    if args.history:
+        from matcher.io.readers import read_dataset
+        from matcher.simulate.past import HISTORY_SEED, draw_history, write_history
+
+        out = args.out or HERE
+        report = read_dataset(HERE / "cases.xlsx", HERE / "localities.xlsx")
+        assert report.dataset is not None, [str(i) for i in report.errors]
+        seed = HISTORY_SEED if args.seed is None else args.seed
+        cases, placements = draw_history(report.dataset.localities, args.families or 2600, seed)
+        path = write_history(cases, placements, out / "history.xlsx")
+        print(f"{len(cases)} past placements from {placements['placed_on'].min()} to {placements['placed_on'].max()}"
+              f", employed_12m {placements['employed_12m'].mean():.1%}; written to {path}")
+        return 0
     if args.planted:
         out = args.out or HERE / "planted"
         seed = PLANTED_SEED if args.seed is None else args.seed

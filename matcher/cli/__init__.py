@@ -22,6 +22,7 @@ import typer
 
 from matcher import __version__
 from matcher.cli.browser import launch_app
+from matcher.cli.outcomes import outcomes_app
 from matcher.cli.records import record_cli_run, records_app
 from matcher.cli.users import users_app
 from matcher.io.readers import read_dataset
@@ -210,6 +211,12 @@ def match(
         "on the clock, so the same seed and workers give the same plan on any machine (in a time that depends "
         "on the machine).")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
+    outcomes: Annotated[Path | None, typer.Option(
+        "--outcomes", exists=True, dir_okay=False, help="Outcome CSV (case_id, locality_id, outcome in [0, 1]) "
+        "scored by the policy's outcome weight; replaces the policy's outcome_csv or [outcomes] model.")] = None,
+    outcome_model: Annotated[Path | None, typer.Option(
+        "--outcome-model", exists=True, file_okay=False, help="A model folder written by `matcher outcomes fit`: "
+        "the pairs' outcomes are predicted with it.")] = None,
 ) -> None:
     """Place the families of CASES in the communes of LOCALITIES and print a summary.
 
@@ -224,12 +231,13 @@ def match(
 
     pol = _match_policy(policy, out)
     dataset = load_dataset(cases, localities)
+    frame = _outcomes(dataset, pol, policy, outcomes, outcome_model)
     # The records live until the command ends: out of the collector's sight, its full collections no longer walk
     # them all (at 100,000 families, 1.7 of the 7.5 s of CPU from building to the result).
     gc.freeze()
     input_sha256 = sha256_of_files(cases, localities)
     started = time.monotonic()  # the time limit counts from here: building, solving, reasons, check
-    problem = build_problem(dataset, pol)
+    problem = build_problem(dataset, pol, outcomes=frame)
     limit = time_limit if time_limit is not None else pol.solver.time_limit
     try:
         result = solve(problem, SolveParams(time_limit=limit - _output_seconds(len(dataset.cases), limit),
@@ -289,6 +297,26 @@ def _progress_printer(quiet: bool) -> Callable[[Progress], None]:
     return progress
 
 
+def _outcomes(dataset: Dataset, pol: Any, policy: Path | None, csv: Path | None,
+              model: Path | None) -> Any:
+    """The match's outcome predictions (a DataFrame or None), from the options or the policy; a bad file or
+    model folder ends the command with its message."""
+    from matcher.outcomes.sources import load_outcomes
+    from matcher.outcomes.table import OutcomeFileError
+
+    if csv is not None and model is not None:
+        raise typer.BadParameter("give either --outcomes or --outcome-model", param_hint="--outcomes")
+    try:
+        found = load_outcomes(dataset, pol, policy.parent if policy is not None else None, csv=csv, model=model)
+    except OutcomeFileError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    if found is None:
+        return None
+    typer.echo(found.summary(dataset, pol.weights.outcome), err=True)
+    return found.frame
+
+
 #: Seconds the command keeps from the engine's time limit to write the result and record the run once it is
 #: solved: measured at 33,334 families (0.16 s to write the JSON, 1.15 s to record), at most OUTPUT_MAX_SHARE.
 OUTPUT_PER_CASE = 4e-5
@@ -324,6 +352,10 @@ def explain(
     = None,
     localities: Annotated[Path | None, typer.Option("--localities", exists=True,
                                                     help="Localities input, if moved since the run.")] = None,
+    outcomes: Annotated[Path | None, typer.Option("--outcomes", exists=True, dir_okay=False,
+                                                  help="The outcome CSV the run used.")] = None,
+    outcome_model: Annotated[Path | None, typer.Option("--outcome-model", exists=True, file_okay=False,
+                                                       help="The outcome model folder the run used.")] = None,
 ) -> None:
     """Why a family was placed where it was (score by component, next best communes and why not), or why it
     was left unplaced.
@@ -354,7 +386,14 @@ def explain(
         from matcher.problem import build_problem
 
         dataset = load_dataset(cases, localities)
-        problem = build_problem(dataset, policy_from_dict(result.provenance.policy))
+        pol = policy_from_dict(result.provenance.policy)
+        frame = None
+        if outcomes is not None or outcome_model is not None:
+            frame = _outcomes(dataset, pol, None, outcomes, outcome_model)
+        elif pol.weights.outcome > 0 and (pol.outcome_csv or pol.outcomes):
+            typer.echo("(the run used predicted outcomes: give --outcomes or --outcome-model to score the next "
+                       "best communes with them; the placement's outcome below is the result's)", err=True)
+        problem = build_problem(dataset, pol, outcomes=frame)
         exp = explain_case(problem, result, case_id)
         if exp.locality_id:
             typer.echo(f"{case_id}: placed in {exp.locality_name} ({exp.locality_id}), score {exp.score:.3f}")
@@ -447,6 +486,7 @@ def simulate(
 
 app.add_typer(users_app, name="users")
 app.add_typer(records_app, name="records")
+app.add_typer(outcomes_app, name="outcomes")
 
 
 def main() -> None:

@@ -161,6 +161,14 @@ class SolverSettings(_Strict):
     """Parallel search workers."""
 
 
+class OutcomeSettings(_Strict):
+    """Where the `outcome` component's predictions come from besides `Policy.outcome_csv` (`docs/outcomes.md`)."""
+
+    model: str | None = None
+    """A model folder written by `matcher outcomes fit`, relative to the policy file: the families' outcomes are
+    predicted with it at each match."""
+
+
 class Policy(_Strict):
     """How families are placed: score weights, which rules bind and how, the bedroom table, balance between areas,
     the objective and the solver's limits (`docs/policy.md`). Read from TOML with `load_policy`."""
@@ -183,7 +191,16 @@ class Policy(_Strict):
     """What the search maximises."""
     solver: SolverSettings = Field(default_factory=SolverSettings)
     """The search's default limits."""
-    outcome_csv: str | None = Field(default=None, description="CSV case_id,locality_id,outcome in [0, 1]")
+    outcome_csv: str | None = Field(default=None, description="CSV case_id,locality_id,outcome in [0, 1], "
+                                    "relative to the policy file")
+    outcomes: OutcomeSettings | None = None
+    """A fitted outcome model to predict the `outcome` component with (`[outcomes] model = "DIR"`)."""
+
+    @model_validator(mode="after")
+    def _one_outcome_source(self) -> Policy:
+        if self.outcome_csv is not None and self.outcomes is not None and self.outcomes.model is not None:
+            raise ValueError("give either outcome_csv or [outcomes] model, not both")
+        return self
 
     @field_validator("bedroom_table")
     @classmethod

@@ -9,6 +9,7 @@ metrics with 95 % intervals, and a runner on local processes or a Dask cluster (
 
 from matcher.simulate.cohort import CohortDrawer, CohortParams, parameter_table
 from matcher.simulate.experiment import (
+    POLICY_LABELS,
     Experiment,
     ExperimentError,
     SimulationError,
@@ -29,6 +30,7 @@ __all__ = [
     "DESCRIPTIONS",
     "METRICS",
     "POLICIES",
+    "POLICY_LABELS",
     "Cancelled",
     "CohortDrawer",
     "CohortParams",

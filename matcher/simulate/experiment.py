@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from matcher.check import check
 from matcher.models import Dataset, Locality, Policy
@@ -37,10 +38,13 @@ from matcher.simulate.cohort import CohortDrawer, CohortParams
 from matcher.simulate.files import read_toml
 from matcher.simulate.ledger import Ledger
 from matcher.simulate.metrics import plan_metrics
+from matcher.simulate.outcome_lab import SOURCES, outcome_metrics, predictions, split_label
 from matcher.simulate.policies import PLACERS, POLICIES, Scenario, Settings
 from matcher.simulate.territory import TerritoryError, TerritoryParams, generate_localities, read_localities
 
 PolicyName = Literal["optimal", "greedy", "random", "proportional", "deferred_acceptance", "dynamic"]
+#: Every policy label: a placer, alone or with the outcomes it sees (`matcher.simulate.outcome_lab`).
+POLICY_LABELS: tuple[str, ...] = (*POLICIES, *(f"{p}+{s}" for p in POLICIES for s in SOURCES))
 
 
 class _Strict(BaseModel):
@@ -59,6 +63,15 @@ class DynamicSettings(_Strict):
                          "(0: no prices, the engine on each batch alone)")
 
 
+class OutcomeSettings(_Strict):
+    """What policies labelled ``+fitted`` and ``+true`` see (`docs/lab.md#outcomes`)."""
+
+    weight: float = Field(default=3.0, ge=0, description="the outcome weight of policies that see outcomes")
+    history_families: int = Field(default=2500, ge=200, le=100_000, description="past placements of the "
+                                  "simulated history the `+fitted` model is fitted on")
+    history_years: int = Field(default=3, ge=2, le=20, description="years the history spans")
+
+
 class Experiment(_Strict):
     """A policy-lab experiment; build it with :func:`load_experiment` or directly."""
 
@@ -68,7 +81,10 @@ class Experiment(_Strict):
     replications: int = Field(default=10, ge=1, le=10_000)
     months: int = Field(default=12, ge=1, le=36)
     families_per_year: int = Field(default=120, ge=1, le=100_000)
-    policies: tuple[PolicyName, ...] = POLICIES  # type: ignore[assignment]
+    policies: tuple[str, ...] = Field(default=POLICIES, description="placers, alone or as `optimal+fitted`, "
+                                      "`optimal+true` (matching on a fitted model's or the true outcomes)")
+    baseline: str | None = Field(default=None, description="the policy others are compared with, paired over "
+                                 "replications (default: the first)")
     cohort: CohortParams = Field(default_factory=CohortParams)
     territory: TerritoryParams = Field(default_factory=TerritoryParams)
     localities: tuple[Locality, ...] | None = Field(default=None, description="given communes (from a "
@@ -76,6 +92,7 @@ class Experiment(_Strict):
     policy: Policy = Field(default_factory=Policy, description="the placement policy: weights and rules")
     engine: EngineSettings = Field(default_factory=EngineSettings)
     dynamic: DynamicSettings = Field(default_factory=DynamicSettings)
+    outcomes: OutcomeSettings = Field(default_factory=OutcomeSettings)
 
     @field_validator("policies")
     @classmethod
@@ -84,7 +101,22 @@ class Experiment(_Strict):
             raise ValueError("name at least one policy")
         if len(set(v)) != len(v):
             raise ValueError("a policy is listed twice")
+        unknown = [p for p in v if p not in POLICY_LABELS]
+        if unknown:
+            raise ValueError(f"unknown policy {unknown[0]!r}: one of {', '.join(POLICIES)}, optionally followed by "
+                             f"{' or '.join('+' + s for s in SOURCES)}")
         return v
+
+    @model_validator(mode="after")
+    def _baseline_listed(self) -> Experiment:
+        if self.baseline is not None and self.baseline not in self.policies:
+            raise ValueError("baseline must be one of the policies")
+        return self
+
+    @property
+    def baseline_policy(self) -> str:
+        """The policy the others are compared with."""
+        return self.baseline or self.policies[0]
 
     def fingerprint(self) -> str:
         return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:16]
@@ -151,19 +183,25 @@ def territory(exp: Experiment) -> list[Locality]:
     return generate_localities(_rng(exp, 2), exp.territory, persons)
 
 
-_SCENARIOS: dict[tuple[str, int], Scenario] = {}
+_SCENARIOS: dict[tuple[str, int, str | None], Scenario] = {}
 
 
-def scenario(exp: Experiment, replication: int) -> Scenario:
-    """The replication's draws and the year's model; cached per process (tasks of one replication share it)."""
-    key = (exp.fingerprint(), replication)
+def scenario(exp: Experiment, replication: int, source: str | None = None) -> Scenario:
+    """The replication's draws and the year's model, with the outcomes `source` lets a policy see (None:
+    none); cached per process (tasks of one replication share it)."""
+    key = (exp.fingerprint(), replication, source)
     if key in _SCENARIOS:
         return _SCENARIOS[key]
     locs = territory(exp)
     drawer = CohortDrawer(exp.cohort, [lo.locality_id for lo in locs], [lo.population or 1 for lo in locs])
     cases = drawer.draw_year(_rng(exp, 3, replication), exp.families_per_year, exp.months)
-    scn = make_scenario(Dataset(cases=tuple(cases), localities=tuple(locs)), exp.policy, exp.months, drawer,
-                        exp.families_per_year)
+    dataset = Dataset(cases=tuple(cases), localities=tuple(locs))
+    policy, outcomes = exp.policy, None
+    if source is not None:
+        outcomes = predictions(exp, dataset, source)
+        policy = policy.model_copy(update={"weights": policy.weights.model_copy(
+            update={"outcome": exp.outcomes.weight})})
+    scn = make_scenario(dataset, policy, exp.months, drawer, exp.families_per_year, outcomes=outcomes)
     if len(_SCENARIOS) >= 4:
         _SCENARIOS.pop(next(iter(_SCENARIOS)))
     _SCENARIOS[key] = scn
@@ -171,10 +209,11 @@ def scenario(exp: Experiment, replication: int) -> Scenario:
 
 
 def make_scenario(dataset: Dataset, policy: Policy, months: int, drawer: CohortDrawer | None = None,
-                  families_per_year: int | None = None) -> Scenario:
-    """A scenario over given families (arrival months counted from the earliest arrival date) and communes."""
+                  families_per_year: int | None = None, outcomes: pd.DataFrame | None = None) -> Scenario:
+    """A scenario over given families (arrival months counted from the earliest arrival date) and communes,
+    with predicted outcomes for the `outcome` component if given."""
     cases = list(dataset.cases)
-    problem = build_problem(dataset, policy)
+    problem = build_problem(dataset, policy, outcomes=outcomes)
     dates = [c.arrival_date for c in cases if c.arrival_date is not None]
     start = min(dates) if dates else None
     case_month = np.array([min(_month(c.arrival_date, start), months) for c in cases], dtype=np.int64)
@@ -222,10 +261,11 @@ def run_policy(scn: Scenario, policy: str, settings: Settings,
 def simulate_year(task: Task) -> tuple[Scenario, dict[str, str], float]:
     """Run a task's policy over its replication's year: the scenario, the final plan and the seconds taken."""
     exp, r = task.experiment, task.replication
-    scn = scenario(exp, r)
+    placer, source = split_label(task.policy)
+    scn = scenario(exp, r, source)
     settings = Settings(time_limit=exp.engine.time_limit, seed=(exp.seed + r) % (2**31), samples=exp.dynamic.samples,
                         placement=exp.engine.placement)
-    plan, seconds = run_policy(scn, task.policy, settings, _rng(exp, 4, r, zlib.crc32(task.policy.encode())))
+    plan, seconds = run_policy(scn, placer, settings, _rng(exp, 4, r, zlib.crc32(task.policy.encode())))
     return scn, plan, seconds
 
 
@@ -237,5 +277,7 @@ def run_task(task: Task) -> dict[str, Any]:
         raise SimulationError(f"{task.policy} broke hard rules: " + "; ".join(str(v) for v in violations[:3]))
     row: dict[str, Any] = {"policy": task.policy, "replication": task.replication}
     row.update(plan_metrics(scn.problem, plan))
+    row.update(outcome_metrics(task.experiment, task.replication, scn.dataset.cases, scn.dataset.localities, plan,
+                               split_label(task.policy)[1]))
     row["seconds"] = round(seconds, 4)
     return row

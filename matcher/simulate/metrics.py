@@ -19,7 +19,8 @@ METRICS: tuple[str, ...] = (
     "families", "families_placed", "placed_share", "persons", "persons_placed", "persons_share",
     "mean_score", "score_p10", "score_employment", "score_language", "score_mobility", "score_ties",
     "score_preferences", "unmet_needs", "unmet_french_class", "unmet_jobs", "unmet_mobility",
-    "capacity_use", "capacity_gini", "worst_group_placed_share", "seconds",
+    "capacity_use", "capacity_gini", "worst_group_placed_share", "expected_employed", "employed_drawn",
+    "expected_employment_rate", "seen_outcome_auc", "seconds",
 )
 
 #: What each metric means, for the summary and the app.
@@ -44,6 +45,10 @@ DESCRIPTIONS: dict[str, str] = {
     "capacity_use": "persons placed over persons agreed, all communes",
     "capacity_gini": "Gini index of the use of each commune's agreed places (0 = even)",
     "worst_group_placed_share": "placed share of the worst-off first-language group (5+ families)",
+    "expected_employed": "families with an adult in work at 12 months, expected under the lab's true outcome model",
+    "employed_drawn": "the same, drawn once (the same draws for every policy of a replication)",
+    "expected_employment_rate": "expected share in work among placed families with a working-age adult",
+    "seen_outcome_auc": "AUC of the outcomes the policy saw, on outcomes drawn for every pair (blank: saw none)",
     "seconds": "wall-clock seconds the policy took for the year",
 }
 

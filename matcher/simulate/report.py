@@ -10,7 +10,7 @@ import html
 import json
 import textwrap
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -18,29 +18,49 @@ from scipy import stats
 
 from matcher.simulate.experiment import Experiment
 from matcher.simulate.metrics import DESCRIPTIONS, METRICS
+from matcher.simulate.outcome_lab import gain_share
 from matcher.simulate.runner import RunStats
 
 #: Okabe-Ito colours, distinguishable with the common colour-vision deficiencies.
 COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 #: Metrics shown in the PNG, in this order.
-PLOTTED = ("placed_share", "persons_placed", "mean_score", "unmet_needs", "capacity_gini", "seconds")
+PLOTTED = ("placed_share", "persons_placed", "mean_score", "unmet_needs", "capacity_gini", "seconds",
+           "expected_employed")
+#: The metric whose paired difference to the baseline has a panel of its own.
+COMPARED = "expected_employed"
 
 
-def summarise(metrics: pd.DataFrame, policies: tuple[str, ...] | None = None) -> pd.DataFrame:
-    """Mean and Student-t 95 % interval over replications, one row per policy and metric (tidy)."""
+def summarise(metrics: pd.DataFrame, policies: tuple[str, ...] | None = None,
+              baseline: str | None = None) -> pd.DataFrame:
+    """Mean and Student-t 95 % interval over replications, one row per policy and metric (tidy), and each
+    policy's difference to the baseline (default: the first policy) paired over replications (the same draws),
+    with its paired-t 95 % interval (``diff``, ``diff_low``, ``diff_high``; blank for the baseline itself)."""
     out = []
     policies = policies or tuple(dict.fromkeys(metrics["policy"]))
+    baseline = baseline or policies[0]
+    base = metrics[metrics["policy"] == baseline].set_index("replication")
     for policy in policies:
         sub = metrics[metrics["policy"] == policy]
         for metric in METRICS:
             x = sub[metric].to_numpy(dtype=float)
-            n = len(x)
-            mean = float(x.mean()) if n else float("nan")
-            sd = float(x.std(ddof=1)) if n > 1 else 0.0
-            half = float(stats.t.ppf(0.975, n - 1) * sd / np.sqrt(n)) if n > 1 else 0.0
-            out.append({"policy": policy, "metric": metric, "n": n, "mean": mean, "sd": sd,
-                        "ci_low": mean - half, "ci_high": mean + half})
+            mean, half = _mean_interval(x)
+            row = {"policy": policy, "metric": metric, "n": len(x), "mean": mean,
+                   "sd": float(x.std(ddof=1)) if len(x) > 1 else 0.0, "ci_low": mean - half, "ci_high": mean + half,
+                   "diff": float("nan"), "diff_low": float("nan"), "diff_high": float("nan")}
+            if policy != baseline and len(base):
+                paired = sub.set_index("replication")[metric].astype(float) - base[metric].astype(float)
+                d, dh = _mean_interval(paired.dropna().to_numpy())
+                row.update(diff=d, diff_low=d - dh, diff_high=d + dh)
+            out.append(row)
     return pd.DataFrame(out)
+
+
+def _mean_interval(x: np.ndarray) -> tuple[float, float]:
+    """Mean and half-width of the Student-t 95 % interval (0 with fewer than two values)."""
+    n = len(x)
+    mean = float(x.mean()) if n else float("nan")
+    sd = float(x.std(ddof=1)) if n > 1 else 0.0
+    return mean, float(stats.t.ppf(0.975, n - 1) * sd / np.sqrt(n)) if n > 1 else 0.0
 
 
 def summary_table(summary: pd.DataFrame, metrics: tuple[str, ...] = PLOTTED) -> pd.DataFrame:
@@ -63,7 +83,7 @@ def write_outputs(experiment: Experiment, metrics: pd.DataFrame, out_dir: Path,
                   run: RunStats | None = None) -> list[Path]:
     """Write metrics.csv (and .parquet), summary.csv, plots.png, plots.html and experiment.json into out_dir."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    summary = summarise(metrics, experiment.policies)
+    summary = summarise(metrics, experiment.policies, experiment.baseline_policy)
     paths = [out_dir / "metrics.csv", out_dir / "summary.csv", out_dir / "plots.png", out_dir / "plots.html",
              out_dir / "experiment.json"]
     metrics.to_csv(paths[0], index=False)
@@ -73,6 +93,10 @@ def write_outputs(experiment: Experiment, metrics: pd.DataFrame, out_dir: Path,
     except ImportError:  # pyarrow comes with streamlit; without it the CSV is the tidy output
         pass
     summary.to_csv(paths[1], index=False)
+    gain = gain_share(metrics)
+    if gain is not None:
+        pd.DataFrame([gain]).to_csv(out_dir / "outcome_gain.csv", index=False)
+        paths.append(out_dir / "outcome_gain.csv")
     plot_png(metrics, summary, paths[2], experiment.policies, title=experiment.name)
     paths[3].write_text(plot_html(metrics, summary, experiment, run), encoding="utf-8")
     meta = {"experiment": json.loads(experiment.model_dump_json()),
@@ -91,9 +115,9 @@ def plot_png(metrics: pd.DataFrame, summary: pd.DataFrame, path: Path | BinaryIO
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(2, 3, figsize=(13, 7.5), constrained_layout=True)
+    fig, axes = plt.subplots(2, 4, figsize=(17, 7.5), constrained_layout=True)
     x = np.arange(len(policies))
-    for ax, metric in zip(axes.ravel(), PLOTTED, strict=True):
+    for ax, metric in zip(axes.ravel(), PLOTTED, strict=False):
         for i, policy in enumerate(policies):
             vals = metrics.loc[metrics["policy"] == policy, metric].to_numpy(dtype=float)
             jitter = (np.arange(len(vals)) - (len(vals) - 1) / 2) * (0.25 / max(len(vals), 1))
@@ -105,9 +129,28 @@ def plot_png(metrics: pd.DataFrame, summary: pd.DataFrame, path: Path | BinaryIO
         ax.set_xticks(x, [p.replace("_", "\n") for p in policies], fontsize=8)
         ax.set_title(f"{metric}\n{textwrap.fill(DESCRIPTIONS[metric], 48)}", fontsize=9)
         ax.grid(axis="y", alpha=0.3)
+    _plot_differences(axes.ravel()[-1], summary, policies)
     fig.suptitle(f"{title}: mean and 95 % interval over replications (dots: replications)", fontsize=11)
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def _plot_differences(ax: Any, summary: pd.DataFrame, policies: tuple[str, ...]) -> None:
+    """COMPARED's difference to the baseline per policy, with its paired 95 % interval."""
+    rows = summary[summary["metric"] == COMPARED].set_index("policy")
+    for i, policy in enumerate(policies):
+        row = rows.loc[policy]
+        if pd.isna(row["diff"]):
+            continue
+        ax.errorbar(i, row["diff"], yerr=[[row["diff"] - row["diff_low"]], [row["diff_high"] - row["diff"]]],
+                    fmt="D", color=COLOURS[i % len(COLOURS)], markeredgecolor="black", capsize=5, markersize=7)
+    ax.axhline(0, color="#999999", lw=1)
+    ax.set_xticks(np.arange(len(policies)), [p.replace("_", "\n") for p in policies], fontsize=8)
+    missing = rows["diff"].isna()
+    baseline = next((p for p in policies if bool(missing[p])), policies[0])
+    ax.set_title(f"{COMPARED} minus {baseline}\npaired over replications (the same draws), 95 % interval",
+                 fontsize=9)
+    ax.grid(axis="y", alpha=0.3)
 
 
 def _svg(metrics: pd.DataFrame, summary: pd.DataFrame, metric: str, policies: tuple[str, ...]) -> str:

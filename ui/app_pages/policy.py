@@ -12,9 +12,35 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from matcher.models.policy import Policy, PolicyError, load_policy, policy_from_dict
+from matcher.outcomes.table import OutcomeFileError, read_outcome_table
 from ui.components import state
-from ui.components.i18n import t
+from ui.components.i18n import add_labels, t
 from ui.components.text import plain_lines
+
+add_labels({
+    "outcomes_header": ("Predicted outcomes", "Résultats prédits"),
+    "outcomes_help": (
+        "A CSV of predicted outcomes per family and commune (case_id, locality_id, outcome from 0 to 1), as "
+        "`matcher outcomes predict` writes it; the outcome weight scores it in every run.",
+        "Un CSV des résultats prédits par famille et par commune (case_id, locality_id, outcome de 0 à 1), tel "
+        "que l'écrit `matcher outcomes predict` ; le poids « outcome » le prend en compte à chaque calcul."),
+    "outcomes_upload": ("Outcome CSV", "CSV des résultats prédits"),
+    "outcomes_loaded": ("{name}: {pairs} pairs, for {families} of the {total} families of the data.",
+                        "{name} : {pairs} paires, pour {families} des {total} familles des données."),
+    "outcomes_weight_zero": ("The outcome weight is 0: the predictions do not change the plan.",
+                             "Le poids « outcome » vaut 0 : les prédictions ne changent pas le plan."),
+    "outcomes_clear": ("Remove the outcomes", "Retirer les résultats prédits"),
+    "outcomes_bad": ("The outcome file cannot be used:", "Le fichier des résultats prédits est inutilisable :"),
+    "outcomes_policy_names": (
+        "This policy names {name}: upload that file here to use it (the app reads no path written in a policy).",
+        "Cette politique désigne {name} : déposez ce fichier ici pour l'utiliser (l'application ne lit aucun "
+        "chemin écrit dans une politique)."),
+    "outcomes_models": (
+        "A fitted model is not uploaded here: loading a model file runs code. Run `matcher outcomes predict` "
+        "with it and upload the CSV it writes.",
+        "Un modèle entraîné ne se dépose pas ici : charger un fichier de modèle exécute du code. Lancez "
+        "`matcher outcomes predict` avec ce modèle et déposez le CSV qu'il écrit."),
+})
 
 WEIGHTS = ("employment", "language", "mobility", "ties", "preferences", "outcome")
 PAIRWISE = ("links", "exclusions")  # rules that can be hard or off, never soft
@@ -90,6 +116,35 @@ def _weights(pol: Policy) -> dict[str, float]:
         out[name] = col.number_input(t(f"wn_{name}"), min_value=0.0, max_value=10.0, step=0.1, value=current[name],
                                      key=_key(f"w_{name}"))
     return out
+
+
+def _outcomes(pol: Policy) -> None:
+    """Upload an outcome CSV for the runs; say how much of the data it covers and whether the weight uses it."""
+    st.subheader(t("outcomes_header"))
+    st.caption(t("outcomes_help"))
+    uploaded = st.file_uploader(t("outcomes_upload"), type=["csv"], key="outcome_file")
+    if uploaded is not None and st.session_state.get("outcome_file_seen") != uploaded.file_id:
+        st.session_state["outcome_file_seen"] = uploaded.file_id
+        try:
+            state.set_outcome_table((uploaded.name, read_outcome_table(uploaded, label=uploaded.name)))
+        except OutcomeFileError as exc:
+            state.set_outcome_table(None)
+            st.error(f"{t('outcomes_bad')}\n\n{plain_lines(exc)}")
+    found = state.outcome_table()
+    if found is not None:
+        name, frame = found
+        data = state.dataset()
+        ids = {c.case_id for c in data.cases} if data is not None else set()
+        st.info(t("outcomes_loaded", name=name, pairs=f"{len(frame):,}",
+                  families=frame.loc[frame["case_id"].isin(ids), "case_id"].nunique(), total=len(ids)))
+        if pol.weights.outcome <= 0:
+            st.warning(t("outcomes_weight_zero"))
+        if st.button(t("outcomes_clear"), key="outcome_clear"):
+            state.set_outcome_table(None)
+            st.rerun()
+    elif pol.outcome_csv or (pol.outcomes is not None and pol.outcomes.model):
+        st.info(t("outcomes_policy_names", name=pol.outcome_csv or (pol.outcomes.model if pol.outcomes else "")))
+    st.caption(t("outcomes_models"))
 
 
 def _rules(pol: Policy) -> dict[str, dict[str, str | float]]:
@@ -199,6 +254,7 @@ def render() -> None:
     left, right = st.columns(2, gap="large")
     with left:
         weights = _weights(pol)
+        _outcomes(pol)
         bands = _bedrooms(pol)
     with right:
         balance = _balance(pol)

@@ -21,6 +21,7 @@ from matcher.simulate import (
     DESCRIPTIONS,
     METRICS,
     POLICIES,
+    POLICY_LABELS,
     Experiment,
     ExperimentError,
     experiment_from_dict,
@@ -171,7 +172,8 @@ def _form() -> None:
     if broken:
         st.warning(tr("config_broken"))
     with st.form("lab_form"):
-        policies = st.multiselect(tr("policies"), list(POLICIES), default=list(POLICIES), key="lab_policies",
+        # A placer alone, or matching on a model fitted on a simulated history (+fitted) or the true outcomes (+true).
+        policies = st.multiselect(tr("policies"), list(POLICY_LABELS), default=list(POLICIES), key="lab_policies",
                                   format_func=policy_name)
         c1, c2, c3, c4 = st.columns(4)
         reps = c1.number_input(tr("replications"), 1, 500, int(d.replications), key="lab_reps")

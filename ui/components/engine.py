@@ -35,14 +35,16 @@ def solve_job(
     seed: int | None = None,
     input_sha256: str = "",
     inputs: list[str] | None = None,
+    outcomes: pd.DataFrame | None = None,
 ) -> Job[Solved]:
-    """A job for `BackgroundRun`: build the problem, solve it, return (problem, result); the result's provenance
-    names the inputs (`input_sha256`, `inputs`) as the CLI's does."""
+    """A job for `BackgroundRun`: build the problem (with the predicted outcomes of `outcomes`, if any), solve it,
+    return (problem, result); the result's provenance names the inputs (`input_sha256`, `inputs`) as the CLI's does."""
 
     def job(report: Report, cancel: threading.Event) -> Solved:
         report(Progress("building", 0.0))
         problem = build_problem(data, policy, pins=dict(pins or {}) or None,
-                                forbids=set(forbids or ()) or None, previous=dict(previous) if previous else None)
+                                forbids=set(forbids or ()) or None, previous=dict(previous) if previous else None,
+                                outcomes=outcomes)
         params = SolveParams(time_limit=time_limit, seed=seed, workers=policy.solver.workers,
                              on_progress=report, cancel=cancel)
         return problem, solve(problem, params, input_sha256=input_sha256, inputs=list(inputs or []))

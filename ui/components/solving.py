@@ -51,7 +51,7 @@ def start(data: Dataset, *, stable: bool) -> MatchRun:
     job = engine.solve_job(data, pol, pins=pins, forbids=forbids, previous=previous,
                            time_limit=pol.solver.time_limit, seed=pol.solver.seed,
                            input_sha256=str(provenance.get("input_sha256", "")),
-                           inputs=list(provenance.get("inputs", [])))
+                           inputs=list(provenance.get("inputs", [])), outcomes=state.outcome_frame())
     request = MatchRequest(started=dt.datetime.now(), policy_name=pol.name, seed=pol.solver.seed,
                            time_limit=pol.solver.time_limit, pins=pins, forbids=forbids, stable=stable)
     runner = MatchRun(job, request)

@@ -51,6 +51,7 @@ _DEFAULTS: dict[str, object] = {
     "scenario_id": None,  # the scenario's id in the records, None when it could not be kept
     "provenance": {},  # {"input_sha256": ..., "inputs": [...]} of the data in use, for the runs' results
     "user": None,  # matcher.store.UserRecord of whoever uses this session (see components.access)
+    "outcome_table": None,  # (file name, DataFrame case_id, locality_id, outcome) uploaded on the Policy page
 }
 
 
@@ -98,6 +99,22 @@ def dataset() -> Dataset | None:
 def policy() -> Policy:
     pol = st.session_state.get("policy")
     return pol if pol is not None else Policy()
+
+
+def outcome_table() -> tuple[str, pd.DataFrame] | None:
+    """The outcome CSV uploaded on the Policy page (its name and table), scored by the policy's outcome weight."""
+    found = st.session_state.get("outcome_table")
+    return found if isinstance(found, tuple) else None
+
+
+def set_outcome_table(found: tuple[str, pd.DataFrame] | None) -> None:
+    st.session_state["outcome_table"] = found
+
+
+def outcome_frame() -> pd.DataFrame | None:
+    """The uploaded outcomes as `build_problem` takes them, or None."""
+    found = outcome_table()
+    return None if found is None else found[1]
 
 
 def set_policy(pol: Policy, *, reset_widgets: bool = False) -> None:
@@ -204,7 +221,8 @@ def problem_of(run: RunRecord) -> Problem:
         if data is None:
             raise LookupError("no data for this run")
         run.problem = build_problem(data, policy_from_dict(run.policy) if run.policy else policy(),
-                                    pins=dict(run.pins) or None, forbids=set(run.forbids) or None)
+                                    pins=dict(run.pins) or None, forbids=set(run.forbids) or None,
+                                    outcomes=outcome_frame())
     return run.problem
 
 
