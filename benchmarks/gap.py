@@ -124,7 +124,7 @@ def to_model(inst: GapInstance, sense: str = "min"):
     value ``-cost`` (min) or ``profit`` (max), one row per agent, every job placed exactly once."""
     import scipy.sparse as sp
 
-    from matcher.solve.model import AssignmentModel
+    from matcher.engine.model import AssignmentModel
 
     if sense not in ("min", "max"):
         raise ValueError(f"sense must be 'min' or 'max', got {sense!r}")

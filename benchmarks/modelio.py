@@ -25,7 +25,7 @@ def save_model(model: Any, path: str | Path) -> None:
 def load_model(path: str | Path) -> Any:
     import scipy.sparse as sp
 
-    from matcher.solve.model import AssignmentModel
+    from matcher.engine.model import AssignmentModel
 
     z = np.load(path, allow_pickle=False)
     n_items, n_bins, rows, cols = (int(v) for v in z["n"])

@@ -147,7 +147,7 @@ def reference_lp(model: Any, path: Path, args: argparse.Namespace) -> tuple[floa
                                      "workers": args.workers, "seed": 0}, limit + max(5.0, 0.1 * limit))
         if out.get("bound") is not None:
             return float(out["bound"]), time.monotonic() - t0
-    from matcher.solve.lp import solve_lp
+    from matcher.engine.lp import solve_lp
 
     lp = solve_lp(model, time_limit=float(getattr(args, "reference_limit", 900.0)))
     return (float(lp.bound) if lp.ok else float("nan")), time.monotonic() - t0
@@ -172,10 +172,10 @@ def run_resolve(args: argparse.Namespace) -> int:
     checks) is not counted; ``solve()`` itself is timed once on the first plan as ``result_seconds``."""
     import json
 
+    from matcher.engine import SolveParams, solve_model
     from matcher.match import plan_hint
     from matcher.models import Policy
     from matcher.problem import build_problem
-    from matcher.solve import SolveParams, solve_model
 
     n, L = TIERS[args.tier]
     policy = Policy()
@@ -251,10 +251,10 @@ def run_profile(args: argparse.Namespace) -> int:
 
     from ortools.sat.python import cp_model
 
-    import matcher.solve.engine as engine
+    import matcher.engine.search as engine
+    from matcher.engine import SolveParams, solve_model
     from matcher.models import Policy
     from matcher.problem import build_problem
-    from matcher.solve import SolveParams, solve_model
 
     n, L = TIERS[args.tier]
     times: dict[str, float] = {}

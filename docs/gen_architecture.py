@@ -19,7 +19,7 @@ class Box:
     """One package or module of the code."""
 
     key: str
-    label: str  # as written in the tree, e.g. "solve/"
+    label: str  # as written in the tree, e.g. "engine/"
     role: str  # what it does, in a few words
     imports: str  # what it may import, in words (the table of the architecture page)
 
@@ -34,26 +34,26 @@ FLOORS: tuple[tuple[str, tuple[Box, ...]], ...] = (
         Box("auth", "auth.py", "users, roles, logins", "`store`, `models`"),
     )),
     ("services", (
-        Box("simulate", "simulate/", "the policy lab", "`match`, `explain`, `problem`, `solve`, `scoring`, `check`, "
+        Box("simulate", "simulate/", "the policy lab", "`match`, `explain`, `problem`, `engine`, `scoring`, `checker`, "
             "`io`, `models`; never `store` (the lab runs without access to the records)"),
         Box("store", "store/", "records, audit chain", "`io`, `models`; never `auth`"),
     )),
     ("composition", (
-        Box("match", "match.py", "solve(problem, params) -> Result", "`solve`, `explain`, `problem`, `check`, "
+        Box("match", "match.py", "solve(problem, params) -> Result", "`engine`, `explain`, `problem`, `checker`, "
             "`scoring`, `models`"),
     )),
     ("explanations", (
-        Box("explain", "explain/", "reasons, alternatives, duals", "`problem`, `check`, `scoring`, `models`; "
-            "never `solve` (duals are computed by the caller)"),
+        Box("explain", "explain/", "reasons, alternatives, duals", "`problem`, `checker`, `scoring`, `models`; "
+            "never `engine` (duals are computed by the caller)"),
     )),
     ("problem", (
-        Box("problem", "problem.py", "records + policy -> model", "`solve.model` only of `solve`, `scoring`, "
+        Box("problem", "problem.py", "records + policy -> model", "`engine.model` only of `engine`, `scoring`, "
             "`models`"),
     )),
     ("parts", (
-        Box("solve", "solve/", "the engine", "`models` and its own modules only"),
+        Box("engine", "engine/", "the engine", "`models` and its own modules only"),
         Box("scoring", "scoring/", "score components", "`models`"),
-        Box("check", "check.py", "independent rule checker", "`models`"),
+        Box("checker", "checker.py", "independent rule checker", "`models`"),
         Box("io", "io/", "spreadsheets in and out", "`models`"),
     )),
     ("records", (
@@ -62,13 +62,13 @@ FLOORS: tuple[tuple[str, tuple[Box, ...]], ...] = (
 )
 
 #: Pairs (importer, imported) that the floors alone would allow but the layering forbids.
-FORBIDDEN: tuple[tuple[str, str], ...] = (("explain", "solve"),)
+FORBIDDEN: tuple[tuple[str, str], ...] = (("explain", "engine"),)
 
 #: The data flow, left to right: (stage, where it happens).
 FLOW: tuple[tuple[str, str], ...] = (
     ("records", "io/ -> models/"),
     ("problem", "problem.py"),
-    ("engine", "solve/"),
+    ("engine", "engine/"),
     ("result", "match.py"),
     ("explain", "explain/"),
     ("views", "cli, ui/"),

@@ -32,28 +32,28 @@ _API = {
     "load_policy": "matcher.models.policy",
     "Policy": "matcher.models.policy",
     "build_problem": "matcher.problem",
-    "solve": "matcher.solve",
-    "SolveParams": "matcher.solve",
+    "solve": "matcher.match",
+    "SolveParams": "matcher.engine",
     "Result": "matcher.models.result",
     "Status": "matcher.models.result",
     "explain_case": "matcher.explain",
-    "check": "matcher.explain.check",
+    "check": "matcher.checker",
 }
 
 __all__ = ["__version__", *_API]
 
 if TYPE_CHECKING:  # the names as type checkers and editors see them (`x as x`: re-exported)
+    from matcher.checker import check as check
+    from matcher.engine import SolveParams as SolveParams
     from matcher.explain import explain_case as explain_case
-    from matcher.explain.check import check as check
     from matcher.io.readers import read_dataset as read_dataset
     from matcher.io.validation import validate as validate
+    from matcher.match import solve as solve
     from matcher.models.policy import Policy as Policy
     from matcher.models.policy import load_policy as load_policy
     from matcher.models.result import Result as Result
     from matcher.models.result import Status as Status
     from matcher.problem import build_problem as build_problem
-    from matcher.solve import SolveParams as SolveParams
-    from matcher.solve import solve as solve
 
 
 def __getattr__(name: str) -> Any:

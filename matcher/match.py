@@ -1,10 +1,10 @@
 """A placement problem solved to a checked result: ``solve(problem, params) -> Result``.
 
-This is composition one floor above the engine (:mod:`matcher.solve`, which knows only the low-level
-:class:`~matcher.solve.model.AssignmentModel`) and the explanations (:mod:`matcher.explain`, which never runs the
+This is composition one floor above the engine (:mod:`matcher.engine`, which knows only the low-level
+:class:`~matcher.engine.model.AssignmentModel`) and the explanations (:mod:`matcher.explain`, which never runs the
 engine): the engine's solution becomes the result contract (placements with their units and score components,
 every unplaced family with its reasons, use per commune, see ``docs/results.md#result-json``), and the plan
-passes the independent checker (:mod:`matcher.check`) before it is returned.
+passes the independent checker (:mod:`matcher.checker`) before it is returned.
 """
 
 from __future__ import annotations
@@ -18,16 +18,16 @@ import ortools
 import pandas as pd
 
 import matcher
-import matcher.check as checker
+import matcher.checker as checker
 from matcher import explain
+from matcher.engine import ModelSolution, SolveParams, relative_gap, solve_model
+from matcher.engine.lp import solve_lp
+from matcher.engine.units import assign_units
 from matcher.explain.reasons import UnplacedWhy, unplaced_reasons_all
 from matcher.models import LocalityUse, Placement, Provenance, Result, Status, Unplaced
 from matcher.models.policy import MAX_SEED, MAX_WORKERS
 from matcher.problem import Problem
 from matcher.scoring import component_scores, weighted_score
-from matcher.solve import ModelSolution, SolveParams, relative_gap, solve_model
-from matcher.solve.lp import solve_lp
-from matcher.solve.units import assign_units
 
 
 class EngineError(RuntimeError):

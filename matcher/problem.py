@@ -1,7 +1,7 @@
 """Records + policy -> the arrays the engine solves: candidate options, resource rows, capacities and values.
 
 The result is a :class:`Problem`: the records, their scoring context, and the engine's low-level
-:class:`~matcher.solve.model.AssignmentModel` (items, options, resource rows), with what is needed to map the
+:class:`~matcher.engine.model.AssignmentModel` (items, options, resource rows), with what is needed to map the
 engine's answer back to families and communes and to say why a pair was dropped.
 
 Hard rules that concern a single family and locality (an exclusion, a service offered nowhere near, no unit large
@@ -17,12 +17,12 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from matcher.engine.model import AssignmentModel
 from matcher.models import Case, Dataset, Locality, Mode, Policy
 from matcher.scoring import CHUNK, component_scores, pair_scores, weighted_score
 from matcher.scoring import mobility as mobility_score
 from matcher.scoring.arrays import CaseArrays, LocalityArrays, Vocab, case_arrays, locality_arrays
 from matcher.scoring.context import ScoringContext, SparsePairs
-from matcher.solve.model import AssignmentModel
 
 HARD = np.inf
 
@@ -41,6 +41,11 @@ class PairRule:
 
 @dataclass
 class Problem:
+    """A placement problem ready for the engine, made by :func:`build_problem`: the records and the policy, the
+    candidate (family, commune) pairs that pass every hard pair rule, the items placed whole (families linked by a
+    hard rule form one item), the engine's :class:`~matcher.engine.model.AssignmentModel` and the score of each
+    pair. Treat it as read-only: the explanations and the checker read the same object the engine solved."""
+
     dataset: Dataset
     policy: Policy
     cases: list[Case]

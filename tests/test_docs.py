@@ -240,5 +240,5 @@ def test_architecture_diagram_is_current() -> None:
     tags = {element.tag.split("}")[-1] for element in root.iter()}
     assert "script" not in tags and "image" not in tags and "foreignObject" not in tags
     boxes = {box.key for _, floor in gen.FLOORS for box in floor}
-    assert {"models", "io", "scoring", "check", "solve", "problem", "explain", "match", "store", "auth", "cli",
+    assert {"models", "io", "scoring", "checker", "engine", "problem", "explain", "match", "store", "auth", "cli",
             "ui"} <= boxes

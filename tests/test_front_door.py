@@ -50,11 +50,22 @@ def test_the_snippet_is_ten_lines_or_fewer() -> None:
 
 
 def test_importing_matcher_loads_neither_the_engine_nor_pandas() -> None:
-    code = ("import sys, matcher; heavy = [m for m in ('numpy', 'pandas', 'ortools', 'scipy', 'matcher.solve', "
+    code = ("import sys, matcher; heavy = [m for m in ('numpy', 'pandas', 'ortools', 'scipy', 'matcher.engine', "
             "'matcher.problem', 'pydantic') if m in sys.modules]; print(heavy)")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
     assert shown.stdout.strip() == "[]"
+
+
+def test_the_front_door_names_are_not_shadowed_by_modules() -> None:
+    """Importing the engine's or the checker's modules leaves ``matcher.solve`` and ``matcher.check`` the functions
+    (a submodule of the same name would replace the attribute on import)."""
+    code = ("import matcher, matcher.engine.lp, matcher.checker, matcher.match; import inspect; "
+            "print(inspect.isfunction(matcher.solve), inspect.isfunction(matcher.check), "
+            "matcher.solve.__module__, matcher.check.__module__)")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    assert shown.stdout.split() == ["True", "True", "matcher.match", "matcher.checker"]
 
 
 def test_every_public_name_resolves_and_is_documented() -> None:

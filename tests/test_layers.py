@@ -65,7 +65,7 @@ GRAPH = {name: _depends_on(name) for name in MODULES if name != "matcher"}
 
 
 def _package(name: str) -> str:
-    """The floor a module belongs to: ``matcher.solve.lp`` -> ``solve``, ``matcher.auth`` -> ``auth``."""
+    """The floor a module belongs to: ``matcher.engine.lp`` -> ``engine``, ``matcher.auth`` -> ``auth``."""
     return name.split(".")[1]
 
 
@@ -124,7 +124,7 @@ def test_no_import_cycles_between_modules() -> None:
 
 
 def test_no_import_cycles_between_packages() -> None:
-    """The floors (io, models, solve, store, cli ...) import each other one way only."""
+    """The floors (io, models, engine, store, cli ...) import each other one way only."""
     floors: dict[str, set[str]] = {}
     for name, deps in GRAPH.items():
         floors.setdefault(_package(name), set()).update(_package(d) for d in deps if _package(d) != _package(name))
@@ -169,24 +169,24 @@ def _floor_offenders(floor: str, may: set[str]) -> list[tuple[str, str]]:
 
 
 def test_the_engine_imports_only_the_records() -> None:
-    """The engine (solve) works on its own model: it imports the records (models) and itself, nothing above."""
-    assert _floor_offenders("solve", {"solve", "models"}) == []
+    """The engine works on its own model: it imports the records (models) and itself, nothing above."""
+    assert _floor_offenders("engine", {"engine", "models"}) == []
 
 
 def test_the_checker_imports_only_the_records() -> None:
     """The independent checker reads the records and the policy only, never the engine's model or its rows."""
-    assert _floor_offenders("check", {"check", "models"}) == []
+    assert _floor_offenders("checker", {"checker", "models"}) == []
 
 
 def test_the_explanations_never_run_the_engine() -> None:
     """explain reads the problem, the checker and the scores; the LP it reports comes from its caller."""
-    assert _floor_offenders("explain", {"explain", "problem", "check", "scoring", "models"}) == []
+    assert _floor_offenders("explain", {"explain", "problem", "checker", "scoring", "models"}) == []
 
 
 def test_the_builder_imports_the_records_scores_and_the_engine_model_only() -> None:
     """problem.py turns records into the engine's model: records, scores and that model, nothing of the engine
-    itself (the package ``matcher.solve`` it runs on the way re-exports the engine, but imports nothing above)."""
-    assert _floor_offenders("problem", {"problem", "models", "scoring", "solve"}) == []
+    itself (the package ``matcher.engine`` it runs on the way re-exports the engine, but imports nothing above)."""
+    assert _floor_offenders("problem", {"problem", "models", "scoring", "engine"}) == []
     direct = {n for n in imported_names(MODULES["matcher.problem"][0].read_text(encoding="utf-8"), "matcher.problem",
-                                        False) if n.startswith("matcher.solve")}
-    assert direct <= {"matcher.solve.model", "matcher.solve.model.AssignmentModel"}
+                                        False) if n.startswith("matcher.engine")}
+    assert direct <= {"matcher.engine.model", "matcher.engine.model.AssignmentModel"}

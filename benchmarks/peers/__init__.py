@@ -1,4 +1,4 @@
-"""Solvers compared on the same :class:`~matcher.solve.model.AssignmentModel`, each behind ``solve(model, ...)``.
+"""Solvers compared on the same :class:`~matcher.engine.model.AssignmentModel`, each behind ``solve(model, ...)``.
 
 Every peer maximises ``sum(opt_value[o] x[o]) - sum(penalty[r] * excess[r])`` with each item taking at most one
 option (exactly one where ``must_place``) and ``A @ x <= rhs`` (soft rows may be exceeded at their penalty). A

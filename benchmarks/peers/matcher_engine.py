@@ -1,4 +1,4 @@
-"""Our engine through its public low-level API: ``matcher.solve.solve_model``."""
+"""Our engine through its public low-level API: ``matcher.engine.solve_model``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.peers import PeerOutcome
-from matcher.solve import SolveParams, solve_model
+from matcher.engine import SolveParams, solve_model
 
 
 def solve(model: Any, *, time_limit: float, workers: int, seed: int) -> PeerOutcome:

@@ -31,8 +31,8 @@ from matcher.models.policy import MAX_SEED, MAX_WORKERS, Policy
 from matcher.models.records import Dataset
 
 if TYPE_CHECKING:
+    from matcher.engine import Progress
     from matcher.problem import Problem
-    from matcher.solve import Progress
 
 #: The longest time limit the command accepts (a week).
 MAX_TIME_LIMIT = 7 * 24 * 3600.0
@@ -224,10 +224,10 @@ def match(
     contradict each other (the diagnosis is printed). The summary counts the unplaced families by reason; each
     family's reasons are in the result file and in `matcher explain`.
     """
+    from matcher.engine import SolveParams
     from matcher.io.results import write_result
     from matcher.match import solve
     from matcher.problem import build_problem, sha256_of_files
-    from matcher.solve import SolveParams
 
     pol = _match_policy(policy, out)
     dataset = load_dataset(cases, localities)

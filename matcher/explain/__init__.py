@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
 
-from matcher.check import Violation
-from matcher.check import check as check_records
+from matcher.checker import Violation
+from matcher.checker import check as check_records
 from matcher.explain.reasons import row_use, unplaced_reasons, why_not
 from matcher.models import Placement, Result
 from matcher.problem import Problem

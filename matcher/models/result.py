@@ -126,7 +126,7 @@ class Provenance(_Out):
 class Result(_Out):
     """A plan (placements, unplaced families with reasons, what each commune uses) and how good it is proven.
 
-    Made by `matcher.solve`; written by `matcher.io.results.write_result`; read back with
+    Made by `matcher.engine`; written by `matcher.io.results.write_result`; read back with
     ``Result.model_validate_json``.
     """
 

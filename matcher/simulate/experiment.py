@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from matcher.check import check
+from matcher.checker import check
 from matcher.models import Dataset, Locality, Policy
 from matcher.models.policy import PolicyError, load_policy, validation_lines
 from matcher.problem import build_problem

@@ -1,9 +1,9 @@
 """What is left of the year's capacities while families are placed batch after batch.
 
-The whole year's cohort is one :class:`~matcher.solve.model.AssignmentModel` against the annual capacities: every
+The whole year's cohort is one :class:`~matcher.engine.model.AssignmentModel` against the annual capacities: every
 hard rule is a row ``A @ x <= rhs`` over options (a family group in a locality), so a plan built month by month
 is valid exactly when each option taken fits the remaining right-hand side of the hard rows. Soft rows may be
-exceeded at their penalty. The final plan is checked against the records by :func:`matcher.check.check`.
+exceeded at their penalty. The final plan is checked against the records by :func:`matcher.checker.check`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from matcher.solve.model import AssignmentModel
+from matcher.engine.model import AssignmentModel
 
 
 class Ledger:

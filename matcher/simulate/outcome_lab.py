@@ -9,7 +9,7 @@ probabilities; plain ``optimal`` sees no outcome.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -19,7 +19,23 @@ from matcher.simulate.truth import draw_outcomes, true_probability
 
 if TYPE_CHECKING:
     from matcher.outcomes.model import FittedModel
-    from matcher.simulate.experiment import Experiment
+
+
+class _HistorySize(Protocol):
+    history_families: int
+    history_years: int
+
+
+class Experiment(Protocol):
+    """What the outcome metrics read of an experiment (:class:`matcher.simulate.experiment.Experiment`, which
+    imports this module)."""
+
+    seed: int
+
+    @property
+    def outcomes(self) -> _HistorySize: ...
+
+    def fingerprint(self) -> str: ...
 
 #: What a policy can see of outcomes, as the suffix of its label.
 SOURCES: tuple[str, ...] = ("fitted", "true")

@@ -3,7 +3,7 @@
 Every policy sees the same scenario (the year's families and the communes' annual capacities) and places the
 families waiting this month: those arriving now and those left unplaced before, who wait for the next batch.
 Every option a policy takes fits the remaining hard rows of the year's model (:class:`Ledger`), so every plan
-respects every hard rule; :func:`matcher.check.check` confirms it on the final plan.
+respects every hard rule; :func:`matcher.checker.check` confirms it on the final plan.
 
 - ``optimal``: the engine (LP bound, LP-guided first plan, CP-SAT) on the whole year's families at once, as if
   every arrival were known in January: the hindsight benchmark no online policy can beat on its objective.
@@ -29,13 +29,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from matcher.engine import SolveParams, solve_model
+from matcher.engine.lp import solve_lp
+from matcher.engine.model import AssignmentModel
 from matcher.models import Case, Dataset, Policy
 from matcher.problem import Problem, build_problem
 from matcher.simulate.cohort import CohortDrawer
 from matcher.simulate.ledger import Ledger
-from matcher.solve import SolveParams, solve_model
-from matcher.solve.lp import solve_lp
-from matcher.solve.model import AssignmentModel
 
 POLICIES: tuple[str, ...] = ("optimal", "greedy", "random", "proportional", "deferred_acceptance", "dynamic")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from factories import commune, data, family
 
-from matcher.check import check
+from matcher.checker import check
 from matcher.models import Mode, Policy
 
 
@@ -69,7 +69,7 @@ def test_needs_read_once_agree_with_the_record_properties():
     if root not in sys.path:
         sys.path.insert(0, root)
     import sample_data.generate as g
-    from matcher.check import _Needs
+    from matcher.checker import _Needs
 
     policy = Policy()
     cases = list(g.build_sample(400, 12, 5).cases)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from factories import commune, data, family
 
+from matcher.engine import SolveParams
 from matcher.explain import explain_case
 from matcher.match import locality_report, solve
 from matcher.models import Policy
 from matcher.problem import build_problem
-from matcher.solve import SolveParams
 
 FAST = SolveParams(time_limit=5, workers=1)
 

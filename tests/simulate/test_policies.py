@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from factories import commune, data, family
 
-from matcher.check import check
+from matcher.checker import check
 from matcher.models import Policy
 from matcher.simulate.experiment import Experiment, Task, make_scenario, run_policy, simulate_year
 from matcher.simulate.ledger import Ledger

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+from matcher.engine import Progress, SolveParams
 from matcher.explain import CaseExplanation
 from matcher.explain import explain_case as _explain_case
 from matcher.io.results import Format, result_to_bytes
@@ -17,7 +18,6 @@ from matcher.models.policy import Policy
 from matcher.models.records import Dataset
 from matcher.models.result import Result
 from matcher.problem import Problem, build_problem
-from matcher.solve import Progress, SolveParams
 from ui.components.runner import Job, Report
 
 #: What a match job returns: the problem it built (explanations read it) and the engine's result.

@@ -20,7 +20,7 @@ T = TypeVar("T")
 
 
 class ProgressReport(Protocol):
-    """What a job reports: the fields of the engine's `matcher.solve.Progress`."""
+    """What a job reports: the fields of the engine's `matcher.engine.Progress`."""
 
     @property
     def stage(self) -> str: ...

@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 from strategies import instances
 
 from benchmarks import gap
+from matcher.engine import SolveParams, lagrange, solve_model
+from matcher.engine.lp import solve_lp
 from matcher.models import Policy
 from matcher.problem import build_problem
-from matcher.solve import SolveParams, lagrange, solve_model
-from matcher.solve.lp import solve_lp
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.sat.python import cp_model
 
-from matcher.solve.model import AssignmentModel
+from matcher.engine.model import AssignmentModel
 
 #: Non-integer values (scores, shares) are kept to this many units per score point.
 SCALE = 1000.0

@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 
-from matcher.solve.model import AssignmentModel
+from matcher.engine.model import AssignmentModel
 
 #: An item's options are tried this many at a time, best first: most items take one of their first few, and the
 #: rest are checked in one pass over their remaining options.

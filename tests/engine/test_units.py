@@ -5,8 +5,8 @@ from __future__ import annotations
 from factories import commune, family
 from ortools.graph.python import min_cost_flow
 
+from matcher.engine.units import assign_units
 from matcher.models import Policy
-from matcher.solve.units import assign_units
 
 
 def waste_by_family(cases, loc, policy) -> int:

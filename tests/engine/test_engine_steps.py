@@ -10,10 +10,10 @@ import numpy as np
 import scipy.sparse as sp
 from ortools.sat.python import cp_model
 
+from matcher.engine import SolveParams, cpsat, engine, lns
+from matcher.engine.lp import no_lp, solve_lp
+from matcher.engine.model import AssignmentModel
 from matcher.models import Status
-from matcher.solve import SolveParams, cpsat, engine, lns
-from matcher.solve.lp import no_lp, solve_lp
-from matcher.solve.model import AssignmentModel
 
 
 def tiny(must: bool = False) -> AssignmentModel:

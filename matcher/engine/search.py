@@ -9,12 +9,12 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from matcher.engine import lagrange, lns
+from matcher.engine.cpsat import CpSatOutcome, build_cpsat, solve_cpsat
+from matcher.engine.heuristic import greedy_plan
+from matcher.engine.lp import LPResult, no_lp, solve_lp
+from matcher.engine.model import AssignmentModel
 from matcher.models import Status
-from matcher.solve import lagrange, lns
-from matcher.solve.cpsat import CpSatOutcome, build_cpsat, solve_cpsat
-from matcher.solve.heuristic import greedy_plan
-from matcher.solve.lp import LPResult, no_lp, solve_lp
-from matcher.solve.model import AssignmentModel
 
 # The constants below were tuned on the benchmark suites (GAP instances and placement tiers S, M and L, on
 # 2-core machines); benchmarks/README.md says how to rerun them, and benchmarks/results/ keeps the figures.

@@ -1,4 +1,4 @@
-"""Neighbourhood search (matcher/solve/lns.py): every step keeps the plan valid and its bookkeeping exact, never
+"""Neighbourhood search (matcher/engine/lns.py): every step keeps the plan valid and its bookkeeping exact, never
 loses value, and the engine's searches with it stay deterministic."""
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import instances
 
-import matcher.solve.engine as engine
+import matcher.engine.search as engine
+from matcher.engine import SolveParams, lns, solve_model
+from matcher.engine.cpsat import solve_cpsat
+from matcher.engine.model import AssignmentModel
 from matcher.models import Policy
 from matcher.problem import build_problem
-from matcher.solve import SolveParams, lns, solve_model
-from matcher.solve.cpsat import solve_cpsat
-from matcher.solve.model import AssignmentModel
 
 
 def gap_model(seed: int, agents: int = 6, jobs: int = 40, slack: float = 0.8) -> AssignmentModel:
@@ -167,7 +167,7 @@ def test_steps_leave_out_the_options_reduced_costs_exclude(seed):
 
 
 def reduced_of(model: AssignmentModel) -> tuple[float, np.ndarray]:
-    from matcher.solve.lp import solve_lp
+    from matcher.engine.lp import solve_lp
 
     lp = solve_lp(model, time_limit=10)
     assert lp.ok

@@ -7,12 +7,12 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from strategies import instances
 
-import matcher.solve.lp as lp_module
+import matcher.engine.lp as lp_module
+from matcher.engine import SolveParams, solve_model
+from matcher.engine.heuristic import greedy_plan
+from matcher.engine.search import prune_by_reduced_cost
 from matcher.models import Policy
 from matcher.problem import build_problem
-from matcher.solve import SolveParams, solve_model
-from matcher.solve.engine import prune_by_reduced_cost
-from matcher.solve.heuristic import greedy_plan
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -65,7 +65,7 @@ def test_bound_is_reported_for_lexicographic_models(monkeypatch):
     """The bound of a two-phase solve stays above its objective and the gap is small on a tiny instance."""
     from factories import commune, data, family
 
-    import matcher.solve.engine as engine
+    import matcher.engine.search as engine
 
     monkeypatch.setattr(engine, "TWO_PHASE_MIN_OPTIONS", 0)
     ds = data([family(f"F{i}", (30, 30, 4)[: 1 + i % 3], sector="construction") for i in range(8)],
@@ -80,7 +80,7 @@ def test_neighbourhood_search_keeps_plans_valid(monkeypatch):
     it does not have."""
     from factories import commune, data, family
 
-    import matcher.solve.engine as engine
+    import matcher.engine.search as engine
 
     monkeypatch.setattr(engine, "NEIGHBOURHOOD_MIN_OPTIONS", 0)
     monkeypatch.setattr(engine, "NEIGHBOURHOOD_PER_ITEM", 1)

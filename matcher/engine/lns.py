@@ -18,8 +18,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from matcher.solve.cpsat import solve_cpsat
-from matcher.solve.model import AssignmentModel
+from matcher.engine.cpsat import solve_cpsat
+from matcher.engine.model import AssignmentModel
 
 #: CP-SAT deterministic time per step, and bins freed by the first step.
 STEP_DET = 0.15

@@ -11,11 +11,11 @@ from factories import commune, data, family
 from hypothesis import HealthCheck, given, settings
 from strategies import instances
 
+from matcher.engine import SolveParams
 from matcher.explain import check
 from matcher.match import plan_hint, solve
 from matcher.models import Mode, Policy, Status
 from matcher.problem import build_problem
-from matcher.solve import SolveParams
 
 FAST = SolveParams(time_limit=5, workers=1, seed=0)
 

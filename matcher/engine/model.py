@@ -4,7 +4,7 @@ Each *item* (a family, or a group of linked families placed together) picks at m
 with the interpreter language it would use), and each row caps a resource: ``A @ x <= rhs``, hard or soft with a
 penalty per unit over. The Generalized Assignment Problem is the special case of one row per agent and every item
 placed, which is why the public GAP instances can run through this same engine. The placement problem builds one
-(:func:`matcher.problem.build_problem`); the engine (:mod:`matcher.solve`) knows nothing else.
+(:func:`matcher.problem.build_problem`); the engine (:mod:`matcher.engine`) knows nothing else.
 """
 
 from __future__ import annotations

@@ -12,15 +12,15 @@ import pytest
 from factories import commune, data, family
 
 import matcher.match as match_module
+from matcher.engine import SolveParams, cpsat, engine, heuristic, lagrange, lns, relative_gap, solve_model
+from matcher.engine import lp as lp_module
 from matcher.match import solve
 from matcher.models import Policy, Status
 from matcher.models.policy import MAX_SEED, MAX_WORKERS
 from matcher.problem import build_problem
-from matcher.solve import SolveParams, cpsat, engine, heuristic, lagrange, lns, relative_gap, solve_model
-from matcher.solve import lp as lp_module
 
 # (`matcher.explain` exports functions named like these modules: the modules themselves, by name.)
-check_module = importlib.import_module("matcher.check")
+check_module = importlib.import_module("matcher.checker")
 reasons_module = importlib.import_module("matcher.explain.reasons")
 
 

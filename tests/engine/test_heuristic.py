@@ -7,10 +7,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import instances
 
+from matcher.engine.heuristic import greedy_plan
+from matcher.engine.model import AssignmentModel
 from matcher.models import Mode, Policy
 from matcher.problem import build_problem
-from matcher.solve.heuristic import greedy_plan
-from matcher.solve.model import AssignmentModel
 
 
 def reference_greedy(model: AssignmentModel, guide: np.ndarray | None, prices: np.ndarray | None,
@@ -110,7 +110,7 @@ def test_batched_and_item_by_item_greedy_agree(ds, seed, balance):
     """The batches (options checked at once, then tried in order against what the items before took) give the
     plan of the item-by-item loop, whether the rows allow them (one sign per row: the usual models) or not (a
     hard minimum share per area has negative entries, and the loop is used as it is)."""
-    from matcher.solve import heuristic
+    from matcher.engine import heuristic
 
     policy = Policy()
     policy.rules.balance.mode = Mode.HARD if balance == "hard" else Mode.SOFT
@@ -127,7 +127,7 @@ def test_a_hard_minimum_share_turns_the_batches_off():
     fit earlier: the greedy then goes item by item."""
     import scipy.sparse as sp
 
-    from matcher.solve import heuristic
+    from matcher.engine import heuristic
 
     A = sp.csr_matrix(np.array([[1.0, 1.0], [-1.0, -1.0]]))
     base = dict(n_items=2, n_bins=1, opt_item=np.array([0, 1]), opt_bin=np.array([0, 0]),

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from factories import commune, data, family
 
+from matcher.engine import SolveParams
 from matcher.explain import check, explain_case
 from matcher.match import solve
 from matcher.models import Mode, Policy, Status
 from matcher.problem import build_problem
-from matcher.solve import SolveParams
 
 FAST = SolveParams(time_limit=5, workers=1, seed=0)
 

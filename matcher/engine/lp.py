@@ -10,7 +10,7 @@ import scipy.sparse as sp
 from ortools.linear_solver.python import model_builder as mb
 from ortools.linear_solver.python.model_builder_helper import ModelSolverHelper, SolveStatus
 
-from matcher.solve.model import AssignmentModel
+from matcher.engine.model import AssignmentModel
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from matcher.solve.model import AssignmentModel
+from matcher.engine.model import AssignmentModel
 
 #: Subgradient steps: at most this many, and fewer once the step size has halved this many times without a
 #: better bound.

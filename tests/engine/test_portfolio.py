@@ -10,8 +10,8 @@ from dataclasses import replace
 import numpy as np
 from test_lns import gap_model
 
-import matcher.solve.engine as engine
-from matcher.solve.cpsat import CpSatOutcome, solve_cpsat
+import matcher.engine.search as engine
+from matcher.engine.cpsat import CpSatOutcome, solve_cpsat
 
 
 def test_a_proof_elsewhere_stops_the_search_with_the_plan_it_would_end_with():

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from matcher.engine import SolveParams
 from matcher.explain import check, explain_case
 from matcher.io.readers import read_dataset
 from matcher.match import solve
 from matcher.models import Policy
 from matcher.problem import build_problem
-from matcher.solve import SolveParams
 
 PLANTED = Path(__file__).resolve().parents[2] / "sample_data" / "planted"
 
