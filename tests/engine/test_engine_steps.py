@@ -1,4 +1,4 @@
-"""The stages of `solve_model` (engine.py) and of `solve_cpsat` (cpsat.py), each on a small model: the search's
+"""The stages of `solve_model` (search.py) and of `solve_cpsat` (cpsat.py), each on a small model: the search's
 state, the early and first plans, the budgets, the bound, the solution's status, and CP-SAT's solver, watch and
 outcome."""
 
@@ -10,7 +10,8 @@ import numpy as np
 import scipy.sparse as sp
 from ortools.sat.python import cp_model
 
-from matcher.engine import SolveParams, cpsat, engine, lns
+from matcher.engine import SolveParams, cpsat, lns
+from matcher.engine import search as engine
 from matcher.engine.lp import no_lp, solve_lp
 from matcher.engine.model import AssignmentModel
 from matcher.models import Status

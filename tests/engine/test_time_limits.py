@@ -12,8 +12,9 @@ import pytest
 from factories import commune, data, family
 
 import matcher.match as match_module
-from matcher.engine import SolveParams, cpsat, engine, heuristic, lagrange, lns, relative_gap, solve_model
+from matcher.engine import SolveParams, cpsat, heuristic, lagrange, lns, relative_gap, solve_model
 from matcher.engine import lp as lp_module
+from matcher.engine import search as engine
 from matcher.match import solve
 from matcher.models import Policy, Status
 from matcher.models.policy import MAX_SEED, MAX_WORKERS
