@@ -8,6 +8,7 @@ import re
 
 import pytest
 from factories import commune, data, family
+from pdftext import text_of
 from pypdf import PdfReader
 
 from matcher.engine import SolveParams
@@ -19,12 +20,6 @@ from matcher.problem import build_problem
 
 FAST = SolveParams(time_limit=5, workers=1)
 HOSTILE = '<font size=40>X</font> <a href="https://example.invalid/">Y</a>'
-
-
-def text_of(pdf: bytes) -> str:
-    """The PDF's text, whitespace (line breaks, no-break spaces) made single spaces."""
-    reader = PdfReader(io.BytesIO(pdf))
-    return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
 
 
 def _placed_case(policy: Policy | None = None):
