@@ -66,6 +66,7 @@ class CatalogError(ValueError):
 
 @cache
 def _load(lang: str) -> dict[str, Any]:
+    """The catalog of `lang`, read once per process."""
     path = MESSAGES / f"{lang}.toml"
     if lang not in LANGS:
         raise CatalogError(f"no notice catalog for language {lang!r} (languages: {', '.join(LANGS)})")
@@ -84,6 +85,7 @@ class Catalog:
     """The sentences and labels of one language, and its way of writing numbers and dates."""
 
     def __init__(self, lang: str) -> None:
+        """The catalog of `lang` (one of `LANGS`); raise CatalogError for another language or a bad file."""
         self.lang = lang
         self.data = _load(lang)
         fmt = self.data.get("format", {})
@@ -98,6 +100,12 @@ class Catalog:
         except KeyError:
             raise CatalogError(f"{self.lang}.toml: no message {msg_id!r} in [text]") from None
         return Markup(template.format(**{k: self.value(v) for k, v in params.items()}))
+
+    def plain(self, msg_id: str, **params: object) -> str:
+        """The sentence `msg_id` as plain text, for places that draw text rather than parse it (a page's foot):
+        its values as written, numbers in this language."""
+        template = self.data["text"][msg_id]
+        return str(template.format(**{k: self.number(v) if isinstance(v, int) else str(v) for k, v in params.items()}))
 
     def value(self, value: object) -> Markup:
         """One value as safe text: labels for codes, locale numbers and dates, lists joined, the rest escaped."""

@@ -135,6 +135,7 @@ def _on(policy: Policy, *, weights: tuple[str, ...] = (), rules: tuple[str, ...]
 
 
 def _names(ids: tuple[str, ...], localities: dict[str, Locality]) -> list[str]:
+    """Communes as "name (id)", or the id alone when the workbook does not name it."""
     return [f"{localities[i].name} ({i})" if i in localities and localities[i].name else i for i in ids]
 
 

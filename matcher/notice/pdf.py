@@ -41,6 +41,7 @@ def _fonts() -> None:
 
 
 def _styles() -> dict[str, ParagraphStyle]:
+    """The paragraph styles of the notices: title, headings, body, table cells, small print."""
     body = ParagraphStyle("body", fontName=FONT, fontSize=9.5, leading=12.5, spaceAfter=4)
     return {
         "title": ParagraphStyle("title", parent=body, fontName=BOLD, fontSize=16, leading=20, spaceAfter=6),
@@ -56,6 +57,7 @@ class _Writer:
     """Collects the flowables of one notice, in one language."""
 
     def __init__(self, lang: str, pagesize: tuple[float, float] = A4) -> None:
+        """A notice in `lang` on pages of `pagesize` (points)."""
         _fonts()
         self.pagesize = pagesize
         self.cat = Catalog(lang)
@@ -63,19 +65,22 @@ class _Writer:
         self.out: list[Flowable] = []
 
     def p(self, markup: str, style: str = "body") -> None:
+        """A paragraph of catalog text (already escaped)."""
         self.out.append(Paragraph(markup, self.st[style]))
 
     def t(self, msg_id: str, style: str = "body", **params: object) -> None:
+        """A paragraph of the catalog's sentence `msg_id` with its values."""
         self.p(self.cat.text(msg_id, **params), style)
 
     def bullets(self, items: Sequence[str]) -> None:
+        """A bulleted list of catalog text (nothing when empty)."""
         if items:
             self.out.append(ListFlowable([Paragraph(i, self.st["body"]) for i in items], bulletType="bullet",
                                          start="•", leftIndent=12, bulletFontName=FONT))
 
     def table(self, header: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[float], *,
               total: bool = False) -> None:
-        """A table of catalog text (header row repeated on every page; the last row bold when `total`)."""
+        """A table of catalog text (header row repeated on every page; the last row shaded when `total`)."""
         cells = [[Paragraph(f"<b>{h}</b>", self.st["cell"]) for h in header]]
         cells += [[Paragraph(c, self.st["cell"]) for c in row] for row in rows]
         style = [("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#8a8a8a")),
@@ -88,18 +93,30 @@ class _Writer:
         self.out.append(Spacer(1, 4))
 
     def msgs(self, items: Sequence[Msg]) -> list[str]:
+        """The sentences of `items` in this language."""
         return [self.cat.value(m) for m in items]
 
-    def pdf(self, title: str) -> bytes:
+    def pdf(self, title: str, ref: str) -> bytes:
+        """The PDF of everything collected, with its title and language in its metadata (and no timestamp), and
+        `ref` (the case or commune, plain text) with the page number at the foot of every page."""
         buf = io.BytesIO()
-        doc = SimpleDocTemplate(buf, pagesize=self.pagesize, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=16 * mm,
-                                bottomMargin=16 * mm, title=title, lang=self.cat.lang, invariant=1,
-                                creator="resettlement-matcher", displayDocTitle=1)
-        doc.build(self.out)
+        doc = SimpleDocTemplate(buf, pagesize=self.pagesize, leftMargin=18 * mm, rightMargin=18 * mm,
+                                topMargin=16 * mm, bottomMargin=16 * mm, title=title, lang=self.cat.lang,
+                                invariant=1, creator="resettlement-matcher", displayDocTitle=1)
+
+        def foot(canvas: Any, document: Any) -> None:
+            canvas.saveState()
+            canvas.setFont(FONT, 7.5)
+            canvas.drawRightString(self.pagesize[0] - 18 * mm, 9 * mm,
+                                   self.cat.plain("page_footer", ref=ref, page=document.page))
+            canvas.restoreState()
+
+        doc.build(self.out, onFirstPage=foot, onLaterPages=foot)
         return buf.getvalue()
 
 
 def _algorithm_and_decision(w: _Writer, c: Common, body: str) -> None:
+    """That an algorithm helped (`body`: the family's or the commune's wording), its purpose, and who decides."""
     w.t("s_algorithm", "h")
     w.t(body)
     w.t("purpose")
@@ -138,6 +155,7 @@ def _review(w: _Writer, c: Common, who: str) -> None:
 
 
 def _level(value: float) -> str:
+    """The message id of a component value's assessment in words (see `LEVELS`)."""
     return "level_high" if value >= LEVELS[0] else "level_mid" if value >= LEVELS[1] else "level_low"
 
 
@@ -155,6 +173,7 @@ def _placement(w: _Writer, n: FamilyNotice) -> None:
 
 
 def _elsewhere(w: _Writer, n: FamilyNotice) -> None:
+    """The best-scored communes not proposed to the family, each with why not."""
     w.t("s_elsewhere", "h")
     if not n.elsewhere:
         w.t("no_elsewhere")
@@ -187,10 +206,11 @@ def family_pdf(notice: FamilyNotice, lang: str, today: dt.date | None = None) ->
         w.t("linked", ids=notice.linked_with)
     _elsewhere(w, notice)
     _review(w, notice.common, "family")
-    return w.pdf(str(title))  # (the titles hold no tags)
+    return w.pdf(str(title), notice.case_id)  # (the titles hold no tags)
 
 
 def _family_row(cat: Catalog, f: Proposed) -> list[str]:
+    """A family's row of the commune's table: what the commune is asked to provide for it."""
     unit = cat.text("unit_step_free", bedrooms=f.bedrooms) if f.step_free else cat.value(f.bedrooms)
     dash = cat.text("none")
     return [cat.value(f.case_id), cat.value(f.persons), unit, " / ".join(cat.value(s) for s in f.school),
@@ -200,7 +220,9 @@ def _family_row(cat: Catalog, f: Proposed) -> list[str]:
 
 
 def _total_row(cat: Catalog, families: list[Proposed]) -> list[str]:
+    """The totals of the commune's table."""
     def total(attr: str) -> Any:
+        """The sum of one count over the families."""
         return sum(getattr(f, attr) for f in families)
 
     school = " / ".join(cat.value(sum(f.school[k] for f in families)) for k in range(3))
@@ -227,4 +249,4 @@ def commune_pdf(notice: CommuneNotice, lang: str, today: dt.date | None = None) 
         w.t("no_families")
     _criteria(w, notice.common)
     _review(w, notice.common, "commune")
-    return w.pdf(str(title))  # (the titles hold no tags)
+    return w.pdf(str(title), f"{notice.name} ({notice.locality_id})")  # (the titles hold no tags)

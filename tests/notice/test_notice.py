@@ -127,7 +127,7 @@ def test_user_values_are_printed_as_text_never_as_markup():
     assert text.count(HOSTILE) >= 4  # the policy's name, the authority, the review text, the commune
     assert b"/URI" not in pdf and b"/Annots" not in pdf
     commune_text = text_of(commune_pdf(commune_notice(ds, problem.policy, result, "2"), "en"))
-    assert HOSTILE in commune_text
+    assert f"{HOSTILE} (2) — page 1" in commune_text  # the foot of the page, drawn as plain text
 
 
 def test_review_and_authority_come_from_the_policy_or_the_default_wording():
@@ -146,6 +146,7 @@ def test_review_and_authority_come_from_the_policy_or_the_default_wording():
 
 
 def test_unknown_family_or_commune_is_refused_by_name():
+    """A family not in the result, or a commune not in the workbook, is refused with its id."""
     ds, problem, result = _placed_case()
     with pytest.raises(NoticeError, match=r"^Z: not a family of this result"):
         family_notice(problem, result, "Z")
@@ -154,8 +155,11 @@ def test_unknown_family_or_commune_is_refused_by_name():
 
 
 def test_the_pdf_declares_its_language_and_title():
+    """The PDF's metadata give its title and language (for screen readers); each page's foot names the case."""
     _, problem, result = _placed_case()
     pdf = family_pdf(family_notice(problem, result, "A"), "fr")
     reader = PdfReader(io.BytesIO(pdf))
     assert reader.metadata is not None and reader.metadata.title == "Information sur la proposition de placement"
     assert reader.trailer["/Root"].get("/Lang") == "fr"
+    assert len(reader.pages) >= 2
+    assert all(f"A — page {n}" in p.extract_text() for n, p in enumerate(reader.pages, start=1))

@@ -36,6 +36,8 @@ def _file_name(kind: str, ident: str, language: str) -> str:
 
 
 def _family_pdf(run: state.RunRecord, case_id: str, language: str) -> Callable[[], bytes]:
+    """A function that writes the family's notice (called when its button is pressed)."""
+
     def build() -> bytes:
         return family_pdf(family_notice(state.problem_of(run), run.result, case_id), language)
 
@@ -43,6 +45,8 @@ def _family_pdf(run: state.RunRecord, case_id: str, language: str) -> Callable[[
 
 
 def _commune_pdf(run: state.RunRecord, locality_id: str, language: str) -> Callable[[], bytes]:
+    """A function that writes the commune's notice (called when its button is pressed)."""
+
     def build() -> bytes:
         problem = state.problem_of(run)
         return commune_pdf(commune_notice(problem.dataset, problem.policy, run.result, locality_id), language)
