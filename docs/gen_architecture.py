@@ -41,6 +41,8 @@ FLOORS: tuple[tuple[str, tuple[Box, ...]], ...] = (
     ("composition", (
         Box("match", "match.py", "solve(problem, params) -> Result", "`engine`, `explain`, `problem`, `checker`, "
             "`scoring`, `models`"),
+        Box("notice", "notice/", "decision notices (PDF)", "`explain`, `problem`, `scoring`, `checker`, `io`, "
+            "`models`; never `engine` (a notice re-explains, it never solves)"),
     )),
     ("explanations", (
         Box("explain", "explain/", "reasons, alternatives, duals", "`problem`, `checker`, `scoring`, `models`; "

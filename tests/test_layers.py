@@ -183,6 +183,14 @@ def test_the_explanations_never_run_the_engine() -> None:
     assert _floor_offenders("explain", {"explain", "problem", "checker", "scoring", "models"}) == []
 
 
+def test_the_notices_explain_and_never_run_the_engine() -> None:
+    """The decision notices sit beside the front door: they read the explanations, the problem and the records,
+    never the engine (and nothing below the views imports them)."""
+    assert _floor_offenders("notice", {"notice", "explain", "problem", "checker", "scoring", "models", "io"}) == []
+    assert [name for name in GRAPH if _package(name) not in {"notice", "cli"}
+            and any(_package(d) == "notice" for d in GRAPH[name])] == []
+
+
 def test_the_builder_imports_the_records_scores_and_the_engine_model_only() -> None:
     """problem.py turns records into the engine's model: records, scores and that model, nothing of the engine
     itself (the package ``matcher.engine`` it runs on the way re-exports the engine, but imports nothing above)."""

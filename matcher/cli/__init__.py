@@ -22,6 +22,7 @@ import typer
 
 from matcher import __version__
 from matcher.cli.browser import launch_app
+from matcher.cli.notice import notice
 from matcher.cli.outcomes import outcomes_app
 from matcher.cli.records import record_cli_run, records_app
 from matcher.cli.users import users_app
@@ -32,6 +33,7 @@ from matcher.models.records import Dataset
 
 if TYPE_CHECKING:
     from matcher.engine import Progress
+    from matcher.models.result import Result
     from matcher.problem import Problem
 
 #: The longest time limit the command accepts (a week).
@@ -342,6 +344,50 @@ def _conflict_lines(problem: Problem, diagnosis: list[str]) -> list[str]:
             "go to meets (the result file's diagnosis names it)" for line in diagnosis]
 
 
+def read_result_or_exit(path: Path) -> Result:
+    """The result file at `path`; one that cannot be read ends the command with its message (exit 1)."""
+    from matcher.io.results import ResultFileError, read_result
+
+    try:
+        return read_result(path)
+    except ResultFileError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+
+
+def result_inputs(result: Result, cases: Path | None, localities: Path | None) -> tuple[Path, Path] | None:
+    """The cases and localities a result was made from: those given, else the ones its provenance names when
+    they are unchanged (same hash); None when neither."""
+    if cases is None and localities is None and len(result.provenance.inputs) == 2:
+        from matcher.problem import sha256_of_files
+
+        found = [Path(p) for p in result.provenance.inputs]
+        if all(p.exists() for p in found) and sha256_of_files(*found) == result.provenance.input_sha256:
+            cases, localities = found
+    return (cases, localities) if cases is not None and localities is not None else None
+
+
+def problem_again(result: Result, cases: Path | None, localities: Path | None, outcomes: Path | None,
+                  outcome_model: Path | None) -> tuple[Dataset, Problem] | None:
+    """The records and the problem a result was made from, built again under its policy (the inputs as
+    :func:`result_inputs` finds them; the outcomes from the options); None when the inputs are not found."""
+    paths = result_inputs(result, cases, localities)
+    if paths is None:
+        return None
+    from matcher.models.policy import policy_from_dict
+    from matcher.problem import build_problem
+
+    dataset = load_dataset(*paths)
+    pol = policy_from_dict(result.provenance.policy)
+    frame = None
+    if outcomes is not None or outcome_model is not None:
+        frame = _outcomes(dataset, pol, None, outcomes, outcome_model)
+    elif pol.weights.outcome > 0 and (pol.outcome_csv or pol.outcomes):
+        typer.echo("(the run used predicted outcomes: give --outcomes or --outcome-model to score the next "
+                   "best communes with them; the placement's outcome below is the result's)", err=True)
+    return dataset, build_problem(dataset, pol, outcomes=frame)
+
+
 @app.command()
 @guarded
 def explain(
@@ -363,37 +409,16 @@ def explain(
     The inputs are found again from the result's provenance when they are unchanged (same hash); otherwise
     give --cases and --localities, or the explanation uses the result alone (placements, components, reasons).
     """
-    from matcher.io.results import ResultFileError, read_result
-
-    try:
-        result = read_result(result_path)
-    except ResultFileError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(1) from None
+    result = read_result_or_exit(result_path)
     known = result.placed_case_ids | {u.case_id for u in result.unplaced}
     if case_id not in known:
         typer.echo(f"{case_id}: not a case of this result", err=True)
         raise typer.Exit(1)
-    if cases is None and localities is None and len(result.provenance.inputs) == 2:
-        from matcher.problem import sha256_of_files
-
-        found = [Path(p) for p in result.provenance.inputs]
-        if all(p.exists() for p in found) and sha256_of_files(*found) == result.provenance.input_sha256:
-            cases, localities = found
-    if cases is not None and localities is not None:
+    found = problem_again(result, cases, localities, outcomes, outcome_model)
+    if found is not None:
         from matcher.explain import explain_case
-        from matcher.models.policy import policy_from_dict
-        from matcher.problem import build_problem
 
-        dataset = load_dataset(cases, localities)
-        pol = policy_from_dict(result.provenance.policy)
-        frame = None
-        if outcomes is not None or outcome_model is not None:
-            frame = _outcomes(dataset, pol, None, outcomes, outcome_model)
-        elif pol.weights.outcome > 0 and (pol.outcome_csv or pol.outcomes):
-            typer.echo("(the run used predicted outcomes: give --outcomes or --outcome-model to score the next "
-                       "best communes with them; the placement's outcome below is the result's)", err=True)
-        problem = build_problem(dataset, pol, outcomes=frame)
+        problem = found[1]
         exp = explain_case(problem, result, case_id)
         if exp.locality_id:
             typer.echo(f"{case_id}: placed in {exp.locality_name} ({exp.locality_id}), score {exp.score:.3f}")
@@ -484,6 +509,7 @@ def simulate(
                f"{stats.scenarios_per_minute:.1f} scenarios per minute")
 
 
+app.command("notice")(guarded(notice))
 app.add_typer(users_app, name="users")
 app.add_typer(records_app, name="records")
 app.add_typer(outcomes_app, name="outcomes")

@@ -275,16 +275,31 @@ def _full_counts(problem: Problem, A: sp.csc_matrix, part: np.ndarray, lens: np.
     return np.stack([pairs // W, pairs % W, n_with_bins, n_opts], axis=1).astype(np.int64)
 
 
-def why_not(problem: Problem, choice: np.ndarray, c: int, lo: int, use: np.ndarray | None = None) -> str:
-    """Why case c is not in commune lo in this plan (`use`: the plan's row use, if already computed)."""
-    blocks = problem.blocking(c, lo)
-    if blocks:
-        return "; ".join(blocks)
+@dataclass(frozen=True)
+class WhyNot:
+    """Why a family is not in one commune, as data: the `kind` of reason (``rules``: hard pair rules keep it out,
+    named in `rules`; ``full``: every way of placing it there would exceed the hard capacities of `resources`;
+    ``linked``: a linked family cannot go there; ``penalties``: room is left, but placing it would cost more in
+    soft-rule penalties than it gains; ``lower_score``: its score there is no higher than where it is placed;
+    ``lower_total``: moving it would lower the plan's total). Each view puts it in words (:func:`why_not` in
+    English for the CLI and the app, the notices from their catalogs)."""
+
+    kind: str
+    rules: tuple[str, ...] = ()
+    resources: tuple[str, ...] = ()
+
+
+def why_not_parts(problem: Problem, choice: np.ndarray, c: int, lo: int, use: np.ndarray | None = None) -> WhyNot:
+    """Why case c is not in commune lo in this plan, as data (`use`: the plan's row use, if already computed)."""
+    ci = np.array([c])
+    rules = tuple(r.name for r in problem.pair_rules if r.blocked(ci)[0, lo])
+    if rules:
+        return WhyNot("rules", rules=rules)
     g = int(problem.item_of_case[c])
     model = problem.model
     opts = np.nonzero((model.opt_item == g) & (model.opt_bin == lo))[0]
     if len(opts) == 0:
-        return "a linked family cannot go there"
+        return WhyNot("linked")
     use = row_use(problem, choice) if use is None else use
     own = int(choice[g])
     fulls: set[str] = set()
@@ -293,16 +308,34 @@ def why_not(problem: Problem, choice: np.ndarray, c: int, lo: int, use: np.ndarr
         if not rows:
             fulls = set()
             break
-        fulls.update(resource_words(problem, r, c) for r in rows)
+        fulls.update(rows)
     if fulls:
-        return "; ".join(sorted(fulls))
+        return WhyNot("full", resources=tuple(sorted(fulls)))
     if own < 0:
-        return "room is left, but placing the family here would cost more in soft-rule penalties than it gains"
+        return WhyNot("penalties")
     here = problem.score_of(c, lo)[0]
     there = problem.score_of(c, int(model.opt_bin[own]))[0]
-    if here <= there + 1e-9:
-        return "room is left, but its score here is no higher than where it is placed"
-    return "room is left, but moving it here would lower the plan's total (soft-rule penalties or others' scores)"
+    return WhyNot("lower_score" if here <= there + 1e-9 else "lower_total")
+
+
+#: The English words of the kinds of :class:`WhyNot` that need no detail.
+_WHY_NOT_WORDS = {
+    "linked": "a linked family cannot go there",
+    "penalties": "room is left, but placing the family here would cost more in soft-rule penalties than it gains",
+    "lower_score": "room is left, but its score here is no higher than where it is placed",
+    "lower_total": "room is left, but moving it here would lower the plan's total (soft-rule penalties or others' "
+                   "scores)",
+}
+
+
+def why_not(problem: Problem, choice: np.ndarray, c: int, lo: int, use: np.ndarray | None = None) -> str:
+    """Why case c is not in commune lo in this plan, in words (`use`: the plan's row use, if already computed)."""
+    parts = why_not_parts(problem, choice, c, lo, use)
+    if parts.kind == "rules":
+        return "; ".join(problem.blocking(c, lo))
+    if parts.kind == "full":
+        return "; ".join(sorted({resource_words(problem, r, c) for r in parts.resources}))
+    return _WHY_NOT_WORDS[parts.kind]
 
 
 def _full_rows_for(problem: Problem, option: int, use: np.ndarray, own: int = -1) -> list[str]:

@@ -169,6 +169,18 @@ class OutcomeSettings(_Strict):
     predicted with it at each match."""
 
 
+class NoticeSettings(_Strict):
+    """What the decision notices (`matcher notice`, `docs/notices.md`) say about who decides and how to ask for
+    a review. Written as given, in the notice's language or not: leave empty for the notice's own wording."""
+
+    authority: str = Field(default="", max_length=300)
+    """Who takes the decision, as the notices name it (e.g. "la préfecture de l'Ariège"); empty: "the
+    administration that sent you this notice"."""
+    review: str = Field(default="", max_length=2000)
+    """How to ask for a review of the proposal: to whom, where, by when; empty: the notice's default wording
+    (write to the administration that sent the notice)."""
+
+
 class Policy(_Strict):
     """How families are placed: score weights, which rules bind and how, the bedroom table, balance between areas,
     the objective and the solver's limits (`docs/policy.md`). Read from TOML with `load_policy`."""
@@ -195,6 +207,8 @@ class Policy(_Strict):
                                     "relative to the policy file")
     outcomes: OutcomeSettings | None = None
     """A fitted outcome model to predict the `outcome` component with (`[outcomes] model = "DIR"`)."""
+    notice: NoticeSettings = Field(default_factory=NoticeSettings)
+    """Who decides and how to ask for a review, as the decision notices say it."""
 
     @model_validator(mode="after")
     def _one_outcome_source(self) -> Policy:

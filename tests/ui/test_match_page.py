@@ -81,6 +81,31 @@ def test_unplaced_family_shows_its_reasons():
     assert "Not placed." in text and "Why not placed" in text
 
 
+def test_family_view_offers_the_decision_notices_in_the_apps_language():
+    """The family view offers the family's notice and, when placed, its commune's; the PDFs are those of
+    `matcher notice`, in the app's language."""
+    from pdftext import text_of
+
+    from ui.components.notice import _commune_pdf, _family_pdf
+
+    at = _open(_run(_match()), "Family")
+    assert_clean(at)
+    run = at.session_state["runs"][-1]
+    case_id, lid = next(iter(sorted(run.result.plan().items())))
+    buttons = {b.key: b.label for b in at.download_button}
+    assert buttons[f"notice_family_{case_id}"] == "Decision notice (PDF)"
+    assert buttons[f"notice_commune_{lid}"] == "Commune notice (PDF)"
+    family = text_of(_family_pdf(run, case_id, "fr")())
+    assert f"Dossier {case_id}" in family and "Les critères et leur poids" in family and f"({lid})" in family
+    commune = text_of(_commune_pdf(run, lid, "en")())
+    assert "Families proposed to the commune" in commune and f" {case_id} " in commune
+    unplaced = run.result.unplaced[0].case_id
+    at.session_state["family_pick"] = unplaced
+    keys = {b.key for b in at.run().download_button}
+    assert f"notice_family_{unplaced}" in keys and not any(k.startswith("notice_commune_") for k in keys)
+    assert "Pourquoi aucune commune" in text_of(_family_pdf(run, unplaced, "fr")())
+
+
 def test_pin_and_forbid_then_stable_rerun_respects_them():
     """A pinned family stays where pinned; a forbidden commune is left; a re-run is recorded as such."""
     at = _run(_match())

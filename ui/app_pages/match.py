@@ -17,6 +17,7 @@ from ui.components.figures import score_delta
 from ui.components.guard import log_exception
 from ui.components.i18n import status_label, t
 from ui.components.map import commune_map
+from ui.components.notice import notice_buttons
 from ui.components.text import plain
 
 POLL_SECONDS = 0.5
@@ -352,6 +353,7 @@ def _family(run: state.RunRecord, data: Dataset) -> None:
         st.caption(t("pinned_note", lid=f"{names.get(pins[case_id], pins[case_id])} ({pins[case_id]})"))
     if ex.linked_with:
         st.caption(t("family_linked", ids=", ".join(ex.linked_with)))
+    notice_buttons(run, case_id, ex.locality_id)
     left, right = st.columns(2, gap="large")
     with left:
         if ex.components:
