@@ -191,7 +191,7 @@ def test_conflicts_that_tell_a_health_need_are_not_printed_next_to_the_id():
 
     ds = data([family("A", (30,), health_services=("dialysis",)), family("B", (30,), excluded_locality_ids=("1",))],
               [commune("1", units={1: 2}, services={"dialysis": 1}), commune("2", units={1: 2})])
-    problem = build_problem(ds, Policy(), pins={"A": "2", "B": "1"})
+    problem = build_problem(ds, Policy.model_validate({"objective": {"pins": "fail"}}), pins={"A": "2", "B": "1"})
     assert len(problem.conflicts) == 2 and problem.conflicts_sensitive == [True, False]
     lines = _conflict_lines(problem, problem.conflicts)
     assert "dialysis" not in lines[0] and "A" not in lines[0].split()
