@@ -420,6 +420,19 @@ LABELS: dict[str, tuple[str, str]] = {
     "pin_check_failed": ("Nothing was pinned: the pin could not be checked against the hard rules ({kind}).",
                          "Rien n'a été épinglé : l'épinglage n'a pas pu être vérifié au regard des règles strictes "
                          "({kind})."),
+    "pins_over_capacity": ("{place}: the {n} families pinned there need {needed} {what}; the capacity is "
+                           "{capacity}. Pins that do not fit (the last made): {dropped}.",
+                           "{place} : les {n} familles épinglées là demandent {needed} ({what}) ; la capacité est "
+                           "de {capacity}. Épinglages qui ne tiennent pas (les derniers faits) : {dropped}."),
+    "pins_keep_note": ("Under the policy, the run keeps the pins that fit and leaves the other pinned families "
+                       "unplaced, with this reason.",
+                       "Selon la politique, l'exécution garde les épinglages qui tiennent et laisse les autres "
+                       "familles épinglées non placées, avec cette raison."),
+    "pins_fail_note": ("Under the policy (pins that cannot all be kept: stop), the run would fail: remove a pin or "
+                       "change the policy.",
+                       "Selon la politique (épinglages impossibles à tous tenir : arrêter), l'exécution "
+                       "échouerait : retirez un épinglage ou changez la politique."),
+    "pins_over_title": ("Pins over a capacity:", "Épinglages au-delà d'une capacité :"),
     "pins_pending": ("Pins or forbids changed since this run: re-run to apply them.",
                      "Épinglages ou interdictions modifiés depuis cette exécution : relancez pour les appliquer."),
     "export_help": ("The plan as JSON (the contract), a workbook (placements, unplaced, use, summary), or CSV.",
