@@ -344,8 +344,9 @@ def test_pins_over_a_capacity_are_diagnosed_when_made_and_on_run_and_the_run_kee
     at.button(key="family_pin_other").click().run()
     assert not at.exception and at.session_state["pins"] == pins
     said = [shown(w.value) for w in at.warning]
-    assert any("Pins over a capacity:" in w and f"({lid}): the " in w and "the capacity is" in w
-               and "keeps the pins that fit" in w for w in said), said
+    assert any("These pins exceed a capacity together: see under the Run button." in w for w in said), said
+    assert any("Pins over a capacity:" in w and f"({lid}): " in w and "families pinned there need" in w
+               and "the capacity is" in w and "keeps the pins that fit" in w for w in said), said
     at = _run(at)
     after = at.session_state["runs"][-1]
     assert after.result.status.value in ("optimal", "feasible") and after.result.placements

@@ -272,7 +272,7 @@ def pin_checked(run: state.RunRecord, pairs: list[tuple[str, str]]) -> None:
         st.session_state["match_flash"] = ("error", t("pin_check_failed", kind=type(exc).__name__))
         return
     state.pin([(case_id, lid) for case_id, lid, why in checked if not why])
-    try:
+    try:  # said under the Run button from now on (`_controls`); the first pin over a capacity also says so here
         over = pin_diagnosis(data) if data is not None else []
     except Exception as exc:  # the pins stand; the run diagnoses them again itself
         log_exception(exc, "pin diagnosis")
@@ -284,7 +284,7 @@ def pin_checked(run: state.RunRecord, pairs: list[tuple[str, str]]) -> None:
             key = "pin_refused" if who == case_id else "pin_refused_linked"
             lines.append(t(key, case=case_id, other=who, place=place, why=readable(reason)))
     done = sum(1 for *_, why in checked if not why)
-    tail = "\n\n" + pin_diagnosis_text(over, state.policy()) if over else ""
+    tail = "\n\n" + t("pins_over_see_below") if over else ""
     if lines:
         head = t("pins_added", n=done) + "\n\n" if done else ""
         st.session_state["match_flash"] = ("error", head + "\n\n".join(lines) + tail)

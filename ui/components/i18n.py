@@ -420,9 +420,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "pin_check_failed": ("Nothing was pinned: the pin could not be checked against the hard rules ({kind}).",
                          "Rien n'a été épinglé : l'épinglage n'a pas pu être vérifié au regard des règles strictes "
                          "({kind})."),
-    "pins_over_capacity": ("{place}: the {n} families pinned there need {needed} {what}; the capacity is "
+    "pins_over_capacity": ("{place}: {what}: the {n} families pinned there need {needed}, the capacity is "
                            "{capacity}. Pins that do not fit (the last made): {dropped}.",
-                           "{place} : les {n} familles épinglées là demandent {needed} ({what}) ; la capacité est "
+                           "{place} : {what} : les {n} familles épinglées là demandent {needed}, la capacité est "
                            "de {capacity}. Épinglages qui ne tiennent pas (les derniers faits) : {dropped}."),
     "pins_keep_note": ("Under the policy, the run keeps the pins that fit and leaves the other pinned families "
                        "unplaced, with this reason.",
@@ -432,6 +432,8 @@ LABELS: dict[str, tuple[str, str]] = {
                        "change the policy.",
                        "Selon la politique (épinglages impossibles à tous tenir : arrêter), l'exécution "
                        "échouerait : retirez un épinglage ou changez la politique."),
+    "pins_over_see_below": ("These pins exceed a capacity together: see under the Run button.",
+                            "Ces épinglages dépassent ensemble une capacité : voir sous le bouton d'exécution."),
     "pins_over_title": ("Pins over a capacity:", "Épinglages au-delà d'une capacité :"),
     "pins_pending": ("Pins or forbids changed since this run: re-run to apply them.",
                      "Épinglages ou interdictions modifiés depuis cette exécution : relancez pour les appliquer."),
