@@ -89,8 +89,8 @@ def solve(problem: Problem, params: SolveParams | None = None, *, input_sha256: 
     result = _result(problem, sol, p, input_sha256, reasons_by)
     result.provenance.inputs = list(inputs or [])
     if result.status is not Status.INFEASIBLE:
-        violations = checker.check(problem.dataset, problem.policy, result.placements, pins=problem.pins,
-                           forbids=problem.forbids)
+        violations = checker.check(problem.dataset, problem.policy, result.placements, pins=problem.kept_pins,
+                                   forbids=problem.forbids)
         if violations:
             raise EngineError("the plan breaks hard rules: " + "; ".join(str(v) for v in violations[:5]))
     result.seconds = round(time.monotonic() - started, 3)
@@ -217,8 +217,16 @@ def _result(problem: Problem, sol: ModelSolution, params: SolveParams, input_sha
 
 def _notes(problem: Problem, sol: ModelSolution, n_placed: int, gap: float | None) -> list[str]:
     """What the status and the gap mean when they could mislead: an optimum with nothing placed, an optimum far
-    from the LP bound. (Whether another run repeats the plan is ``Result.deterministic``.)"""
+    from the LP bound; and the pins the plan could not keep. (Whether another run repeats the plan is
+    ``Result.deterministic``.)"""
     notes = []
+    if problem.policy.objective.pins == "keep_what_fits":
+        notes += [f"pins not kept, those families left unplaced: {d.text}" for d in problem.pin_diagnosis
+                  if not d.sensitive]
+        n_hidden = sum(d.sensitive for d in problem.pin_diagnosis)
+        if n_hidden:
+            notes.append(f"pins not kept: {n_hidden} more that tell a health need (each family's reasons say "
+                         "which)")
     if sol.status is Status.OPTIMAL and n_placed == 0 and problem.cases:
         has_option = np.zeros(problem.model.n_items, dtype=bool)
         has_option[problem.model.opt_item] = True

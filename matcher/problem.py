@@ -10,6 +10,7 @@ enough ...) never become variables: the pair is dropped, and :attr:`Problem.pair
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -37,6 +38,23 @@ class PairRule:
     #: Why, when it blocks the case at every commune, for rules whose `why` depends on the commune (None: `why`
     #: says the same everywhere).
     nowhere: Callable[[int], str] | None = None
+
+
+@dataclass(frozen=True)
+class PinDiagnosis:
+    """Pins that cannot all be kept, found before the search: a pin that breaks a hard rule for its family
+    (`resource` empty), or pins that together exceed a hard capacity (`resource`, at `place`, with the figures).
+    `dropped` are the families whose pins do not fit: the last pins made; `text` says it all in English."""
+
+    text: str
+    place: str = ""  # "Albi (81004)", or the area's name for a regional budget or balance row
+    locality_id: str = ""  # "" across communes
+    resource: str = ""  # the capacity row: persons, cases, gp, creche, housing:3:2, service:dialysis, budget ...
+    needed: float = 0.0  # what the families pinned there need together
+    capacity: float = 0.0
+    pinned: tuple[str, ...] = ()  # every family pinned there that uses the capacity, in the order of the pins
+    dropped: tuple[str, ...] = ()
+    sensitive: bool = False  # tells a health need (a health service, a step-free unit) beside the ids
 
 
 @dataclass
@@ -68,6 +86,20 @@ class Problem:
     #: For each conflict, whether it tells a family's health need (a health service, a step-free unit): such a
     #: line is not printed next to the family's id where others can read it.
     conflicts_sensitive: list[bool] = field(default_factory=list)
+    #: The item each conflict concerns.
+    conflict_items: list[int] = field(default_factory=list)
+    #: The pins that cannot all be kept, found before the search (:func:`unfit_pins`): with `objective.pins =
+    #: "keep_what_fits"` the families of the pins that do not fit go nowhere, with this as their reason.
+    pin_diagnosis: list[PinDiagnosis] = field(default_factory=list)
+
+    @property
+    def kept_pins(self) -> dict[str, str]:
+        """The pins the plan keeps: all of them, but those left unplaced under `objective.pins =
+        "keep_what_fits"`."""
+        if self.policy.objective.pins != "keep_what_fits":
+            return dict(self.pins)
+        dropped = {cid for d in self.pin_diagnosis for cid in d.dropped}
+        return {cid: lid for cid, lid in self.pins.items() if cid not in dropped}
 
     @property
     def case_arrays(self) -> CaseArrays:
@@ -167,10 +199,11 @@ def _pair_rules(
     forbidden: np.ndarray,
     pinned: np.ndarray,
     regional_budget: np.ndarray,
+    unfit: Mapping[int, str],
 ) -> list[PairRule]:
     """The hard rules on single pairs, in the order their reasons are given: the coordinator's pins and forbids,
     the family's exclusions, then the policy's hard rules that one family alone can break at a commune."""
-    return [*_decision_rules(policy, ctx, excluded, forbidden, pinned), *_consent_rules(policy, ctx),
+    return [*_decision_rules(policy, ctx, excluded, forbidden, pinned, unfit), *_consent_rules(policy, ctx),
             *_housing_rules(policy, ctx), *_school_rules(policy, ctx), *_gp_rules(policy, ctx),
             *_service_rules(policy, ctx), *_interpreter_rules(policy, ctx), *_mobility_rules(policy, ctx),
             *_budget_rules(policy, ctx, regional_budget)]
@@ -182,12 +215,20 @@ def _most(values: np.ndarray) -> float:
 
 
 def _decision_rules(policy: Policy, ctx: ScoringContext, excluded: np.ndarray, forbidden: np.ndarray,
-                    pinned: np.ndarray) -> list[PairRule]:
-    """Pins (a pinned family goes nowhere else), forbids, and the family's own exclusions when hard."""
+                    pinned: np.ndarray, unfit: Mapping[int, str]) -> list[PairRule]:
+    """Pins (a pinned family goes nowhere else; one whose pin cannot be kept, `unfit`, goes nowhere at all, for
+    the reason given), forbids, and the family's own exclusions when hard."""
     la = ctx.localities
     all_l = np.arange(la.n)
-    rules = [PairRule("pin", lambda ci: (pinned[ci] >= 0)[:, None] & (pinned[ci][:, None] != all_l[None, :]),
-                      lambda c, lo: f"pinned to {la.names[pinned[c]]} by the coordinator"),
+    nowhere = np.zeros(len(pinned), dtype=bool)
+    nowhere[list(unfit)] = True
+
+    def pin_why(c: int, lo: int = -1) -> str:
+        return unfit.get(c) or f"pinned to {la.names[pinned[c]]} by the coordinator"
+
+    rules = [PairRule("pin", lambda ci: (pinned[ci] >= 0)[:, None] & ((pinned[ci][:, None] != all_l[None, :])
+                                                                     | nowhere[ci][:, None]),
+                      pin_why, pin_why),
              PairRule("forbid", lambda ci: forbidden[ci], lambda c, lo: "forbidden here by the coordinator")]
     if _rule_hard(policy, "exclusions"):
         rules.append(PairRule("exclusions", lambda ci: excluded[ci], lambda c, lo: "excluded for this family"))
@@ -479,16 +520,31 @@ def build_problem(
     outcomes
         Optional external predictions with columns ``case_id``, ``locality_id``, ``outcome`` in [0, 1].
     """
-    pins = dict(pins or {})
-    forbids = set(forbids or ())
-    previous = dict(previous or {})
+    pins, forbids, previous = dict(pins or {}), set(forbids or ()), dict(previous or {})
+    problem = _build(dataset, policy, pins, forbids, previous, outcomes, {})
+    if not pins:
+        return problem
+    unfit, diagnosis = unfit_pins(problem)
+    if diagnosis and policy.objective.pins == "keep_what_fits":
+        problem = _build(dataset, policy, pins, forbids, previous, outcomes, unfit)
+    elif diagnosis:  # "fail": the capacities join the rules that already make the run infeasible
+        problem.conflicts += [d.text for d in diagnosis if d.resource]
+        problem.conflicts_sensitive += [d.sensitive for d in diagnosis if d.resource]
+    problem.pin_diagnosis = diagnosis
+    return problem
+
+
+def _build(dataset: Dataset, policy: Policy, pins: dict[str, str], forbids: set[tuple[str, str]],
+           previous: dict[str, str], outcomes: pd.DataFrame | None, unfit: Mapping[int, str]) -> Problem:
+    """The steps of :func:`build_problem`, with the pinned families of `unfit` (case index -> why) going nowhere
+    and no longer to be placed."""
     cases = list(dataset.cases)
     localities = list(dataset.localities)
     case_index = {c.case_id: i for i, c in enumerate(cases)}
     loc_index = {lo.locality_id: i for i, lo in enumerate(localities)}
     ctx = scoring_context(cases, localities, policy, case_index, loc_index, outcomes)
     pinned = pinned_localities(pins, case_index, loc_index)
-    candidate, rules = candidate_mask(policy, ctx, cases, case_index, loc_index, forbids, pinned)
+    candidate, rules = candidate_mask(policy, ctx, cases, case_index, loc_index, forbids, pinned, unfit)
     items, item_of_case = link_items(cases, case_index, policy)
     pc, pl = np.nonzero(candidate)
     score = pair_scores(ctx, pc, pl, policy) if len(pc) else np.array([])
@@ -500,7 +556,9 @@ def build_problem(
     must_place = np.zeros(len(items), dtype=bool)
     if policy.objective.require_all_placed:
         must_place[:] = True
-    must_place[item_of_case[pinned >= 0]] = True
+    kept = pinned >= 0
+    kept[list(unfit)] = False
+    must_place[item_of_case[kept]] = True
     A, rhs, penalty, resource, row_bin, row_rule = resource_rows(policy, ctx, options, item_of_case, len(items))
     model = AssignmentModel(
         n_items=len(items), n_bins=ctx.localities.n, opt_item=options.item, opt_bin=options.bin, opt_value=opt_value,
@@ -517,7 +575,7 @@ def build_problem(
         placement_weight=placement_weight, pins=pins, forbids=forbids,
         previous=previous, conflicts=[],
     )
-    problem.conflicts, problem.conflicts_sensitive = _rule_conflicts(problem, pinned)
+    problem.conflicts, problem.conflicts_sensitive, problem.conflict_items = _rule_conflicts(problem, pinned)
     return problem
 
 
@@ -562,16 +620,17 @@ def _regional_budget_of_region(policy: Policy, vocab: Vocab) -> np.ndarray:
 
 def candidate_mask(policy: Policy, ctx: ScoringContext, cases: list[Case], case_index: Mapping[str, int],
                    loc_index: Mapping[str, int], forbids: Iterable[tuple[str, str]],
-                   pinned: np.ndarray) -> tuple[np.ndarray, list[PairRule]]:
+                   pinned: np.ndarray, unfit: Mapping[int, str] | None = None) -> tuple[np.ndarray, list[PairRule]]:
     """The pairs (family, commune) that pass every hard pair rule, as a bool [C, L] mask, and those rules
-    (:func:`_pair_rules`): exclusions, the coordinator's forbids and pins, and the hard rules of the policy."""
+    (:func:`_pair_rules`): exclusions, the coordinator's forbids and pins (`unfit`: the pinned families whose
+    pin cannot be kept, by case index, with the reason), and the hard rules of the policy."""
     C, L = len(cases), ctx.localities.n
     excluded = _pairs_matrix(C, L, ((i, loc_index[lid]) for i, c in enumerate(cases)
                                     for lid in c.excluded_locality_ids if lid in loc_index))
     forbidden = _pairs_matrix(C, L, ((case_index[c], loc_index[lo]) for c, lo in forbids
                                      if c in case_index and lo in loc_index))
     regional_budget = _regional_budget_of_region(policy, ctx.vocab)[ctx.localities.region]
-    rules = _pair_rules(policy, ctx, excluded, forbidden, pinned, regional_budget)
+    rules = _pair_rules(policy, ctx, excluded, forbidden, pinned, regional_budget, dict(unfit or {}))
     all_c = np.arange(C)
     candidate = np.ones((C, L), dtype=bool)
     step = max(1, CHUNK // max(L, 1))  # cases at a time: each rule's (cases x localities) tables stay small
@@ -1000,11 +1059,13 @@ def _balance_rows(lr: _LocalRows, ctx: ScoringContext) -> None:
                 np.where(low > 0, -low, np.inf), no_bin)
 
 
-def _rule_conflicts(problem: Problem, pinned: np.ndarray) -> tuple[list[str], list[bool]]:
+def _rule_conflicts(problem: Problem, pinned: np.ndarray) -> tuple[list[str], list[bool], list[int]]:
     """Hard rules that contradict each other for a family or a linked group, as the smallest set in words (ids
-    capped to the first few), and whether each tells a health need."""
+    capped to the first few), whether each tells a health need, and the item each concerns."""
     out: list[str] = []
     sensitive: list[bool] = []
+    of_item: list[int] = []
+    last = -1
     cases, la = problem.cases, problem.ctx.localities
     ca = problem.ctx.cases
     model = problem.model
@@ -1013,6 +1074,8 @@ def _rule_conflicts(problem: Problem, pinned: np.ndarray) -> tuple[list[str], li
     for g, members in enumerate(problem.items):
         if has_option[g] or not model.must_place[g]:
             continue
+        of_item += [last] * (len(out) - len(of_item))  # the lines of the item before
+        last = g
         ids = [cases[c].case_id for c in members]
         pins = {int(pinned[c]) for c in members if pinned[c] >= 0}
         if len(pins) > 1:
@@ -1043,7 +1106,128 @@ def _rule_conflicts(problem: Problem, pinned: np.ndarray) -> tuple[list[str], li
                 continue
         out.append(f"{some_ids(ids)} must be placed but no commune can take {'them' if len(ids) > 1 else 'it'}")
         sensitive.append(False)
-    return out, sensitive
+    of_item += [last] * (len(out) - len(of_item))
+    return out, sensitive, of_item
+
+
+#: The capacities of the resource rows in the pin diagnosis's words (``{}``: the rest of the row's name).
+CAPACITY_WORDS = {
+    "persons": "persons agreed", "cases": "families agreed", "gp": "GP capacity (persons)",
+    "creche": "crèche seats", "primary": "primary school seats", "secondary": "secondary school seats",
+    "french_class": "French class seats", "budget": "budget (euros)", "regional_budget": "regional budget (euros)",
+    "balance_max": "share of the persons placed (persons)", "service": "{} capacity (families)",
+    "interpreter": "interpreting in {} (families)", "jobs": "{} vacancies (adults)",
+    "housing": "housing units with {} bedrooms or more",
+}
+
+
+def unfit_pins(problem: Problem) -> tuple[dict[int, str], list[PinDiagnosis]]:
+    """The pins that cannot all be kept, before any search: those that break a hard rule for their family
+    (:func:`_rule_conflicts`), then, in the order the pins were made, each pinned family whose needs at its commune
+    (the least of its options, per hard capacity row) would take a capacity past its limit with the earlier pins
+    that fit. Returns the families whose pins do not fit (case index -> why) and the diagnosis."""
+    unfit: dict[int, str] = {}
+    diagnosis: list[PinDiagnosis] = []
+    pinned_items = [int(problem.item_of_case[problem.case_index[c]]) for c, lid in problem.pins.items()
+                    if c in problem.case_index and lid in problem.loc_index]
+    ruled = set()
+    for text, sensitive, g in zip(problem.conflicts, problem.conflicts_sensitive, problem.conflict_items,
+                                  strict=True):
+        members = _pinned_members(problem, g)
+        if members:
+            ruled.add(g)
+            unfit.update({c: text for c in members})
+            diagnosis.append(PinDiagnosis(text, pinned=tuple(problem.cases[c].case_id for c in members),
+                                          dropped=tuple(problem.cases[c].case_id for c in members),
+                                          sensitive=sensitive))
+    order = [g for g in dict.fromkeys(pinned_items) if g not in ruled]
+    for d in _capacity_overflows(problem, order):
+        diagnosis.append(d)
+        dropped = {problem.case_index[c] for c in d.dropped}
+        unfit.update({c: d.text for c in dropped if c not in unfit})
+    return unfit, diagnosis
+
+
+def _pinned_members(problem: Problem, g: int) -> list[int]:
+    """The members of item g that the coordinator pinned."""
+    return [int(c) for c in problem.items[g] if problem.cases[int(c)].case_id in problem.pins
+            and problem.pins[problem.cases[int(c)].case_id] in problem.loc_index]
+
+
+def _least_need(A: sp.csc_matrix, opts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rows an item uses whichever of its options `opts` it takes, with the least it uses of each."""
+    rows = [A.indices[A.indptr[o] : A.indptr[o + 1]] for o in opts]
+    vals = [A.data[A.indptr[o] : A.indptr[o + 1]] for o in opts]
+    if len(opts) == 1:
+        return rows[0], vals[0]
+    common = set(rows[0].tolist()).intersection(*(set(r.tolist()) for r in rows[1:]))
+    least = {r: min(float(v[list(rr).index(r)]) for rr, v in zip(rows, vals, strict=True)) for r in common}
+    keys = np.array(sorted(least), dtype=np.int64)
+    return keys, np.array([least[r] for r in keys.tolist()])
+
+
+def _capacity_overflows(problem: Problem, order: list[int]) -> list[PinDiagnosis]:
+    """Each hard capacity row that the pinned items of `order` (in that order) exceed together, with the items
+    that do not fit: an item fits when its least need, added to the items kept before it, stays within every
+    hard row."""
+    model = problem.model
+    A = model.columns()
+    hard = ~np.isfinite(model.penalty)
+    by_item = np.argsort(model.opt_item, kind="stable")
+    starts = np.searchsorted(model.opt_item[by_item], np.arange(model.n_items + 1))
+    used, total = np.zeros(model.n_rows), np.zeros(model.n_rows)
+    in_row: dict[int, list[int]] = defaultdict(list)
+    out_row: dict[int, list[int]] = defaultdict(list)
+    for g in order:
+        rows, vals = _least_need(A, by_item[starts[g] : starts[g + 1]])
+        keep = hard[rows] & (vals > 0)
+        rows, vals = rows[keep], vals[keep]
+        total[rows] += vals
+        for r in rows.tolist():
+            in_row[r].append(g)
+        over = used[rows] + vals > model.rhs[rows] + 1e-9
+        if over.any():
+            for r in rows[over].tolist():
+                out_row[r].append(g)
+        else:
+            used[rows] += vals
+    return [_overflow(problem, r, in_row[r], out_row[r], total[r]) for r in sorted(out_row)]
+
+
+def _overflow(problem: Problem, r: int, items: list[int], dropped: list[int], needed: float) -> PinDiagnosis:
+    """The diagnosis of one hard row that the pinned `items` exceed, `dropped` not fitting."""
+    model, la = problem.model, problem.ctx.localities
+    resource = str(model.row_resource[r])
+    lo = int(model.opt_bin[np.flatnonzero(model.opt_item == items[0])[0]])
+    if model.row_bin[r] >= 0:
+        place, lid = f"{la.names[model.row_bin[r]]} ({la.ids[model.row_bin[r]]})", str(la.ids[model.row_bin[r]])
+    else:
+        place, lid = _area_name(problem, resource, lo), ""
+    kind, _, rest = resource.partition(":")
+    words = CAPACITY_WORDS.get(kind, resource).format(rest.split(":")[0] if kind == "housing" else rest)
+    pinned = tuple(problem.cases[c].case_id for g in items for c in _pinned_members(problem, g))
+    gone = tuple(problem.cases[c].case_id for g in dropped for c in _pinned_members(problem, g))
+    text = (f"{place}: {words}: the {len(pinned)} families pinned there need {_figure(needed)}, the capacity is "
+            f"{_figure(float(model.rhs[r]))}; the pins that do not fit (the last made): {some_ids(list(gone))}")
+    step_free = problem.ctx.cases.step_free
+    sensitive = kind == "service" or (kind == "housing" and any(
+        step_free[c] for g in items for c in problem.items[g]))
+    return PinDiagnosis(text, place=place, locality_id=lid, resource=resource, needed=float(needed),
+                        capacity=float(model.rhs[r]), pinned=pinned, dropped=gone, sensitive=bool(sensitive))
+
+
+def _area_name(problem: Problem, resource: str, lo: int) -> str:
+    """The area of a row across communes (a regional budget, a balance share) that commune lo belongs to."""
+    la, vocab = problem.ctx.localities, problem.ctx.vocab
+    if resource == "regional_budget":
+        return str(vocab.regions[la.region[lo]])
+    area, _, names = _area_targets(problem.policy, la, vocab)
+    return str(names[area[lo]])
+
+
+def _figure(x: float) -> str:
+    """A figure of the diagnosis: whole numbers with thousands separators, others to two decimals."""
+    return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.2f}"
 
 
 #: Pins named in a conflict between linked families before "...".

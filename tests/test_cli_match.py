@@ -191,8 +191,26 @@ def test_conflicts_that_tell_a_health_need_are_not_printed_next_to_the_id():
 
     ds = data([family("A", (30,), health_services=("dialysis",)), family("B", (30,), excluded_locality_ids=("1",))],
               [commune("1", units={1: 2}, services={"dialysis": 1}), commune("2", units={1: 2})])
-    problem = build_problem(ds, Policy(), pins={"A": "2", "B": "1"})
+    problem = build_problem(ds, Policy.model_validate({"objective": {"pins": "fail"}}), pins={"A": "2", "B": "1"})
     assert len(problem.conflicts) == 2 and problem.conflicts_sensitive == [True, False]
     lines = _conflict_lines(problem, problem.conflicts)
     assert "dialysis" not in lines[0] and "A" not in lines[0].split()
     assert lines[1] == problem.conflicts[1] and "B must go to" in lines[1]
+
+
+def test_match_pins_that_cannot_be_kept_are_diagnosed_before_the_search_and_the_rest_is_placed(tmp_path):
+    """`--pin C3=09225` (C3 excludes Pamiers, which has no dialysis): said before the search without naming the
+    health need, C3 left unplaced, the others placed; an unknown family is refused (exit 2)."""
+    cases, localities = _inputs(tmp_path)
+    out = tmp_path / "r.json"
+    res = runner.invoke(app, ["match", str(cases), str(localities), "--pin", "C3=09225", "--out", str(out),
+                              "--time-limit", "5", "-q"])
+    assert res.exit_code == 0, res.output
+    assert "pins: a pinned family has a health need that its commune cannot meet" in res.output
+    assert "pins: the pins that fit are kept" in res.output and "dialysis" not in res.output
+    data = json.loads(out.read_text())
+    assert {p["case_id"] for p in data["placements"]} == {"C1", "C2"}
+    assert [u["case_id"] for u in data["unplaced"]] == ["C3"]
+    assert "C3 must go to Pamiers (its own pin)" in data["unplaced"][0]["reasons"][0]
+    bad = runner.invoke(app, ["match", str(cases), str(localities), "--pin", "C9=09225", "-q"])
+    assert bad.exit_code == 2 and "'C9' is not a family of the cases workbook" in bad.output

@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 
 from matcher.io.readers import read_dataset
-from matcher.models.policy import Rules, load_policy
+from matcher.models.policy import Policy, Rules, load_policy
 from matcher.models.records import Dataset
 from matcher.simulate.planted import check_plan
 from matcher.simulate.population import SAMPLE_SEED, build_sample
@@ -178,10 +178,12 @@ def test_planted_generation_is_deterministic(generate: ModuleType, tmp_path: Pat
 
 @pytest.mark.parametrize("name", PRESETS)
 def test_presets_load(name: str) -> None:
-    """Each preset is a valid policy named after its file, with a 10 s limit, 2 workers and seed 0."""
+    """Each preset is a valid policy named after its file, with the default time limit (45 s, measured: see
+    docs/policy.md#time-limit-default), 2 workers and seed 0."""
     policy = load_policy(SAMPLE / "policies" / f"{name}.toml")
     assert policy.name == name and policy.description
-    assert (policy.solver.time_limit, policy.solver.workers, policy.solver.seed) == (10.0, 2, 0)
+    assert (policy.solver.time_limit, policy.solver.workers, policy.solver.seed) == (45.0, 2, 0)
+    assert policy.solver.time_limit == Policy().solver.time_limit
 
 
 def test_presets_differ_in_what_they_favour() -> None:

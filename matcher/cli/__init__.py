@@ -219,6 +219,10 @@ def match(
     outcome_model: Annotated[Path | None, typer.Option(
         "--outcome-model", exists=True, file_okay=False, help="A model folder written by `matcher outcomes fit`: "
         "the pairs' outcomes are predicted with it.")] = None,
+    pin: Annotated[list[str] | None, typer.Option(
+        "--pin", metavar="CASE=LOCALITY", help="Pin a family to a commune (repeatable, kept in the order given). "
+        "Pins that cannot all be kept are diagnosed before the search; the policy's objective.pins keeps those "
+        "that fit (default) or fails.")] = None,
 ) -> None:
     """Place the families of CASES in the communes of LOCALITIES and print a summary.
 
@@ -239,7 +243,9 @@ def match(
     gc.freeze()
     input_sha256 = sha256_of_files(cases, localities)
     started = time.monotonic()  # the time limit counts from here: building, solving, reasons, check
-    problem = build_problem(dataset, pol, outcomes=frame)
+    problem = build_problem(dataset, pol, outcomes=frame, pins=_pins(dataset, pin or []))
+    for line in _pin_lines(problem):
+        typer.echo(f"pins: {line}", err=True)
     limit = time_limit if time_limit is not None else pol.solver.time_limit
     try:
         result = solve(problem, SolveParams(time_limit=limit - _output_seconds(len(dataset.cases), limit),
@@ -260,7 +266,7 @@ def match(
         typer.echo(f"conflict: {line}")
     if out is not None:
         typer.echo(f"written: {out}")
-    run_id = record_cli_run(cases, localities, result, time_limit)
+    run_id = record_cli_run(cases, localities, result, time_limit, problem.pins)
     if run_id is not None:
         typer.echo(f"recorded: run {run_id}")
     if result.status.value == "infeasible":
@@ -333,6 +339,36 @@ def _finite(value: float | None) -> float | None:
     if value is not None and not math.isfinite(value):
         raise typer.BadParameter("must be a finite number of seconds")
     return value
+
+
+def _pins(dataset: Dataset, given: list[str]) -> dict[str, str]:
+    """The pins of `--pin CASE=LOCALITY`, in the order given; a malformed one or an unknown id is refused."""
+    cases = {c.case_id for c in dataset.cases}
+    localities = {lo.locality_id for lo in dataset.localities}
+    pins: dict[str, str] = {}
+    for text in given:
+        case_id, sep, locality_id = (part.strip() for part in text.partition("="))
+        if not sep or not case_id or not locality_id:
+            raise typer.BadParameter(f"{text!r}: expected CASE=LOCALITY", param_hint="--pin")
+        if case_id not in cases:
+            raise typer.BadParameter(f"{case_id!r} is not a family of the cases workbook", param_hint="--pin")
+        if locality_id not in localities:
+            raise typer.BadParameter(f"{locality_id!r} is not a commune of the localities workbook",
+                                     param_hint="--pin")
+        pins[case_id] = locality_id
+    return pins
+
+
+def _pin_lines(problem: Problem) -> list[str]:
+    """The pins that cannot all be kept, as found before the search, and what the policy does with them; a line
+    that tells a health need beside an id is replaced by one that names neither."""
+    if not problem.pin_diagnosis:
+        return []
+    keep = problem.policy.objective.pins == "keep_what_fits"
+    lines = [d.text if not d.sensitive else "a pinned family has a health need that its commune cannot meet (the "
+             "result file names it)" for d in problem.pin_diagnosis]
+    return [*lines, "the pins that fit are kept; the others' families are left unplaced (objective.pins)" if keep
+            else "the run fails with this diagnosis (objective.pins = \"fail\")"]
 
 
 def _conflict_lines(problem: Problem, diagnosis: list[str]) -> list[str]:

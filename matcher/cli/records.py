@@ -255,8 +255,9 @@ def records_setup_postgres(
                    err=True)
 
 
-def record_cli_run(cases: Path, localities: Path, result: Any, time_limit: float | None) -> int | None:
-    """Keep a `matcher match` run and its inputs; on failure say so on stderr and return None."""
+def record_cli_run(cases: Path, localities: Path, result: Any, time_limit: float | None,
+                   pins: dict[str, str] | None = None) -> int | None:
+    """Keep a `matcher match` run, its pins and its inputs; on failure say so on stderr and return None."""
     from matcher.store.records import input_hash, open_store, stored_input
 
     try:
@@ -268,7 +269,7 @@ def record_cli_run(cases: Path, localities: Path, result: Any, time_limit: float
             scenario_id = store.add_scenario(actor, cases_in, localities_in, "cli")
         else:
             scenario_id = scenario.id
-        return store.add_run(scenario_id, actor, "cli", result, time_limit=time_limit)
+        return store.add_run(scenario_id, actor, "cli", result, time_limit=time_limit, pins=pins)
     except Exception as exc:
         typer.echo(f"warning: the run was not recorded in {where()} ({type(exc).__name__})", err=True)
         return None

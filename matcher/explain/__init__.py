@@ -39,7 +39,8 @@ class CaseExplanation(BaseModel):
 
 def check(problem: Problem, placements: Iterable[Placement] | Mapping[str, str]) -> list[Violation]:
     """Every hard rule a plan breaks for this problem (its records, policy, pins and forbids)."""
-    return check_records(problem.dataset, problem.policy, placements, pins=problem.pins, forbids=problem.forbids)
+    return check_records(problem.dataset, problem.policy, placements, pins=problem.kept_pins,
+                         forbids=problem.forbids)
 
 
 def choice_of(problem: Problem, result: Result) -> np.ndarray:

@@ -173,10 +173,11 @@ def test_forbid_and_pin():
 
 
 def test_pin_conflicting_with_a_link_is_diagnosed():
-    """A pinned to X, A linked to B, B excludes X: infeasible, and the diagnosis names the conflict."""
+    """A pinned to X, A linked to B, B excludes X: with `objective.pins = "fail"` infeasible, and the diagnosis
+    names the conflict."""
     ds = data([family("A", (30,), linked_case_ids=("B",)), family("B", (31,), excluded_locality_ids=("X",))],
               [commune("X", units={1: 2}), commune("Y", units={1: 2})])
-    problem = build_problem(ds, Policy(), pins={"A": "X"})
+    problem = build_problem(ds, Policy.model_validate({"objective": {"pins": "fail"}}), pins={"A": "X"})
     r = solve(problem, FAST)
     assert r.status is Status.INFEASIBLE
     assert r.placements == []

@@ -335,3 +335,56 @@ def test_figures_read_with_units_and_codes_read_as_names():
     assert not any(":" in str(r) and str(r).split(":")[0] in ("housing", "interpreter", "service", "jobs")
                    for df in at.dataframe for r in df.value.get("resource", []))
 
+
+
+def _crowding_pins(problem):
+    """Single families that can each go to one commune whose agreed persons they exceed together: (commune id,
+    the pins in order), the last one past the capacity."""
+    for loc in problem.localities:
+        if loc.max_persons is None:
+            continue
+        lo, pins, persons = problem.loc_index[loc.locality_id], {}, 0
+        for case in problem.cases:
+            c = problem.case_index[case.case_id]
+            if len(problem.items[int(problem.item_of_case[c])]) == 1 and problem.candidate[c, lo]:
+                pins[case.case_id] = loc.locality_id
+                persons += case.persons
+                if persons > loc.max_persons:
+                    return loc.locality_id, pins
+    raise AssertionError("the sample has no commune that its candidate families overfill")
+
+
+def test_pins_over_a_capacity_are_diagnosed_when_made_and_on_run_and_the_run_keeps_what_fits():
+    """Issue 29: pins that together exceed a commune's capacity are said when the last is made (commune,
+    capacity, figures) and again on Run; the run keeps the pins that fit and leaves the others unplaced with the
+    reason, never an empty plan. Under `objective.pins = "fail"` Run refuses to start, saying why."""
+    at = _run(_match())
+    run = at.session_state["runs"][-1]
+    lid, pins = _crowding_pins(run.problem)
+    *first, (last, _) = pins.items()
+    at.session_state["pins"] = dict(first)
+    at.session_state["family_pick"] = last
+    at = _open(at, "Family")
+    at.selectbox(key="family_pin_target").set_value(lid).run()
+    at.button(key="family_pin_other").click().run()
+    assert not at.exception and at.session_state["pins"] == pins
+    said = [shown(w.value) for w in at.warning]
+    assert any("These pins exceed a capacity together: see under the Run button." in w for w in said), said
+    assert any("Pins over a capacity:" in w and f"({lid}): " in w and "families pinned there need" in w
+               and "the capacity is" in w and "keeps the pins that fit" in w for w in said), said
+    at = _run(at)
+    after = at.session_state["runs"][-1]
+    assert after.result.status.value in ("optimal", "feasible") and after.result.placements
+    problem = after.problem
+    dropped = {cid for d in problem.pin_diagnosis for cid in d.dropped}
+    assert dropped and {u.case_id for u in after.result.unplaced} >= dropped
+    plan = after.result.plan()
+    assert all(plan[cid] == where for cid, where in problem.kept_pins.items())
+    pol = at.session_state["policy"]
+    at.session_state["policy"] = pol.model_copy(update={"objective": pol.objective.model_copy(
+        update={"pins": "fail"})})
+    n_runs = len(at.session_state["runs"])
+    at.button(key="match_run").click().run()
+    assert at.session_state.get("runner") is None and len(at.session_state["runs"]) == n_runs
+    assert any("Pins over a capacity:" in shown(e.value) and "the run would fail" in shown(e.value)
+               for e in at.error)

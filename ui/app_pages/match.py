@@ -9,8 +9,10 @@ import pandas as pd
 import streamlit as st
 
 from matcher.io.results import Format
+from matcher.models.policy import Policy
 from matcher.models.records import Dataset
 from matcher.models.result import Result, Status
+from matcher.problem import PinDiagnosis
 from ui.components import charts, engine, solving, state
 from ui.components.codes import readable, resource_label
 from ui.components.figures import score_delta
@@ -78,7 +80,7 @@ def _controls(data: Dataset) -> None:
                            disabled=busy or previous is None)) or previous is None
     if c1.button(run_label(previous, fresh), type="primary", disabled=busy, key="match_run",
                  icon=":material/play_arrow:"):
-        solving.start(data, stable=not fresh)
+        _run_checked(data, stable=not fresh)
         st.rerun()
     c3.number_input(t("time_limit"), min_value=1.0, max_value=3600.0, step=1.0, value=float(pol.solver.time_limit),
                     key="match_time_limit", help=t("time_limit_help"), on_change=_time_limit_changed,
@@ -86,8 +88,58 @@ def _controls(data: Dataset) -> None:
     note = run_note(previous, fresh, len(state.pins()), len(state.forbids()))
     if note and not busy:
         st.caption(note)
+    diagnosis = pin_diagnosis(data) if not busy else []
+    if diagnosis:
+        st.warning(pin_diagnosis_text(diagnosis, pol))
     if busy:
         st.fragment(_progress_view, run_every=POLL_SECONDS)()
+
+
+def _run_checked(data: Dataset, *, stable: bool) -> None:
+    """Start a run, after diagnosing its pins: pins over a capacity are said before the run; under a policy that
+    fails on them (`objective.pins = "fail"`) the run is not started."""
+    try:
+        diagnosis = pin_diagnosis(data)
+    except Exception as exc:  # the check must not stop the run: the run diagnoses its pins again itself
+        log_exception(exc, "pin diagnosis")
+        diagnosis = []
+    pol = state.policy()
+    if diagnosis and pol.objective.pins == "fail":
+        st.session_state["match_flash"] = ("error", pin_diagnosis_text(diagnosis, pol))
+        return
+    if diagnosis:
+        st.session_state["match_flash"] = ("warning", pin_diagnosis_text(diagnosis, pol))
+    solving.start(data, stable=stable)
+
+
+def pin_diagnosis(data: Dataset) -> list[PinDiagnosis]:
+    """The pins over a capacity, for the current pins, forbids and policy (kept in the session for them: the
+    problem is built again only when one of them changes)."""
+    pol = state.policy()
+    pins, forbids = state.pins(), state.forbids()
+    key = (tuple(pins.items()), tuple(sorted(forbids)), pol.model_dump_json(exclude={"solver"}), id(data))
+    cached = st.session_state.get("pin_diagnosis")
+    if cached is not None and cached[0] == key:
+        return list(cached[1])
+    found = engine.pins_over_capacity(data, pol, pins, forbids)
+    st.session_state["pin_diagnosis"] = (key, found)
+    return found
+
+
+def pin_diagnosis_text(diagnosis: list[PinDiagnosis], pol: Policy) -> str:
+    """The diagnosis in the user's language: per capacity, the commune, the figures and the pins that do not fit
+    (counted, not named, where the capacity tells a health need), then what the policy does with them."""
+    lines = [t("pins_over_title")]
+    for d in diagnosis:
+        lines.append("- " + t("pins_over_capacity", place=d.place, n=len(d.pinned), needed=_figure(d.needed),
+                              what=resource_label(d.resource), capacity=_figure(d.capacity),
+                              dropped=str(len(d.dropped)) if d.sensitive else ", ".join(d.dropped)))
+    lines.append(t("pins_keep_note") if pol.objective.pins == "keep_what_fits" else t("pins_fail_note"))
+    return "\n\n".join(lines)
+
+
+def _figure(x: float) -> str:
+    return f"{x:,.0f}".replace(",", "\u202f") if float(x).is_integer() else f"{x:,.2f}".replace(",", "\u202f")
 
 
 def _time_limit_changed() -> None:
@@ -221,6 +273,11 @@ def pin_checked(run: state.RunRecord, pairs: list[tuple[str, str]]) -> None:
         st.session_state["match_flash"] = ("error", t("pin_check_failed", kind=type(exc).__name__))
         return
     state.pin([(case_id, lid) for case_id, lid, why in checked if not why])
+    try:  # said under the Run button from now on (`_controls`); the first pin over a capacity also says so here
+        over = pin_diagnosis(data) if data is not None else []
+    except Exception as exc:  # the pins stand; the run diagnoses them again itself
+        log_exception(exc, "pin diagnosis")
+        over = []
     lines = []
     for case_id, lid, why in checked:
         place = f"{names.get(lid, lid)} ({lid})"
@@ -228,11 +285,12 @@ def pin_checked(run: state.RunRecord, pairs: list[tuple[str, str]]) -> None:
             key = "pin_refused" if who == case_id else "pin_refused_linked"
             lines.append(t(key, case=case_id, other=who, place=place, why=readable(reason)))
     done = sum(1 for *_, why in checked if not why)
+    tail = "\n\n" + t("pins_over_see_below") if over else ""
     if lines:
         head = t("pins_added", n=done) + "\n\n" if done else ""
-        st.session_state["match_flash"] = ("error", head + "\n\n".join(lines))
+        st.session_state["match_flash"] = ("error", head + "\n\n".join(lines) + tail)
     else:
-        st.session_state["match_flash"] = ("success", t("pins_added", n=done))
+        st.session_state["match_flash"] = ("warning" if over else "success", t("pins_added", n=done) + tail)
 
 
 def _pairs(rows: pd.DataFrame) -> list[tuple[str, str]]:

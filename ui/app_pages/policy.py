@@ -212,14 +212,11 @@ def _balance(pol: Policy) -> dict[str, str | float]:
 
 def _objective_and_solver(pol: Policy) -> tuple[dict[str, Any], dict[str, float | int]]:
     st.subheader(t("objective_header"))
-    modes, groups = ["utilitarian", "maxmin"], ["first_language", "priority", "size"]
+    pin_modes = ["keep_what_fits", "fail"]
     obj = pol.objective.model_dump(mode="json")
-    obj["mode"] = _beside(t("objective_mode_help")).selectbox(
-        t("objective_mode"), modes, index=modes.index(pol.objective.mode), key=_key("o_mode"),
-        format_func=lambda v: t(f"om_{v}"))
-    obj["groups"] = _beside(t("objective_groups_help")).selectbox(
-        t("objective_groups"), groups, index=groups.index(pol.objective.groups), key=_key("o_groups"),
-        disabled=obj["mode"] != "maxmin", format_func=lambda v: t(f"og_{v}"))
+    obj["pins"] = _beside(t("objective_pins_help")).selectbox(
+        t("objective_pins"), pin_modes, index=pin_modes.index(pol.objective.pins), key=_key("o_pins"),
+        format_func=lambda v: t(f"op_{v}"))
     obj["require_all_placed"] = _beside(t("require_all_help")).checkbox(
         t("require_all"), value=pol.objective.require_all_placed, key=_key("o_require"))
     obj["stability_weight"] = _beside(t("stability_weight_help")).number_input(

@@ -17,7 +17,7 @@ from matcher.match import solve
 from matcher.models.policy import Policy
 from matcher.models.records import Dataset
 from matcher.models.result import Result
-from matcher.problem import Problem, build_problem
+from matcher.problem import PinDiagnosis, Problem, build_problem
 from ui.components.runner import Job, Report
 
 #: What a match job returns: the problem it built (explanations read it) and the engine's result.
@@ -74,6 +74,16 @@ def pin_refusal(problem: Problem, case_id: str, locality_id: str) -> list[tuple[
         refused += [(problem.cases[m].case_id, rule.why(m, lo)) for rule in problem.pair_rules
                     if rule.name not in _OVERRIDES and rule.blocked(ci)[0, lo]]
     return refused
+
+
+def pins_over_capacity(data: Dataset, policy: Policy, pins: Mapping[str, str],
+                       forbids: Iterable[tuple[str, str]]) -> list[PinDiagnosis]:
+    """The pins that together exceed a capacity, found as a run finds them before its search (the problem is
+    built with them): one diagnosis per capacity, with the commune and the figures. Empty without pins."""
+    if not pins:
+        return []
+    problem = build_problem(data, policy, pins=dict(pins), forbids=set(forbids) or None)
+    return [d for d in problem.pin_diagnosis if d.resource]
 
 
 def locality_report(problem: Problem, result: Result) -> pd.DataFrame:

@@ -219,11 +219,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "bl_none": ("no balance", "aucun équilibre"),
     "bt_population": ("in proportion to population", "au prorata de la population"),
     "bt_equal": ("equal shares", "parts égales"),
-    "om_utilitarian": ("highest total score", "score total le plus élevé"),
-    "om_maxmin": ("best for the worst-off group", "le mieux pour le groupe le moins favorisé"),
-    "og_first_language": ("first language", "première langue"),
-    "og_priority": ("priority", "priorité"),
-    "og_size": ("family size", "taille de la famille"),
+    "op_keep_what_fits": ("keep those that fit, leave the others unplaced",
+                          "garder ceux qui tiennent, laisser les autres non placées"),
+    "op_fail": ("stop the run with the diagnosis", "arrêter l'exécution avec le diagnostic"),
     "mode_hard": ("hard", "stricte"),
     "mode_soft": ("soft", "souple"),
     "mode_off": ("off", "désactivée"),
@@ -267,12 +265,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "balance_tolerance_help": ("how far a share may drift before the balance penalty applies",
                                "écart permis avant que la pénalité de répartition ne s'applique"),
     "objective_header": ("Objective and solver", "Objectif et solveur"),
-    "objective_mode": ("Objective", "Objectif"),
-    "objective_mode_help": ("utilitarian: total score; maxmin: first the worst-off group's mean score",
-                            "utilitariste : score total ; maxmin : d'abord le score moyen du groupe le moins bien "
-                            "servi"),
-    "objective_groups": ("Groups (maxmin)", "Groupes (maxmin)"),
-    "objective_groups_help": ("the groups compared by maxmin", "les groupes comparés par maxmin"),
+    "objective_pins": ("Pins that cannot all be kept", "Épinglages impossibles à tous tenir"),
+    "objective_pins_help": ("when pins break a hard rule or together exceed a commune's capacity",
+                            "quand des épinglages enfreignent une règle stricte ou dépassent ensemble une "
+                            "capacité d'une commune"),
     "require_all": ("Require every family placed", "Exiger que toutes les familles soient placées"),
     "require_all_help": ("if impossible, the run reports why instead of a partial plan",
                          "si c'est impossible, l'exécution explique pourquoi au lieu d'un plan partiel"),
@@ -424,6 +420,21 @@ LABELS: dict[str, tuple[str, str]] = {
     "pin_check_failed": ("Nothing was pinned: the pin could not be checked against the hard rules ({kind}).",
                          "Rien n'a été épinglé : l'épinglage n'a pas pu être vérifié au regard des règles strictes "
                          "({kind})."),
+    "pins_over_capacity": ("{place}: {what}: the {n} families pinned there need {needed}, the capacity is "
+                           "{capacity}. Pins that do not fit (the last made): {dropped}.",
+                           "{place} : {what} : les {n} familles épinglées là demandent {needed}, la capacité est "
+                           "de {capacity}. Épinglages qui ne tiennent pas (les derniers faits) : {dropped}."),
+    "pins_keep_note": ("Under the policy, the run keeps the pins that fit and leaves the other pinned families "
+                       "unplaced, with this reason.",
+                       "Selon la politique, l'exécution garde les épinglages qui tiennent et laisse les autres "
+                       "familles épinglées non placées, avec cette raison."),
+    "pins_fail_note": ("Under the policy (pins that cannot all be kept: stop), the run would fail: remove a pin or "
+                       "change the policy.",
+                       "Selon la politique (épinglages impossibles à tous tenir : arrêter), l'exécution "
+                       "échouerait : retirez un épinglage ou changez la politique."),
+    "pins_over_see_below": ("These pins exceed a capacity together: see under the Run button.",
+                            "Ces épinglages dépassent ensemble une capacité : voir sous le bouton d'exécution."),
+    "pins_over_title": ("Pins over a capacity:", "Épinglages au-delà d'une capacité :"),
     "pins_pending": ("Pins or forbids changed since this run: re-run to apply them.",
                      "Épinglages ou interdictions modifiés depuis cette exécution : relancez pour les appliquer."),
     "export_help": ("The plan as JSON (the contract), a workbook (placements, unplaced, use, summary), or CSV.",
