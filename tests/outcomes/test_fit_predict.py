@@ -137,6 +137,7 @@ def test_predict_writes_every_pair_and_the_policy_model_key_matches_with_it(worl
     res = runner.invoke(app, ["explain", str(tmp_path / "r.json"), case, "--outcome-model", str(tmp / "model")])
     assert res.exit_code == 0, res.output
     assert "predicted outcome 0." in res.output
+    assert "outcome drivers: predicted outcome 0." in res.output and "over the 8 communes for this family" in res.output
 
 
 def test_model_folders_not_written_by_fit_are_refused(world, tmp_path):
