@@ -30,6 +30,18 @@ def _guarded(body: Callable[..., None], name: str) -> Callable[..., None]:
     return guarded(command)
 
 
+@outcomes_app.command("template")
+def template(
+    out_dir: Annotated[Path, typer.Argument(file_okay=False, metavar="OUT_DIR",
+                                            help="Folder to write history.xlsx into (created if needed).")],
+) -> None:
+    """Write the history.xlsx template: sheets cases, members (the cases contract) and outcomes, with two
+    example placements (instructions, dropdowns)."""
+    from matcher.io.templates import write_history_template
+
+    typer.echo(str(write_history_template(out_dir)))
+
+
 @outcomes_app.command("fit")
 def fit(
     history: Annotated[Path, typer.Argument(exists=True, metavar="HISTORY", help="History workbook (.xlsx with "
