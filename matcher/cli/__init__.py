@@ -325,6 +325,15 @@ def _outcomes(dataset: Dataset, pol: Any, policy: Path | None, csv: Path | None,
     return found.frame
 
 
+def _echo_drivers(model_dir: Path, dataset: Dataset, case_id: str, locality_id: str) -> None:
+    """The main drivers of the placement's predicted outcome, in words (the model folder was checked by
+    `_outcomes` already)."""
+    from matcher.outcomes.drivers import drivers
+    from matcher.outcomes.model import load_model
+
+    typer.echo(f"  outcome drivers: {drivers(load_model(model_dir), dataset, case_id, locality_id).text()}")
+
+
 #: Seconds the command keeps from the engine's time limit to write the result and record the run once it is
 #: solved: measured at 33,334 families (0.16 s to write the JSON, 1.15 s to record), at most OUTPUT_MAX_SHARE.
 OUTPUT_PER_CASE = 4e-5
@@ -460,6 +469,8 @@ def explain(
             typer.echo(f"{case_id}: placed in {exp.locality_name} ({exp.locality_id}), score {exp.score:.3f}")
             for k, v in exp.components.items():
                 typer.echo(f"  {k:<12} {v:.3f}  {exp.reasons.get(k, '')}")
+            if outcome_model is not None:
+                _echo_drivers(outcome_model, dataset, case_id, exp.locality_id)
         else:
             typer.echo(f"{case_id}: not placed")
             for r in exp.unplaced_reasons:

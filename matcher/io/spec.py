@@ -310,6 +310,32 @@ LOCALITIES = Workbook(
 
 WORKBOOKS = {"cases": CASES, "localities": LOCALITIES}
 
+#: The outcome sheet of a history workbook (`docs/outcomes.md#history`): the required columns, then the outcome
+#: columns the contract names; any other column is read as an outcome too.
+OUTCOMES = Sheet(
+    "outcomes",
+    (
+        Column("case_id", Kind.ID, required=True, help_en="the family placed (a case_id of the cases sheet)",
+               help_fr="la famille placée (un case_id de la feuille cases)"),
+        Column("locality_id", Kind.INSEE, required=True, help_en="INSEE code of the commune where it was placed",
+               help_fr="code INSEE de la commune où elle a été placée"),
+        Column("placed_on", Kind.DATE, required=True, help_en="date of the placement",
+               help_fr="date du placement"),
+        Column("employed_12m", Kind.BOOL, help_en="at least one working-age adult in work 12 months after "
+               "arrival; blank when it does not apply", help_fr="au moins un adulte d'âge actif en emploi 12 mois "
+               "après l'arrivée ; vide si sans objet"),
+        Column("housed_12m", Kind.BOOL, help_en="in lasting housing 12 months after arrival",
+               help_fr="logée durablement 12 mois après l'arrivée"),
+        Column("moved_away_12m", Kind.BOOL, help_en="left the commune within 12 months of arrival",
+               help_fr="a quitté la commune dans les 12 mois suivant l'arrivée"),
+    ),
+    key=("case_id",),
+    help_en="One row per family placed: where, when, and what became of it.",
+    help_fr="Une ligne par famille placée : où, quand, et ce qu'elle est devenue.",
+)
+#: A history of past placements: the cases contract's sheets and the outcomes (`matcher outcomes template`).
+HISTORY = Workbook("history", (*CASES.sheets, OUTCOMES))
+
 
 def normalise_header(text: str) -> str:
     """Fold case and accents and drop spaces, '-' and '_': 'Code INSEE' and 'code_insee' both give 'codeinsee'."""

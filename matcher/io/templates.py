@@ -28,7 +28,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from matcher.io.cells import is_blank, plain
 from matcher.io.safety import neutralise
-from matcher.io.spec import CASES, LOCALITIES, Column, Kind, Sheet, Workbook, fmt_num
+from matcher.io.spec import CASES, HISTORY, LOCALITIES, OUTCOMES, Column, Kind, Sheet, Workbook, fmt_num
 from matcher.models import records
 from matcher.models.records import Dataset
 
@@ -40,6 +40,7 @@ __all__ = [
     "YES_NO",
     "dataset_frames",
     "write_dataset",
+    "write_history_template",
     "write_templates",
     "write_workbook",
 ]
@@ -549,6 +550,20 @@ def write_dataset(
         write_workbook(out / LOCALITIES.filename, LOCALITIES, frames["localities"], instructions=instructions,
                        attribution=attribution),
     ]
+
+
+def write_history_template(out_dir: str | Path) -> Path:
+    """Write the ``history.xlsx`` template (`docs/outcomes.md#history`): the cases contract's sheets with the
+    two example families, and an ``outcomes`` sheet placing them in the two example communes."""
+    frames = dict(dataset_frames(EXAMPLE_DATASET)["cases"])
+    communes = [lo.locality_id for lo in EXAMPLE_DATASET.localities]
+    frames[OUTCOMES.name] = pd.DataFrame({
+        "case_id": [c.case_id for c in EXAMPLE_DATASET.cases],
+        "locality_id": [communes[i % len(communes)] for i in range(len(EXAMPLE_DATASET.cases))],
+        "placed_on": [dt.date(2024, 3, 4), dt.date(2024, 5, 13)][: len(EXAMPLE_DATASET.cases)],
+        "employed_12m": [True, False][: len(EXAMPLE_DATASET.cases)],
+    })
+    return write_workbook(Path(out_dir) / HISTORY.filename, HISTORY, frames)
 
 
 def write_templates(out_dir: str | Path) -> list[Path]:

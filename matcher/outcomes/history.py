@@ -30,10 +30,10 @@ from matcher.io.validation import validate
 from matcher.models.records import Dataset
 from matcher.outcomes.features import refused_columns
 
-#: The outcome sheet's fixed columns; every other column is an outcome.
-KEYS: tuple[str, ...] = ("case_id", "locality_id", "placed_on")
+#: The outcome sheet's fixed columns (`spec.OUTCOMES`' required ones); every other column is an outcome.
+KEYS: tuple[str, ...] = tuple(c.name for c in spec.OUTCOMES.columns if c.required)
 #: Outcome columns the contract names (others are accepted as well).
-KNOWN_OUTCOMES: tuple[str, ...] = ("employed_12m", "housed_12m", "moved_away_12m")
+KNOWN_OUTCOMES: tuple[str, ...] = tuple(c.name for c in spec.OUTCOMES.columns if not c.required)
 _YES = {"yes", "y", "oui", "o", "true", "vrai", "1", "x"}
 _NO = {"no", "n", "non", "false", "faux", "0"}
 MAX_LINES = 30

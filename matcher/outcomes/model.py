@@ -220,7 +220,10 @@ class FittedModel:
         """Predicted probability of the outcome for the pairs (cases[ci[k]], localities[li[k]])."""
         if len(ci) == 0:
             return np.zeros(0)
-        X = pair_frame(cases, localities, ci, li, self.communes)
+        return self.predict_features(pair_frame(cases, localities, ci, li, self.communes))
+
+    def predict_features(self, X: pd.DataFrame) -> np.ndarray:
+        """Predicted probability of the outcome for rows of features (`features.pair_frame`'s columns)."""
         with one_thread():
             return np.asarray(self.estimator.predict_proba(X)[:, 1], dtype=float)
 

@@ -38,7 +38,7 @@ from matcher.simulate.cohort import CohortDrawer, CohortParams
 from matcher.simulate.files import read_toml
 from matcher.simulate.ledger import Ledger
 from matcher.simulate.metrics import plan_metrics
-from matcher.simulate.outcome_lab import SOURCES, outcome_metrics, predictions, split_label
+from matcher.simulate.outcome_lab import SOURCES, outcome_metrics, policy_model, predictions, split_label
 from matcher.simulate.policies import PLACERS, POLICIES, Scenario, Settings
 from matcher.simulate.territory import TerritoryError, TerritoryParams, generate_localities, read_localities
 
@@ -82,7 +82,8 @@ class Experiment(_Strict):
     months: int = Field(default=12, ge=1, le=36)
     families_per_year: int = Field(default=120, ge=1, le=100_000)
     policies: tuple[str, ...] = Field(default=POLICIES, description="placers, alone or as `optimal+fitted`, "
-                                      "`optimal+true` (matching on a fitted model's or the true outcomes)")
+                                      "`optimal+true`, `optimal+model` (matching on a model fitted on a simulated "
+                                      "history, the true outcomes, or the policy's [outcomes] model)")
     baseline: str | None = Field(default=None, description="the policy others are compared with, paired over "
                                  "replications (default: the first)")
     cohort: CohortParams = Field(default_factory=CohortParams)
@@ -113,6 +114,22 @@ class Experiment(_Strict):
             raise ValueError("baseline must be one of the policies")
         return self
 
+    @model_validator(mode="after")
+    def _outcome_sources(self) -> Experiment:
+        """The policy's outcome keys are read, or refused: never silently left unused."""
+        if self.policy.outcome_csv is not None:
+            raise ValueError("the policy's outcome_csv names families of real data, and the lab draws its own: "
+                             "give the policy [outcomes] model = \"DIR\" and a policy label '+model' instead")
+        named = self.policy.outcomes is not None and self.policy.outcomes.model is not None
+        wanted = [p for p in self.policies if split_label(p)[1] == "model"]
+        if wanted and not named:
+            raise ValueError(f"{wanted[0]} matches on the policy's [outcomes] model, which the policy does not "
+                             "name")
+        if named and not wanted:
+            raise ValueError("the policy names [outcomes] model: list a policy label with '+model' (e.g. "
+                             "optimal+model) to match on it, or remove the key")
+        return self
+
     @property
     def baseline_policy(self) -> str:
         """The policy the others are compared with."""
@@ -136,9 +153,11 @@ def load_experiment(path: str | Path) -> Experiment:
     data = read_toml(p, ExperimentError)
     policy_file = data.pop("policy_file", None)
     localities_file = data.pop("localities_file", None)
+    policy_dir = p.parent
     if policy_file is not None:
         if "policy" in data:
             raise ExperimentError(f"{p.name}: give either policy_file or a [policy] table, not both")
+        policy_dir = (p.parent / str(policy_file)).parent
         try:
             data["policy"] = load_policy(p.parent / str(policy_file))
         except PolicyError as exc:
@@ -148,7 +167,26 @@ def load_experiment(path: str | Path) -> Experiment:
             data["localities"] = tuple(read_localities(p.parent / str(localities_file)))
         except TerritoryError as exc:
             raise ExperimentError(f"{p.name} › localities_file:\n{exc}") from None
-    return experiment_from_dict(data, source=p.name)
+    return with_policy_model(experiment_from_dict(data, source=p.name), policy_dir, p.name)
+
+
+def with_policy_model(exp: Experiment, policy_dir: Path, source: str) -> Experiment:
+    """`exp` with its policy's `[outcomes] model` made absolute (relative to the policy file, or to the
+    experiment file for a [policy] table) and checked now, on the machine that starts the run; worker processes
+    load it from that path (a remote scheduler's workers need the folder at the same path)."""
+    outcomes = exp.policy.outcomes
+    if outcomes is None or outcomes.model is None:
+        return exp
+    from matcher.outcomes.model import ModelError
+
+    folder = Path(outcomes.model)
+    folder = (folder if folder.is_absolute() else policy_dir / folder).resolve()
+    policy = exp.policy.model_copy(update={"outcomes": outcomes.model_copy(update={"model": str(folder)})})
+    try:
+        policy_model(policy)
+    except ModelError as exc:
+        raise ExperimentError(f"{source} › policy › outcomes › model: {exc}") from None
+    return exp.model_copy(update={"policy": policy})
 
 
 def experiment_from_dict(data: dict[str, Any], source: str = "experiment") -> Experiment:

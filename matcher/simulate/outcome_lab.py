@@ -4,16 +4,19 @@ history of the same world (`matcher.simulate.past`), or the true probabilities t
 
 A policy label ``optimal+fitted`` runs the `optimal` placer on a problem whose `outcome` component holds the
 fitted model's predictions, with the experiment's ``[outcomes] weight``; ``optimal+true`` the same with the true
-probabilities; plain ``optimal`` sees no outcome.
+probabilities; ``optimal+model`` with the predictions of the policy's own ``[outcomes] model`` (a folder written
+by `matcher outcomes fit`, e.g. on a real history); plain ``optimal`` sees no outcome.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import pandas as pd
 
+from matcher.models.policy import Policy
 from matcher.models.records import Case, Dataset, Locality
 from matcher.simulate.truth import draw_outcomes, true_probability
 
@@ -35,12 +38,16 @@ class Experiment(Protocol):
     @property
     def outcomes(self) -> _HistorySize: ...
 
+    @property
+    def policy(self) -> Policy: ...
+
     def fingerprint(self) -> str: ...
 
 #: What a policy can see of outcomes, as the suffix of its label.
-SOURCES: tuple[str, ...] = ("fitted", "true")
+SOURCES: tuple[str, ...] = ("fitted", "true", "model")
 
 _MODELS: dict[str, tuple[FittedModel, float]] = {}
+_POLICY_MODELS: dict[str, FittedModel] = {}
 
 
 def split_label(label: str) -> tuple[str, str | None]:
@@ -69,11 +76,33 @@ def fitted_model(exp: Experiment, localities: list[Locality]) -> tuple[FittedMod
     return _MODELS[key]
 
 
+def policy_model(policy: Policy) -> FittedModel:
+    """The model folder the policy names (`[outcomes] model`, a path made absolute by `load_experiment`), loaded
+    once per process.
+
+    Raises
+    ------
+    ModelError
+        No such key, or a folder that cannot be trusted or used.
+    """
+    from matcher.outcomes.model import ModelError, load_model
+
+    folder = policy.outcomes.model if policy.outcomes is not None else None
+    if folder is None:
+        raise ModelError("a policy label '+model' needs the policy's [outcomes] model = \"DIR\"")
+    if folder not in _POLICY_MODELS:
+        _POLICY_MODELS.clear()
+        _POLICY_MODELS[folder] = load_model(Path(folder))
+    return _POLICY_MODELS[folder]
+
+
 def predictions(exp: Experiment, dataset: Dataset, source: str) -> pd.DataFrame:
     """The outcome table a policy with `source` sees for the year's families: every (family, commune) pair."""
     cases, locs = list(dataset.cases), list(dataset.localities)
     if source == "fitted":
         return fitted_model(exp, locs)[0].predict(dataset)
+    if source == "model":
+        return policy_model(exp.policy).predict(dataset)
     if source != "true":
         raise ValueError(f"unknown outcome source {source!r}")
     p = true_probability(cases, locs, exp.seed)

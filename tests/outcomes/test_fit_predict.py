@@ -15,6 +15,7 @@ from matcher.cli import app
 from matcher.io.spec import LOCALITIES
 from matcher.io.templates import dataset_frames, write_dataset, write_workbook
 from matcher.models import Dataset
+from matcher.outcomes.backtest import CAVEATS
 from matcher.outcomes.features import FEATURES, FORBIDDEN_COLUMNS
 from matcher.outcomes.history import HistoryError, read_history
 from matcher.outcomes.model import ModelError, load_model
@@ -136,6 +137,7 @@ def test_predict_writes_every_pair_and_the_policy_model_key_matches_with_it(worl
     res = runner.invoke(app, ["explain", str(tmp_path / "r.json"), case, "--outcome-model", str(tmp / "model")])
     assert res.exit_code == 0, res.output
     assert "predicted outcome 0." in res.output
+    assert "outcome drivers: predicted outcome 0." in res.output and "over the 8 communes for this family" in res.output
 
 
 def test_model_folders_not_written_by_fit_are_refused(world, tmp_path):
@@ -152,3 +154,46 @@ def test_model_folders_not_written_by_fit_are_refused(world, tmp_path):
     res = runner.invoke(app, ["outcomes", "predict", str(forged), str(tmp / "history.xlsx"),
                               str(tmp / "localities.xlsx")])
     assert res.exit_code == 1 and "refused" in res.output
+
+
+def test_backtest_replays_later_arrivals_out_of_sample(world, tmp_path):
+    """A model fitted until 2023-01-01 replays the later placements within what each commune took: the matcher's
+    placements have a higher mean predicted outcome than the actual ones, with the caveats stated."""
+    tmp, _, _ = world
+    res = runner.invoke(app, ["outcomes", "fit", str(tmp / "history.xlsx"), str(tmp / "localities.xlsx"),
+                              "--until", "2023-01-01", "--out", str(tmp_path / "m")])
+    assert res.exit_code == 0, res.output
+    assert json.loads((tmp_path / "m" / "manifest.json").read_text())["span"][1] < "2023-01-01"
+    res = runner.invoke(app, ["outcomes", "backtest", str(tmp / "history.xlsx"), str(tmp / "localities.xlsx"),
+                              str(tmp_path / "m"), "--time-limit", "5", "--out", str(tmp_path / "bt.csv")])
+    assert res.exit_code == 0, res.output
+    assert "families placed from 2023-01-0" in res.output and "in-sample" not in res.output
+    assert "observed employed_12m of their actual placements" in res.output
+    assert all(caveat in res.output for caveat in CAVEATS)
+    frame = pd.read_csv(tmp_path / "bt.csv")
+    both = frame["matched_outcome"].notna()
+    assert both.sum() >= 0.9 * len(frame)
+    assert frame.loc[both, "matched_outcome"].mean() > frame.loc[both, "actual_outcome"].mean()
+    # Within what each commune took: never more families in a commune than were placed there.
+    took = frame["actual_locality_id"].value_counts()
+    assert (frame["matched_locality_id"].value_counts() <= took.reindex(
+        frame["matched_locality_id"].value_counts().index)).all()
+    bad = runner.invoke(app, ["outcomes", "fit", str(tmp / "history.xlsx"), str(tmp / "localities.xlsx"),
+                              "--until", "last spring"])
+    assert bad.exit_code == 2 and "expected a date" in bad.output
+    observed = frame.loc[both, "observed"].dropna()
+    assert 0.0 < observed.mean() < 1.0 and f"{observed.mean():.3f} (the model's check)" in res.output
+
+
+def test_backtest_on_the_fitting_placements_says_in_sample(world, tmp_path):
+    """A model fitted on the whole history has nothing later to replay unless --since is given; then the replay
+    is flagged in-sample."""
+    tmp, _, _ = world
+    args = ["outcomes", "backtest", str(tmp / "history.xlsx"), str(tmp / "localities.xlsx"), str(tmp / "model")]
+    res = runner.invoke(app, args)
+    assert res.exit_code == 1 and "fitted on the whole history" in res.output
+    res = runner.invoke(app, [*args, "--since", "2023-10-01", "--time-limit", "3"])
+    assert res.exit_code == 0, res.output
+    assert "families placed from 2023-10-01" in res.output and "in-sample" in res.output
+    res = runner.invoke(app, [*args, "--since", "2030-01-01"])
+    assert res.exit_code == 1 and "no placement on or after 2030-01-01" in res.output

@@ -3,6 +3,8 @@ differences to a baseline and the share of the true model's gain a fitted model 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -94,3 +96,49 @@ def test_policies_that_see_the_truth_are_scored_by_it():
 def test_sample_outcome_experiment_loads():
     exp = load_experiment("sample_data/experiments/outcomes.toml")
     assert exp.policies == ("optimal", "optimal+fitted", "optimal+true") and exp.outcomes.history_families == 2500
+
+
+def _lab_with_model(tmp_path: Path, policies: str, model: str = "m") -> Path:
+    """An experiment file whose policy file (in a subfolder) names `[outcomes] model`, relative to itself."""
+    (tmp_path / "pol").mkdir(exist_ok=True)
+    (tmp_path / "pol" / "p.toml").write_text(f'[outcomes]\nmodel = "{model}"\n', encoding="utf-8")
+    path = tmp_path / "lab.toml"
+    path.write_text(f'name = "t"\nseed = 3\nreplications = 1\nfamilies_per_year = 40\npolicies = {policies}\n'
+                    'policy_file = "pol/p.toml"\n[territory]\ncommunes = 6\n[engine]\ntime_limit = 0.3\n'
+                    '[outcomes]\nweight = 10.0\n', encoding="utf-8")
+    return path
+
+
+def test_the_policys_outcome_model_is_read_by_the_lab(tmp_path):
+    """`[outcomes] model` in the lab's policy (relative to the policy file) is what `optimal+model` matches on:
+    a model fitted on a history of the same world places families where more are expected in work."""
+    from matcher.models import Dataset
+    from matcher.outcomes.history import History
+    from matcher.outcomes.model import fit_model, save_model
+    from matcher.simulate.experiment import territory
+
+    path = _lab_with_model(tmp_path, '["optimal", "optimal+model"]')
+    locs = territory(experiment_from_dict({"name": "t", "seed": 3, "families_per_year": 40,
+                                           "territory": {"communes": 6}}))
+    cases, placements = draw_history(locs, 1200, seed=8, truth_seed=3)
+    placements["placed_on"] = pd.to_datetime(placements["placed_on"])
+    model, _ = fit_model(History(Dataset(cases=tuple(cases), localities=tuple(locs)), placements,
+                                 ("employed_12m",)), "employed_12m")
+    save_model(model, tmp_path / "pol" / "m")
+    exp = load_experiment(path)
+    assert exp.policy.outcomes is not None and exp.policy.outcomes.model == str((tmp_path / "pol" / "m").resolve())
+    plain, seen = (run_task(Task(exp, 0, p)) for p in exp.policies)
+    assert np.isnan(plain["seen_outcome_auc"]) and 0.6 < seen["seen_outcome_auc"] < 1.0
+    assert seen["expected_employed"] > plain["expected_employed"]
+
+
+def test_outcome_keys_the_lab_cannot_use_are_refused(tmp_path):
+    with pytest.raises(ExperimentError, match="outcome_csv names families of real data"):
+        experiment_from_dict({"policy": {"outcome_csv": "o.csv"}})
+    with pytest.raises(ExperimentError, match="optimal\\+model matches on the policy's \\[outcomes\\] model"):
+        experiment_from_dict({"policies": ["optimal", "optimal+model"]})
+    with pytest.raises(ExperimentError, match="list a policy label with '\\+model'"):
+        experiment_from_dict({"policy": {"outcomes": {"model": "m"}}})
+    (tmp_path / "pol" / "m").mkdir(parents=True)
+    with pytest.raises(ExperimentError, match=r"lab\.toml › policy › outcomes › model: m: refused, no readable"):
+        load_experiment(_lab_with_model(tmp_path, '["optimal+model"]'))

@@ -67,3 +67,47 @@ def test_the_match_run_scores_the_uploaded_outcomes():
     by_pair = {(r.case_id, r.locality_id): r.outcome for r in frame.itertuples()}
     assert result.placements
     assert all(abs(p.components["outcome"] - by_pair[(p.case_id, p.locality_id)]) < 1e-9 for p in result.placements)
+
+
+def _history_bytes(at, tmp_path, families: int = 400) -> bytes:
+    """A simulated history of the session's communes, as an uploaded workbook's bytes."""
+    from matcher.simulate.past import draw_history, write_history
+
+    cases, placements = draw_history(list(at.session_state["dataset"].localities), families, seed=7)
+    return write_history(cases, placements, tmp_path / "history.xlsx").read_bytes()
+
+
+def test_a_model_fitted_on_an_uploaded_history_predicts_the_datas_pairs(tmp_path):
+    """Upload a history, fit: the session's outcomes are the model's predictions for every pair of the data,
+    and its scores on later arrivals are shown next to the commune's past rate."""
+    from apptest_helpers import XLSX
+
+    at = _policy_page(weight=3.0)
+    data = at.session_state["dataset"]
+    at.file_uploader(key="history_files").set_value([("past.xlsx", _history_bytes(at, tmp_path), XLSX)]).run()
+    at.button(key="history_fit").click().run(timeout=180)
+    assert_clean(at)
+    name, frame = at.session_state["outcome_table"]
+    assert name == "past.xlsx"
+    assert len(frame) == len(data.cases) * len(data.localities) and frame["outcome"].between(0, 1).all()
+    assert frame["outcome"].std() > 0.02
+    text = " ".join(shown(i.value) for i in at.info)
+    assert "Fitted on 400 placements (2021-" in text and "(the commune's past rate: 0." in text
+
+
+def test_a_history_of_other_communes_is_refused_by_row_and_column(tmp_path):
+    from apptest_helpers import XLSX
+    from openpyxl import load_workbook
+
+    at = _policy_page()
+    path = tmp_path / "h.xlsx"
+    path.write_bytes(_history_bytes(at, tmp_path, 150))
+    wb = load_workbook(path)
+    wb["outcomes"]["B5"] = "99999"
+    wb.save(path)
+    at.file_uploader(key="history_files").set_value([("h.xlsx", path.read_bytes(), XLSX)]).run()
+    at.button(key="history_fit").click().run(timeout=120)
+    assert not at.exception
+    text = shown(" ".join(e.value for e in at.error))
+    assert "The history cannot be used" in text and "outcomes › row 5 › locality_id: not a commune" in text
+    assert at.session_state["outcome_table"] is None

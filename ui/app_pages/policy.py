@@ -36,10 +36,29 @@ add_labels({
         "Cette politique désigne {name} : déposez ce fichier ici pour l'utiliser (l'application ne lit aucun "
         "chemin écrit dans une politique)."),
     "outcomes_models": (
-        "A fitted model is not uploaded here: loading a model file runs code. Run `matcher outcomes predict` "
-        "with it and upload the CSV it writes.",
-        "Un modèle entraîné ne se dépose pas ici : charger un fichier de modèle exécute du code. Lancez "
-        "`matcher outcomes predict` avec ce modèle et déposez le CSV qu'il écrit."),
+        "A fitted model is not uploaded here: loading a model file runs code. Fit one below, or run `matcher "
+        "outcomes predict` with it and upload the CSV it writes.",
+        "Un modèle entraîné ne se dépose pas ici : charger un fichier de modèle exécute du code. Entraînez-en un "
+        "ci-dessous, ou lancez `matcher outcomes predict` avec ce modèle et déposez le CSV qu'il écrit."),
+    "fit_header": ("Fit a model on past placements", "Entraîner un modèle sur les placements passés"),
+    "fit_help": (
+        "A history workbook (sheets cases, members, outcomes, as `matcher outcomes template` writes it) of families "
+        "placed in the communes of the data: a model of employed_12m is fitted on it, checked on later arrivals, "
+        "and predicts every family and commune of the data.",
+        "Un classeur d'historique (feuilles cases, members, outcomes, tel que l'écrit `matcher outcomes template`) "
+        "des familles placées dans les communes des données : un modèle de employed_12m y est entraîné, vérifié "
+        "sur les arrivées suivantes, et prédit chaque famille et commune des données."),
+    "fit_upload": ("History (.xlsx, or its CSV files)", "Historique (.xlsx, ou ses fichiers CSV)"),
+    "fit_run": ("Fit and predict", "Entraîner et prédire"),
+    "fit_running": ("Fitting the model (up to a few minutes)…", "Entraînement du modèle (quelques minutes au plus)…"),
+    "fit_no_data": ("Load the data first: the model predicts its families and communes.",
+                    "Chargez d'abord les données : le modèle prédit leurs familles et communes."),
+    "fit_bad": ("The history cannot be used:", "L'historique est inutilisable :"),
+    "fit_scores": (
+        "Fitted on {placements} placements ({first} to {last}). On {n} later arrivals: AUC {auc} (the commune's "
+        "past rate: {base_auc}), Brier score {brier} ({base_brier}).",
+        "Entraîné sur {placements} placements (du {first} au {last}). Sur {n} arrivées suivantes : AUC {auc} (taux "
+        "passé de la commune : {base_auc}), score de Brier {brier} ({base_brier})."),
 })
 
 WEIGHTS = ("employment", "language", "mobility", "ties", "preferences", "outcome")
@@ -145,6 +164,45 @@ def _outcomes(pol: Policy) -> None:
     elif pol.outcome_csv or (pol.outcomes is not None and pol.outcomes.model):
         st.info(t("outcomes_policy_names", name=pol.outcome_csv or (pol.outcomes.model if pol.outcomes else "")))
     st.caption(t("outcomes_models"))
+    _fit()
+
+
+def _fit() -> None:
+    """Fit a model on an uploaded history and use its predictions as the session's outcomes."""
+    from matcher.outcomes.history import HistoryError
+    from matcher.outcomes.model import ModelError, finite
+    from ui.components.data import UploadProblem, upload_label
+    from ui.components.outcome_fit import fit_on_upload
+
+    st.markdown(f"**{t('fit_header')}**")
+    st.caption(t("fit_help"))
+    files = st.file_uploader(t("fit_upload"), type=["xlsx", "csv"], accept_multiple_files=True, key="history_files")
+    if files and st.button(t("fit_run"), key="history_fit"):
+        data = state.dataset()
+        if data is None:
+            st.warning(t("fit_no_data"))
+            return
+        try:
+            with st.spinner(t("fit_running")):
+                fitted = fit_on_upload(files, data)
+        except UploadProblem as exc:
+            st.error(t(exc.key, **exc.values))
+            return
+        except (HistoryError, ModelError) as exc:
+            st.error(f"{t('fit_bad')}\n\n{plain_lines(exc)}")
+            return
+        name = upload_label(files)  # raw text: the messages that show it escape it
+        state.set_outcome_table((name, fitted.frame))
+        sc = fitted.scores
+        st.session_state["outcome_fit_scores"] = (name, {
+            "placements": f"{fitted.placements:,}", "first": fitted.span[0], "last": fitted.span[1],
+            "n": f"{sc.n:,}", "auc": finite(sc.auc), "base_auc": finite(sc.baseline_auc), "brier": finite(sc.brier),
+            "base_brier": finite(sc.baseline_brier)})
+        st.rerun()
+    shown = st.session_state.get("outcome_fit_scores")
+    found = state.outcome_table()
+    if shown is not None and found is not None and found[0] == shown[0]:
+        st.info(t("fit_scores", **shown[1]))
 
 
 def _rules(pol: Policy) -> dict[str, dict[str, str | float]]:

@@ -172,8 +172,10 @@ def _form() -> None:
     if broken:
         st.warning(tr("config_broken"))
     with st.form("lab_form"):
-        # A placer alone, or matching on a model fitted on a simulated history (+fitted) or the true outcomes (+true).
-        policies = st.multiselect(tr("policies"), list(POLICY_LABELS), default=list(POLICIES), key="lab_policies",
+        # A placer alone, or matching on a model fitted on a simulated history (+fitted) or the true outcomes (+true);
+        # not on a policy's own model folder (+model): the app takes no model folder (loading one runs code).
+        labels = [p for p in POLICY_LABELS if not p.endswith("+model")]
+        policies = st.multiselect(tr("policies"), labels, default=list(POLICIES), key="lab_policies",
                                   format_func=policy_name)
         c1, c2, c3, c4 = st.columns(4)
         reps = c1.number_input(tr("replications"), 1, 500, int(d.replications), key="lab_reps")
