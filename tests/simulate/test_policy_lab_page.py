@@ -82,7 +82,7 @@ def test_run_shows_summary_and_downloads() -> None:
     at = _finish(_submit(_tiny(at, processes=1)))
     job = at.session_state["lab_job"]
     assert not at.exception and job.metrics is not None and len(job.metrics) == 2
-    assert any(df.value.shape[0] == 2 for df in at.dataframe)
+    assert any(df.value.shape[1] == 2 for df in at.dataframe)  # one column per policy, metrics as rows
     assert len(at.get("download_button")) == 4
 
 
@@ -98,7 +98,7 @@ def test_lab_runs_from_the_app_with_two_local_processes() -> None:
     assert job.failure is None and job.metrics is not None and job.stats.executor == "local pool of 2 processes"
     expected = run_experiment(job.experiment, processes=1)[0]
     assert job.metrics.drop(columns="seconds").equals(expected.drop(columns="seconds"))
-    assert any(df.value.shape[0] == 2 for df in at.dataframe)
+    assert any(df.value.shape[1] == 2 for df in at.dataframe)  # one column per policy, metrics as rows
 
 
 def test_cancel_stops_the_run_and_says_so() -> None:
