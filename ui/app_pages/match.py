@@ -11,12 +11,12 @@ import streamlit as st
 from matcher.io.results import Format
 from matcher.models.records import Dataset
 from matcher.models.result import Result, Status
-from ui.components import charts, engine, solving, state
+from ui.components import charts, engine, geo, solving, state
 from ui.components.codes import readable, resource_label
 from ui.components.figures import score_delta
 from ui.components.guard import log_exception
 from ui.components.i18n import status_label, t
-from ui.components.map import commune_map
+from ui.components.map import MapTexts, commune_map, layout
 from ui.components.text import plain
 
 POLL_SECONDS = 0.5
@@ -240,6 +240,8 @@ def _pairs(rows: pd.DataFrame) -> list[tuple[str, str]]:
 
 
 def _locality_frame(run: state.RunRecord, data: Dataset) -> pd.DataFrame:
+    """One row per commune: where it is, persons placed, persons agreed and the share used (the map's and its
+    table's numbers)."""
     persons = {c.case_id: c.persons for c in data.cases}
     placed: dict[str, int] = {}
     for p in run.result.placements:
@@ -252,10 +254,36 @@ def _locality_frame(run: state.RunRecord, data: Dataset) -> pd.DataFrame:
         if u is not None and u.capacity.get("persons") is not None:
             cap = u.capacity["persons"]
         n = placed.get(loc.locality_id, 0)
-        rows.append({"locality_id": loc.locality_id, "name": loc.name or loc.locality_id, "lat": loc.lat,
-                     "lon": loc.lon, "persons": n, "capacity": cap,
-                     "fill": (n / cap) if cap else None})
+        rows.append({"locality_id": loc.locality_id, "name": loc.name or loc.locality_id,
+                     "departement": loc.departement, "lat": loc.lat, "lon": loc.lon, "persons": n,
+                     "capacity": cap, "fill": (n / cap) if cap else None})
     return pd.DataFrame(rows)
+
+
+def map_summary(frame: pd.DataFrame, families: int) -> str:
+    """The map in one sentence, for those who cannot see it: communes, families and persons placed, the fullest."""
+    text = t("map_summary", communes=len(frame), families=families, persons=int(frame["persons"].sum()))
+    full = geo.fullest(frame)
+    if full:
+        text += " " + t("map_fullest", communes=", ".join(f"{name} ({share:.0%})" for name, share in full))
+    return text
+
+
+def _map_table(frame: pd.DataFrame) -> None:
+    """The map's numbers as a table, largest first."""
+    names = geo.departement_names()
+    shown = frame.sort_values(["persons", "name"], ascending=[False, True])
+    shown = shown.assign(departement=[names.get(geo.departement_code(d) or "", d) for d in shown["departement"]],
+                         fill=(shown["fill"] * 100).round())
+    st.dataframe(shown[["name", "departement", "persons", "capacity", "fill"]], hide_index=True, height=520,
+                 column_config={
+                     "name": st.column_config.TextColumn(t("col_locality"), width=115),
+                     "departement": st.column_config.TextColumn(t("col_departement"), width=105),
+                     "persons": st.column_config.NumberColumn(t("col_placed"), format="%d", width=62,
+                                                              help=t("map_persons")),
+                     "capacity": st.column_config.NumberColumn(t("col_agreed"), format="%d", width=62,
+                                                               help=t("col_agreed_help")),
+                     "fill": st.column_config.NumberColumn(t("map_fill"), format="%d %%", width=56)})
 
 
 def _map(run: state.RunRecord, data: Dataset) -> None:
@@ -263,9 +291,18 @@ def _map(run: state.RunRecord, data: Dataset) -> None:
     if frame[["lat", "lon"]].dropna().empty:
         st.info(t("map_no_coords"))
         return
-    st.caption(t("map_help"))
-    chart = commune_map(frame, size_title=t("map_persons"), colour_title=t("map_fill"))
-    st.altair_chart(chart, width="stretch", key=f"map_{run.run_id}")
+    summary = map_summary(frame, families=len(run.result.placements))
+    st.markdown(summary)
+    texts = MapTexts(persons=t("map_persons"), fill=t("map_fill"), commune=t("col_locality"),
+                     departement=t("col_departement"), capacity=t("col_agreed_help"), zoom=t("map_zoom"),
+                     description=summary)
+    left, right = st.columns([1.35, 1], gap="small")
+    with left:
+        st.vega_lite_chart(commune_map(frame, layout(frame), texts), width="stretch", key=f"map_{run.run_id}")
+        st.caption(t("map_help") + " " + t("map_navigate"))
+        st.caption(t("map_attribution"))
+    with right:
+        _map_table(frame)
 
 
 def _use_frame(run: state.RunRecord, data: Dataset) -> pd.DataFrame:
