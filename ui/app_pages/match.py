@@ -260,12 +260,19 @@ def _locality_frame(run: state.RunRecord, data: Dataset) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def map_summary(frame: pd.DataFrame, families: int) -> str:
-    """The map in one sentence, for those who cannot see it: communes, families and persons placed, the fullest."""
-    text = t("map_summary", communes=len(frame), families=families, persons=int(frame["persons"].sum()))
+def map_summary(frame: pd.DataFrame, families: int, *, markdown: bool = True) -> str:
+    """The map in one sentence, for those who cannot see it: communes, families and persons placed, the fullest.
+
+    As Markdown for the page (names shown literally), or as plain text (`markdown=False`) for the chart's own
+    description, which screen readers read as it is.
+    """
+    def say(key: str, **values: object) -> str:
+        return t(key, **values) if markdown else t(key).format(**values)
+
+    text = say("map_summary", communes=len(frame), families=families, persons=int(frame["persons"].sum()))
     full = geo.fullest(frame)
     if full:
-        text += " " + t("map_fullest", communes=", ".join(f"{name} ({share:.0%})" for name, share in full))
+        text += " " + say("map_fullest", communes=", ".join(f"{name} ({share:.0%})" for name, share in full))
     return text
 
 
@@ -291,11 +298,11 @@ def _map(run: state.RunRecord, data: Dataset) -> None:
     if frame[["lat", "lon"]].dropna().empty:
         st.info(t("map_no_coords"))
         return
-    summary = map_summary(frame, families=len(run.result.placements))
-    st.markdown(summary)
+    families = len(run.result.placements)
+    st.markdown(map_summary(frame, families))
     texts = MapTexts(persons=t("map_persons"), fill=t("map_fill"), commune=t("col_locality"),
                      departement=t("col_departement"), capacity=t("col_agreed_help"), zoom=t("map_zoom"),
-                     description=summary)
+                     description=map_summary(frame, families, markdown=False))
     left, right = st.columns([1.35, 1], gap="small")
     with left:
         st.vega_lite_chart(commune_map(frame, layout(frame), texts), width="stretch", key=f"map_{run.run_id}")
