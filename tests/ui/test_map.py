@@ -129,12 +129,24 @@ def test_the_spec_has_outlines_whole_persons_zoom_and_pan():
     assert spec["description"] == "a summary"
     assert spec["projection"]["type"] == "mercator"
     marks = [layer["mark"]["type"] for layer in spec["layer"]]
-    assert marks == ["geoshape", "geoshape", "geoshape", "circle", "text", "text"]
+    assert marks == ["geoshape", "geoshape", "geoshape", "circle", "text", "text", "text", "text"]
     circles = spec["layer"][3]["encoding"]
     assert circles["size"]["legend"]["values"] == [1, 2, 3]
     params = {p["name"]: p for p in spec["params"]}
     assert params["zoom"]["bind"]["input"] == "range" and params["zoom"]["on"][0]["events"]["type"] == "wheel"
     assert {"grab", "centre_lon", "centre_y"} <= set(params)
     rows = next(iter(spec["datasets"].values()))
-    named = {r["name"] for r in rows if r.get("label")}
+    named = {r["name"] for r in rows if r.get("label") or r.get("label_left")}
     assert named == {"Clermont-Ferrand", "Riom"}  # Issoire has no one placed: on hover only
+
+
+def test_labels_in_the_east_go_left_of_their_circle():
+    """A name to the right of a commune near the map's east edge would run off the map: it goes to the left."""
+    frame = _frame([("W", "West", "34", 43.6, 3.0, 10, 20.0), ("E", "East", "30", 43.6, 4.6, 10, 20.0),
+                    ("M", "Middle", "34", 43.6, 3.8, 10, 20.0)])
+    view = layout(frame).view
+    assert [geo.label_on_left(view, 43.6, lon) for lon in (3.0, 3.8, 4.6)] == [False, False, True]
+    spec = commune_map(frame, layout(frame), TEXTS)
+    rows = next(iter(spec["datasets"].values()))
+    assert {r["name"]: (r["label"], r["label_left"]) for r in rows} == {
+        "West": ("West", ""), "Middle": ("Middle", ""), "East": ("", "East")}

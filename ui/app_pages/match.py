@@ -282,15 +282,15 @@ def _map_table(frame: pd.DataFrame) -> None:
     shown = frame.sort_values(["persons", "name"], ascending=[False, True])
     shown = shown.assign(departement=[names.get(geo.departement_code(d) or "", d) for d in shown["departement"]],
                          fill=(shown["fill"] * 100).round())
-    st.dataframe(shown[["name", "departement", "persons", "capacity", "fill"]], hide_index=True, height=520,
+    st.dataframe(shown[["name", "departement", "persons", "capacity", "fill"]], hide_index=True, height=540,
                  column_config={
-                     "name": st.column_config.TextColumn(t("col_locality"), width=115),
-                     "departement": st.column_config.TextColumn(t("col_departement"), width=105),
-                     "persons": st.column_config.NumberColumn(t("col_placed"), format="%d", width=62,
+                     "name": st.column_config.TextColumn(t("col_locality"), width=110),
+                     "departement": st.column_config.TextColumn(t("col_departement"), width=100),
+                     "persons": st.column_config.NumberColumn(t("col_placed"), format="%d", width=58,
                                                               help=t("map_persons")),
-                     "capacity": st.column_config.NumberColumn(t("col_agreed"), format="%d", width=62,
+                     "capacity": st.column_config.NumberColumn(t("col_agreed"), format="%d", width=66,
                                                                help=t("col_agreed_help")),
-                     "fill": st.column_config.NumberColumn(t("map_fill"), format="%d %%", width=56)})
+                     "fill": st.column_config.NumberColumn(t("map_fill"), format="%d %%", width=54)})
 
 
 def _map(run: state.RunRecord, data: Dataset) -> None:

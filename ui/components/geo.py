@@ -169,21 +169,28 @@ LABEL_WIDTH = 0.17  # a label's box, as a share of the view's larger side: about
 LABEL_HEIGHT = 0.045
 
 
+def label_on_left(view: View, lat: float, lon: float) -> bool:
+    """Whether a commune's label goes to the left of its circle: in the east of the view, where a label to the
+    right would run off the map."""
+    return view.position(lat, lon)[0] > 0.2 * view.width
+
+
 def labelled(frame: pd.DataFrame, view: View, most: int = 8) -> list[str]:
     """The locality ids of at most `most` communes to name on the map: the ones with the most persons placed,
-    skipping any whose label (to the right of its circle) would overlap one already chosen. The others are named
-    on hover only."""
+    skipping any whose label (beside its circle, see `label_on_left`) would overlap one already chosen. The
+    others are named on hover only."""
     side = max(view.width, view.height)
     placed = frame[(frame["persons"] > 0) & frame["lat"].notna() & frame["lon"].notna()]
     placed = placed.sort_values(["persons", "name"], ascending=[False, True])
     chosen: list[str] = []
-    boxes: list[tuple[float, float]] = []
+    boxes: list[tuple[float, float]] = []  # each label's left edge and middle height
     for locality_id, lat, lon in zip(placed["locality_id"].tolist(), placed["lat"].tolist(), placed["lon"].tolist(),
                                      strict=True):
         x, y = view.position(float(lat), float(lon))
-        if all(abs(x - bx) >= LABEL_WIDTH * side or abs(y - by) >= LABEL_HEIGHT * side for bx, by in boxes):
+        left = x - LABEL_WIDTH * side if label_on_left(view, float(lat), float(lon)) else x
+        if all(abs(left - bx) >= LABEL_WIDTH * side or abs(y - by) >= LABEL_HEIGHT * side for bx, by in boxes):
             chosen.append(str(locality_id))
-            boxes.append((x, y))
+            boxes.append((left, y))
             if len(chosen) == most:
                 break
     return chosen

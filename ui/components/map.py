@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import altair as alt
 import pandas as pd
@@ -106,7 +106,12 @@ def _outline_layers(lay: MapLayout, texts: MapTexts) -> list[alt.Chart]:
 def _commune_layers(frame: pd.DataFrame, lay: MapLayout, texts: MapTexts) -> list[alt.Chart]:
     data = frame.dropna(subset=["lat", "lon"]).copy()
     data["fill_shown"] = data["fill"].astype(float).clip(lower=0, upper=1.2)
-    data["label"] = data["name"].where(data["locality_id"].isin(lay.labelled), "")
+    named = data["locality_id"].isin(lay.labelled)
+    on_left = pd.Series([geo.label_on_left(lay.view, float(a), float(b)) for a, b in zip(data["lat"], data["lon"],
+                                                                                          strict=True)],
+                        index=data.index, dtype=bool)
+    data["label"] = data["name"].where(named & ~on_left, "")
+    data["label_left"] = data["name"].where(named & on_left, "")
     most = float(data["persons"].max()) if len(data) else 0.0
     base = alt.Chart(data).encode(longitude="lon:Q", latitude="lat:Q")
     points = base.mark_circle(stroke="#222222", strokeWidth=0.7, opacity=0.9, clip=True).encode(
@@ -121,14 +126,20 @@ def _commune_layers(frame: pd.DataFrame, lay: MapLayout, texts: MapTexts) -> lis
                  alt.Tooltip("capacity:Q", title=texts.capacity),
                  alt.Tooltip("fill:Q", title=texts.fill, format=".0%")],
     )
-    offset = math.sqrt(CIRCLE_AREA[1]) / 2 + 3
-    halo = base.mark_text(align="left", dx=offset, fontSize=12, clip=True, stroke="white", strokeWidth=3,
-                          strokeOpacity=0.9).encode(text="label:N")
-    names = base.mark_text(align="left", dx=offset, fontSize=12, clip=True, color="#1a1a1a").encode(text="label:N")
-    return [points, halo, names]
+    return [points, *_label_layers(base, "label", "left"), *_label_layers(base, "label_left", "right")]
 
 
-def commune_map(frame: pd.DataFrame, lay: MapLayout, texts: MapTexts, *, height: int = 560) -> dict[str, Any]:
+def _label_layers(base: alt.Chart, field: str, align: Literal["left", "right"]) -> list[alt.Chart]:
+    """Names beside their circles (on the side `align` says), in dark text on a white halo."""
+    offset = (math.sqrt(CIRCLE_AREA[1]) / 2 + 3) * (1 if align == "left" else -1)
+    halo = base.mark_text(align=align, dx=offset, fontSize=12, clip=True, stroke="white", strokeWidth=3,
+                          strokeOpacity=0.9).encode(text=f"{field}:N")
+    names = base.mark_text(align=align, dx=offset, fontSize=12, clip=True, color="#1a1a1a").encode(
+        text=f"{field}:N")
+    return [halo, names]
+
+
+def commune_map(frame: pd.DataFrame, lay: MapLayout, texts: MapTexts, *, height: int = 540) -> dict[str, Any]:
     """The map as a Vega-Lite spec, for `st.vega_lite_chart`.
 
     `frame` has columns name, locality_id, lat, lon, persons, capacity, fill (persons / capacity, or None). The
