@@ -18,6 +18,10 @@ from pathlib import Path
 import pytest
 from serving import free_port, healthy
 
+from matcher.io.readers import read_dataset
+from matcher.io.templates import write_dataset
+from ui.components import state
+
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -86,8 +90,9 @@ def _nav(page, title: str) -> None:  # type: ignore[no-untyped-def]
     _sidebar(page, False)
 
 
-def _open_map(page, lang: str, planted: bool) -> None:  # type: ignore[no-untyped-def]
-    """From a fresh page: the language, the scenario, a run with the default settings, then the Map tab."""
+def _open_map(page, lang: str, folder: Path | None) -> None:  # type: ignore[no-untyped-def]
+    """From a fresh page: the language, the scenario (the sample, or the workbooks in `folder`), a run with the
+    default settings, then the Map tab."""
     words = WORDS[lang]
     page.get_by_role("heading", name="Data", level=1).wait_for()
     _idle(page)
@@ -97,9 +102,9 @@ def _open_map(page, lang: str, planted: bool) -> None:  # type: ignore[no-untype
         page.get_by_role("heading", name=words["data"], level=1).wait_for()
         _idle(page)
         _sidebar(page, False)
-    if planted:
+    if folder is not None:
         for key, name in (("upload_cases", "cases.xlsx"), ("upload_localities", "localities.xlsx")):
-            page.locator(f".st-key-{key} input[type=file]").set_input_files(str(PLANTED / name))
+            page.locator(f".st-key-{key} input[type=file]").set_input_files(str(folder / name))
             page.locator(f'.st-key-{key} [data-testid="stFileChip"][aria-label$="B"]').first.wait_for()
             _idle(page)
         page.get_by_role("button", name=words["read"]).click()
@@ -155,15 +160,31 @@ def _check_and_shoot(page, screenshots: Path, name: str, lang: str, communes: in
     page.screenshot(path=str(screenshots / f"map_{name}_table.png"))
 
 
-@pytest.mark.parametrize(("name", "size", "lang", "planted", "communes"), [
-    # The sample first: a new session opens on the last scenario kept in the records, the planted one after it.
-    ("desktop_fr_sample", (1440, 900), "fr", False, 40),
-    ("phone_en_sample", (390, 844), "en", False, 40),
-    ("desktop_en_planted", (1440, 900), "en", True, 45),
-    ("phone_fr_planted", (390, 844), "fr", True, 45),
+def _three_communes(folder: Path) -> Path:
+    """Twelve families of the sample and three communes of the Puy-de-Dôme: a map of one département, whose size
+    legend must count whole persons."""
+    cases, localities = state.sample_paths() or (None, None)
+    sample = read_dataset(cases, localities).dataset
+    assert sample is not None
+    communes = tuple(loc for loc in sample.localities if loc.departement == "63")[:3]
+    ids = {loc.locality_id for loc in communes}
+    families = tuple(c.model_copy(update={"linked_case_ids": (), "preferred_locality_ids": tuple(
+        i for i in c.preferred_locality_ids if i in ids)}) for c in sample.cases[:12])
+    write_dataset(sample.model_copy(update={"cases": families, "localities": communes}), folder)
+    return folder
+
+
+@pytest.mark.parametrize(("name", "size", "lang", "scenario", "communes"), [
+    # The sample first: a new session opens on the last scenario kept in the records, an uploaded one after it.
+    ("desktop_fr_sample", (1440, 900), "fr", "sample", 40),
+    ("phone_en_sample", (390, 844), "en", "sample", 40),
+    ("desktop_en_planted", (1440, 900), "en", "planted", 45),
+    ("phone_fr_planted", (390, 844), "fr", "planted", 45),
+    ("desktop_en_three", (1440, 900), "en", "three", 3),
 ])
-def test_map(browser, map_url, screenshots, name, size, lang, planted, communes):  # type: ignore[no-untyped-def]
+def test_map(browser, map_url, screenshots, tmp_path, name, size, lang, scenario, communes):  # type: ignore[no-untyped-def]
     """The map reads on the scenario, in both languages, on a desktop and on a phone."""
+    folder = None if scenario == "sample" else PLANTED if scenario == "planted" else _three_communes(tmp_path)
     phone = size[0] < 600
     context = browser.new_context(viewport={"width": size[0], "height": size[1]},
                                   locale="fr-FR" if lang == "fr" else "en-GB", is_mobile=phone, has_touch=phone)
@@ -171,7 +192,7 @@ def test_map(browser, map_url, screenshots, name, size, lang, planted, communes)
     page.set_default_timeout(60_000)
     try:
         page.goto(map_url)
-        _open_map(page, lang, planted)
+        _open_map(page, lang, folder)
         _check_and_shoot(page, screenshots, name, lang, communes)
     finally:
         context.close()

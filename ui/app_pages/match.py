@@ -282,7 +282,8 @@ def _map_table(frame: pd.DataFrame) -> None:
     shown = frame.sort_values(["persons", "name"], ascending=[False, True])
     shown = shown.assign(departement=[names.get(geo.departement_code(d) or "", d) for d in shown["departement"]],
                          fill=(shown["fill"] * 100).round())
-    st.dataframe(shown[["name", "departement", "persons", "capacity", "fill"]], hide_index=True, height=540,
+    st.dataframe(shown[["name", "departement", "persons", "capacity", "fill"]], hide_index=True,
+                 height=min(540, 35 * (len(shown) + 1) + 3),  # as tall as the map, no taller than its rows
                  column_config={
                      "name": st.column_config.TextColumn(t("col_locality"), width=110),
                      "departement": st.column_config.TextColumn(t("col_departement"), width=100),
