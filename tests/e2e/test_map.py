@@ -140,7 +140,11 @@ def _check_and_shoot(page, screenshots: Path, name: str, lang: str, communes: in
     page.screenshot(path=str(screenshots / f"map_{name}.png"), full_page=True)
     box = chart.locator("canvas, svg").first.bounding_box()
     assert box is not None and box["height"] > 300
-    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.move(box["x"] + 5, box["y"] + 5)
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, steps=10)
+    tooltip = page.locator("#vg-tooltip-element.visible")  # hovering names the département (or the commune)
+    tooltip.wait_for(timeout=10_000)
+    assert re.search(r"département|commune", tooltip.inner_text())
     page.mouse.wheel(0, -600)
     page.wait_for_timeout(800)
     assert float(slider.input_value()) > 1.5  # the wheel zoomed in

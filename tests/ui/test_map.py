@@ -130,6 +130,8 @@ def test_the_spec_has_outlines_whole_persons_zoom_and_pan():
     assert spec["projection"]["type"] == "mercator"
     marks = [layer["mark"]["type"] for layer in spec["layer"]]
     assert marks == ["geoshape", "geoshape", "geoshape", "circle", "text", "text", "text", "text"]
+    regions = spec["layer"][2]["mark"]
+    assert regions["fill"] is None  # borders only: hovering inside a region reaches the département under it
     circles = spec["layer"][3]["encoding"]
     assert circles["size"]["legend"]["values"] == [1, 2, 3]
     params = {p["name"]: p for p in spec["params"]}

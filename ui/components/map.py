@@ -99,7 +99,7 @@ def _outline_layers(lay: MapLayout, texts: MapTexts) -> list[alt.Chart]:
     inside = alt.Chart(alt.Data(values=lay.departements)).mark_geoshape(
         fill="#fbfaf6", stroke="#8c8c8c", strokeWidth=0.9, clip=True).encode(tooltip=tooltip)
     regions = alt.Chart(alt.Data(values=lay.regions)).mark_geoshape(
-        filled=False, stroke="#3d3d3d", strokeWidth=1.8, clip=True)
+        filled=False, fill=None, stroke="#3d3d3d", strokeWidth=1.8, clip=True)
     return [around, inside, regions]
 
 
