@@ -130,6 +130,7 @@ def test_the_spec_has_outlines_whole_persons_zoom_and_pan():
     assert spec["projection"]["type"] == "mercator"
     marks = [layer["mark"]["type"] for layer in spec["layer"]]
     assert marks == ["geoshape", "geoshape", "geoshape", "circle", "text", "text", "text", "text"]
+    assert all(layer["mark"]["tooltip"] is None for layer in spec["layer"][4:])  # names add no tooltip of their own
     regions = spec["layer"][2]["mark"]
     assert regions["fill"] is None  # borders only: hovering inside a region reaches the département under it
     circles = spec["layer"][3]["encoding"]
