@@ -463,7 +463,7 @@ def explain(
     if found is not None:
         from matcher.explain import explain_case
 
-        problem = found[1]
+        dataset, problem = found
         exp = explain_case(problem, result, case_id)
         if exp.locality_id:
             typer.echo(f"{case_id}: placed in {exp.locality_name} ({exp.locality_id}), score {exp.score:.3f}")
