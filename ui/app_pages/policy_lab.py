@@ -175,8 +175,9 @@ def _form() -> None:
         # A placer alone, or matching on a model fitted on a simulated history (+fitted) or the true outcomes (+true);
         # not on a policy's own model folder (+model): the app takes no model folder (loading one runs code).
         labels = [p for p in POLICY_LABELS if not p.endswith("+model")]
-        policies = st.multiselect(tr("policies"), labels, default=list(POLICIES), key="lab_policies",
-                                  format_func=policy_name)
+        # Shown by their codes: the browser sends the selected labels back, so a label that changed with the
+        # language dropped "optimal" from the selection on a switch (the summary and its caption name it).
+        policies = st.multiselect(tr("policies"), labels, default=list(POLICIES), key="lab_policies")
         c1, c2, c3, c4 = st.columns(4)
         reps = c1.number_input(tr("replications"), 1, 500, int(d.replications), key="lab_reps")
         families = c2.number_input(tr("families"), 5, 5000, int(d.families_per_year), key="lab_families")
