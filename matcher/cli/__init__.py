@@ -23,6 +23,7 @@ import typer
 from matcher import __version__
 from matcher.cli.browser import launch_app
 from matcher.cli.notice import notice
+from matcher.cli.options import CasesOption, LocalitiesOption, OutcomeModelOption, OutcomesOption
 from matcher.cli.outcomes import outcomes_app
 from matcher.cli.records import record_cli_run, records_app
 from matcher.cli.users import users_app
@@ -439,14 +440,10 @@ def explain(
     result_path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, metavar="RESULT",
                                                  help="A result JSON written by `matcher match --out`.")],
     case_id: Annotated[str, typer.Argument(metavar="CASE_ID", help="The family to explain.")],
-    cases: Annotated[Path | None, typer.Option("--cases", exists=True, help="Cases input, if moved since the run.")]
-    = None,
-    localities: Annotated[Path | None, typer.Option("--localities", exists=True,
-                                                    help="Localities input, if moved since the run.")] = None,
-    outcomes: Annotated[Path | None, typer.Option("--outcomes", exists=True, dir_okay=False,
-                                                  help="The outcome CSV the run used.")] = None,
-    outcome_model: Annotated[Path | None, typer.Option("--outcome-model", exists=True, file_okay=False,
-                                                       help="The outcome model folder the run used.")] = None,
+    cases: CasesOption = None,
+    localities: LocalitiesOption = None,
+    outcomes: OutcomesOption = None,
+    outcome_model: OutcomeModelOption = None,
 ) -> None:
     """Why a family was placed where it was (score by component, next best communes and why not), or why it
     was left unplaced.

@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from matcher.cli.options import CasesOption, LocalitiesOption, OutcomeModelOption, OutcomesOption
+
 #: The environment variables that name the system's language, in the order the C library reads them.
 LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
 
@@ -33,14 +35,10 @@ def notice(
     locality: Annotated[str | None, typer.Option("--locality", metavar="LOCALITY_ID",
                                                  help="Write the commune's notice instead: the families "
                                                  "proposed to it and what it is asked to provide.")] = None,
-    cases: Annotated[Path | None, typer.Option("--cases", exists=True, help="Cases input, if moved since the run.")]
-    = None,
-    localities: Annotated[Path | None, typer.Option("--localities", exists=True,
-                                                    help="Localities input, if moved since the run.")] = None,
-    outcomes: Annotated[Path | None, typer.Option("--outcomes", exists=True, dir_okay=False,
-                                                  help="The outcome CSV the run used.")] = None,
-    outcome_model: Annotated[Path | None, typer.Option("--outcome-model", exists=True, file_okay=False,
-                                                       help="The outcome model folder the run used.")] = None,
+    cases: CasesOption = None,
+    localities: LocalitiesOption = None,
+    outcomes: OutcomesOption = None,
+    outcome_model: OutcomeModelOption = None,
 ) -> None:
     """Write the decision notice of family CASE_ID (or, with --locality, of a commune) as a PDF: that an
     algorithm helped prepare the proposal, the criteria and their weights, the family's data they used, how they
