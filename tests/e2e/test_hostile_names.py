@@ -163,6 +163,29 @@ def served(tmp_path_factory: pytest.TempPathFactory, names: Names) -> Iterator[s
 # ------------------------------------------------------------------------------------------------ browsing
 
 
+def _open_name_editor(page: Any) -> Any:
+    """Open the grid's editor on the first row's commune name and return its text box.
+
+    The grid is a canvas: the test clicks the first row's commune id (not editable), moves right to its name and
+    presses Enter. On a loaded machine a rerun can redraw the grid between the click and the keys, so that the
+    editor opens on the id (disabled); the test then closes it and tries again.
+    """
+    editor = page.locator('[data-testid="stDataFrame"]').first
+    cell = page.locator("textarea.gdg-input")
+    for _ in range(5):
+        box = editor.bounding_box()
+        page.mouse.click(box["x"] + 30, box["y"] + 35 + 17)  # the first row's commune id (not editable)
+        page.wait_for_timeout(300)
+        page.keyboard.press("ArrowRight")  # its name
+        page.keyboard.press("Enter")  # the grid's cell editor
+        cell.wait_for()
+        if cell.is_enabled():
+            return cell
+        page.keyboard.press("Escape")
+        page.wait_for_timeout(1000)
+    raise AssertionError("the grid's editor never opened on the commune name")
+
+
 class Visit:
     """One user's browser session, with every request it makes kept."""
 
@@ -351,12 +374,7 @@ def test_hostile_names_fetch_nothing_across_roles(browser, served, names, listen
     page.get_by_role("heading", name="Capacities", level=1).wait_for()
     ngo.shows("kept by cora (upload)")  # the page names the base it edits: the coordinator's upload
     ngo.check()
-    editor = page.locator('[data-testid="stDataFrame"]').first
-    box = editor.bounding_box()
-    page.mouse.click(box["x"] + 30, box["y"] + 35 + 17)  # the first row's commune id (not editable)
-    page.keyboard.press("ArrowRight")  # its name
-    page.keyboard.press("Enter")  # the grid's cell editor
-    cell = page.locator("textarea.gdg-input")
+    cell = _open_name_editor(page)
     cell.fill(names.ngo_commune)
     cell.press("Enter")
     ngo.idle()
