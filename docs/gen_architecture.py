@@ -56,10 +56,11 @@ FLOORS: tuple[tuple[str, tuple[Box, ...]], ...] = (
         Box("engine", "engine/", "the engine", "`models` and its own modules only"),
         Box("scoring", "scoring/", "score components", "`models`"),
         Box("checker", "checker.py", "independent rule checker", "`models`"),
-        Box("io", "io/", "spreadsheets in and out", "`models`"),
+        Box("io", "io/", "spreadsheets in and out", "`models`, `i18n`"),
     )),
     ("records", (
         Box("models", "models/", "records, policy, result", "nothing else in `matcher`"),
+        Box("i18n", "i18n/", "messages as data, catalogs", "nothing else in `matcher`"),
     )),
 )
 

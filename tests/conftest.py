@@ -31,6 +31,9 @@ def _records(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathF
     """Each test starts with empty records (a SQLite file of its own) and no login asked."""
     folder = tmp_path_factory.mktemp("records")
     monkeypatch.setenv("MATCHER_DATA_DIR", str(folder))
+    # The CLI speaks the system's language, French when it names neither: the tests read its English words
+    # unless they ask for French (`--lang fr`, or their own MATCHER_LANG).
+    monkeypatch.setenv("MATCHER_LANG", "en")
     return folder
 
 

@@ -11,7 +11,7 @@ from test_cli_match import _health_inputs, _inputs
 from typer.testing import CliRunner
 
 from matcher.cli import app
-from matcher.cli.notice import system_lang
+from matcher.i18n import resolve_lang
 
 runner = CliRunner()
 
@@ -84,7 +84,7 @@ def test_moved_inputs_are_asked_for_and_can_be_given(tmp_path):
 @pytest.mark.parametrize(("args", "code", "words"), [
     (["C1", "--locality", "09225"], 2, "give either CASE_ID or --locality"),
     ([], 2, "give either CASE_ID or --locality"),
-    (["C1", "--lang", "de"], 2, "use one of fr, en"),
+    (["C1", "--lang", "de"], 2, "use fr or en"),
     (["NOPE"], 1, "NOPE: not a family of this result"),
     (["--locality", "99999"], 1, "99999: not a commune"),
 ])
@@ -98,10 +98,10 @@ def test_bad_usage_and_unknown_ids(tmp_path, args, code, words):
 
 def test_the_language_follows_the_system_locale(monkeypatch):
     """French unless the locale is English (LC_ALL first, then LC_MESSAGES, then LANG)."""
-    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+    for name in ("MATCHER_LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
         monkeypatch.delenv(name, raising=False)
-    assert system_lang() == "fr"
+    assert resolve_lang() == "fr"
     monkeypatch.setenv("LANG", "en_GB.UTF-8")
-    assert system_lang() == "en"
+    assert resolve_lang() == "en"
     monkeypatch.setenv("LC_ALL", "fr_FR.UTF-8")
-    assert system_lang() == "fr"
+    assert resolve_lang() == "fr"

@@ -36,7 +36,8 @@ with guarded("collect run"):
     solving.collect()  # a run that ended while the user was on another page is recorded all the same
 
 with st.sidebar:
-    st.radio(t("language"), list(LANGUAGES), format_func=LANGUAGES.get, horizontal=True, key="lang")
+    st.radio(t("language"), list(LANGUAGES), format_func=LANGUAGES.get, horizontal=True, key="lang",
+             on_change=state.remember_language)
 
 pages = [
     st.Page(PAGES_DIR / "data.py", title=t("page_data"), icon=":material/table_view:", url_path="data",

@@ -27,6 +27,7 @@ from matcher.cli.options import CasesOption, LocalitiesOption, OutcomeModelOptio
 from matcher.cli.outcomes import outcomes_app
 from matcher.cli.records import record_cli_run, records_app
 from matcher.cli.users import users_app
+from matcher.i18n import Msg, _, _n, resolve_lang
 from matcher.io.readers import read_dataset
 from matcher.io.validation import Issue, ReadReport
 from matcher.models.policy import MAX_SEED, MAX_WORKERS, Policy
@@ -101,19 +102,17 @@ def guarded(command: F) -> F:
 
 
 def print_issues(report: ReadReport, *, err: bool = False) -> None:
-    """Print every error, then every warning, one per line."""
+    """Print every error, then every warning, one per line, in the command's language."""
+    lang = language()
     for issue in report.errors:
-        typer.echo(_line(issue), err=err)
+        typer.echo(_line(issue, lang), err=err)
     for issue in report.warnings:
-        typer.echo(_line(issue), err=err)
+        typer.echo(_line(issue, lang), err=err)
 
 
-def _line(issue: Issue) -> str:
-    return f"{issue.severity}: {issue}"
-
-
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
+def _line(issue: Issue, lang: str) -> str:
+    severity = _("error") if issue.severity == "error" else _("warning")
+    return _("{severity}: {issue}", severity=severity, issue=issue.describe(lang)).render(lang)
 
 
 def load_dataset(cases: Path, localities: Path) -> Dataset:
@@ -124,8 +123,9 @@ def load_dataset(cases: Path, localities: Path) -> Dataset:
     report = read_dataset(cases, localities)
     print_issues(report, err=True)
     if report.dataset is None:
-        typer.echo(f"{_count(len(report.errors), 'error')}: fix them and run again "
-                   "(`matcher validate` lists them too)", err=True)
+        typer.echo(_n("{n} error: fix it and run again (`matcher validate` lists it too)",
+                      "{n} errors: fix them and run again (`matcher validate` lists them too)",
+                      len(report.errors)).render(language()), err=True)
         raise typer.Exit(1)
     return report.dataset
 
@@ -136,13 +136,31 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+#: The language asked with `matcher --lang`, for the commands to read (see :func:`language`).
+_ASKED: dict[str, str | None] = {"lang": None}
+
+
+def language(explicit: str | None = None) -> str:
+    """The language a command speaks: its own `--lang`, else `matcher --lang`, else MATCHER_LANG, else the
+    system locale's, else French; a language the tool does not speak is a usage error."""
+    try:
+        return resolve_lang(explicit or _ASKED["lang"])
+    except ValueError:
+        raise typer.BadParameter(f"{explicit or _ASKED['lang']!r}: use fr or en", param_hint="--lang") from None
+
+
 @app.callback()
 def _root(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
     ] = False,
+    lang: Annotated[str | None, typer.Option(
+        "--lang", help="fr or en: the language of messages (default: MATCHER_LANG, else the system locale's, "
+        "else French).")] = None,
 ) -> None:
     """Place refugee families in small French communes within every capacity, and explain why."""
+    _ASKED["lang"] = lang
+    language()  # a language the tool does not speak stops here, before any command runs
 
 
 @app.command()
@@ -158,21 +176,25 @@ def validate(
     """
     report = read_dataset(cases, localities)
     if as_json:
-        typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        typer.echo(json.dumps(report.to_dict(language()), ensure_ascii=False, indent=2))
     else:
         print_issues(report)
-        typer.echo(_summary(report))
+        typer.echo(_summary(report).render(language()))
     if not report.valid:
         raise typer.Exit(1)
 
 
-def _summary(report: ReadReport) -> str:
-    warnings = _count(len(report.warnings), "warning")
+def _summary(report: ReadReport) -> Msg:
+    """The last line of `matcher validate`: valid or not, with the counts."""
+    warnings = _n("{n} warning", "{n} warnings", len(report.warnings))
     if report.dataset is None:
-        return f"not valid: {_count(len(report.errors), 'error')}, {warnings}"
+        return _("not valid: {errors}, {warnings}", errors=_n("{n} error", "{n} errors", len(report.errors)),
+                 warnings=warnings)
     data = report.dataset
-    return (f"valid: {_count(len(data.cases), 'case')} ({_count(data.persons, 'person')}), "
-            f"{_count(len(data.localities), 'locality').replace('localitys', 'localities')}; {warnings}")
+    return _("valid: {cases} ({persons}), {localities}; {warnings}",
+             cases=_n("{n} case", "{n} cases", len(data.cases)),
+             persons=_n("{n} person", "{n} persons", data.persons),
+             localities=_n("{n} locality", "{n} localities", len(data.localities)), warnings=warnings)
 
 
 @app.command()

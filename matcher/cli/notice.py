@@ -2,26 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from matcher.cli.options import CasesOption, LocalitiesOption, OutcomeModelOption, OutcomesOption
-
-#: The environment variables that name the system's language, in the order the C library reads them.
-LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
-
-
-def system_lang() -> str:
-    """The notice's language from the system locale: English when it is English, French otherwise (French
-    first: the notices are French administrative documents)."""
-    for name in LOCALE_VARIABLES:
-        value = os.environ.get(name, "")
-        if value:
-            return "en" if value.lower().startswith("en") else "fr"
-    return "fr"
 
 
 def notice(
@@ -30,8 +16,8 @@ def notice(
     out: Annotated[Path, typer.Option("--out", dir_okay=False, help="The PDF to write.")],
     case_id: Annotated[str | None, typer.Argument(metavar="CASE_ID", help="The family whose notice to write "
                                                   "(leave out with --locality).")] = None,
-    lang: Annotated[str | None, typer.Option("--lang", help="fr or en (default: the system locale's, French "
-                                             "unless it is English).")] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help="fr or en (default: `matcher --lang`, else "
+                                             "MATCHER_LANG, else the system locale's, else French).")] = None,
     locality: Annotated[str | None, typer.Option("--locality", metavar="LOCALITY_ID",
                                                  help="Write the commune's notice instead: the families "
                                                  "proposed to it and what it is asked to provide.")] = None,
@@ -47,12 +33,10 @@ def notice(
     The inputs are found again as `matcher explain` finds them: from the result's provenance when unchanged,
     else give --cases and --localities.
     """
-    from matcher.cli import problem_again, read_result_or_exit
-    from matcher.notice import LANGS, NoticeError, commune_notice, commune_pdf, family_notice, family_pdf
+    from matcher.cli import language, problem_again, read_result_or_exit
+    from matcher.notice import NoticeError, commune_notice, commune_pdf, family_notice, family_pdf
 
-    lang = lang or system_lang()
-    if lang not in LANGS:
-        raise typer.BadParameter(f"{lang!r}: use one of {', '.join(LANGS)}", param_hint="--lang")
+    lang = language(lang)
     if (case_id is None) == (locality is None):
         raise typer.BadParameter("give either CASE_ID or --locality, not both", param_hint="CASE_ID")
     if out.suffix.lower() != ".pdf":

@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from matcher.i18n import Msg, _
 from matcher.io.spec import FRENCH_LEVELS, MAX_ID_CHARS, Column, Kind
 from matcher.models.records import HEALTH_SERVICES, LANGUAGES
 
@@ -62,22 +63,30 @@ __all__ = [
 class CellError:
     """Why a cell could not be read: what was expected, what kind of value was found, and an optional hint."""
 
-    expected: str
-    found: str
-    hint: str = ""
-    text: str = ""  # the whole message, for a problem that is not about the kind of value
+    expected: Msg
+    found: Msg
+    hint: Msg | None = None
+    text: Msg | None = None  # the whole message, for a problem that is not about the kind of value
+
+    @property
+    def msg(self) -> Msg:
+        """The whole message, to be written in the user's language (see :mod:`matcher.i18n`)."""
+        if self.text is not None:
+            return self.text
+        if self.hint is not None:
+            return _("expected {expected}, got {found}; {hint}", expected=self.expected, found=self.found,
+                     hint=self.hint)
+        return _("expected {expected}, got {found}", expected=self.expected, found=self.found)
 
     @property
     def message(self) -> str:
-        if self.text:
-            return self.text
-        text = f"expected {self.expected}, got {self.found}"
-        return f"{text}; {self.hint}" if self.hint else text
+        """The whole message in English."""
+        return str(self.msg)
 
 
 #: The message for a formula cell whose workbook holds no saved result.
-FORMULA_WITHOUT_VALUE = ("a formula without a saved value: open and save the workbook in a spreadsheet program, "
-                         "or type the value")
+FORMULA_WITHOUT_VALUE = _("a formula without a saved value: open and save the workbook in a spreadsheet "
+                          "program, or type the value")
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +143,7 @@ _IGNORABLE = frozenset(chr(c) for c in (0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 
 _HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"})
 # Scripts with letters that look like Latin ones: Cyrillic 'С' and 'о', Greek 'Ο', Armenian 'օ', Cherokee 'Ꭺ' ...
 _LOOKALIKE_SCRIPTS = frozenset({"CYRILLIC", "GREEK", "ARMENIAN", "CHEROKEE", "COPTIC", "LISU"})
-_ID_HINT = "type identifiers with Latin letters and the digits 0-9"
+_ID_HINT = _("type identifiers with Latin letters and the digits 0-9")
 
 
 def normalise_id(text: str) -> str:
@@ -148,7 +157,7 @@ def _character(ch: str) -> str:
     return f"U+{ord(ch):04X} {name}" if name else f"U+{ord(ch):04X}"
 
 
-def identifier_problem(text: str) -> tuple[str, str] | None:
+def identifier_problem(text: str) -> tuple[Msg, Msg] | None:
     """Why a normalised identifier could look like another one: (what was found, a hint), or None.
 
     The answer names a character by its code point and position, never the identifier itself.
@@ -158,29 +167,35 @@ def identifier_problem(text: str) -> tuple[str, str] | None:
     for position, ch in enumerate(text, start=1):
         category = unicodedata.category(ch)
         if category in _HIDDEN_CATEGORIES or ch in _IGNORABLE or (category == "Zs" and ch != " "):
-            return (f"an invisible character ({_character(ch)}) at position {position}",
-                    "delete it, or type the identifier again")
+            return (_("an invisible character ({character}) at position {position}", character=_character(ch),
+                      position=position),
+                    _("delete it, or type the identifier again"))
         if category == "Nd" and not ch.isascii():
             script = unicodedata.name(ch, "").split(" DIGIT", 1)[0].capitalize()
-            return f"a digit other than 0-9 ({script}) at position {position}", _ID_HINT
+            return _("a digit other than 0-9 ({script}) at position {position}", script=script,
+                     position=position), _ID_HINT
         if ch.isalpha() and not ch.isascii():
             script = unicodedata.name(ch, "").split(" ", 1)[0]
             if script in _LOOKALIKE_SCRIPTS:
-                return (f"a {script.capitalize()} letter at position {position}, which can look like a Latin one",
-                        _ID_HINT)
+                return (_("a {script} letter at position {position}, which can look like a Latin one",
+                          script=script.capitalize(), position=position), _ID_HINT)
     return None
 
 
 def _checked_id(text: str, column: Column, item: int | None = None) -> str | CellError:
     """`text` (normalised) when it is a trustworthy identifier the records can hold, else why not."""
-    of_item = f" of item {item}" if item is not None else ""
     problem = identifier_problem(text)
     if problem is not None:
-        return CellError(column.expected(), problem[0] + of_item, problem[1])
+        return CellError(column.expects(), _of_item(problem[0], item), problem[1])
     if len(text) > MAX_ID_CHARS:
-        return CellError(column.expected(), f"an identifier of {len(text)} characters{of_item}",
-                         f"at most {MAX_ID_CHARS} characters")
+        return CellError(column.expects(), _of_item(_("an identifier of {n} characters", n=len(text)), item),
+                         _("at most {n} characters", n=MAX_ID_CHARS))
     return text
+
+
+def _of_item(found: Msg, item: int | None) -> Msg:
+    """What was found, in item `item` of a list cell when there is one."""
+    return found if item is None else _("{found} of item {item}", found=found, item=item)
 
 
 @functools.lru_cache(maxsize=4096)  # the same few codes repeat on every row of a large sheet
@@ -234,35 +249,36 @@ def shown_text(value: object, *, stripped: bool = False) -> str | None:
     return (text.strip() or None) if stripped else text
 
 
-def describe(value: object) -> str:
+def describe(value: object) -> Msg:
     """The kind of a value in words, for 'got ...': never the value itself."""
     value = plain(value)
     if is_blank(value):
-        return "a blank cell"
+        return _("a blank cell")
     if isinstance(value, bool):
-        return "a yes/no value"
+        return _("a yes/no value")
     if isinstance(value, int):
-        return "a whole number"
+        return _("a whole number")
     if isinstance(value, float):
         if not math.isfinite(value):
-            return "a number that is not finite"
-        return "a whole number" if value.is_integer() else "a decimal number"
+            return _("a number that is not finite")
+        return _("a whole number") if value.is_integer() else _("a decimal number")
     if isinstance(value, dt.datetime | dt.date | dt.time):
-        return "a date"
+        return _("a date")
     if isinstance(value, str):
         number = _text_number(value)
         if number is not None:
             return describe(number)
-        return "text"
-    return "a value of an unexpected type"
+        return _("text")
+    return _("a value of an unexpected type")
 
 
-def _got(value: object, echo: bool) -> str:
+def _got(value: object, echo: bool) -> Msg:
+    """What kind of value was found, with the value itself when it may be echoed."""
     kind = describe(value)
     if echo and isinstance(value, str) and not is_blank(value):
-        return f"{kind} '{_shorten(value.strip())}'"
+        return _("{kind} '{value}'", kind=kind, value=_shorten(value.strip()))
     if echo and isinstance(value, int | float) and not isinstance(value, bool):
-        return f"{kind} {value}"
+        return _("{kind} {value}", kind=kind, value=str(value))
     return kind
 
 
@@ -301,14 +317,14 @@ def parse_id(value: object, column: Column, echo: bool = False) -> str | CellErr
     if is_blank(value):
         return None
     if isinstance(value, (bool, dt.date | dt.datetime | dt.time)):
-        return CellError(column.expected(), _got(value, echo))
+        return CellError(column.expects(), _got(value, echo))
     if isinstance(value, float):
         if not math.isfinite(value):
-            return CellError(column.expected(), _got(value, echo))
+            return CellError(column.expects(), _got(value, echo))
         return _checked_id(str(int(value)) if value.is_integer() else str(value), column)
     if isinstance(value, int | str):
         return _checked_id(normalise_id(str(value)), column)
-    return CellError(column.expected(), _got(value, echo))
+    return CellError(column.expects(), _got(value, echo))
 
 
 def parse_text(value: object, column: Column, echo: bool = False) -> str | CellError | None:
@@ -317,7 +333,7 @@ def parse_text(value: object, column: Column, echo: bool = False) -> str | CellE
     if is_blank(value):
         return None
     if isinstance(value, bool):
-        return CellError(column.expected(), _got(value, echo))
+        return CellError(column.expects(), _got(value, echo))
     if isinstance(value, float) and math.isfinite(value) and value.is_integer():
         value = int(value)
     if isinstance(value, int) and column.name == "departement" and 0 < value < 10:
@@ -359,8 +375,8 @@ def parse_insee(value: object, column: Column, echo: bool = False) -> str | Cell
     if code is None:
         problem = identifier_problem(normalise_id(value)) if isinstance(value, str) else None
         if problem is not None:
-            return CellError(column.expected(), *problem)
-        return CellError(column.expected(), _got(value, echo))
+            return CellError(column.expects(), *problem)
+        return CellError(column.expects(), _got(value, echo))
     return code
 
 
@@ -375,12 +391,16 @@ def _number(value: object) -> float | None:
     return None
 
 
-def _range_problem(x: float, column: Column) -> str | None:
+def _range_problem(x: float, column: Column, echo: bool) -> Msg | None:
+    """Why `x` is outside the column's range (with `x` itself when it may be echoed), or None."""
+    problem = None
     if column.minimum is not None and x < column.minimum:
-        return "a negative number" if column.minimum == 0 else "a number below the minimum"
-    if column.maximum is not None and x > column.maximum:
-        return "a number above the maximum"
-    return None
+        problem = _("a negative number") if column.minimum == 0 else _("a number below the minimum")
+    elif column.maximum is not None and x > column.maximum:
+        problem = _("a number above the maximum")
+    if problem is None or not echo:
+        return problem
+    return _("{kind} {value}", kind=problem, value=_fmt(x))
 
 
 def parse_int(value: object, column: Column, echo: bool = False) -> int | CellError | None:
@@ -394,11 +414,11 @@ def parse_int(value: object, column: Column, echo: bool = False) -> int | CellEr
     else:
         number = _number(value)
         if number is None or not math.isfinite(number) or not number.is_integer():
-            return CellError(column.expected(), _got(value, echo))
+            return CellError(column.expects(), _got(value, echo))
         x = number
-    problem = _range_problem(x, column)
+    problem = _range_problem(x, column, echo)
     if problem:
-        return CellError(column.expected(), f"{problem} {_fmt(x)}" if echo else problem)
+        return CellError(column.expects(), problem)
     return int(x)
 
 
@@ -413,10 +433,10 @@ def parse_float(value: object, column: Column, echo: bool = False) -> float | Ce
         return None
     number = _number(value)
     if number is None or not math.isfinite(number):
-        return CellError(column.expected(), _got(value, echo))
-    problem = _range_problem(number, column)
+        return CellError(column.expects(), _got(value, echo))
+    problem = _range_problem(number, column, echo)
     if problem:
-        return CellError(column.expected(), f"{problem} {_fmt(number)}" if echo else problem)
+        return CellError(column.expects(), problem)
     return number
 
 
@@ -438,7 +458,7 @@ def parse_bool(value: object, column: Column, echo: bool = False) -> bool | Cell
         number = _text_number(value)
         if number in (0.0, 1.0):
             return number == 1.0
-    return CellError(column.expected(), _got(value, echo))
+    return CellError(column.expects(), _got(value, echo))
 
 
 def parse_date(value: object, column: Column, echo: bool = False) -> dt.date | CellError | None:
@@ -451,7 +471,7 @@ def parse_date(value: object, column: Column, echo: bool = False) -> dt.date | C
     if isinstance(value, dt.date):
         return value
     if isinstance(value, bool):
-        return CellError(column.expected(), _got(value, echo))
+        return CellError(column.expects(), _got(value, echo))
     serial: float | None = None
     if isinstance(value, int | float):
         serial = float(value)
@@ -464,11 +484,11 @@ def parse_date(value: object, column: Column, echo: bool = False) -> dt.date | C
             if dmy:
                 return dt.date(int(dmy[3]), int(dmy[2]), int(dmy[1]))
         except ValueError:
-            return CellError(column.expected(), "an impossible date")
+            return CellError(column.expects(), _("an impossible date"))
         serial = _text_number(text)
     if serial is not None and math.isfinite(serial) and _EXCEL_SERIALS[0] <= serial <= _EXCEL_SERIALS[1]:
         return _EXCEL_EPOCH + dt.timedelta(days=int(serial))
-    return CellError(column.expected(), _got(value, echo))
+    return CellError(column.expects(), _got(value, echo))
 
 
 @functools.lru_cache(maxsize=64)
@@ -493,7 +513,7 @@ def parse_code(value: object, column: Column, echo: bool = False) -> str | CellE
     if is_blank(value):
         return "none" if column.choices == FRENCH_LEVELS else None
     if isinstance(value, (bool, dt.date | dt.datetime | dt.time)):
-        return CellError(column.expected(), _got(value, echo))
+        return CellError(column.expects(), _got(value, echo))
     if isinstance(value, float) and math.isfinite(value) and value.is_integer():
         value = int(value)
     word = fold(str(value))
@@ -501,22 +521,22 @@ def parse_code(value: object, column: Column, echo: bool = False) -> str | CellE
     if code is not None:
         return code
     close = suggest(word, [fold(c) for c in column.choices])
-    hint = f"did you mean '{_canonical_code(close, column.choices)}'?" if close else ""
-    found = f"an unknown code '{_shorten(str(value).strip())}'" if echo else "an unknown code"
-    return CellError(column.expected(), found, hint)
+    hint = _("did you mean '{code}'?", code=_canonical_code(close, column.choices)) if close else None
+    found = _("an unknown code '{code}'", code=_shorten(str(value).strip())) if echo else _("an unknown code")
+    return CellError(column.expects(), found, hint)
 
 
 def _items(value: object, column: Column, echo: bool) -> list[str] | CellError:
     """The ';'-separated items of a list cell, stripped, blanks dropped, duplicates dropped keeping order."""
     if isinstance(value, (bool, dt.date | dt.datetime | dt.time)):
-        return CellError(column.expected(), _got(value, echo))
+        return CellError(column.expects(), _got(value, echo))
     if isinstance(value, float):
         if not math.isfinite(value):
-            return CellError(column.expected(), _got(value, echo))
+            return CellError(column.expects(), _got(value, echo))
         value = int(value) if value.is_integer() else value
     items = [part.strip() for part in str(value).split(";")]
     if any("," in item for item in items):
-        return CellError(column.expected(), "items separated by ','", "use ';' between items")
+        return CellError(column.expects(), _("items separated by ','"), _("use ';' between items"))
     return list(dict.fromkeys(item for item in items if item))
 
 
@@ -553,10 +573,11 @@ def parse_insee_list(value: object, column: Column, echo: bool = False) -> tuple
         code = _insee_text(item)
         problem = identifier_problem(item) if code is None and isinstance(item, str) else None
         if problem is not None:
-            return CellError(column.expected(), f"{problem[0]} of item {position}", problem[1])
+            return CellError(column.expects(), _of_item(problem[0], position), problem[1])
         if code is None:
-            found = f"item {position} '{_shorten(str(item))}'" if echo else f"text in item {position}"
-            return CellError(column.expected(), found, "each item must be a 5-character INSEE code")
+            found = (_("item {item} '{value}'", item=position, value=_shorten(str(item))) if echo
+                     else _("text in item {item}", item=position))
+            return CellError(column.expects(), found, _("each item must be a 5-character INSEE code"))
         codes.append(code)
     return tuple(dict.fromkeys(codes))
 
@@ -581,25 +602,26 @@ def parse_code_list(value: object, column: Column, echo: bool = False) -> tuple[
         code = _canonical_code(word, column.choices)
         if code is None:
             if not shape.match(word):
-                found = (f"item {position} '{_shorten(item)}'" if echo
-                         else f"a malformed code in item {position}")
-                return CellError(column.expected(), found, _shape_hint(column))
+                found = (_("item {item} '{value}'", item=position, value=_shorten(item)) if echo
+                         else _("a malformed code in item {item}", item=position))
+                return CellError(column.expects(), found, _shape_hint(column))
             close = suggest(word, column.choices)
             if close is not None:
-                found = (f"an unknown code '{_shorten(item)}'" if echo
-                         else f"an unknown code in item {position}")
-                return CellError(column.expected(), found, f"did you mean '{close}'?")
+                found = (_("an unknown code '{code}'", code=_shorten(item)) if echo
+                         else _("an unknown code in item {item}", item=position))
+                return CellError(column.expects(), found, _("did you mean '{code}'?", code=close))
             code = word
         codes.append(code)
     return tuple(dict.fromkeys(codes))
 
 
-def _shape_hint(column: Column) -> str:
+def _shape_hint(column: Column) -> Msg:
+    """How the codes of a column are written."""
     if column.choices == LANGUAGES:
-        return "use ISO 639 language codes such as ar, fa, uk"
+        return _("use ISO 639 language codes such as ar, fa, uk")
     if column.choices == HEALTH_SERVICES:
-        return "use codes such as " + ", ".join(HEALTH_SERVICES[:3])
-    return "codes are lower-case words joined by '_'"
+        return _("use codes such as {codes}", codes=", ".join(HEALTH_SERVICES[:3]))
+    return _("codes are lower-case words joined by '_'")
 
 
 _PARSERS: dict[Kind, Callable[[object, Column, bool], Any]] = {
@@ -630,10 +652,10 @@ def parse_cell(value: object, column: Column, echo: bool = False) -> Any:
         Whether the raw value may be quoted in the error (never for the cases workbook: personal data).
     """
     if isinstance(value, UncachedFormula):
-        return CellError(column.expected(), "a formula without a saved value", text=FORMULA_WITHOUT_VALUE)
+        return CellError(column.expects(), _("a formula without a saved value"), text=FORMULA_WITHOUT_VALUE)
     try:
         if column.required and is_blank(value):
-            return CellError(column.expected(), "a blank cell", "this column is required")
+            return CellError(column.expects(), _("a blank cell"), _("this column is required"))
         return _PARSERS[column.kind](value, column, echo)
     except Exception:  # a parser bug must surface as a located problem, not a crash of the whole read
-        return CellError(column.expected(), describe(value))
+        return CellError(column.expects(), describe(value))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from matcher.i18n import Msg, _
 from matcher.io import spec
 from matcher.io.cells import UncachedFormula
 
@@ -28,7 +29,9 @@ class Issue:
     """One problem, located as precisely as possible: workbook › sheet › row › column: message.
 
     `row` is the Excel row number (the header is row 1), `column` the canonical column name; either is None
-    when the problem concerns a whole sheet or row.
+    when the problem concerns a whole sheet or row. `message` may be given as a :class:`~matcher.i18n.Msg`: the
+    issue keeps it (`said`) to be written in the user's language (:meth:`text`, :meth:`describe`), and
+    `message` holds its English words (the validation report's contract).
     """
 
     severity: Severity
@@ -36,25 +39,42 @@ class Issue:
     sheet: str | None
     row: int | None
     column: str | None
-    message: str
+    message: str | Msg  # a Msg is kept in `said`, and `message` becomes its English words
+    said: Msg | None = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.message, Msg):
+            object.__setattr__(self, "said", self.message)
+            object.__setattr__(self, "message", str(self.message))
 
     def __str__(self) -> str:
-        parts = [self.workbook, self.sheet, None if self.row is None else f"row {self.row}", self.column]
-        return " › ".join(p for p in parts if p) + f": {self.message}"
+        return self.describe("en")
+
+    def text(self, lang: str = "en") -> str:
+        """The message alone, in `lang`."""
+        return self.said.render(lang) if self.said is not None else str(self.message)
+
+    def describe(self, lang: str = "en") -> str:
+        """workbook › sheet › row › column: message, in `lang`."""
+        row = None if self.row is None else _("row {row}", row=self.row).render(lang)
+        parts = [self.workbook, self.sheet, row, self.column]
+        where = " › ".join(p for p in parts if p)
+        return _("{where}: {message}", where=where, message=self.text(lang)).render(lang)
 
     @property
     def location(self) -> tuple[str, str | None, int | None, str | None]:
         return (self.workbook, self.sheet, self.row, self.column)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, lang: str = "en") -> dict[str, Any]:
+        """The issue as the validation report's JSON: `message` and `text` in `lang` (English by default)."""
         return {
             "severity": self.severity,
             "workbook": self.workbook,
             "sheet": self.sheet,
             "row": self.row,
             "column": self.column,
-            "message": self.message,
-            "text": str(self),
+            "message": self.text(lang),
+            "text": self.describe(lang),
         }
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
+from matcher.i18n import Msg, _
 from matcher.io import safety, spec
 from matcher.io.cells import CellError, is_blank, parse_cell, suggest
 from matcher.io.parsed import PERSONAL_WORKBOOKS, Issue, ParsedRow, ParsedSheet, WorkbookRead
@@ -63,7 +64,7 @@ class _RawSheet:
     header: list[Any]
     header_row: int
     rows: list[tuple[int | None, list[Any]]]
-    hint: str = ""  # shown when no column is recognised: how to save a file that was not read as a table
+    hint: Msg | None = None  # shown when no column is recognised: how to save a file that was not read as a table
 
 
 # ------------------------------------------------------------------------------------------------- sources
@@ -99,14 +100,14 @@ def _match_sheets(
             continue
         if canonical in found:
             issues.append(Issue("error", label, canonical, None, None,
-                                f"two sheets are read as '{canonical}': '{found[canonical][0]}' and "
-                                f"'{source_name}'; keep one"))
+                                _("two sheets are read as '{sheet}': '{first}' and '{second}'; keep one",
+                                  sheet=canonical, first=found[canonical][0], second=source_name)))
             continue
         found[canonical] = (source_name, handle)
     if not found and foreign:
         issues.append(Issue("error", label, None, None, None,
-                            f"this looks like another workbook, not the {workbook.name} workbook: "
-                            "are the two inputs swapped?"))
+                            _("this looks like another workbook, not the {workbook} workbook: are the two inputs "
+                              "swapped?", workbook=workbook.name)))
     return found
 
 
@@ -122,7 +123,7 @@ def _raw_from_xlsx(
     try:
         worksheets = safety.read_xlsx_sheets(source)
     except safety.ParseRefused as refused:
-        issues.append(Issue("error", label, None, None, None, str(refused)))
+        issues.append(Issue("error", label, None, None, None, refused.args[0]))
         return []
     matched = _match_sheets(((ws.title, ws) for ws in worksheets), workbook, label, issues)
     sheets = []
@@ -193,28 +194,30 @@ def _delimiter(text: str) -> str:
 
 def _csv_dialect(text: str) -> tuple[str, str]:
     """(text without Excel's 'sep=;' first line, the separator): that line names the separator."""
-    first, _, rest = text.partition("\n")
+    first, _sep, rest = text.partition("\n")
     named = _SEPARATOR_LINE.match(first.strip("\ufeff\r"))
     if named is not None:
         return rest, named.group(1)
     return text, _delimiter(text)
 
 
-def _csv_hint(header: list[Any]) -> str:
-    """How to save a CSV file that was not read as text, or whose header did not split into columns; '' when
+def _csv_hint(header: list[Any]) -> Msg | None:
+    """How to save a CSV file that was not read as text, or whose header did not split into columns; None when
     neither (it is only shown when no column was recognised)."""
     line = "".join(str(c) for c in header)
     if "\x00" in line:  # never in text: UTF-16 that could not be decoded, or a binary file
-        return ("this file looks UTF-16 or binary, not CSV text: save it as CSV UTF-8 (comma-separated), "
-                "or as an .xlsx workbook")
+        return _("this file looks UTF-16 or binary, not CSV text: save it as CSV UTF-8 (comma-separated), or as "
+                 "an .xlsx workbook")
     if sum(not is_blank(c) for c in header) > 1:
-        return ""
+        return None
     if "\ufffd" in line:
-        return "this file is in an encoding that was not recognised: save it as CSV UTF-8 (comma-separated)"
+        return _("this file is in an encoding that was not recognised: save it as CSV UTF-8 (comma-separated)")
     other = next((c for c in "|:^~#" if c in line), None)
-    looks = f"looks separated by '{other}'" if other else "reads as a single column"
-    return (f"this file {looks}: save it as CSV UTF-8 (comma-separated), or separate the columns with ',', "
-            "';' or a tab")
+    if other:
+        return _("this file looks separated by '{separator}': save it as CSV UTF-8 (comma-separated), or "
+                 "separate the columns with ',', ';' or a tab", separator=other)
+    return _("this file reads as a single column: save it as CSV UTF-8 (comma-separated), or separate the "
+             "columns with ',', ';' or a tab")
 
 
 def _raw_from_csv_dir(path: Path, workbook: spec.Workbook, label: str, issues: list[Issue]) -> list[_RawSheet]:
@@ -223,7 +226,7 @@ def _raw_from_csv_dir(path: Path, workbook: spec.Workbook, label: str, issues: l
     sheets = []
     for canonical, (_stem, file) in matched.items():
         if file.stat().st_size > MAX_CSV_BYTES:
-            issues.append(Issue("error", label, canonical, None, None, "refused: the CSV file is too large"))
+            issues.append(Issue("error", label, canonical, None, None, _("refused: the CSV file is too large")))
             continue
         text, delimiter = _csv_dialect(_decode(file.read_bytes()))
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -233,7 +236,7 @@ def _raw_from_csv_dir(path: Path, workbook: spec.Workbook, label: str, issues: l
             raw.hint = _csv_hint(raw.header)
             sheets.append(raw)
         except csv.Error:  # a field over the csv module's size limit, a stray quote: the message quotes nothing
-            issues.append(Issue("error", label, canonical, None, None, "not a readable CSV file"))
+            issues.append(Issue("error", label, canonical, None, None, _("not a readable CSV file")))
     return sheets
 
 
@@ -289,15 +292,16 @@ def _locate_header(raw: _RawSheet, sheet: spec.Sheet, label: str, issues: list[I
         return raw
     for k, (number, cells) in enumerate(raw.rows[:MAX_TITLE_ROWS]):
         if number is not None and required <= _columns_named(cells, names):
-            above = [raw.header_row, *(n for n, _ in raw.rows[:k] if n is not None)]
-            rows = f"row {above[0]}" if len(above) == 1 else f"rows {above[0]}-{above[-1]}"
-            issues.append(Issue("warning", label, sheet.name, number, None,
-                                f"the header is on row {number}: {rows} above it "
-                                f"{'was' if len(above) == 1 else 'were'} skipped as a title"))
+            above = [raw.header_row, *(n for n, _cells in raw.rows[:k] if n is not None)]
+            said = (_("the header is on row {row}: row {first} above it was skipped as a title", row=number,
+                      first=above[0]) if len(above) == 1 else
+                    _("the header is on row {row}: rows {first}-{last} above it were skipped as a title",
+                      row=number, first=above[0], last=above[-1]))
+            issues.append(Issue("warning", label, sheet.name, number, None, said))
             return _RawSheet(raw.name, raw.source, list(cells), number, raw.rows[k + 1:], raw.hint)
     if not raw.hint and sum(not is_blank(c) for c in raw.header) == 1 and not _columns_named(raw.header, names):
-        raw.hint = (f"row {raw.header_row} looks like a title: the header must be on the first row, or below at "
-                    f"most {MAX_TITLE_ROWS} title rows")
+        raw.hint = _("row {row} looks like a title: the header must be on the first row, or below at most {n} "
+                     "title rows", row=raw.header_row, n=MAX_TITLE_ROWS)
     return raw
 
 
@@ -319,24 +323,27 @@ def _parse_sheet(
             close = suggest(spec.normalise_header(header), list(names), cutoff=0.8)
             if close is not None:
                 issues.append(Issue("warning", label, sheet.name, raw.header_row, None,
-                                    f"column '{header}' is not used: did you mean '{names[close]}'?"))
+                                    _("column '{header}' is not used: did you mean '{close}'?", header=header,
+                                      close=names[close])))
         elif canonical in position:
             issues.append(Issue("error", label, sheet.name, raw.header_row, canonical,
-                                f"two columns are read as '{canonical}' (columns "
-                                f"{position[canonical] + 1} and {i + 1}); keep one"))
+                                _("two columns are read as '{column}' (columns {first} and {second}); keep one",
+                                  column=canonical, first=position[canonical] + 1, second=i + 1)))
         else:
             position[canonical] = i
     if raw.hint and not position:
         # Nothing was read as a column: one message says why, rather than one per missing column.
         required = ", ".join(c.name for c in sheet.columns if c.required)
         issues.append(Issue("error", label, sheet.name, raw.header_row, None,
-                            f"no column was recognised (required: {required}); {raw.hint}"))
+                            _("no column was recognised (required: {required}); {hint}", required=required,
+                              hint=raw.hint)))
     else:
         for col in sheet.columns:
             if col.required and col.name not in position:
                 accepted = ", ".join((col.name, *col.aliases))
                 issues.append(Issue("error", label, sheet.name, None, col.name,
-                                    f"missing required column (accepted headers: {accepted})"))
+                                    _("missing required column (accepted headers: {accepted})",
+                                      accepted=accepted)))
 
     rows: list[ParsedRow] = []
     used = sorted(position.values())
@@ -356,7 +363,7 @@ def _parse_sheet(
             if isinstance(result, CellError):
                 parsed.bad.add(col.name)
                 parsed.values[col.name] = None
-                issues.append(Issue("error", label, sheet.name, number, col.name, result.message))
+                issues.append(Issue("error", label, sheet.name, number, col.name, result.msg))
             else:
                 parsed.values[col.name] = result
         for col in sheet.columns:
@@ -384,11 +391,11 @@ def _parse_workbook(
             if sheet.name in REQUIRED_SHEETS.get(workbook.name, ()):
                 accepted = ", ".join((sheet.name, *sheet.aliases))
                 issues.append(Issue("error", label, sheet.name, None, None,
-                                    f"missing required sheet (accepted names: {accepted})"))
+                                    _("missing required sheet (accepted names: {accepted})", accepted=accepted)))
             continue
         if not raw.header:
             if sheet.name in REQUIRED_SHEETS.get(workbook.name, ()):
-                issues.append(Issue("error", label, sheet.name, None, None, "the sheet is empty"))
+                issues.append(Issue("error", label, sheet.name, None, None, _("the sheet is empty")))
             continue
         sheets[sheet.name] = _parse_sheet(raw, sheet, label, echo, issues)
     return WorkbookRead(workbook, label, sheets, issues)
@@ -429,26 +436,29 @@ def read_workbook(
     elif path.suffix.lower() in (".xlsx", ".xlsm") and path.is_file():
         raw = _raw_from_xlsx(path, workbook, label, issues)
     elif not path.exists():
-        issues.append(Issue("error", label, None, None, None, "no such file or folder"))
+        issues.append(Issue("error", label, None, None, None, _("no such file or folder")))
         raw = []
     else:
-        issues.append(Issue("error", label, None, None, None, "expected an .xlsx workbook or a folder of "
-                            f"CSV files, got {_kind_of_path(path)}"))
+        issues.append(Issue("error", label, None, None, None,
+                            _("expected an .xlsx workbook or a folder of CSV files, got {kind}",
+                              kind=_kind_of_path(path))))
         raw = []
     try:
         return _parse_workbook(raw, workbook, label, issues)
     except OSError as exc:  # a file vanished or became unreadable while reading
-        issues.append(Issue("error", label, None, None, None, f"could not be read ({type(exc).__name__})"))
+        issues.append(Issue("error", label, None, None, None,
+                            _("could not be read ({kind})", kind=type(exc).__name__)))
         return WorkbookRead(workbook, label, {}, issues)
 
 
-def _kind_of_path(path: Path) -> str:
+def _kind_of_path(path: Path) -> Msg:
+    """What kind of file a path that is not a workbook is, in words."""
     suffix = path.suffix.lower()
     if suffix == ".xls":
-        return "an old .xls file (save it as .xlsx)"
+        return _("an old .xls file (save it as .xlsx)")
     if suffix == ".csv":
-        return "a single CSV file (put one CSV per sheet in a folder)"
-    return f"a '{suffix}' file" if suffix else "a file without extension"
+        return _("a single CSV file (put one CSV per sheet in a folder)")
+    return _("a '{suffix}' file", suffix=suffix) if suffix else _("a file without extension")
 
 
 def workbook_from_frames(

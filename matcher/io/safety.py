@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from matcher.i18n import Msg, _
 from matcher.io.cells import UncachedFormula
 
 __all__ = [
@@ -69,9 +70,9 @@ PARSE_MEMORY_BYTES = int(os.environ.get("MATCHER_PARSE_MEMORY_MB", "1024")) * 10
 #: Wall-clock and CPU limits of one parse, in seconds.
 PARSE_SECONDS = 120
 
-_NOT_XLSX = "not a readable .xlsx workbook (save it as Excel .xlsx, or as CSV files in a folder)"
-_BOMB = "refused: the workbook unpacks to an unreasonable size (possible zip bomb)"
-_DTD = "refused: the workbook declares XML entities or a document type, which Excel never writes"
+_NOT_XLSX = _("not a readable .xlsx workbook (save it as Excel .xlsx, or as CSV files in a folder)")
+_BOMB = _("refused: the workbook unpacks to an unreasonable size (possible zip bomb)")
+_DTD = _("refused: the workbook declares XML entities or a document type, which Excel never writes")
 _XML_PART = re.compile(r"\.(xml|rels|vml)$", re.IGNORECASE)
 _DECLARATION = re.compile(rb"<!\s*(doctype|entity)", re.IGNORECASE)
 _CHUNK = 64 * 1024
@@ -88,7 +89,7 @@ def _size_of(source: Path | BinaryIO | bytes) -> int:
     return size
 
 
-def _scan_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) -> tuple[str | None, int]:
+def _scan_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) -> tuple[Msg | None, int]:
     """Decompress one member in chunks: (why it is refused or None, bytes it unpacked to)."""
     seen = 0
     tail = b""
@@ -112,7 +113,7 @@ def _scan_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) -> 
                 tail = window[-16:]
 
 
-def check_xlsx(source: str | Path | BinaryIO | bytes) -> str | None:
+def check_xlsx(source: str | Path | BinaryIO | bytes) -> Msg | None:
     """Why an .xlsx file must not be parsed, or None when it looks like a sound workbook.
 
     Parameters
@@ -122,14 +123,14 @@ def check_xlsx(source: str | Path | BinaryIO | bytes) -> str | None:
 
     Returns
     -------
-    str or None
+    Msg or None
         A message naming the problem and quoting nothing from the file.
     """
     if isinstance(source, str):
         source = Path(source)
     try:
         if _size_of(source) > MAX_FILE_BYTES:
-            return f"refused: the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB"
+            return _("refused: the file is larger than {n} MB", n=MAX_FILE_BYTES // (1024 * 1024))
         stream: Path | BinaryIO = io.BytesIO(source) if isinstance(source, bytes) else source
         position = None if isinstance(stream, Path) else stream.tell()
         try:
@@ -142,10 +143,10 @@ def check_xlsx(source: str | Path | BinaryIO | bytes) -> str | None:
         return _NOT_XLSX
 
 
-def _check_archive(archive: zipfile.ZipFile) -> str | None:
+def _check_archive(archive: zipfile.ZipFile) -> Msg | None:
     infos = archive.infolist()
     if len(infos) > MAX_ENTRIES:
-        return f"refused: the workbook holds more than {MAX_ENTRIES} parts (possible zip bomb)"
+        return _("refused: the workbook holds more than {n} parts (possible zip bomb)", n=MAX_ENTRIES)
     declared = sum(i.file_size for i in infos)
     packed = max(1, sum(i.compress_size for i in infos))
     if declared > MAX_UNZIPPED_BYTES or declared / packed > MAX_RATIO:
@@ -154,7 +155,7 @@ def _check_archive(archive: zipfile.ZipFile) -> str | None:
     if "[Content_Types].xml" not in names or not any(n.lower() == "xl/workbook.xml" for n in names):
         return _NOT_XLSX
     if any(i.flag_bits & 0x1 for i in infos):
-        return "refused: the workbook is encrypted (save it without a password)"
+        return _("refused: the workbook is encrypted (save it without a password)")
     total = 0
     for info in infos:
         if info.is_dir():
@@ -288,11 +289,11 @@ def read_xlsx_sheets(source: str | Path | bytes, wanted: set[str] | None = None,
     last_parse_maxrss_kb = payload.get("maxrss_kb")
     error = payload.get("error")
     if error == "time":
-        raise ParseRefused("refused: reading the workbook took too long")
+        raise ParseRefused(_("refused: reading the workbook took too long"))
     if error == "memory" or (status != b"o" and error is None):
-        raise ParseRefused("refused: reading the workbook needed more memory than allowed")
+        raise ParseRefused(_("refused: reading the workbook needed more memory than allowed"))
     if error is not None:
-        raise ParseRefused(f"not a readable .xlsx workbook ({payload.get('kind', 'error')})")
+        raise ParseRefused(_("not a readable .xlsx workbook ({kind})", kind=payload.get("kind", "error")))
     return [SheetRows(title, rows) for title, rows in payload["sheets"]
             if wanted is None or title in wanted]
 

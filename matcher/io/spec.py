@@ -10,6 +10,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from matcher.i18n import Msg, _
 from matcher.models.records import HEALTH_SERVICES, LANGUAGES, SECTORS
 
 
@@ -41,46 +42,35 @@ class Column:
 
     def expected(self, lang: str = "en") -> str:
         """What the column expects, in words, for error messages and the Instructions sheet (`lang`: en, fr)."""
-        rng = ""
-        if self.minimum is not None:
-            low, both = _RANGE[lang]
-            rng = (both if self.maximum is not None else low).format(lo=fmt_num(self.minimum),
-                                                                      hi=fmt_num(self.maximum or 0))
-        return _EXPECTED[lang][self.kind].format(range=rng, choices=", ".join(self.choices))
+        return self.expects().render(lang)
+
+    def expects(self) -> Msg:
+        """What the column expects, as a message (see :mod:`matcher.i18n`)."""
+        rng: Msg | str = ""
+        if self.minimum is not None and self.maximum is not None:
+            rng = _(" from {lo} to {hi}", lo=fmt_num(self.minimum), hi=fmt_num(self.maximum))
+        elif self.minimum is not None:
+            rng = _(" ≥ {lo}", lo=fmt_num(self.minimum))
+        if self.kind is Kind.CODE:
+            return _("one of {choices}", choices=", ".join(self.choices))
+        if self.kind is Kind.INT:
+            return _("a whole number{range}", range=rng)
+        if self.kind is Kind.FLOAT:
+            return _("a number{range}", range=rng)
+        return _EXPECTED[self.kind]
 
 
-#: What each kind of column expects, in words, by language; ``{range}`` is the allowed range of a number,
-#: ``{choices}`` a code column's choices.
-_EXPECTED: dict[str, dict[Kind, str]] = {
-    "en": {
-        Kind.ID: "an identifier",
-        Kind.INSEE: "an INSEE commune code (5 characters, e.g. 09225 or 2A004)",
-        Kind.TEXT: "text",
-        Kind.INT: "a whole number{range}",
-        Kind.FLOAT: "a number{range}",
-        Kind.BOOL: "yes/no (true/false, oui/non, vrai/faux, 1/0, x/blank)",
-        Kind.DATE: "a date (YYYY-MM-DD)",
-        Kind.CODE: "one of {choices}",
-        Kind.LIST: "a ';'-separated list of identifiers",
-        Kind.CODE_LIST: "a ';'-separated list of codes",
-        Kind.INSEE_LIST: "a ';'-separated list of INSEE codes",
-    },
-    "fr": {
-        Kind.ID: "un identifiant",
-        Kind.INSEE: "un code INSEE de commune (5 caractères, ex. 09225 ou 2A004)",
-        Kind.TEXT: "du texte",
-        Kind.INT: "un nombre entier{range}",
-        Kind.FLOAT: "un nombre{range}",
-        Kind.BOOL: "oui/non (yes/no, vrai/faux, true/false, 1/0, x/vide)",
-        Kind.DATE: "une date (AAAA-MM-JJ)",
-        Kind.CODE: "un code de la liste : {choices}",
-        Kind.LIST: "une liste d'identifiants séparés par ';'",
-        Kind.CODE_LIST: "une liste de codes séparés par ';'",
-        Kind.INSEE_LIST: "une liste de codes INSEE séparés par ';'",
-    },
+#: What each other kind of column expects, in words.
+_EXPECTED: dict[Kind, Msg] = {
+    Kind.ID: _("an identifier"),
+    Kind.INSEE: _("an INSEE commune code (5 characters, e.g. 09225 or 2A004)"),
+    Kind.TEXT: _("text"),
+    Kind.BOOL: _("yes/no (true/false, oui/non, vrai/faux, 1/0, x/blank)"),
+    Kind.DATE: _("a date (YYYY-MM-DD)"),
+    Kind.LIST: _("a ';'-separated list of identifiers"),
+    Kind.CODE_LIST: _("a ';'-separated list of codes"),
+    Kind.INSEE_LIST: _("a ';'-separated list of INSEE codes"),
 }
-#: A number's range: (a minimum only, a minimum and a maximum), by language.
-_RANGE = {"en": (" ≥ {lo}", " from {lo} to {hi}"), "fr": (" ≥ {lo}", " de {lo} à {hi}")}
 
 
 def fmt_num(x: float) -> str:

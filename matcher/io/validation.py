@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 from pydantic import ValidationError
 
+from matcher.i18n import Msg, _, _n, join
 from matcher.io import spec
 from matcher.io.cells import suggest
 from matcher.io.parsed import Issue, ParsedRow, Severity, WorkbookRead
@@ -49,12 +50,12 @@ class ReadReport:
     def valid(self) -> bool:
         return not self.errors
 
-    def to_dict(self) -> dict[str, Any]:
-        """The `matcher validate --json` object."""
+    def to_dict(self, lang: str = "en") -> dict[str, Any]:
+        """The `matcher validate --json` object, its messages in `lang`."""
         return {
             "valid": self.valid,
-            "errors": [i.to_dict() for i in self.errors],
-            "warnings": [i.to_dict() for i in self.warnings],
+            "errors": [i.to_dict(lang) for i in self.errors],
+            "warnings": [i.to_dict(lang) for i in self.warnings],
             "counts": dict(self.counts),
         }
 
@@ -77,7 +78,7 @@ class _Context:
         self.links = {r.get("case_id"): set(r.get("linked_case_ids") or ()) for r in self.case_rows}
 
     def issue(self, severity: Severity, book: WorkbookRead, sheet: str, row: ParsedRow | None,
-              column: str | None, message: str) -> Issue:
+              column: str | None, message: Msg) -> Issue:
         return Issue(severity, book.label, sheet, None if row is None else row.row, column, message)
 
 
@@ -85,12 +86,12 @@ def _quoted(values: Iterable[str]) -> str:
     return ", ".join(f"'{v}'" for v in values)
 
 
-def _plural(n: int, word: str, plural: str | None = None) -> str:
-    return f"{n} {word if n == 1 else (plural or word + 's')}"
-
-
-def _localities(ids: list[str]) -> str:
-    return f"{'locality' if len(ids) == 1 else 'localities'} {_quoted(ids)}"
+def _either(values: list[str]) -> Msg | str:
+    """'a' or 'b' (or 'c'), in the language of the whole message."""
+    out: Msg | str = values[0]
+    for value in values[1:]:
+        out = _("{first} or {second}", first=out, second=value)
+    return out
 
 
 # ------------------------------------------------------------------------------------------------ checks
@@ -117,14 +118,15 @@ def _check_duplicates(ctx: _Context) -> Iterator[Issue]:
                 if values not in first:
                     first[values] = r.row
                     continue
-                where = f"row {first[values]}" if first[values] is not None else "another row"
+                where = _("row {row}", row=first[values]) if first[values] is not None else _("another row")
                 if len(key) == 1:
                     yield ctx.issue("error", book, name, r, key[0],
-                                    f"duplicate {key[0]} '{values[0]}' (also on {where})")
+                                    _("duplicate {column} '{value}' (also on {where})", column=key[0],
+                                      value=values[0], where=where))
                 else:
-                    same = ", ".join(key[:-1]) + f" and {key[-1]}"
                     yield ctx.issue("error", book, name, r, None,
-                                    f"duplicate row: same {same} as {where}; merge the two rows")
+                                    _("duplicate row: same {columns} and {last} as {where}; merge the two rows",
+                                      columns=", ".join(key[:-1]), last=key[-1], where=where))
 
 
 def _check_members(ctx: _Context) -> Iterator[Issue]:
@@ -139,12 +141,12 @@ def _check_members(ctx: _Context) -> Iterator[Issue]:
         with_members.add(cid)
         if cid not in ctx.case_ids:
             yield ctx.issue("error", ctx.cases, "members", r, "case_id",
-                            f"case '{cid}' is not in the cases sheet")
+                            _("case '{case}' is not in the cases sheet", case=cid))
     for r in ctx.case_rows:
         cid = r.get("case_id")
         if cid is not None and cid not in with_members:
             yield ctx.issue("error", ctx.cases, "cases", r, "case_id",
-                            f"case '{cid}' has no members in the members sheet")
+                            _("case '{case}' has no members in the members sheet", case=cid))
 
 
 def _check_locality_refs(ctx: _Context) -> Iterator[Issue]:
@@ -157,24 +159,29 @@ def _check_locality_refs(ctx: _Context) -> Iterator[Issue]:
             lid = r.get("locality_id")
             if lid is not None and lid not in known:
                 close = suggest(lid, ctx.locality_ids, cutoff=0.8)
-                hint = f"; did you mean '{close}'?" if close else ""
-                yield ctx.issue("error", ctx.localities, name, r, "locality_id",
-                                f"unknown locality_id '{lid}': not in the localities sheet{hint}")
+                said = (_("unknown locality_id '{id}': not in the localities sheet; did you mean '{close}'?", id=lid,
+                          close=close) if close else
+                        _("unknown locality_id '{id}': not in the localities sheet", id=lid))
+                yield ctx.issue("error", ctx.localities, name, r, "locality_id", said)
     for r in ctx.case_rows:
         tie = r.get("tie_locality_id")
         if tie is not None and tie not in known:
-            yield ctx.issue("warning", ctx.cases, "cases", r, "tie_locality_id", f"tie locality '{tie}' is "
-                            "not in the localities sheet: only its département will count")
+            yield ctx.issue("warning", ctx.cases, "cases", r, "tie_locality_id",
+                            _("tie locality '{id}' is not in the localities sheet: only its département will "
+                              "count", id=tie))
         unknown = [x for x in r.get("preferred_locality_ids") or () if x not in known]
         if unknown:
             yield ctx.issue("warning", ctx.cases, "cases", r, "preferred_locality_ids",
-                            f"preferred {_localities(unknown)} not in the localities sheet: "
-                            "that preference cannot be met")
+                            _n("preferred locality {ids} not in the localities sheet: that preference cannot be "
+                               "met", "preferred localities {ids} not in the localities sheet: that preference "
+                               "cannot be met", len(unknown), ids=_quoted(unknown)))
         unknown = [x for x in r.get("excluded_locality_ids") or () if x not in known]
         if unknown:
             yield ctx.issue("warning", ctx.cases, "cases", r, "excluded_locality_ids",
-                            f"excluded {_localities(unknown)} not in the localities sheet: "
-                            "if this is a typo, the intended commune is not excluded")
+                            _n("excluded locality {ids} not in the localities sheet: if this is a typo, the "
+                               "intended commune is not excluded", "excluded localities {ids} not in the localities "
+                               "sheet: if this is a typo, the intended commune is not excluded", len(unknown),
+                               ids=_quoted(unknown)))
 
 
 def _check_links(ctx: _Context) -> Iterator[Issue]:
@@ -186,19 +193,21 @@ def _check_links(ctx: _Context) -> Iterator[Issue]:
             continue
         if cid in linked:
             yield ctx.issue("warning", ctx.cases, "cases", r, "linked_case_ids",
-                            f"case '{cid}' is linked to itself (ignored)")
+                            _("case '{case}' is linked to itself (ignored)", case=cid))
         # An unknown value is not known to be an id: name it by its place in the cell, never by what it says.
         missing = [i for i, x in enumerate(linked, start=1) if x != cid and x not in ctx.case_ids]
         if missing:
-            places = ", ".join(f"no. {i}" for i in missing)
+            places = ", ".join(str(i) for i in missing)
             yield ctx.issue("error", ctx.cases, "cases", r, "linked_case_ids",
-                            f"linked {'case' if len(missing) == 1 else 'cases'} {places} of this cell "
-                            f"{'is' if len(missing) == 1 else 'are'} not in the cases sheet")
+                            _n("linked case no. {places} of this cell is not in the cases sheet",
+                               "linked cases no. {places} of this cell are not in the cases sheet", len(missing),
+                               places=places))
         one_sided = [x for x in linked if x != cid and x in ctx.case_ids and cid not in ctx.links.get(x, ())]
         if one_sided:
             yield ctx.issue("warning", ctx.cases, "cases", r, "linked_case_ids",
-                            f"linked to {_quoted(one_sided)}, which {'does' if len(one_sided) == 1 else 'do'}"
-                            f" not list '{cid}': treated as linked both ways")
+                            _n("linked to {ids}, which does not list '{case}': treated as linked both ways",
+                               "linked to {ids}, which do not list '{case}': treated as linked both ways",
+                               len(one_sided), ids=_quoted(one_sided), case=cid))
 
 
 def _groups(ctx: _Context) -> dict[str, list[str]]:
@@ -238,27 +247,29 @@ def _check_link_contradictions(ctx: _Context) -> Iterator[Issue]:
         group = groups.get(cid, [cid])
         tie = r.get("tie_locality_id")
         wanted = [
-            ("tie_locality_id", "tie locality", [tie] if tie else []),
-            ("preferred_locality_ids", "preferred locality", list(r.get("preferred_locality_ids") or ())),
+            ("tie_locality_id", [tie] if tie else []),
+            ("preferred_locality_ids", list(r.get("preferred_locality_ids") or ())),
         ]
-        for column, words, localities in wanted:
-            clashes = []
+        for column, localities in wanted:
+            clashes: list[Msg] = []
             for lid in localities:
                 by = [other for other in group if lid in excluded_by.get(other, ())]
                 if by:
                     others = [b for b in by if b != cid]
-                    who = "linked case " + _quoted(others) if others else "this case itself"
-                    clashes.append(f"'{lid}' is excluded by {who}")
+                    clashes.append(_("'{id}' is excluded by linked case {ids}", id=lid, ids=_quoted(others))
+                                   if others else _("'{id}' is excluded by this case itself", id=lid))
             if clashes:
-                yield ctx.issue("warning", ctx.cases, "cases", r, column, f"{words} " + "; ".join(clashes))
+                said = (_("tie locality {clashes}", clashes=join(clashes)) if column == "tie_locality_id"
+                        else _("preferred locality {clashes}", clashes=join(clashes)))
+                yield ctx.issue("warning", ctx.cases, "cases", r, column, said)
         key = tuple(group)
         if len(group) > 1 and key not in reported_groups and ctx.known_localities:
             reported_groups.add(key)
             union = set().union(*(excluded_by.get(g, set()) for g in group))
             if ctx.known_localities <= union:
                 yield ctx.issue("warning", ctx.cases, "cases", r, "excluded_locality_ids",
-                                f"linked cases {_quoted(group)} exclude every locality between them: "
-                                "they cannot be placed together")
+                                _("linked cases {ids} exclude every locality between them: they cannot be "
+                                  "placed together", ids=_quoted(group)))
 
 
 def _check_health_codes(ctx: _Context) -> Iterator[Issue]:
@@ -270,11 +281,11 @@ def _check_health_codes(ctx: _Context) -> Iterator[Issue]:
             continue
         # The need itself is health data: the message points at the cell and suggests, it does not quote.
         hints = [suggest(s, offered, cutoff=0.6) for s in missing if s not in HEALTH_SERVICES]
-        hint = "; did you mean " + " or ".join(f"'{h}'" for h in hints if h) + "?" if any(hints) else ""
-        n = len(missing)
-        what = "a needed health service is" if n == 1 else f"{n} needed health services are"
-        yield ctx.issue("warning", ctx.cases, "cases", r, "health_services",
-                        f"{what} offered by no locality{hint}")
+        said = _n("a needed health service is offered by no locality", "{n} needed health services are offered "
+                  "by no locality", len(missing))
+        if any(hints):
+            said = _("{problem}; did you mean {codes}?", problem=said, codes=_either([f"'{h}'" for h in hints if h]))
+        yield ctx.issue("warning", ctx.cases, "cases", r, "health_services", said)
 
 
 def _check_zero_consent(ctx: _Context) -> Iterator[Issue]:
@@ -289,8 +300,9 @@ def _check_zero_consent(ctx: _Context) -> Iterator[Issue]:
         for column in ("max_persons", "max_cases"):
             if r.get(column) == 0 and n > 0:
                 yield ctx.issue("warning", ctx.localities, "localities", r, column,
-                                f"is 0 although locality '{lid}' lists {_plural(n, 'housing unit')}: "
-                                "it will receive nobody")
+                                _n("is 0 although locality '{id}' lists {n} housing unit: it will receive nobody",
+                                   "is 0 although locality '{id}' lists {n} housing units: it will receive nobody",
+                                   n, id=lid))
 
 
 _ROW_CHECKS = (
@@ -412,43 +424,39 @@ def _check_placeable(ctx: _Context, dataset: Dataset) -> Iterator[Issue]:
         beds = policy.bedrooms_for(p)
         step_free = case.needs_step_free_housing
         biggest = biggest_step_free if step_free else biggest_any
-        fits = {
-            f"{p} persons but the largest max_persons is {_fmt(max_persons.max())}": max_persons >= p,
-            "max_cases is 0 everywhere": max_cases >= 1,
-            f"needs a {beds}-bedroom{' step-free' if step_free else ''} unit: none anywhere":
-                biggest >= beds,
-            "not enough crèche or school seats for its children anywhere":
-                (creche >= case.children_0_2) & (primary >= case.children_3_10)
-                & (secondary >= case.children_11_17),
-            f"GPs can take on fewer than its {p} persons everywhere": gp >= p,
-            f"the budget for {p} persons is too small everywhere": affordable >= p,
-        }
+        largest = _("unlimited") if math.isinf(max_persons.max()) else int(max_persons.max())
+        fits: list[tuple[Msg, np.ndarray]] = [
+            (_("{n} persons but the largest max_persons is {largest}", n=p, largest=largest), max_persons >= p),
+            (_("max_cases is 0 everywhere"), max_cases >= 1),
+            (_("needs a {beds}-bedroom step-free unit: none anywhere", beds=beds) if step_free
+             else _("needs a {beds}-bedroom unit: none anywhere", beds=beds), biggest >= beds),
+            (_("not enough crèche or school seats for its children anywhere"),
+             (creche >= case.children_0_2) & (primary >= case.children_3_10) & (secondary >= case.children_11_17)),
+            (_("GPs can take on fewer than its {n} persons everywhere", n=p), gp >= p),
+            (_("the budget for {n} persons is too small everywhere", n=p), affordable >= p),
+        ]
         ok = np.ones(len(locs), dtype=bool)
         for s in case.health_services:
             ok &= service_mask[s] if s in service_mask else np.zeros(len(locs), dtype=bool)
-        fits["no locality offers every health service it needs"] = ok
+        fits.append((_("no locality offers every health service it needs"), ok))
         if case.needs_interpreter and case.interpreter_languages:
             speaks = np.zeros(len(locs), dtype=bool)
             for lang in case.interpreter_languages:
                 if lang in language_mask:
                     speaks |= language_mask[lang]
-            fits["needs an interpreter in a language it speaks: offered nowhere"] = speaks
+            fits.append((_("needs an interpreter in a language it speaks: offered nowhere"), speaks))
         allowed = np.ones(len(locs), dtype=bool)
         for lid in case.excluded_locality_ids:
             if lid in index:
                 allowed[index[lid]] = False
-        fits["every locality is excluded"] = allowed
-        together = np.logical_and.reduce(list(fits.values()))
-        if together.any():
+        fits.append((_("every locality is excluded"), allowed))
+        if np.logical_and.reduce([mask for _reason, mask in fits]).any():
             continue
-        everywhere = [reason for reason, mask in fits.items() if not mask.any()]
-        reason = "; ".join(everywhere) if everywhere else "no single locality meets all its needs at once"
+        everywhere = [reason for reason, mask in fits if not mask.any()]
+        reason = join(everywhere) if everywhere else _("no single locality meets all its needs at once")
         yield ctx.issue("warning", ctx.cases, "cases", rows.get(case.case_id), None,
-                        f"no locality can take case '{case.case_id}' under the default rules: {reason}")
-
-
-def _fmt(x: float) -> str:
-    return "unlimited" if math.isinf(x) else str(int(x))
+                        _("no locality can take case '{case}' under the default rules: {reason}",
+                          case=case.case_id, reason=reason))
 
 
 # ----------------------------------------------------------------------------------------------- entry point
@@ -491,7 +499,7 @@ def validate(cases: WorkbookRead, localities: WorkbookRead) -> ReadReport:
             # Pydantic messages quote input values, which may be personal: only the field path is kept.
             where = ".".join(str(p) for p in exc.errors()[0]["loc"]) if exc.errors() else "?"
             issues.append(Issue("error", cases.label, None, None, None,
-                                f"the rows could not be turned into records (field {where})"))
+                                _("the rows could not be turned into records (field {field})", field=where)))
         else:
             issues.extend(_check_placeable(ctx, dataset))
     issues.sort(key=_sort_key((cases, localities)))

@@ -127,3 +127,26 @@ def test_language_switch_to_french(page, screenshots):
     assert page.get_by_text("Rapport de validation").count() == 1
     no_exception_shown(page)
     shot(page, screenshots, "09_data_fr")
+
+
+def test_a_french_browser_opens_the_app_in_french_and_a_choice_survives_a_reload(browser, app_url, screenshots):
+    """navigator.language fr-FR: the first page is in French, with the validation report's problems in French;
+    switching to English is kept in the address, so a reload stays in English."""
+    context = browser.new_context(viewport={"width": 1440, "height": 1800}, locale="fr-FR")
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        page.goto(app_url)
+        page.get_by_role("heading", name="Données", level=1).wait_for()
+        wait_idle(page)
+        assert page.get_by_text("Rapport de validation").count() == 1
+        no_exception_shown(page)
+        shot(page, screenshots, "09b_data_fr_browser")
+        page.locator('[data-testid="stSidebar"]').get_by_text("English").click()
+        page.get_by_role("heading", name="Data", level=1).wait_for()
+        wait_idle(page)
+        assert "lang=en" in page.url
+        page.reload()
+        page.get_by_role("heading", name="Data", level=1).wait_for()
+    finally:
+        context.close()

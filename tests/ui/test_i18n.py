@@ -31,7 +31,7 @@ def test_unknown_key_falls_back_to_the_key(monkeypatch):
 def test_t_uses_the_chosen_language(monkeypatch):
     """t() returns the French text when French is chosen, with values filled in."""
     monkeypatch.setattr(i18n, "lang", lambda: "fr")
-    assert i18n.t("sidebar_runs", n=3) == "Exécutions : 3"
+    assert i18n.t("sidebar_runs", n=3) == "Calculs : 3"
     monkeypatch.setattr(i18n, "lang", lambda: "en")
     assert i18n.t("sidebar_runs", n=3) == "Runs: 3"
 

@@ -82,33 +82,33 @@ LABELS: dict[str, tuple[str, str]] = {
     "failed_unreachable": (
         "The run failed: the scheduler {where} could not be reached. Check with the administrator that the "
         "cluster is running, or run on this machine.",
-        "L'exécution a échoué : l'ordonnanceur {where} est injoignable. Vérifiez avec l'administrateur que le "
+        "Le calcul a échoué : l'ordonnanceur {where} est injoignable. Vérifiez avec l'administrateur que le "
         "cluster fonctionne, ou exécutez sur cette machine."),
     "failed_tls": (
         "The run failed: the secure connection to the scheduler {where} was refused (certificates). Ask the "
         "administrator to check its TLS settings, or run on this machine.",
-        "L'exécution a échoué : la connexion sécurisée à l'ordonnanceur {where} a été refusée (certificats). "
+        "Le calcul a échoué : la connexion sécurisée à l'ordonnanceur {where} a été refusée (certificats). "
         "Demandez à l'administrateur de vérifier ses réglages TLS, ou exécutez sur cette machine."),
     "failed_worker_lost": (
         "The run failed: a worker process stopped before the end, most often for lack of memory. Run again "
         "with fewer local processes or fewer families per year.",
-        "L'exécution a échoué : un processus de calcul s'est arrêté avant la fin, le plus souvent faute de "
+        "Le calcul a échoué : un processus de calcul s'est arrêté avant la fin, le plus souvent faute de "
         "mémoire. Relancez avec moins de processus locaux ou moins de familles par an."),
     "failed_rule_broken": (
         "The run failed: a policy produced a plan that breaks a hard rule, which is a bug. Please report it with "
         "the settings above; leaving that policy out lets the others run.",
-        "L'exécution a échoué : une politique a produit un plan qui enfreint une règle stricte, ce qui est un "
+        "Le calcul a échoué : une politique a produit un plan qui enfreint une règle stricte, ce qui est un "
         "bogue. Merci de le signaler avec les réglages ci-dessus ; en retirant cette politique, vous pouvez "
         "lancer les autres."),
     "failed_start": (
         "The run could not start its process ({kind}). Ask the administrator to check that the matcher is "
         "fully installed on this server, then try again.",
-        "L'exécution n'a pas pu démarrer son processus ({kind}). Demandez à l'administrateur de vérifier que "
+        "Le calcul n'a pas pu démarrer son processus ({kind}). Demandez à l'administrateur de vérifier que "
         "l'outil est entièrement installé sur ce serveur, puis réessayez."),
     "failed_other": (
         "The run stopped unexpectedly ({kind}). Try again with fewer local processes; if it fails again, "
         "report it with the settings above.",
-        "L'exécution s'est arrêtée de façon inattendue ({kind}). Réessayez avec moins de processus locaux ; si "
+        "Le calcul s'est arrêté de façon inattendue ({kind}). Réessayez avec moins de processus locaux ; si "
         "l'échec se répète, signalez-le avec les réglages ci-dessus."),
     "no_policy": ("Choose at least one policy.", "Choisissez au moins une politique."),
     "summary": ("Summary: mean ± half the 95 % interval", "Synthèse : moyenne ± demi-intervalle à 95 %"),

@@ -20,7 +20,7 @@ from matcher.io.templates import write_templates
 from matcher.io.validation import Issue, ReadReport, validate_workbook
 from matcher.models.records import Dataset
 from ui.components import records, state, workbooks
-from ui.components.i18n import phrase
+from ui.components.i18n import lang, phrase
 from ui.components.workbooks import Source
 
 ISSUE_COLUMNS = ("severity", "workbook", "sheet", "row", "column", "problem")
@@ -47,7 +47,7 @@ def _check_zip(content: bytes) -> None:
     """Refuse an .xlsx before it is written or parsed: size, zip bomb, XML entities (see matcher.io.safety)."""
     problem = check_xlsx(content)
     if problem is not None:
-        raise UploadProblem("upload_refused", reason=problem)
+        raise UploadProblem("upload_refused", reason=problem.render(lang()))
 
 
 def stage_upload(files: Iterable[UploadedLike], workbook: spec.Workbook, folder: Path) -> Path:
@@ -76,9 +76,9 @@ def stage_upload(files: Iterable[UploadedLike], workbook: spec.Workbook, folder:
 
 
 def issues_frame(issues: Iterable[Issue]) -> pd.DataFrame:
-    """Validation issues as a table: severity, workbook, sheet, row, column, problem."""
+    """Validation issues as a table: severity, workbook, sheet, row, column, problem (in the app's language)."""
     rows = [{"severity": issue.severity, "workbook": issue.workbook, "sheet": issue.sheet or "", "row": issue.row,
-             "column": issue.column or "", "problem": issue.message} for issue in issues]
+             "column": issue.column or "", "problem": issue.text(lang())} for issue in issues]
     frame = pd.DataFrame(rows, columns=list(ISSUE_COLUMNS))
     frame["row"] = frame["row"].astype("Int64")
     return frame

@@ -18,7 +18,7 @@ LANGUAGES = {"en": "English", "fr": "Français"}
 #: key -> (English, French)
 LABELS: dict[str, tuple[str, str]] = {
     # Shell
-    "app_title": ("Resettlement placement matcher", "Appariement pour la réinstallation"),
+    "app_title": ("Resettlement placement matcher", "Aide au placement des familles réinstallées"),
     "app_caption": (
         "Places families in communes within every capacity, and explains why. Nothing leaves this machine.",
         "Place les familles dans les communes en respectant chaque capacité, et explique pourquoi. "
@@ -27,8 +27,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "language": ("Language", "Langue"),
     "page_data": ("Data", "Données"),
     "page_policy": ("Policy", "Politique"),
-    "page_match": ("Match", "Appariement"),
-    "page_runs": ("Runs", "Exécutions"),
+    "page_match": ("Match", "Placement"),
+    "page_runs": ("Runs", "Historique des calculs"),
     "page_policy_lab": ("Policy lab", "Laboratoire de politiques"),
     "page_capacities": ("Capacities", "Capacités"),
     "page_records": ("Records", "Registre"),
@@ -36,7 +36,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "sidebar_no_data": ("No data loaded", "Aucune donnée chargée"),
     "sidebar_data": ("{families} families · {localities} communes", "{families} familles · {localities} communes"),
     "sidebar_policy": ("Policy: {name}", "Politique : {name}"),
-    "sidebar_runs": ("Runs: {n}", "Exécutions : {n}"),
+    "sidebar_runs": ("Runs: {n}", "Calculs : {n}"),
     "unexpected_error": (
         "Something went wrong on this page ({kind}). Your data is unchanged; try again, or reload the data.",
         "Un problème est survenu sur cette page ({kind}). Vos données sont intactes ; réessayez ou rechargez "
@@ -71,11 +71,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "upload_need_both": ("Choose both workbooks first.", "Choisissez d'abord les deux classeurs."),
     "upload_need_one": ("Choose a workbook first: one alone is checked on its own, both are loaded for matching.",
                         "Choisissez d'abord un classeur : seul, il est vérifié à part ; les deux sont chargés pour "
-                        "l'appariement."),
+                        "le calcul."),
     "upload_hint": ("Give one workbook to check it on its own (an NGO its communes, for instance), or both to load "
                     "them for matching.",
                     "Donnez un seul classeur pour le vérifier à part (une association ses communes, par exemple), "
-                    "ou les deux pour les charger en vue de l'appariement."),
+                    "ou les deux pour les charger en vue du calcul."),
     "report_of": ("Report on {names}.", "Rapport sur {names}."),
     "report_alone": ("Report on {name}, checked on its own: the checks across both workbooks (preferred communes, "
                      "health needs, families no commune can take) run when both are loaded. The data in use is "
@@ -88,7 +88,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "upload_failed_kept": ("These files have errors, so nothing was replaced: the data in use is still {source}, "
                            "with its {n} run(s). Fix the errors below, or upload corrected files.",
                            "Ces fichiers contiennent des erreurs : rien n'a été remplacé. Les données utilisées "
-                           "restent {source}, avec leurs {n} exécution(s). Corrigez les erreurs ci-dessous ou "
+                           "restent {source}, avec leurs {n} calcul(s). Corrigez les erreurs ci-dessous ou "
                            "chargez des fichiers corrigés."),
     "source_text_sample": ("the sample data", "les données d'exemple"),
     "source_text_edited": ("the tables edited in the app", "les tableaux modifiés dans l'application"),
@@ -118,11 +118,11 @@ LABELS: dict[str, tuple[str, str]] = {
                              "Somme des max_persons des communes qui en fixent un."),
     "report_header": ("Validation report", "Rapport de validation"),
     "report_ok": ("No problem found: the data is ready to match.",
-                  "Aucun problème : les données sont prêtes pour l'appariement."),
+                  "Aucun problème : les données sont prêtes pour le calcul des placements."),
     "report_errors": ("{n} error(s) must be fixed before matching.",
-                      "{n} erreur(s) à corriger avant l'appariement."),
+                      "{n} erreur(s) à corriger avant le calcul."),
     "report_warnings": ("{n} warning(s): the data can be matched, but check them.",
-                        "{n} avertissement(s) : l'appariement est possible, mais vérifiez-les."),
+                        "{n} avertissement(s) : le calcul est possible, mais vérifiez-les."),
     "report_download": ("Download the report (CSV)", "Télécharger le rapport (CSV)"),
     "col_severity": ("severity", "gravité"),
     "col_workbook": ("workbook", "classeur"),
@@ -156,7 +156,7 @@ LABELS: dict[str, tuple[str, str]] = {
         "How families and communes are matched: what counts in the score, which rules may bend, and the solver "
         "settings. Changes apply to the next run.",
         "Comment les familles et les communes sont appariées : ce qui compte dans le score, quelles règles "
-        "peuvent céder, et les réglages du solveur. Les changements s'appliquent à la prochaine exécution.",
+        "peuvent céder, et les réglages du solveur. Les changements s'appliquent au prochain calcul.",
     ),
     "presets": ("Preset", "Préréglage"),
     "preset_load": ("Load preset", "Charger le préréglage"),
@@ -221,7 +221,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "bt_equal": ("equal shares", "parts égales"),
     "op_keep_what_fits": ("keep those that fit, leave the others unplaced",
                           "garder ceux qui tiennent, laisser les autres non placées"),
-    "op_fail": ("stop the run with the diagnosis", "arrêter l'exécution avec le diagnostic"),
+    "op_fail": ("stop the run with the diagnosis", "arrêter le calcul avec le diagnostic"),
     "mode_hard": ("hard", "stricte"),
     "mode_soft": ("soft", "souple"),
     "mode_off": ("off", "désactivée"),
@@ -265,16 +265,16 @@ LABELS: dict[str, tuple[str, str]] = {
     "balance_tolerance_help": ("how far a share may drift before the balance penalty applies",
                                "écart permis avant que la pénalité de répartition ne s'applique"),
     "objective_header": ("Objective and solver", "Objectif et solveur"),
-    "objective_pins": ("Pins that cannot all be kept", "Épinglages impossibles à tous tenir"),
+    "objective_pins": ("Pins that cannot all be kept", "Placements imposés impossibles à tous tenir"),
     "objective_pins_help": ("when pins break a hard rule or together exceed a commune's capacity",
-                            "quand des épinglages enfreignent une règle stricte ou dépassent ensemble une "
+                            "quand des placements imposés enfreignent une règle stricte ou dépassent ensemble une "
                             "capacité d'une commune"),
     "require_all": ("Require every family placed", "Exiger que toutes les familles soient placées"),
     "require_all_help": ("if impossible, the run reports why instead of a partial plan",
-                         "si c'est impossible, l'exécution explique pourquoi au lieu d'un plan partiel"),
+                         "si c'est impossible, le calcul explique pourquoi au lieu d'un plan partiel"),
     "stability_weight": ("Stability weight", "Poids de stabilité"),
     "stability_weight_help": ("on a re-run, the bonus for a family to stay where it was",
-                              "lors d'une nouvelle exécution, le bonus pour qu'une famille reste où elle était"),
+                              "lors d'un nouveau calcul, le bonus pour qu'une famille reste où elle était"),
     "time_limit": ("Time limit (s)", "Limite de temps (s)"),
     "time_limit_help": ("the solver stops and keeps its best plan after this many seconds",
                         "le solveur s'arrête et garde son meilleur plan après ce nombre de secondes"),
@@ -283,44 +283,45 @@ LABELS: dict[str, tuple[str, str]] = {
     "workers": ("Workers", "Processus"),
     "workers_help": ("parallel search workers", "processus de recherche en parallèle"),
     # Match page
-    "match_title": ("Match", "Appariement"),
+    "match_title": ("Match", "Placement"),
     "match_need_data": ("Load valid data on the Data page first.",
                         "Chargez d'abord des données valides sur la page Données."),
-    "run": ("Run the match", "Lancer l'appariement"),
-    "run_from": ("Re-run from run {tag}", "Relancer depuis l'exécution {tag}"),
+    "run": ("Run the match", "Lancer le calcul"),
+    "run_from": ("Re-run from run {tag}", "Relancer depuis le calcul {tag}"),
     "run_from_note": ("Starts from the plan of run {tag} and moves as few families as possible.",
-                      "Part du plan de l'exécution {tag} et déplace le moins de familles possible."),
+                      "Part du plan du calcul {tag} et déplace le moins de familles possible."),
     "run_fresh_note": ("Starts from scratch: any family may move.",
                        "Repart de zéro : toute famille peut changer de commune."),
     "run_overrides": ("{pins} pin(s) and {forbids} forbid(s) apply.",
-                      "{pins} épinglage(s) et {forbids} interdiction(s) s'appliquent."),
+                      "{pins} placement(s) imposé(s) et {forbids} exclu(s) s'appliquent."),
     "run_fresh": ("Start fresh", "Repartir de zéro"),
     "run_fresh_help": ("Off: the run starts from the plan shown below and moves only the families it must. On: it "
                        "ignores that plan, and any family may move. Pins and forbids apply either way.",
-                       "Désactivé : l'exécution part du plan affiché ci-dessous et ne déplace que les familles qui "
+                       "Désactivé : le calcul part du plan affiché ci-dessous et ne déplace que les familles qui "
                        "doivent l'être. Activé : elle ignore ce plan, et toute famille peut changer de commune. "
-                       "Les épinglages et interdictions s'appliquent dans les deux cas."),
+                       "Les placements imposés et exclus s'appliquent dans les deux cas."),
     "cancel": ("Cancel", "Annuler"),
     "cancelling": ("Stopping: the best plan found so far is kept…",
                    "Arrêt en cours : le meilleur plan trouvé est conservé…"),
-    "running": ("Matching… {stage}", "Appariement en cours… {stage}"),
+    "running": ("Matching… {stage}", "Calcul en cours… {stage}"),
     "progress_detail": ("{seconds:.0f} s elapsed", "{seconds:.0f} s écoulées"),
     "stage_starting": ("starting", "démarrage"),
     "run_failed": ("The run could not finish ({kind}). Check the data and the policy, then try again.",
-                   "L'exécution n'a pas pu aboutir ({kind}). Vérifiez les données et la politique, puis "
+                   "Le calcul n'a pas pu aboutir ({kind}). Vérifiez les données et la politique, puis "
                    "réessayez."),
     "run_cancelled": ("Run cancelled: showing the best plan found before the stop.",
-                      "Exécution annulée : voici le meilleur plan trouvé avant l'arrêt."),
+                      "Calcul annulé : voici le meilleur plan trouvé avant l'arrêt."),
     "run_infeasible": ("No plan satisfies every hard rule:", "Aucun plan ne respecte toutes les règles strictes :"),
-    "no_run_yet": ("No run yet: press “Run the match”.", "Pas encore d'exécution : cliquez sur « Lancer "
-                                                          "l'appariement »."),
+    "no_run_yet": ("No run yet: press “Run the match”.", "Pas encore de calcul : cliquez sur « Lancer "
+                                                          "le calcul »."),
     "kpi_families": ("Families placed", "Familles placées"),
     "kpi_persons": ("Persons placed", "Personnes placées"),
     "kpi_unplaced": ("Families unplaced", "Familles non placées"),
     "kpi_score": ("Mean score", "Score moyen"),
-    "kpi_gap": ("Gap to bound", "Écart à la borne"),
+    "kpi_gap": ("Gap to bound", "Écart à l'optimum théorique"),
     "kpi_gap_help": ("how far the plan may be from the best possible (LP bound); 0 % is proven optimal",
-                     "distance maximale au meilleur plan possible (borne LP) ; 0 % est prouvé optimal"),
+                     "distance maximale au meilleur plan possible (optimum théorique de la relaxation linéaire) ; "
+                     "0 % : optimalité prouvée"),
     "kpi_time": ("Time", "Durée"),
     "kpi_status": ("Status", "Statut"),
     "status_optimal": ("optimal", "optimal"),
@@ -332,7 +333,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "tab_map": ("Map", "Carte"),
     "tab_capacity": ("Use of capacity", "Utilisation des capacités"),
     "tab_family": ("Family", "Famille"),
-    "tab_pins": ("Pins and forbids", "Épinglages et interdictions"),
+    "tab_pins": ("Pins and forbids", "Placements imposés et exclus"),
     "tab_export": ("Export", "Exporter"),
     "filter_locality": ("Communes", "Communes"),
     "filter_status": ("Show", "Afficher"),
@@ -348,15 +349,16 @@ LABELS: dict[str, tuple[str, str]] = {
     "col_score": ("score", "score"),
     "col_bedrooms": ("bedrooms", "chambres"),
     "col_reasons": ("unplaced reasons", "raisons du non-placement"),
-    "col_pinned": ("pinned", "épinglée"),
+    "col_pinned": ("pinned", "imposée"),
     "col_moved": ("moved", "déplacée"),
     "table_help": ("Select rows to pin or forbid them, or to explain one.",
-                   "Sélectionnez des lignes pour les épingler, les interdire, ou en expliquer une."),
-    "pin_selected": ("Pin selected where they are", "Épingler la sélection sur place"),
-    "forbid_selected": ("Forbid selected placements", "Interdire les placements sélectionnés"),
-    "pins_added": ("{n} pin(s) added. Re-run to apply.", "{n} épinglage(s) ajouté(s). Relancez pour appliquer."),
+                   "Sélectionnez des lignes pour imposer ou exclure ces placements, ou pour en expliquer un."),
+    "pin_selected": ("Pin selected where they are", "Imposer les placements sélectionnés"),
+    "forbid_selected": ("Forbid selected placements", "Exclure les placements sélectionnés"),
+    "pins_added": ("{n} pin(s) added. Re-run to apply.",
+                   "{n} placement(s) imposé(s) ajouté(s). Relancez le calcul pour appliquer."),
     "forbids_added": ("{n} forbid(s) added. Re-run to apply.",
-                      "{n} interdiction(s) ajoutée(s). Relancez pour appliquer."),
+                      "{n} placement(s) exclu(s) ajouté(s). Relancez le calcul pour appliquer."),
     "nothing_selected": ("Select placed families in the table first.",
                          "Sélectionnez d'abord des familles placées dans le tableau."),
     "map_help": ("Circle size: persons placed. Colour: how full the commune is (persons placed / agreed). The "
@@ -417,43 +419,44 @@ LABELS: dict[str, tuple[str, str]] = {
     "shadow_price": ("value of one more unit (objective points)", "valeur d'une unité de plus (points d'objectif)"),
     "col_value": ("value", "valeur"),
     "col_why_not": ("why not", "pourquoi pas"),
-    "pin_here": ("Pin to {name}", "Épingler à {name}"),
-    "pin_to": ("Pin to another commune", "Épingler dans une autre commune"),
-    "pin_apply": ("Pin", "Épingler"),
-    "forbid_here": ("Forbid {name}", "Interdire {name}"),
-    "pinned_note": ("Pinned to {lid}.", "Épinglée à {lid}."),
-    "pins_header": ("Pins (family → commune)", "Épinglages (famille → commune)"),
-    "forbids_header": ("Forbids (family ✕ commune)", "Interdictions (famille ✕ commune)"),
-    "pins_none": ("No pin.", "Aucun épinglage."),
-    "forbids_none": ("No forbid.", "Aucune interdiction."),
-    "pins_clear": ("Clear pins and forbids", "Effacer épinglages et interdictions"),
+    "pin_here": ("Pin to {name}", "Imposer {name}"),
+    "pin_to": ("Pin to another commune", "Imposer une autre commune"),
+    "pin_apply": ("Pin", "Imposer"),
+    "forbid_here": ("Forbid {name}", "Exclure {name}"),
+    "pinned_note": ("Pinned to {lid}.", "Placement imposé : {lid}."),
+    "pins_header": ("Pins (family → commune)", "Placements imposés (famille → commune)"),
+    "forbids_header": ("Forbids (family ✕ commune)", "Placements exclus (famille ✕ commune)"),
+    "pins_none": ("No pin.", "Aucun placement imposé."),
+    "forbids_none": ("No forbid.", "Aucun placement exclu."),
+    "pins_clear": ("Clear pins and forbids", "Effacer les placements imposés et exclus"),
     "pin_remove": ("Remove", "Retirer"),
     "pin_refused": ("Not pinned: family {case} cannot go to {place}: {why}.",
-                    "Épinglage refusé : la famille {case} ne peut pas aller à {place} : {why}."),
+                    "Placement non imposé : la famille {case} ne peut pas aller à {place} : {why}."),
     "pin_refused_linked": ("Not pinned: family {case} is placed with the linked family {other}, which cannot go "
                            "to {place}: {why}.",
-                           "Épinglage refusé : la famille {case} est placée avec la famille liée {other}, qui ne "
+                           "Placement non imposé : la famille {case} est placée avec la famille liée {other}, qui ne "
                            "peut pas aller à {place} : {why}."),
     "pin_check_failed": ("Nothing was pinned: the pin could not be checked against the hard rules ({kind}).",
-                         "Rien n'a été épinglé : l'épinglage n'a pas pu être vérifié au regard des règles strictes "
+                         "Rien n'a été imposé : le placement n'a pas pu être vérifié au regard des règles strictes "
                          "({kind})."),
     "pins_over_capacity": ("{place}: {what}: the {n} families pinned there need {needed}, the capacity is "
                            "{capacity}. Pins that do not fit (the last made): {dropped}.",
-                           "{place} : {what} : les {n} familles épinglées là demandent {needed}, la capacité est "
-                           "de {capacity}. Épinglages qui ne tiennent pas (les derniers faits) : {dropped}."),
+                           "{place} : {what} : les {n} familles qui y sont imposées demandent {needed}, la "
+                           "capacité est de {capacity}. Placements imposés qui ne tiennent pas (les derniers faits) : "
+                           "{dropped}."),
     "pins_keep_note": ("Under the policy, the run keeps the pins that fit and leaves the other pinned families "
                        "unplaced, with this reason.",
-                       "Selon la politique, l'exécution garde les épinglages qui tiennent et laisse les autres "
-                       "familles épinglées non placées, avec cette raison."),
+                       "Selon la politique, le calcul garde les placements imposés qui tiennent et laisse les autres "
+                       "familles concernées non placées, avec cette raison."),
     "pins_fail_note": ("Under the policy (pins that cannot all be kept: stop), the run would fail: remove a pin or "
                        "change the policy.",
-                       "Selon la politique (épinglages impossibles à tous tenir : arrêter), l'exécution "
-                       "échouerait : retirez un épinglage ou changez la politique."),
+                       "Selon la politique (placements imposés impossibles à tous tenir : arrêter), le calcul "
+                       "échouerait : retirez un placement imposé ou changez la politique."),
     "pins_over_see_below": ("These pins exceed a capacity together: see under the Run button.",
-                            "Ces épinglages dépassent ensemble une capacité : voir sous le bouton d'exécution."),
-    "pins_over_title": ("Pins over a capacity:", "Épinglages au-delà d'une capacité :"),
+                            "Ces placements imposés dépassent ensemble une capacité : voir sous le bouton de calcul."),
+    "pins_over_title": ("Pins over a capacity:", "Placements imposés au-delà d'une capacité :"),
     "pins_pending": ("Pins or forbids changed since this run: re-run to apply them.",
-                     "Épinglages ou interdictions modifiés depuis cette exécution : relancez pour les appliquer."),
+                     "Placements imposés ou exclus modifiés depuis ce calcul : relancez pour les appliquer."),
     "export_help": ("The plan as JSON (the contract), a workbook (placements, unplaced, use, summary), or CSV.",
                     "Le plan en JSON (le contrat), en classeur (placements, non placées, utilisation, synthèse) "
                     "ou en CSV."),
@@ -462,26 +465,26 @@ LABELS: dict[str, tuple[str, str]] = {
     "export_csv": ("Download CSV", "Télécharger CSV"),
     "check_failed": ("{n} hard rule(s) broken by this plan:", "{n} règle(s) stricte(s) enfreinte(s) par ce plan :"),
     # Runs page
-    "runs_title": ("Runs", "Exécutions"),
+    "runs_title": ("Runs", "Historique des calculs"),
     "runs_intro": ("The runs of this scenario in this session.",
-                   "Les exécutions de ce scénario pendant cette session."),
-    "runs_none": ("No run yet.", "Pas encore d'exécution."),
-    "col_run": ("run", "exécution"),
-    "run_unkept": ("unkept run {n}", "exécution non enregistrée {n}"),
-    "showing_run": ("Run {label}", "Exécution {label}"),
+                   "Les calculs de ce scénario pendant cette session."),
+    "runs_none": ("No run yet.", "Pas encore de calcul."),
+    "col_run": ("run", "calcul"),
+    "run_unkept": ("unkept run {n}", "calcul non enregistré {n}"),
+    "showing_run": ("Run {label}", "Calcul {label}"),
     "results_hidden": ("The results of run {label} are hidden while the new run works; they stay on the Runs page.",
-                       "Les résultats de l'exécution {label} sont masqués pendant la nouvelle exécution ; ils restent "
-                       "sur la page Exécutions."),
+                       "Les résultats du calcul {label} sont masqués pendant le nouveau calcul ; ils restent "
+                       "sur la page Historique des calculs."),
     "col_time": ("time", "heure"),
     "col_policy": ("policy", "politique"),
     "col_seed": ("seed", "graine"),
     "col_status": ("status", "statut"),
     "col_stable": ("re-run", "relance"),
-    "runs_show": ("Show on the Match page", "Afficher sur la page Appariement"),
-    "compare_header": ("Compare two runs", "Comparer deux exécutions"),
-    "compare_a": ("Run A", "Exécution A"),
-    "compare_b": ("Run B", "Exécution B"),
-    "compare_need_two": ("Run at least twice to compare.", "Lancez au moins deux exécutions pour comparer."),
+    "runs_show": ("Show on the Match page", "Afficher sur la page Placement"),
+    "compare_header": ("Compare two runs", "Comparer deux calculs"),
+    "compare_a": ("Run A", "Calcul A"),
+    "compare_b": ("Run B", "Calcul B"),
+    "compare_need_two": ("Run at least twice to compare.", "Lancez au moins deux calculs pour comparer."),
     "compare_kpi": ("indicator", "indicateur"),
     "compare_moved": ("Families that moved ({n})", "Familles déplacées ({n})"),
     "compare_none_moved": ("No family moved.", "Aucune famille n'a bougé."),

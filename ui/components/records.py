@@ -37,7 +37,7 @@ RECORD_LABELS: dict[str, tuple[str, str]] = {
     "upload_refused": ("The file was refused before reading it: {reason}.",
                        "Le fichier a été refusé avant lecture : {reason}."),
     "restored": ("Restored your last scenario and its {n} runs.",
-                 "Votre dernier scénario et ses {n} exécutions ont été restaurés."),
+                 "Votre dernier scénario et ses {n} calculs ont été restaurés."),
     "field_too_long": ("{field} is longer than the records keep: at most {limit} characters (this one has {n}).",
                        "{field} est plus long que ce que le registre conserve : {limit} caractères au plus (celui-ci "
                        "en a {n})."),

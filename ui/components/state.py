@@ -17,6 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from matcher.explain import CaseExplanation
+from matcher.i18n import from_accept, resolve_lang
 from matcher.models.policy import Policy, load_policy, policy_from_dict
 from matcher.models.records import Dataset
 from matcher.models.result import Result
@@ -33,7 +34,6 @@ def sample_dir() -> Path:
     return Path(os.environ.get(SAMPLE_ENV) or SAMPLE_DIR)
 
 _DEFAULTS: dict[str, object] = {
-    "lang": "en",
     "dataset": None,  # Dataset | None: the last valid data
     "frames": None,  # {"cases": {sheet: DataFrame}, "localities": {...}}: what the editor shows
     "issues": [],  # validation issues of the last read, as plain rows (see components.data)
@@ -57,11 +57,37 @@ _DEFAULTS: dict[str, object] = {
 
 def init_state() -> None:
     """Put a default for every key the pages use (first run of a session only)."""
+    if "lang" not in st.session_state:
+        st.session_state["lang"] = first_language()
     for key, value in _DEFAULTS.items():
         if key not in st.session_state:
             st.session_state[key] = value.copy() if isinstance(value, dict | set | list) else value
     if st.session_state["policy"] is None:
         st.session_state["policy"] = default_policy()
+
+
+def first_language() -> str:
+    """The language of a new session: the one kept in the address (``?lang=fr``, written when the user chooses),
+    else the browser's (its ``navigator.language``, then its Accept-Language header), else the server's
+    (MATCHER_LANG, the system locale), else French."""
+    asked = st.query_params.get("lang")
+    if asked in ("fr", "en"):
+        return str(asked)
+    try:
+        browser = from_accept(st.context.locale) or from_accept(st.context.headers.get("Accept-Language"))
+    except Exception:  # no browser behind the session (a script run, a test): the server's language
+        browser = None
+    if browser:
+        return browser
+    try:
+        return resolve_lang()
+    except ValueError:  # MATCHER_LANG names a language the app does not speak
+        return "fr"
+
+
+def remember_language() -> None:
+    """Keep the language chosen in the address, so that a reload or a bookmark opens the app in it."""
+    st.query_params["lang"] = st.session_state["lang"]
 
 
 def default_policy() -> Policy:
