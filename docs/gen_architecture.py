@@ -42,10 +42,11 @@ FLOORS: tuple[tuple[str, tuple[Box, ...]], ...] = (
         Box("match", "match.py", "solve(problem, params) -> Result", "`engine`, `explain`, `problem`, `checker`, "
             "`scoring`, `models`"),
         Box("notice", "notice/", "decision notices (PDF)", "`explain`, `problem`, `scoring`, `checker`, `io`, "
-            "`models`; never `engine` (a notice re-explains, it never solves)"),
+            "`models`, `i18n`; never `engine` (a notice re-explains, it never solves)"),
     )),
     ("explanations", (
-        Box("explain", "explain/", "reasons, alternatives, duals", "`problem`, `checker`, `scoring`, `models`; "
+        Box("explain", "explain/", "reasons, alternatives, duals", "`problem`, `checker`, `scoring`, `models`, "
+            "`i18n`; "
             "never `engine` (duals are computed by the caller)"),
     )),
     ("problem", (

@@ -29,6 +29,8 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
+from matcher.i18n.labels import Code
+
 #: The languages the library speaks, the first the default.
 LANGS = ("fr", "en")
 #: Where the PO catalogs are.
@@ -126,7 +128,7 @@ def from_accept(header: str | None) -> str | None:
 
 def _value(value: Any, lang: str) -> str:
     """One placeholder's value written in `lang`."""
-    if isinstance(value, Msg):
+    if isinstance(value, Msg | Code):
         return value.render(lang)
     if isinstance(value, bool):
         return str(value)

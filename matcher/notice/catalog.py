@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
+from matcher.i18n.labels import TABLES, label
+
 MESSAGES = Path(__file__).parent / "messages"
 #: The languages a notice is written in, French first.
 LANGS: tuple[str, ...] = ("fr", "en")
@@ -130,7 +132,10 @@ class Catalog:
         return Markup(escape(str(value)))
 
     def label(self, table: str, code: str) -> Markup:
-        """The label of `code` in the table `table`; the code itself, escaped, when the catalog has none."""
+        """The label of `code` in the table `table`; the code itself, escaped, when the catalog has none. The
+        names of languages, sectors and health services are the library's (:mod:`matcher.i18n.labels`)."""
+        if table in TABLES:
+            return Markup(escape(label(table, code, self.lang)))
         return Markup(escape(str(self.data.get(table, {}).get(code, code))))
 
     def number(self, x: float, digits: int = 0) -> str:

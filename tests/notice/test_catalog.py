@@ -11,6 +11,7 @@ import pytest
 
 import matcher.notice
 from matcher.explain.reasons import _RESOURCE_WORDS, _WHY_NOT_WORDS
+from matcher.i18n.labels import TABLES
 from matcher.models import HEALTH_SERVICES, LANGUAGES, SECTORS
 from matcher.models.policy import Rules, Weights
 from matcher.models.result import KIND_WORDS
@@ -57,10 +58,12 @@ def test_every_message_and_code_the_notices_use_is_in_the_catalog(lang):
     assert sorted(set(data["text"]) - used - chosen) == []  # no sentence a translator would translate in vain
     expected = {"component": set(Weights.model_fields), "component_help": set(Weights.model_fields),
                 "rule": set(Rules.model_fields) | {"pin", "forbid"}, "kind": set(KIND_WORDS),
-                "language": set(LANGUAGES), "sector": set(SECTORS), "service": set(HEALTH_SERVICES),
                 "resource": set(_RESOURCE_WORDS) - {"service", "interpreter", "jobs"} | {"housing", "service"}}
     for table, codes in expected.items():
         assert sorted(codes - set(data[table])) == [], table
+    names = {"language": set(LANGUAGES), "sector": set(SECTORS), "service": set(HEALTH_SERVICES)}
+    for table, codes in names.items():  # the library's names of codes, shared with the app
+        assert sorted(codes - set(TABLES[table])) == [], table
 
 
 def test_numbers_and_dates_in_each_language():

@@ -9,32 +9,11 @@ from __future__ import annotations
 
 import re
 
+from matcher.i18n.labels import LANGUAGE_NAMES, SECTOR_NAMES, SERVICE_NAMES
 from ui.components.i18n import lang, phrase
 
-#: ISO 639-1 code -> (English, French), for every code of `matcher.models.records.LANGUAGES`.
-LANGUAGE_NAMES: dict[str, tuple[str, str]] = {
-    "ar": ("Arabic", "arabe"), "fa": ("Persian", "persan"), "ps": ("Pashto", "pachto"),
-    "ti": ("Tigrinya", "tigrigna"), "so": ("Somali", "somali"), "uk": ("Ukrainian", "ukrainien"),
-    "ru": ("Russian", "russe"), "ku": ("Kurdish", "kurde"), "tr": ("Turkish", "turc"), "en": ("English", "anglais"),
-    "fr": ("French", "français"), "am": ("Amharic", "amharique"), "ur": ("Urdu", "ourdou"),
-    "bn": ("Bengali", "bengali"), "sq": ("Albanian", "albanais"), "ka": ("Georgian", "géorgien"),
-    "hy": ("Armenian", "arménien"), "ta": ("Tamil", "tamoul"), "es": ("Spanish", "espagnol"),
-    "pt": ("Portuguese", "portugais"), "ln": ("Lingala", "lingala"), "wo": ("Wolof", "wolof"),
-    "ff": ("Fula", "peul"), "sw": ("Swahili", "swahili"), "my": ("Burmese", "birman"),
-}
-
 #: Health service and sector codes -> (English, French).
-CODE_NAMES: dict[str, tuple[str, str]] = {
-    "dialysis": ("dialysis", "dialyse"), "maternity": ("maternity", "maternité"),
-    "mental_health": ("mental health", "santé mentale"), "pediatrics": ("paediatrics", "pédiatrie"),
-    "oncology": ("oncology", "oncologie"), "physiotherapy": ("physiotherapy", "kinésithérapie"),
-    "agriculture": ("agriculture", "agriculture"), "construction": ("construction", "bâtiment"),
-    "manufacturing": ("manufacturing", "industrie"), "retail": ("retail", "commerce"),
-    "hospitality": ("hospitality", "hôtellerie-restauration"), "transport": ("transport", "transport"),
-    "health_care": ("health care", "santé"), "care_work": ("care work", "aide à la personne"),
-    "cleaning": ("cleaning", "propreté"), "it": ("IT", "informatique"), "education": ("education", "enseignement"),
-    "admin": ("administration", "administration"), "crafts": ("crafts", "artisanat"),
-}
+CODE_NAMES: dict[str, tuple[str, str]] = {**SERVICE_NAMES, **SECTOR_NAMES}
 
 #: Resource rows without a code -> (English, French).
 RESOURCE_NAMES: dict[str, tuple[str, str]] = {
