@@ -51,16 +51,18 @@ FLOORS: tuple[tuple[str, tuple[Box, ...]], ...] = (
     )),
     ("problem", (
         Box("problem", "problem.py", "records + policy -> model", "`engine.model` only of `engine`, `scoring`, "
-            "`models`"),
+            "`models`, `i18n`"),
     )),
     ("parts", (
         Box("engine", "engine/", "the engine", "`models` and its own modules only"),
-        Box("scoring", "scoring/", "score components", "`models`"),
+        Box("scoring", "scoring/", "score components", "`models`, `i18n`"),
         Box("checker", "checker.py", "independent rule checker", "`models`"),
         Box("io", "io/", "spreadsheets in and out", "`models`, `i18n`"),
     )),
     ("records", (
-        Box("models", "models/", "records, policy, result", "nothing else in `matcher`"),
+        Box("models", "models/", "records, policy, result", "`i18n`"),
+    )),
+    ("messages", (
         Box("i18n", "i18n/", "messages as data, catalogs", "nothing else in `matcher`"),
     )),
 )

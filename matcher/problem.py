@@ -19,6 +19,8 @@ import pandas as pd
 import scipy.sparse as sp
 
 from matcher.engine.model import AssignmentModel
+from matcher.i18n import Msg, _, either, join
+from matcher.i18n.labels import Code
 from matcher.models import Case, Dataset, Locality, Mode, Policy
 from matcher.scoring import CHUNK, component_scores, pair_scores, weighted_score
 from matcher.scoring import mobility as mobility_score
@@ -34,10 +36,10 @@ class PairRule:
 
     name: str  # the policy rule, or "forbid"/"pin"
     blocked: Callable[[np.ndarray], np.ndarray]  # case indices -> bool [n, L]
-    why: Callable[[int, int], str]
+    why: Callable[[int, int], Msg | str]
     #: Why, when it blocks the case at every commune, for rules whose `why` depends on the commune (None: `why`
     #: says the same everywhere).
-    nowhere: Callable[[int], str] | None = None
+    nowhere: Callable[[int], Msg | str] | None = None
 
 
 @dataclass(frozen=True)
@@ -123,8 +125,8 @@ class Problem:
         ok = self.candidate[ci, li]
         return {k: np.where(ok, v, 0.0) for k, v in component_scores(self.ctx, ci, li).items()}
 
-    def blocking(self, c: int, lo: int) -> list[str]:
-        """The hard pair rules that keep case c out of locality lo, in words."""
+    def blocking(self, c: int, lo: int) -> list[Msg | str]:
+        """The hard pair rules that keep case c out of locality lo, as messages (:mod:`matcher.i18n`)."""
         ci = np.array([c])
         return [r.why(c, lo) for r in self.pair_rules if r.blocked(ci)[0, lo]]
 
@@ -223,15 +225,15 @@ def _decision_rules(policy: Policy, ctx: ScoringContext, excluded: np.ndarray, f
     nowhere = np.zeros(len(pinned), dtype=bool)
     nowhere[list(unfit)] = True
 
-    def pin_why(c: int, lo: int = -1) -> str:
-        return unfit.get(c) or f"pinned to {la.names[pinned[c]]} by the coordinator"
+    def pin_why(c: int, lo: int = -1) -> Msg | str:
+        return unfit.get(c) or _("pinned to {name} by the coordinator", name=la.names[pinned[c]])
 
     rules = [PairRule("pin", lambda ci: (pinned[ci] >= 0)[:, None] & ((pinned[ci][:, None] != all_l[None, :])
                                                                      | nowhere[ci][:, None]),
                       pin_why, pin_why),
-             PairRule("forbid", lambda ci: forbidden[ci], lambda c, lo: "forbidden here by the coordinator")]
+             PairRule("forbid", lambda ci: forbidden[ci], lambda c, lo: _("forbidden here by the coordinator"))]
     if _rule_hard(policy, "exclusions"):
-        rules.append(PairRule("exclusions", lambda ci: excluded[ci], lambda c, lo: "excluded for this family"))
+        rules.append(PairRule("exclusions", lambda ci: excluded[ci], lambda c, lo: _("excluded for this family")))
     return rules
 
 
@@ -242,12 +244,13 @@ def _consent_rules(policy: Policy, ctx: ScoringContext) -> list[PairRule]:
     if _rule_hard(policy, "consent_persons"):
         rules.append(PairRule(
             "consent_persons", lambda ci: ca.persons[ci][:, None] > la.max_persons[None, :],
-            lambda c, lo: f"{ca.persons[c]} persons but the commune agreed to {la.max_persons[lo]:.0f} in all",
-            lambda c: f"{ca.persons[c]} persons but no commune agreed to that many (at most "
-                      f"{_most(la.max_persons):.0f})"))
+            lambda c, lo: _("{n} persons but the commune agreed to {agreed} in all", n=int(ca.persons[c]),
+                            agreed=round(float(la.max_persons[lo]))),
+            lambda c: _("{n} persons but no commune agreed to that many (at most {most})", n=int(ca.persons[c]),
+                        most=round(_most(la.max_persons)))))
     if _rule_hard(policy, "consent_cases"):
         rules.append(PairRule("consent_cases", lambda ci: np.broadcast_to(la.max_cases[None, :] < 1, (len(ci), la.n)),
-                              lambda c, lo: "the commune takes no families"))
+                              lambda c, lo: _("the commune takes no families")))
     return rules
 
 
@@ -264,8 +267,12 @@ def _housing_rules(policy: Policy, ctx: ScoringContext) -> list[PairRule]:
         b = np.minimum(ca.bedrooms[ci], la.units.shape[1])
         return np.where(ca.step_free[ci][:, None], no_sf_unit[:, b].T, no_unit[:, b].T)
 
-    return [PairRule("housing", housing_blocked, lambda c, lo: (
-        f"no {'step-free ' if ca.step_free[c] else ''}unit with {ca.bedrooms[c]} bedrooms or more"))]
+    def housing_why(c: int, lo: int) -> Msg:
+        if ca.step_free[c]:
+            return _("no step-free unit with {n} bedrooms or more", n=int(ca.bedrooms[c]))
+        return _("no unit with {n} bedrooms or more", n=int(ca.bedrooms[c]))
+
+    return [PairRule("housing", housing_blocked, housing_why)]
 
 
 def _school_rules(policy: Policy, ctx: ScoringContext) -> list[PairRule]:
@@ -273,25 +280,26 @@ def _school_rules(policy: Policy, ctx: ScoringContext) -> list[PairRule]:
     if not _rule_hard(policy, "schools"):
         return []
     ca, la = ctx.cases, ctx.localities
-    bands = (("creche", ca.children_0_2, la.creche, "crèche seats"),
-             ("primary", ca.children_3_10, la.primary, "primary school seats"),
-             ("secondary", ca.children_11_17, la.secondary, "secondary school seats"))
+    bands = (("creche", ca.children_0_2, la.creche, _("crèche seats")),
+             ("primary", ca.children_3_10, la.primary, _("primary school seats")),
+             ("secondary", ca.children_11_17, la.secondary, _("secondary school seats")))
 
     def schools_blocked(ci: np.ndarray) -> np.ndarray:
         out = np.zeros((len(ci), la.n), dtype=bool)
-        for _, need, seats, _ in bands:
+        for _band, need, seats, _words in bands:
             out |= need[ci][:, None] > seats[None, :]
         return out
 
-    def schools_why(c: int, lo: int) -> str:
-        parts = [f"needs {need[c]} {words}, {seats[lo]:.0f} offered" for _, need, seats, words in bands
-                 if need[c] > seats[lo]]
-        return "; ".join(parts)
+    def schools_why(c: int, lo: int) -> Msg:
+        return join([_("needs {n} {seats}, {offered} offered", n=int(need[c]), seats=words,
+                       offered=round(float(seats[lo])))
+                     for _band, need, seats, words in bands if need[c] > seats[lo]])
 
-    def schools_nowhere(c: int) -> str:
-        parts = [f"needs {need[c]} {words}, at most {_most(seats):.0f} offered in any commune"
-                 for _, need, seats, words in bands if need[c] > _most(seats)]
-        return "; ".join(parts) or "no commune has enough crèche and school seats for all its children"
+    def schools_nowhere(c: int) -> Msg:
+        parts = [_("needs {n} {seats}, at most {most} offered in any commune", n=int(need[c]), seats=words,
+                   most=round(_most(seats)))
+                 for _band, need, seats, words in bands if need[c] > _most(seats)]
+        return join(parts) if parts else _("no commune has enough crèche and school seats for all its children")
 
     return [PairRule("schools", schools_blocked, schools_why, schools_nowhere)]
 
@@ -302,9 +310,10 @@ def _gp_rules(policy: Policy, ctx: ScoringContext) -> list[PairRule]:
         return []
     ca, la = ctx.cases, ctx.localities
     return [PairRule("gp", lambda ci: ca.persons[ci][:, None] > la.gp[None, :],
-                     lambda c, lo: f"GPs can take {la.gp[lo]:.0f} more persons, the family has {ca.persons[c]}",
-                     lambda c: f"GPs can take at most {_most(la.gp):.0f} more persons in any commune, the family "
-                               f"has {ca.persons[c]}")]
+                     lambda c, lo: _("GPs can take {gp} more persons, the family has {n}",
+                                     gp=round(float(la.gp[lo])), n=int(ca.persons[c])),
+                     lambda c: _("GPs can take at most {gp} more persons in any commune, the family has {n}",
+                                 gp=round(_most(la.gp)), n=int(ca.persons[c])))]
 
 
 def _service_rules(policy: Policy, ctx: ScoringContext) -> list[PairRule]:
@@ -317,17 +326,17 @@ def _service_rules(policy: Policy, ctx: ScoringContext) -> list[PairRule]:
     def services_blocked(ci: np.ndarray) -> np.ndarray:
         return (ca.services[ci].astype(np.float32) @ missing.T) > 0
 
-    def services_why(c: int, lo: int) -> str:
-        names = [vocab.services[s] for s in np.nonzero(ca.services[c] & (la.service_cap[lo] < 1))[0]]
-        return "needs " + ", ".join(names) + ": not offered here"
+    def services_why(c: int, lo: int) -> Msg:
+        names = [Code("service", vocab.services[s]) for s in np.nonzero(ca.services[c] & (la.service_cap[lo] < 1))[0]]
+        return _("needs {services}: not offered here", services=names)
 
-    def services_nowhere(c: int) -> str:
+    def services_nowhere(c: int) -> Msg:
         offered = (la.service_cap >= 1).any(axis=0)
-        nowhere = [vocab.services[s] for s in np.nonzero(ca.services[c] & ~offered)[0]]
+        nowhere = [Code("service", vocab.services[s]) for s in np.nonzero(ca.services[c] & ~offered)[0]]
         if nowhere:
-            return "needs " + ", ".join(nowhere) + ": offered nowhere"
-        return "needs " + ", ".join(vocab.services[s] for s in np.nonzero(ca.services[c])[0]) + (
-            ": no commune offers them all")
+            return _("needs {services}: offered nowhere", services=nowhere)
+        return _("needs {services}: no commune offers them all",
+                 services=[Code("service", vocab.services[s]) for s in np.nonzero(ca.services[c])[0]])
 
     return [PairRule("health_services", services_blocked, services_why, services_nowhere)]
 
@@ -342,11 +351,17 @@ def _interpreter_rules(policy: Policy, ctx: ScoringContext) -> list[PairRule]:
     def interp_blocked(ci: np.ndarray) -> np.ndarray:
         return ca.needs_interpreter[ci][:, None] & ((ca.speaks[ci].astype(np.float32) @ offered.T) == 0)
 
-    def interp_why(c: int, lo: int) -> str:
-        langs = [vocab.languages[i] for i in np.nonzero(ca.speaks[c])[0]]
-        return f"needs an interpreter in {'/'.join(langs) or 'its language'}: none here"
+    def interp_langs(c: int) -> Msg | Code | str:
+        langs = [Code("language", vocab.languages[i]) for i in np.nonzero(ca.speaks[c])[0]]
+        return either(langs) if langs else _("its language")
 
-    return [PairRule("interpreters", interp_blocked, interp_why)]
+    def interp_why(c: int, lo: int) -> Msg:
+        return _("needs an interpreter in {languages}: none here", languages=interp_langs(c))
+
+    def interp_nowhere(c: int) -> Msg:
+        return _("needs an interpreter in {languages}: none anywhere", languages=interp_langs(c))
+
+    return [PairRule("interpreters", interp_blocked, interp_why, interp_nowhere)]
 
 
 def _mobility_rules(policy: Policy, ctx: ScoringContext) -> list[PairRule]:
@@ -355,7 +370,7 @@ def _mobility_rules(policy: Policy, ctx: ScoringContext) -> list[PairRule]:
         return []
     ca, la = ctx.cases, ctx.localities
     return [PairRule("mobility", lambda ci: (ca.licensed[ci] == 0)[:, None] & (la.transport == 0)[None, :],
-                     lambda c, lo: "no public transport and no driving licence")]
+                     lambda c, lo: _("no public transport and no driving licence"))]
 
 
 def _budget_rules(policy: Policy, ctx: ScoringContext, regional_budget: np.ndarray) -> list[PairRule]:
@@ -366,14 +381,15 @@ def _budget_rules(policy: Policy, ctx: ScoringContext, regional_budget: np.ndarr
     if _rule_hard(policy, "budget"):
         rules.append(PairRule(
             "budget", lambda ci: ca.persons[ci][:, None] * cost[None, :] > np.floor(la.budget)[None, :],
-            lambda c, lo: f"costs {ca.persons[c] * cost[lo]:,.0f} €, the budget is {la.budget[lo]:,.0f} €",
-            lambda c: f"its {ca.persons[c]} persons cost more than the budget of any commune"))
+            lambda c, lo: _("costs {cost} €, the budget is {budget} €", cost=round(float(ca.persons[c] * cost[lo])),
+                            budget=round(float(la.budget[lo]))),
+            lambda c: _("its {n} persons cost more than the budget of any commune", n=int(ca.persons[c]))))
     if _rule_hard(policy, "regional_budget") and np.isfinite(regional_budget).any():
         rules.append(PairRule(
             "regional_budget",
             lambda ci: ca.persons[ci][:, None] * cost[None, :] > np.floor(regional_budget)[None, :],
-            lambda c, lo: f"costs {ca.persons[c] * cost[lo]:,.0f} €, over the regional budget",
-            lambda c: f"its {ca.persons[c]} persons cost more than the regional budget of any commune"))
+            lambda c, lo: _("costs {cost} €, over the regional budget", cost=round(float(ca.persons[c] * cost[lo]))),
+            lambda c: _("its {n} persons cost more than the regional budget of any commune", n=int(ca.persons[c]))))
     return rules
 
 
@@ -752,7 +768,7 @@ def _group_options(parts: _Parts, ca: CaseArrays, items: list[np.ndarray], sizes
                     langs = ca.speaks[c] & limited[locs]
                     chooses.append((c, ~(ca.speaks[c] & unlimited[locs]).any(axis=1) & langs.any(axis=1), langs))
         choosing = np.zeros(len(locs), dtype=bool)
-        for _, on, _ in chooses:
+        for _c, on, _langs in chooses:
             choosing |= on
         plain_locs = locs[~choosing]
         item_parts.append(np.full(len(plain_locs), g, dtype=np.int64))
@@ -764,7 +780,7 @@ def _group_options(parts: _Parts, ca: CaseArrays, items: list[np.ndarray], sizes
         # member, where n_k is its number of languages there and `later` the product of the later members' (capped
         # at 8: combo < 8).
         where = np.nonzero(choosing)[0]
-        ks = [np.where(on[where], langs[where].sum(axis=1), 1) for _, on, langs in chooses]
+        ks = [np.where(on[where], langs[where].sum(axis=1), 1) for _c, on, langs in chooses]
         later = [np.ones(len(where), dtype=np.int64)]
         for n_k in ks[:0:-1]:
             later.insert(0, np.minimum(later[0] * n_k, 8))
@@ -776,13 +792,13 @@ def _group_options(parts: _Parts, ca: CaseArrays, items: list[np.ndarray], sizes
         bin_parts.append(locs[where][row])
         picks = np.zeros((n_group, len(chooses)), dtype=bool)
         lang = np.zeros((n_group, len(chooses)), dtype=np.int64)
-        for m, ((_, on, langs), n_k, lat) in enumerate(zip(chooses, ks, later, strict=True)):
+        for m, ((_c, on, langs), n_k, lat) in enumerate(zip(chooses, ks, later, strict=True)):
             picks[:, m] = on[where][row]
             first_true = np.argsort(~langs[where], axis=1, kind="stable")  # its languages first, in order
             lang[:, m] = first_true[row, (combo // lat[row]) % n_k[row]]
         use_o, use_m = np.nonzero(picks)  # option by option, members in order
         use_opt.append(next_opt + use_o)
-        use_case.append(np.array([c for c, _, _ in chooses], dtype=np.int64)[use_m])
+        use_case.append(np.array([c for c, _on, _langs in chooses], dtype=np.int64)[use_m])
         use_lang.append(lang[use_o, use_m])
         next_opt += n_group
 
@@ -968,7 +984,7 @@ def _interpreter_rows(lr: _LocalRows, ctx: ScoringContext, options: Options) -> 
     la, vocab = ctx.localities, ctx.vocab
     if not (_rule_on(lr.policy, "interpreters") and len(vocab.languages)):
         return
-    ol_a, _, olang_a = options.interp_uses
+    ol_a, _ob, olang_a = options.interp_uses
     opt_bin = options.bin
     for k, code in enumerate(vocab.languages):
         sel = olang_a == k
@@ -1093,7 +1109,7 @@ def _rule_conflicts(problem: Problem, pinned: np.ndarray) -> tuple[list[str], li
                     pinned_ids = [cases[p].case_id for p in members if pinned[p] == lo]
                     who = ("its own pin" if cases[c].case_id in pinned_ids
                            else f"the pin of linked family {some_ids(pinned_ids)}")
-                    why = "; ".join(r.why(int(c), lo) for r in rules)
+                    why = "; ".join(str(r.why(int(c), lo)) for r in rules)
                     out.append(f"{cases[c].case_id} must go to {la.names[lo]} ({who}) but: {why}")
                     sensitive.append(any(r.name == "health_services" or (r.name == "housing" and ca.step_free[c])
                                          for r in rules))
@@ -1203,7 +1219,7 @@ def _overflow(problem: Problem, r: int, items: list[int], dropped: list[int], ne
         place, lid = f"{la.names[model.row_bin[r]]} ({la.ids[model.row_bin[r]]})", str(la.ids[model.row_bin[r]])
     else:
         place, lid = _area_name(problem, resource, lo), ""
-    kind, _, rest = resource.partition(":")
+    kind, _sep, rest = resource.partition(":")
     words = CAPACITY_WORDS.get(kind, resource).format(rest.split(":")[0] if kind == "housing" else rest)
     pinned = tuple(problem.cases[c].case_id for g in items for c in _pinned_members(problem, g))
     gone = tuple(problem.cases[c].case_id for g in dropped for c in _pinned_members(problem, g))
@@ -1221,7 +1237,7 @@ def _area_name(problem: Problem, resource: str, lo: int) -> str:
     la, vocab = problem.ctx.localities, problem.ctx.vocab
     if resource == "regional_budget":
         return str(vocab.regions[la.region[lo]])
-    area, _, names = _area_targets(problem.policy, la, vocab)
+    area, _targets, names = _area_targets(problem.policy, la, vocab)
     return str(names[area[lo]])
 
 

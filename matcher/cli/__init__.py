@@ -27,7 +27,7 @@ from matcher.cli.options import CasesOption, LocalitiesOption, OutcomeModelOptio
 from matcher.cli.outcomes import outcomes_app
 from matcher.cli.records import record_cli_run, records_app
 from matcher.cli.users import users_app
-from matcher.i18n import Msg, _, _n, resolve_lang
+from matcher.i18n import Msg, Number, _, _n, number, render, resolve_lang
 from matcher.io.readers import read_dataset
 from matcher.io.validation import Issue, ReadReport
 from matcher.models.policy import MAX_SEED, MAX_WORKERS, Policy
@@ -94,8 +94,9 @@ def guarded(command: F) -> F:
         except _PASS_THROUGH:
             raise
         except Exception as exc:
-            typer.echo(f"internal error ({type(exc).__name__}) in `matcher {command.__name__}`: please report "
-                       "it with the command you ran (no input data is shown here)", err=True)
+            typer.echo(_("internal error ({kind}) in `matcher {command}`: please report it with the command you "
+                         "ran (no input data is shown here)", kind=type(exc).__name__,
+                         command=command.__name__).render(_safe_language()), err=True)
             raise typer.Exit(1) from None
 
     return run  # type: ignore[return-value]
@@ -138,6 +139,14 @@ def _version(value: bool) -> None:
 
 #: The language asked with `matcher --lang`, for the commands to read (see :func:`language`).
 _ASKED: dict[str, str | None] = {"lang": None}
+
+
+def _safe_language() -> str:
+    """The language of a last-resort message: never fails."""
+    try:
+        return resolve_lang(_ASKED["lang"])
+    except ValueError:
+        return "fr"
 
 
 def language(explicit: str | None = None) -> str:
@@ -268,7 +277,7 @@ def match(
     started = time.monotonic()  # the time limit counts from here: building, solving, reasons, check
     problem = build_problem(dataset, pol, outcomes=frame, pins=_pins(dataset, pin or []))
     for line in _pin_lines(problem):
-        typer.echo(f"pins: {line}", err=True)
+        typer.echo(_("pins: {line}", line=line).render(language()), err=True)
     limit = time_limit if time_limit is not None else pol.solver.time_limit
     try:
         result = solve(problem, SolveParams(time_limit=limit - _output_seconds(len(dataset.cases), limit),
@@ -281,17 +290,17 @@ def match(
     if out is not None:
         names = {lo.locality_id: lo.name for lo in dataset.localities}
         write_result(result, out, names)
-    typer.echo(result.summary(dataset))
+    typer.echo(result.summary(dataset, language()))
     if result.unplaced:
         where = str(out) if out is not None and out.suffix.lower() == ".json" else "RESULT.json"
-        typer.echo(f"  each family's reasons: matcher explain {where} CASE_ID")
+        typer.echo(_("  each family's reasons: matcher explain {where} CASE_ID", where=where).render(language()))
     for line in _conflict_lines(problem, result.diagnosis):
-        typer.echo(f"conflict: {line}")
+        typer.echo(_("conflict: {line}", line=line).render(language()))
     if out is not None:
-        typer.echo(f"written: {out}")
+        typer.echo(_("written: {path}", path=str(out)).render(language()))
     run_id = record_cli_run(cases, localities, result, time_limit, problem.pins)
     if run_id is not None:
-        typer.echo(f"recorded: run {run_id}")
+        typer.echo(_("recorded: run {id}", id=str(run_id)).render(language()))
     if result.status.value == "infeasible":
         raise typer.Exit(1)
 
@@ -475,43 +484,53 @@ def explain(
     """
     result = read_result_or_exit(result_path)
     known = result.placed_case_ids | {u.case_id for u in result.unplaced}
+    lang = language()
     if case_id not in known:
-        typer.echo(f"{case_id}: not a case of this result", err=True)
+        typer.echo(_("{case}: not a case of this result", case=case_id).render(lang), err=True)
         raise typer.Exit(1)
     found = problem_again(result, cases, localities, outcomes, outcome_model)
-    if found is not None:
-        from matcher.explain import explain_case
-
-        dataset, problem = found
-        exp = explain_case(problem, result, case_id)
-        if exp.locality_id:
-            typer.echo(f"{case_id}: placed in {exp.locality_name} ({exp.locality_id}), score {exp.score:.3f}")
-            for k, v in exp.components.items():
-                typer.echo(f"  {k:<12} {v:.3f}  {exp.reasons.get(k, '')}")
-            if outcome_model is not None:
-                _echo_drivers(outcome_model, dataset, case_id, exp.locality_id)
-        else:
-            typer.echo(f"{case_id}: not placed")
-            for r in exp.unplaced_reasons:
-                typer.echo(f"  - {r}")
-        if exp.linked_with:
-            typer.echo(f"  linked with {', '.join(exp.linked_with)}: placed together or not at all")
-        typer.echo("next best communes:")
-        for a in exp.alternatives:
-            typer.echo(f"  {a.name} ({a.locality_id}) score {a.score:.3f}: {a.why_not}")
+    if found is None:
+        _echo_result_only(result, case_id, lang)
         return
+    from matcher.explain import explain_case
+
+    dataset, problem = found
+    exp = explain_case(problem, result, case_id)
+    if exp.locality_id:
+        typer.echo(_("{case}: placed in {name} ({id}), score {score}", case=case_id, name=exp.locality_name or "",
+                     id=exp.locality_id, score=Number(exp.score or 0.0, 3)).render(lang))
+        for k, v in exp.components.items():
+            typer.echo(f"  {k:<12} {number(v, lang, 3)}  {render(exp.reasons.get(k, ''), lang)}")
+        if outcome_model is not None:
+            _echo_drivers(outcome_model, dataset, case_id, exp.locality_id)
+    else:
+        typer.echo(_("{case}: not placed", case=case_id).render(lang))
+        for r in exp.unplaced_reasons:
+            typer.echo(f"  - {render(r, lang)}")
+    if exp.linked_with:
+        typer.echo(_("  linked with {ids}: placed together or not at all",
+                     ids=", ".join(exp.linked_with)).render(lang))
+    typer.echo(_("next best communes:").render(lang))
+    for a in exp.alternatives:
+        typer.echo(_("  {name} ({id}) score {score}: {why}", name=a.name, id=a.locality_id,
+                     score=Number(a.score, 3), why=a.why_not).render(lang))
+
+
+def _echo_result_only(result: Result, case_id: str, lang: str) -> None:
+    """What the result file alone says of a family, when its inputs cannot be found again."""
     placement = next((p for p in result.placements if p.case_id == case_id), None)
     if placement is not None:
-        typer.echo(f"{case_id}: placed in {placement.locality_id}, score {placement.score:.3f}, "
-                   f"unit of {placement.bedrooms} bedrooms")
+        typer.echo(_("{case}: placed in {id}, score {score}, unit of {bedrooms} bedrooms", case=case_id,
+                     id=placement.locality_id, score=Number(placement.score, 3),
+                     bedrooms=str(placement.bedrooms)).render(lang))
         for k, v in placement.components.items():
-            typer.echo(f"  {k:<12} {v:.3f}")
-        typer.echo("(give --cases and --localities to see the next best communes and why not)")
+            typer.echo(f"  {k:<12} {number(v, lang, 3)}")
+        typer.echo(_("(give --cases and --localities to see the next best communes and why not)").render(lang))
     else:
         unplaced = next(u for u in result.unplaced if u.case_id == case_id)
-        typer.echo(f"{case_id}: not placed")
+        typer.echo(_("{case}: not placed", case=case_id).render(lang))
         for r in unplaced.reasons:
-            typer.echo(f"  - {r}")
+            typer.echo(f"  - {render(r, lang)}")
 
 
 @app.command()

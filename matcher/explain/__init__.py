@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from matcher.checker import Violation
 from matcher.checker import check as check_records
 from matcher.explain.reasons import row_use, unplaced_reasons, why_not
+from matcher.i18n import Msg, Said
 from matcher.models import Placement, Result
 from matcher.problem import Problem
 from matcher.scoring import component_scores, weighted_score
@@ -19,10 +20,12 @@ from matcher.scoring import reasons as component_reasons
 
 
 class Alternative(BaseModel):
+    """Another commune the family could go to, its score there, and why it is not there."""
+
     locality_id: str
     name: str
     score: float
-    why_not: str
+    why_not: Said
 
 
 class CaseExplanation(BaseModel):
@@ -31,9 +34,9 @@ class CaseExplanation(BaseModel):
     locality_name: str | None = None
     score: float | None
     components: dict[str, float] = Field(default_factory=dict)
-    reasons: dict[str, str] = Field(default_factory=dict)  # one per component
+    reasons: dict[str, Said] = Field(default_factory=dict)  # one per component
     alternatives: list[Alternative] = Field(default_factory=list)
-    unplaced_reasons: list[str] = Field(default_factory=list)
+    unplaced_reasons: list[Said] = Field(default_factory=list)
     linked_with: list[str] = Field(default_factory=list)
 
 
@@ -83,7 +86,8 @@ def explain_case(problem: Problem, result: Result, case_id: str, n_alternatives:
         lo = problem.loc_index[placed]
         score, comps = problem.score_of(c, lo)
         return CaseExplanation(case_id=case_id, locality_id=placed, locality_name=la.names[lo], score=score,
-                               components=comps, reasons=component_reasons(problem.ctx, c, lo), alternatives=alts,
+                               components=comps, reasons=dict[str, Msg | str](component_reasons(problem.ctx, c, lo)),
+                               alternatives=alts,
                                linked_with=linked)
     return CaseExplanation(case_id=case_id, locality_id=None, score=None, alternatives=alts,
                            unplaced_reasons=unplaced_reasons(problem, choice, c), linked_with=linked)

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from matcher.i18n import Msg, _, _n, join
+from matcher.i18n.labels import Code
 from matcher.models.result import KIND_WORDS
 from matcher.problem import PairRule, Problem, some_ids
 
@@ -22,22 +24,25 @@ MAX_FULL = 4
 #: Matrix entries looked at per step of the capacity reasons (bounds the memory: about 40 bytes each).
 ENTRIES_PER_STEP = 1 << 22
 
-#: Words for a full resource row; ``{}`` takes the rest of the resource name (``service:dialysis``).
-_RESOURCE_WORDS = {
-    "persons": "the agreed number of persons is reached",
-    "cases": "the agreed number of families is reached",
-    "gp": "GP capacity is used up",
-    "creche": "no crèche seats left",
-    "primary": "no primary school seats left",
-    "secondary": "no secondary school seats left",
-    "french_class": "French class seats are used up",
-    "budget": "the commune's budget is used up",
-    "regional_budget": "the regional budget is used up",
-    "balance_max": "the area already has its share of arrivals",
-    "balance_min": "another area is below its share",
-    "service": "{} capacity is used up",
-    "interpreter": "interpreting in {} is used up",
-    "jobs": "no {} vacancies left",
+#: Words for a full resource row.
+_RESOURCE_WORDS: dict[str, Msg] = {
+    "persons": _("the agreed number of persons is reached"),
+    "cases": _("the agreed number of families is reached"),
+    "gp": _("GP capacity is used up"),
+    "creche": _("no crèche seats left"),
+    "primary": _("no primary school seats left"),
+    "secondary": _("no secondary school seats left"),
+    "french_class": _("French class seats are used up"),
+    "budget": _("the commune's budget is used up"),
+    "regional_budget": _("the regional budget is used up"),
+    "balance_max": _("the area already has its share of arrivals"),
+    "balance_min": _("another area is below its share"),
+}
+#: Words for a full resource row with a code (``service:dialysis``), and the table that names the code.
+_CODED_WORDS: dict[str, tuple[Msg, str]] = {
+    "service": (_("{name} capacity is used up", name=""), "service"),
+    "interpreter": (_("interpreting in {name} is used up", name=""), "language"),
+    "jobs": (_("no {name} vacancies left", name=""), "sector"),
 }
 
 
@@ -46,22 +51,26 @@ class UnplacedWhy:
     """Why one family is not placed: the reasons in words (for the result file and `matcher explain`) and their
     kind (a key of :data:`KIND_WORDS`, for counts that name no need)."""
 
-    reasons: list[str]
+    reasons: list[Msg | str]
     kind: str
 
 
-def resource_words(problem: Problem, resource: str, case: int | None = None) -> str:
+def resource_words(problem: Problem, resource: str, case: int | None = None) -> Msg:
     """Describe a full resource row in words."""
-    kind, _, rest = resource.partition(":")
+    kind, _sep, rest = resource.partition(":")
     if kind == "housing":
         if case is not None:
             ca = problem.ctx.cases
-            sf = "step-free " if ca.step_free[case] else ""
-            return f"no {sf}unit with {ca.bedrooms[case]} bedrooms or more left"
-        return "no fitting unit left"
+            if ca.step_free[case]:
+                return _("no step-free unit with {n} bedrooms or more left", n=int(ca.bedrooms[case]))
+            return _("no unit with {n} bedrooms or more left", n=int(ca.bedrooms[case]))
+        return _("no fitting unit left")
     if kind in _RESOURCE_WORDS:
-        return _RESOURCE_WORDS[kind].format(rest)
-    return f"{resource} is full"
+        return _RESOURCE_WORDS[kind]
+    if kind in _CODED_WORDS:
+        words, table = _CODED_WORDS[kind]
+        return Msg(words.text, {"name": Code(table, rest)})
+    return _("{resource} is full", resource=resource)
 
 
 def row_use(problem: Problem, choice: np.ndarray) -> np.ndarray:
@@ -72,7 +81,7 @@ def row_use(problem: Problem, choice: np.ndarray) -> np.ndarray:
     return model.A @ x
 
 
-def unplaced_reasons(problem: Problem, choice: np.ndarray, c: int) -> list[str]:
+def unplaced_reasons(problem: Problem, choice: np.ndarray, c: int) -> list[Msg | str]:
     """Why case c is left unplaced in this plan."""
     return unplaced_reasons_all(problem, choice, np.array([c]))[c].reasons
 
@@ -103,11 +112,12 @@ def unplaced_reasons_all(problem: Problem, choice: np.ndarray, cases: np.ndarray
     items_of = problem.item_of_case[rest]
     for c in rest[~has_option[items_of]].tolist():
         others = [problem.cases[m].case_id for m in problem.items[int(problem.item_of_case[c])] if m != c]
-        out[c] = UnplacedWhy([f"linked with {some_ids(others)}: no commune can take all of them together"], "linked")
+        out[c] = UnplacedWhy([_("linked with {ids}: no commune can take all of them together",
+                                ids=some_ids(others))], "linked")
     rest = rest[has_option[items_of]]
     if no_plan:
-        why = UnplacedWhy(["the time limit ended before a plan could place it (building the model took most of "
-                           "it: give a longer time limit)"], "timeout")
+        why = UnplacedWhy([_("the time limit ended before a plan could place it (building the model took most of "
+                             "it: give a longer time limit)")], "timeout")
         out.update({c: why for c in rest.tolist()})
     elif len(rest):
         out.update(_full_everywhere(problem, choice, rest, deadline))
@@ -122,7 +132,7 @@ def _blocked_everywhere(problem: Problem, cases: np.ndarray) -> dict[int, Unplac
     if not len(cases):
         return out
     if L == 0:
-        return {int(c): UnplacedWhy(["there are no communes"], "no communes") for c in cases}
+        return {int(c): UnplacedWhy([_("there are no communes")], "no communes") for c in cases}
     rules = problem.pair_rules
     step = max(1, (1 << 22) // max(L, 1))  # cases at a time: each (cases x communes) table stays small
     step_free = problem.ctx.cases.step_free
@@ -137,33 +147,30 @@ def _blocked_everywhere(problem: Problem, cases: np.ndarray) -> dict[int, Unplac
         for i, c in enumerate(part.tolist()):
             names = np.flatnonzero(everywhere[i])
             if len(names):
-                texts = [_nowhere_text(problem, rules[r], c) for r in names.tolist()]
                 name = rules[int(names[0])].name
                 if name == "housing" and step_free[c]:
                     name = "housing_step_free"
                 kind = f"nowhere:{name}" if f"nowhere:{name}" in KIND_WORDS else "nowhere:combined"
-                out[c] = UnplacedWhy(texts, kind)
+                out[c] = UnplacedWhy([_nowhere_text(problem, rules[r], c) for r in names.tolist()], kind)
                 continue
             counts = np.bincount(first[i][first[i] >= 0], minlength=len(rules))
-            texts = []
+            texts: list[Msg | str] = []
             for r in np.argsort(-counts, kind="stable").tolist():
                 if counts[r] == 0:
                     break
                 lo = int(np.flatnonzero(first[i] == r)[0])
-                texts.append(f"{rules[r].why(c, lo)} ({counts[r]} of {L} communes)")
+                why = rules[r].why(c, lo)  # (apart: Babel misses a message nested in another)
+                texts.append(_n("{reason} ({n} of {total} communes)", "{reason} ({n} of {total} communes)",
+                                int(counts[r]), reason=why, total=L))
             out[c] = UnplacedWhy(texts, "nowhere:combined")
     return out
 
 
-def _nowhere_text(problem: Problem, rule: PairRule, c: int) -> str:
+def _nowhere_text(problem: Problem, rule: PairRule, c: int) -> Msg | str:
     """The rule's reason when it blocks case c at every commune."""
     if rule.nowhere is not None:
         return rule.nowhere(c)
-    text = rule.why(c, 0)  # the same at every commune
-    for here, there in ((": not offered here", ": offered nowhere"), (": none here", ": none anywhere")):
-        if text.endswith(here):
-            return text[: -len(here)] + there
-    return f"{text} (every commune)"
+    return _("{reason} (every commune)", reason=rule.why(c, 0))  # the same at every commune
 
 
 def _full_everywhere(problem: Problem, choice: np.ndarray, cases: np.ndarray,
@@ -224,13 +231,16 @@ def _full_everywhere(problem: Problem, choice: np.ndarray, cases: np.ndarray,
         k = int(np.searchsorted(items, g))
         rows = table[first_row[k] : last_row[k]][:MAX_FULL]
         if not len(rows):
-            out[c] = UnplacedWhy(["room was left, but placing it would cost more in soft-rule penalties than it "
-                                  "gains, or the time limit ended the search first"], "room")
+            out[c] = UnplacedWhy([_("room was left, but placing it would cost more in soft-rule penalties than it "
+                                    "gains, or the time limit ended the search first")], "room")
             continue
-        texts = [f"{_word(problem, str(words[w]), c)} ({nb} of {n_cand[g]} possible communes)"
-                 for w, nb in zip(rows[:, 1].tolist(), rows[:, 2].tolist(), strict=True)]
+        texts: list[Msg | str] = [
+            _n("{reason} ({n} of {total} possible communes)", "{reason} ({n} of {total} possible communes)", nb,
+               reason=_word(problem, str(words[w]), c), total=int(n_cand[g]))
+            for w, nb in zip(rows[:, 1].tolist(), rows[:, 2].tolist(), strict=True)]
         if len(members) > 1:
-            texts.append(f"placed only together with {some_ids([problem.cases[m].case_id for m in members if m != c])}")
+            texts.append(_("placed only together with {ids}",
+                           ids=some_ids([problem.cases[m].case_id for m in members if m != c])))
         top = str(words[rows[0, 1]])
         kind = "full"
         if top.startswith("service:"):
@@ -242,11 +252,11 @@ def _full_everywhere(problem: Problem, choice: np.ndarray, cases: np.ndarray,
 
 
 #: The reason of a family whose capacity reasons the deadline left no time for (shared: it names no family).
-_NOT_EXPLAINED = UnplacedWhy(["not placed in any of its possible communes; the time limit left no time to say "
-                              "which capacity stopped it (`matcher explain` says)"], "not explained")
+_NOT_EXPLAINED = UnplacedWhy([_("not placed in any of its possible communes; the time limit left no time to say "
+                                "which capacity stopped it (`matcher explain` says)")], "not explained")
 
 
-def _word(problem: Problem, word: str, c: int) -> str:
+def _word(problem: Problem, word: str, c: int) -> Msg:
     return resource_words(problem, "housing:" if word == "housing" else word, c)
 
 
@@ -318,23 +328,26 @@ def why_not_parts(problem: Problem, choice: np.ndarray, c: int, lo: int, use: np
     return WhyNot("lower_score" if here <= there + 1e-9 else "lower_total")
 
 
-#: The English words of the kinds of :class:`WhyNot` that need no detail.
-_WHY_NOT_WORDS = {
-    "linked": "a linked family cannot go there",
-    "penalties": "room is left, but placing the family here would cost more in soft-rule penalties than it gains",
-    "lower_score": "room is left, but its score here is no higher than where it is placed",
-    "lower_total": "room is left, but moving it here would lower the plan's total (soft-rule penalties or others' "
-                   "scores)",
+#: The words of the kinds of :class:`WhyNot` that need no detail.
+_WHY_NOT_WORDS: dict[str, Msg] = {
+    "linked": _("a linked family cannot go there"),
+    "penalties": _("room is left, but placing the family here would cost more in soft-rule penalties than it "
+                   "gains"),
+    "lower_score": _("room is left, but its score here is no higher than where it is placed"),
+    "lower_total": _("room is left, but moving it here would lower the plan's total (soft-rule penalties or "
+                     "others' scores)"),
 }
 
 
-def why_not(problem: Problem, choice: np.ndarray, c: int, lo: int, use: np.ndarray | None = None) -> str:
-    """Why case c is not in commune lo in this plan, in words (`use`: the plan's row use, if already computed)."""
+def why_not(problem: Problem, choice: np.ndarray, c: int, lo: int, use: np.ndarray | None = None) -> Msg:
+    """Why case c is not in commune lo in this plan, as a message (`use`: the plan's row use, if already
+    computed)."""
     parts = why_not_parts(problem, choice, c, lo, use)
     if parts.kind == "rules":
-        return "; ".join(problem.blocking(c, lo))
+        return join(problem.blocking(c, lo))
     if parts.kind == "full":
-        return "; ".join(sorted({resource_words(problem, r, c) for r in parts.resources}))
+        words = {str(m): m for m in (resource_words(problem, r, c) for r in parts.resources)}
+        return join([words[k] for k in sorted(words)])
     return _WHY_NOT_WORDS[parts.kind]
 
 

@@ -17,17 +17,18 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from gettext import c2py
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from babel import Locale
 from babel.dates import format_date
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
+from pydantic import PlainSerializer, SkipValidation
 
 from matcher.i18n.labels import Code
 
@@ -39,28 +40,59 @@ LOCALE_DIR = Path(__file__).with_name("locale")
 DOMAIN = "matcher"
 
 
-@dataclass(frozen=True)
-class Msg:
-    """A sentence to show a user: its English text (the gettext message id, with ``{name}`` placeholders), the
-    values of its placeholders, and for a sentence whose words follow a count, its English plural and the count
-    (the placeholder ``{n}``). Values may be numbers, dates, other messages or lists of them: each is written in the
-    language of the whole."""
+class Msg(str):
+    """A sentence to show a user: its English words (so that it reads, compares and serialises as the English
+    string it is), and what it takes to say it in another language: its English text (the gettext message id,
+    with ``{name}`` placeholders), the values of its placeholders, and for a sentence whose words follow a count,
+    its English plural and the count (the placeholder ``{n}``). Values may be numbers, dates, codes, other messages
+    or lists of them: each is written in the language of the whole."""
 
     text: str
-    params: Mapping[str, Any] = field(default_factory=dict)
-    plural: str | None = None
-    n: int | None = None
+    params: Mapping[str, Any]
+    plural: str | None
+    n: int | None
+
+    def __new__(cls, text: str, params: Mapping[str, Any] | None = None, plural: str | None = None,
+                n: int | None = None) -> Msg:
+        values = dict(params or {})
+        self = super().__new__(cls, _words(text, values, plural, n, "en"))
+        self.text, self.params, self.plural, self.n = text, values, plural, n
+        return self
+
+    def __getnewargs__(self) -> tuple[Any, ...]:
+        return (self.text, self.params, self.plural, self.n)
 
     def render(self, lang: str = "en") -> str:
         """The sentence in `lang` (``fr`` or ``en``); English where the catalog has no translation."""
-        template = _translate(self.text, self.plural, self.n, lang)
-        values = {k: _value(v, lang) for k, v in self.params.items()}
-        if self.n is not None:
-            values.setdefault("n", number(self.n, lang))
-        return template.format(**values)
+        return str(self) if lang == "en" else _words(self.text, self.params, self.plural, self.n, lang)
+
+
+def _words(text: str, params: Mapping[str, Any], plural: str | None, n: int | None, lang: str) -> str:
+    """A message's words in `lang`: its translation with every value written in that language."""
+    template = _translate(text, plural, n, lang)
+    values = {k: _value(v, lang) for k, v in params.items()}
+    if n is not None:
+        values.setdefault("n", number(n, lang))
+    return template.format(**values)
+
+
+@dataclass(frozen=True)
+class Number:
+    """A number given to a message with a fixed count of decimals (a score: ``0,53``)."""
+
+    value: float
+    digits: int
+
+    def render(self, lang: str = "en") -> str:
+        return number(self.value, lang, self.digits)
 
     def __str__(self) -> str:
         return self.render("en")
+
+
+#: A message kept as data in a record (pydantic): a :class:`Msg` in memory, its English words when written out
+#: (the files' contract), a plain string when read back.
+Said = Annotated[str, SkipValidation, PlainSerializer(lambda m: str(m), return_type=str)]
 
 
 def _(text: str, **params: Any) -> Msg:
@@ -74,14 +106,24 @@ def _n(singular: str, plural: str, n: int, **params: Any) -> Msg:
 
 
 def render(value: Msg | str, lang: str = "en") -> str:
-    """A message in `lang`; a plain string as it is (text typed by a user, or not yet a message)."""
+    """A message in `lang`; a plain string as it is (text typed by a user, or a message read back from a file)."""
     return value.render(lang) if isinstance(value, Msg) else str(value)
 
 
-def join(values: Sequence[Msg | str], sep: str = "; ") -> Msg:
-    """Several messages as one, separated by `sep`, each written in the language of the whole."""
-    params = {f"p{i}": v for i, v in enumerate(values)}
-    return Msg(sep.join("{" + k + "}" for k in params), params)
+def join(values: Sequence[Msg | str]) -> Msg:
+    """Several messages as one, separated by ``;`` in the language of the whole (``" ; "`` in French)."""
+    out = Msg("{only}", {"only": values[0] if values else ""})  # (no words of its own: nothing to translate)
+    for value in values[1:]:
+        out = _("{first}; {second}", first=out, second=value)
+    return out
+
+
+def either(values: Sequence[Msg | Code | str]) -> Msg | Code | str:
+    """'a' or 'b' (or 'c'), in the language of the whole message."""
+    out: Msg | Code | str = values[0]
+    for value in values[1:]:
+        out = _("{first} or {second}", first=out, second=value)
+    return out
 
 
 def number(x: float, lang: str = "en", digits: int | None = None) -> str:
@@ -128,7 +170,7 @@ def from_accept(header: str | None) -> str | None:
 
 def _value(value: Any, lang: str) -> str:
     """One placeholder's value written in `lang`."""
-    if isinstance(value, Msg | Code):
+    if isinstance(value, Msg | Code | Number):
         return value.render(lang)
     if isinstance(value, bool):
         return str(value)

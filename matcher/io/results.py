@@ -60,8 +60,9 @@ def placements_frame(result: Result, names: dict[str, str] | None = None) -> pd.
 
 
 def unplaced_frame(result: Result) -> pd.DataFrame:
-    return pd.DataFrame([{"case_id": u.case_id, "reasons": "; ".join(u.reasons)} for u in result.unplaced],
-                        columns=["case_id", "reasons"])
+    """One row per unplaced family, its reasons in English (the export's contract)."""
+    rows = [{"case_id": u.case_id, "reasons": "; ".join(str(r) for r in u.reasons)} for u in result.unplaced]
+    return pd.DataFrame(rows, columns=["case_id", "reasons"])
 
 
 def localities_frame(result: Result) -> pd.DataFrame:

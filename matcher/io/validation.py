@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from pydantic import ValidationError
 
-from matcher.i18n import Msg, _, _n, join
+from matcher.i18n import Msg, _, _n, either, join
 from matcher.io import spec
 from matcher.io.cells import suggest
 from matcher.io.parsed import Issue, ParsedRow, Severity, WorkbookRead
@@ -84,14 +84,6 @@ class _Context:
 
 def _quoted(values: Iterable[str]) -> str:
     return ", ".join(f"'{v}'" for v in values)
-
-
-def _either(values: list[str]) -> Msg | str:
-    """'a' or 'b' (or 'c'), in the language of the whole message."""
-    out: Msg | str = values[0]
-    for value in values[1:]:
-        out = _("{first} or {second}", first=out, second=value)
-    return out
 
 
 # ------------------------------------------------------------------------------------------------ checks
@@ -284,7 +276,7 @@ def _check_health_codes(ctx: _Context) -> Iterator[Issue]:
         said = _n("a needed health service is offered by no locality", "{n} needed health services are offered "
                   "by no locality", len(missing))
         if any(hints):
-            said = _("{problem}; did you mean {codes}?", problem=said, codes=_either([f"'{h}'" for h in hints if h]))
+            said = _("{problem}; did you mean {codes}?", problem=said, codes=either([f"'{h}'" for h in hints if h]))
         yield ctx.issue("warning", ctx.cases, "cases", r, "health_services", said)
 
 

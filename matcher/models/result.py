@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from matcher.i18n import Msg, Number, Said, _, _n, render
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -16,31 +18,31 @@ if TYPE_CHECKING:
 
 #: What each kind of main reason for an unplaced family says in a count (``Unplaced.kind``), in words that name
 #: no family and, for the kinds in `SENSITIVE_KINDS`, are never printed beside an id.
-KIND_WORDS: dict[str, str] = {
-    "nowhere:health_services": "a health service they need is offered nowhere",
-    "nowhere:housing": "no commune has a fitting housing unit",
-    "nowhere:housing_step_free": "no commune has a fitting step-free housing unit",
-    "nowhere:interpreters": "no commune offers an interpreter in their languages",
-    "nowhere:exclusions": "every commune is excluded for them",
-    "nowhere:pin": "pinned by the coordinator to a commune that cannot take them",
-    "nowhere:forbid": "forbidden by the coordinator everywhere",
-    "nowhere:consent_persons": "too many persons for any commune's agreement",
-    "nowhere:consent_cases": "no commune takes families",
-    "nowhere:schools": "not enough crèche or school seats in any commune",
-    "nowhere:gp": "not enough GP capacity in any commune",
-    "nowhere:mobility": "no commune with public transport, and no driving licence",
-    "nowhere:budget": "over the budget of every commune",
-    "nowhere:regional_budget": "over the regional budget everywhere",
-    "nowhere:combined": "no single commune meets all their needs at once",
-    "no communes": "there are no communes",
-    "linked": "linked families that no commune can take together",
-    "full:service": "the communes that could take them have no health service capacity left",
-    "full:housing_step_free": "the communes that could take them have no fitting step-free unit left",
-    "full": "the communes that could take them are full",
-    "room": "room was left, but placing them would lower the plan's total, or the search ran out of time",
-    "not explained": "not explained in detail: the time limit was reached (`matcher explain` gives the reasons)",
-    "timeout": "the time limit ended before a plan could place them",
-    "conflict": "the hard rules contradict each other (see the conflicts)",
+KIND_WORDS: dict[str, Msg] = {
+    "nowhere:health_services": _("a health service they need is offered nowhere"),
+    "nowhere:housing": _("no commune has a fitting housing unit"),
+    "nowhere:housing_step_free": _("no commune has a fitting step-free housing unit"),
+    "nowhere:interpreters": _("no commune offers an interpreter in their languages"),
+    "nowhere:exclusions": _("every commune is excluded for them"),
+    "nowhere:pin": _("pinned by the coordinator to a commune that cannot take them"),
+    "nowhere:forbid": _("forbidden by the coordinator everywhere"),
+    "nowhere:consent_persons": _("too many persons for any commune's agreement"),
+    "nowhere:consent_cases": _("no commune takes families"),
+    "nowhere:schools": _("not enough crèche or school seats in any commune"),
+    "nowhere:gp": _("not enough GP capacity in any commune"),
+    "nowhere:mobility": _("no commune with public transport, and no driving licence"),
+    "nowhere:budget": _("over the budget of every commune"),
+    "nowhere:regional_budget": _("over the regional budget everywhere"),
+    "nowhere:combined": _("no single commune meets all their needs at once"),
+    "no communes": _("there are no communes"),
+    "linked": _("linked families that no commune can take together"),
+    "full:service": _("the communes that could take them have no health service capacity left"),
+    "full:housing_step_free": _("the communes that could take them have no fitting step-free unit left"),
+    "full": _("the communes that could take them are full"),
+    "room": _("room was left, but placing them would lower the plan's total, or the search ran out of time"),
+    "not explained": _("not explained in detail: the time limit was reached (`matcher explain` gives the reasons)"),
+    "timeout": _("the time limit ended before a plan could place them"),
+    "conflict": _("the hard rules contradict each other (see the conflicts)"),
 }
 #: The kinds that tell a health need or a disability: counted, never listed with ids on the CLI's output.
 SENSITIVE_KINDS = frozenset({"nowhere:health_services", "nowhere:housing_step_free", "nowhere:combined",
@@ -86,8 +88,9 @@ class Unplaced(_Out):
 
     case_id: str
     """The family."""
-    reasons: list[str] = Field(default_factory=list)
-    """Why no commune could take it (or why placing it would lower the plan's total)."""
+    reasons: list[Said] = Field(default_factory=list)
+    """Why no commune could take it (or why placing it would lower the plan's total): messages in memory, their
+    English words in the result file (see :mod:`matcher.i18n`)."""
     kind: str = Field(default="", exclude=True)
     """The kind of the main reason (a key of `KIND_WORDS`), for counts that name no need; kept in memory only,
     not written to the result file."""
@@ -173,30 +176,35 @@ class Result(_Out):
         """The plan as family id -> commune id."""
         return {p.case_id: p.locality_id for p in self.placements}
 
-    def summary(self, dataset: Dataset | None = None) -> str:
-        """The readable summary `matcher match` prints: status, families (and persons, given the dataset) placed,
-        mean score, objective, bound, gap and time, notes, and the unplaced families counted by kind of reason.
+    def summary(self, dataset: Dataset | None = None, lang: str = "en") -> str:
+        """The readable summary `matcher match` prints, in `lang`: status, families (and persons, given the
+        dataset) placed, mean score, objective, bound, gap and time, notes, and the unplaced families counted by
+        kind of reason.
 
         Ids are listed (the first few) only beside kinds that tell no health need.
         """
         families = len(self.placements) + len(self.unplaced)
-        placed = f"placed: {len(self.placements)} of {families} families"
+        placed = _("placed: {n} of {total} families", n=len(self.placements), total=families)
         if dataset is not None:
             persons = {c.case_id: c.persons for c in dataset.cases}
-            placed = (f"placed: {len(self.placements)} of {len(dataset.cases)} families, "
-                      f"{sum(persons[p.case_id] for p in self.placements)} of {dataset.persons} persons")
-        lines = [f"status: {self.status.value}", placed]
+            placed = _("placed: {n} of {total} families, {persons} of {all_persons} persons",
+                       n=len(self.placements), total=len(dataset.cases),
+                       persons=sum(persons[p.case_id] for p in self.placements), all_persons=dataset.persons)
+        lines: list[Msg | str] = [_("status: {status}", status=STATUS_WORDS[self.status]), placed]
         if self.placements:
-            lines.append(f"mean score: {sum(p.score for p in self.placements) / len(self.placements):.3f}")
-        lines.append(f"objective {self.objective}, LP bound {self.bound}, gap {_percent(self.gap)}, "
-                     f"{self.seconds:.1f} s")
-        lines += [f"note: {note}" for note in self.notes]
+            lines.append(_("mean score: {score}", score=Number(sum(p.score for p in self.placements)
+                                                               / len(self.placements), 3)))
+        gap = _("n/a") if self.gap is None else _("{value}%", value=Number(100 * self.gap, 3))
+        lines.append(_("objective {objective}, LP bound {bound}, gap {gap}, {seconds} s",
+                       objective=str(self.objective), bound=str(self.bound), gap=gap,
+                       seconds=Number(self.seconds, 1)))
+        lines += [_("note: {note}", note=note) for note in self.notes]
         if self.deterministic is False:
-            lines.append("note: the time limit stopped the search: another run may give a different plan; use "
-                         "--deterministic (work-limited) for a repeatable plan")
+            lines.append(_("note: the time limit stopped the search: another run may give a different plan; use "
+                           "--deterministic (work-limited) for a repeatable plan"))
         if self.unplaced:
             lines += unplaced_counts(self.unplaced)
-        return "\n".join(lines)
+        return "\n".join(render(line, lang) for line in lines)
 
     def to_frame(self, names: Mapping[str, str] | None = None) -> pd.DataFrame:
         """The placements as a table: one row per family with ``case_id``, ``locality_id`` (and
@@ -219,21 +227,27 @@ class Result(_Out):
 MAX_LISTED = 10
 
 
-def unplaced_counts(unplaced: list[Unplaced]) -> list[str]:
+def unplaced_counts(unplaced: list[Unplaced]) -> list[Msg]:
     """The unplaced families counted by kind of reason, most frequent first; ids (the first few) only for kinds
     that tell no health need."""
-    lines = [f"unplaced: {len(unplaced)}"]
+    lines = [_("unplaced: {n}", n=len(unplaced))]
     by_kind: dict[str, list[str]] = {}
     for u in unplaced:
         by_kind.setdefault(u.kind or "other", []).append(u.case_id)
     for kind, ids in sorted(by_kind.items(), key=lambda kv: (-len(kv[1]), kv[0])):
-        line = f"  {len(ids)} {'family' if len(ids) == 1 else 'families'}: {KIND_WORDS.get(kind, 'other reasons')}"
+        reason = KIND_WORDS.get(kind) or _("other reasons")  # (apart: Babel misses a message nested in another)
+        line = _n("  {n} family: {reason}", "  {n} families: {reason}", len(ids), reason=reason)
         if kind not in SENSITIVE_KINDS and kind in KIND_WORDS:
             more = len(ids) - MAX_LISTED
-            line += f" ({', '.join(ids[:MAX_LISTED])}{f' and {more} more' if more > 0 else ''})"
+            listed = ", ".join(ids[:MAX_LISTED])
+            line = (_("{line} ({ids} and {more} more)", line=line, ids=listed, more=more) if more > 0
+                    else _("{line} ({ids})", line=line, ids=listed))
         lines.append(line)
     return lines
 
 
-def _percent(x: float | None) -> str:
-    return "n/a" if x is None else f"{100 * x:.3f}%"
+#: How each status reads in a summary.
+STATUS_WORDS: dict[Status, Msg] = {
+    Status.OPTIMAL: _("optimal"), Status.FEASIBLE: _("feasible"), Status.INFEASIBLE: _("infeasible"),
+    Status.TIMEOUT: _("timeout"), Status.CANCELLED: _("cancelled"),
+}

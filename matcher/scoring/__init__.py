@@ -7,6 +7,7 @@ from types import ModuleType
 
 import numpy as np
 
+from matcher.i18n import Msg
 from matcher.models import Policy
 from matcher.scoring import employment, language, mobility, outcome, preferences, ties
 from matcher.scoring.context import ScoringContext, SparsePairs
@@ -64,12 +65,12 @@ def pair_scores(ctx: ScoringContext, ci: np.ndarray, li: np.ndarray, policy: Pol
     return out
 
 
-def reasons(ctx: ScoringContext, c: int, lo: int) -> dict[str, str]:
+def reasons(ctx: ScoringContext, c: int, lo: int) -> dict[str, Msg]:
     """One plain-language reason per component for the pair (c, lo)."""
     return {name: mod.reason(ctx, c, lo) for name, mod in COMPONENTS.items()}
 
 
-ReasonFn = Callable[[ScoringContext, int, int], str]
+ReasonFn = Callable[[ScoringContext, int, int], Msg]
 
 __all__ = ["COMPONENTS", "ScoringContext", "SparsePairs", "component_scores", "pair_scores", "reasons",
            "weighted_score"]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from matcher.i18n import Msg, _, _n, join
+from matcher.i18n.labels import Code
 from matcher.scoring.context import ScoringContext, case_span
 
 
@@ -26,28 +28,28 @@ def score(ctx: ScoringContext, ci: np.ndarray, li: np.ndarray) -> np.ndarray:
     return np.where(adults > 0, employable(ctx, ci, li) / np.maximum(adults, 1), 0.0)
 
 
-def reason(ctx: ScoringContext, c: int, lo: int) -> str:
+def reason(ctx: ScoringContext, c: int, lo: int) -> Msg:
     ca, la, vocab = ctx.cases, ctx.localities, ctx.vocab
     adults = int(ca.working_age[c])
     if adults == 0:
-        return "no working-age adult"
-    hits, misses = [], []
+        return _("no working-age adult")
+    hits: list[Code] = []
+    misses: list[Msg] = []
     for s, name in enumerate(vocab.sectors):
         n = int(ca.sector_adults[c, s])
         if n == 0:
             continue
         if la.vacancies[lo, s] <= 0:
-            misses.append(f"no vacancy in {name}")
+            misses.append(_("no vacancy in {sector}", sector=Code("sector", name)))
         elif la.job_needs_licence[lo, s] and ca.sector_licensed[c, s] < n:
-            misses.append(f"{name} jobs need a driving licence")
+            misses.append(_("{sector} jobs need a driving licence", sector=Code("sector", name)))
             if ca.sector_licensed[c, s]:
-                hits.append(name)
+                hits.append(Code("sector", name))
         else:
-            hits.append(name)
+            hits.append(Code("sector", name))
     k = int(employable(ctx, np.array([c]), np.array([lo]))[0])
-    text = f"{k} of {adults} working-age adults have vacancies in their sector"
+    text = _n("{k} of {n} working-age adult has vacancies in their sector",
+              "{k} of {n} working-age adults have vacancies in their sector", adults, k=k)
     if hits:
-        text += f" ({', '.join(hits)})"
-    if misses:
-        text += "; " + "; ".join(misses)
-    return text
+        text = _("{reason} ({sectors})", reason=text, sectors=hits)
+    return join([text, *misses]) if misses else text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from matcher.i18n import Msg, _, join
 from matcher.scoring.context import ScoringContext, case_span
 
 
@@ -25,15 +26,15 @@ def score(ctx: ScoringContext, ci: np.ndarray, li: np.ndarray) -> np.ndarray:
     return 0.5 * interp + 0.5 * french
 
 
-def reason(ctx: ScoringContext, c: int, lo: int) -> str:
+def reason(ctx: ScoringContext, c: int, lo: int) -> Msg:
     ca, la = ctx.cases, ctx.localities
     parts = []
     if ca.needs_interpreter[c]:
         ok = bool(interpreter_available(ctx, np.array([c]), np.array([lo]))[0])
-        parts.append("interpreter in a family language" if ok else "no interpreter in a family language")
+        parts.append(_("interpreter in a family language") if ok else _("no interpreter in a family language"))
     else:
-        parts.append("an adult speaks French (A2 or above)")
+        parts.append(_("an adult speaks French (A2 or above)"))
     if ca.french_need[c]:
         seats = la.french_seats[lo]
-        parts.append("French classes offered" if seats > 0 else "no French class seats")
-    return "; ".join(parts)
+        parts.append(_("French classes offered") if seats > 0 else _("no French class seats"))
+    return join(parts)

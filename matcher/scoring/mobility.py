@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from matcher.i18n import Msg, _
 from matcher.scoring.context import ScoringContext
 
-_WORDS = ("no public transport", "limited public transport", "good public transport")
+_WORDS = (_("no public transport"), _("limited public transport"), _("good public transport"))
 
 
 def score(ctx: ScoringContext, ci: np.ndarray, li: np.ndarray) -> np.ndarray:
@@ -18,7 +19,7 @@ def stranded(ctx: ScoringContext, ci: np.ndarray, li: np.ndarray) -> np.ndarray:
     return (ctx.cases.licensed[ci] == 0) & (ctx.localities.transport[li] == 0)
 
 
-def reason(ctx: ScoringContext, c: int, lo: int) -> str:
+def reason(ctx: ScoringContext, c: int, lo: int) -> Msg:
     if ctx.cases.licensed[c] > 0:
-        return "an adult holds a driving licence"
-    return f"no driving licence; {_WORDS[int(ctx.localities.transport[lo])]}"
+        return _("an adult holds a driving licence")
+    return _("no driving licence; {transport}", transport=_WORDS[int(ctx.localities.transport[lo])])

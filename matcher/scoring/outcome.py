@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from matcher.i18n import Msg, Number, _
 from matcher.scoring.context import ScoringContext
 
 
@@ -11,6 +12,6 @@ def score(ctx: ScoringContext, ci: np.ndarray, li: np.ndarray) -> np.ndarray:
     return np.clip(ctx.outcome.lookup(ci, li, ctx.localities.n, default=0.0), 0.0, 1.0)
 
 
-def reason(ctx: ScoringContext, c: int, lo: int) -> str:
+def reason(ctx: ScoringContext, c: int, lo: int) -> Msg:
     v = ctx.outcome.lookup(np.array([c]), np.array([lo]), ctx.localities.n)[0]
-    return "no predicted outcome given" if np.isnan(v) else f"predicted outcome {v:.2f}"
+    return _("no predicted outcome given") if np.isnan(v) else _("predicted outcome {value}", value=Number(float(v), 2))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from matcher.i18n import Msg, _
 from matcher.scoring.context import ScoringContext
 
 
@@ -13,8 +14,8 @@ def score(ctx: ScoringContext, ci: np.ndarray, li: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(rank), 0.0, 1.0 - np.nan_to_num(rank) / count)
 
 
-def reason(ctx: ScoringContext, c: int, lo: int) -> str:
+def reason(ctx: ScoringContext, c: int, lo: int) -> Msg:
     rank = ctx.preference_rank.lookup(np.array([c]), np.array([lo]), ctx.localities.n)[0]
     if np.isnan(rank):
-        return "not among the family's preferences" if ctx.preference_count[c] else "no preferences given"
-    return f"preference {int(rank) + 1} of {int(ctx.preference_count[c])}"
+        return _("not among the family's preferences") if ctx.preference_count[c] else _("no preferences given")
+    return _("preference {rank} of {n}", rank=int(rank) + 1, n=int(ctx.preference_count[c]))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from matcher.i18n import Msg, _
 from matcher.scoring.context import ScoringContext
 
 
@@ -14,13 +15,13 @@ def score(ctx: ScoringContext, ci: np.ndarray, li: np.ndarray) -> np.ndarray:
     return np.where(tie == li, 1.0, np.where(same_dep, 0.5, 0.0))
 
 
-def reason(ctx: ScoringContext, c: int, lo: int) -> str:
+def reason(ctx: ScoringContext, c: int, lo: int) -> Msg:
     tie = int(ctx.cases.tie[c])
     if tie < 0:
-        return "no relatives declared"
+        return _("no relatives declared")
     if tie == lo:
-        return "relatives live here"
+        return _("relatives live here")
     name = ctx.localities.names[tie]
     if ctx.localities.departement[tie] == ctx.localities.departement[lo]:
-        return f"relatives in {name}, same département"
-    return f"relatives in {name}, another département"
+        return _("relatives in {name}, same département", name=name)
+    return _("relatives in {name}, another département", name=name)

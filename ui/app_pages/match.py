@@ -14,7 +14,7 @@ from matcher.models.records import Dataset
 from matcher.models.result import Result, Status
 from matcher.problem import PinDiagnosis
 from ui.components import charts, engine, geo, solving, state
-from ui.components.codes import readable, resource_label
+from ui.components.codes import readable, resource_label, said
 from ui.components.figures import score_delta
 from ui.components.guard import log_exception
 from ui.components.i18n import status_label, t
@@ -194,7 +194,7 @@ def _family_rows(run: state.RunRecord, data: Dataset) -> pd.DataFrame:
     for u in run.result.unplaced:
         rows.append({"case_id": u.case_id, "persons": persons.get(u.case_id), "locality": None,
                      "locality_id": None, "score": None, "bedrooms": None, "pinned": False,
-                     "reasons": readable("; ".join(u.reasons))})
+                     "reasons": "; ".join(said(r) for r in u.reasons)})
     frame = pd.DataFrame(rows, columns=["case_id", "persons", "locality", "locality_id", "score", "bedrooms",
                                         "pinned", "reasons"])
     return frame.sort_values("case_id", kind="stable").reset_index(drop=True)
@@ -283,7 +283,7 @@ def pin_checked(run: state.RunRecord, pairs: list[tuple[str, str]]) -> None:
         place = f"{names.get(lid, lid)} ({lid})"
         for who, reason in why:
             key = "pin_refused" if who == case_id else "pin_refused_linked"
-            lines.append(t(key, case=case_id, other=who, place=place, why=readable(reason)))
+            lines.append(t(key, case=case_id, other=who, place=place, why=said(reason)))
     done = sum(1 for *_, why in checked if not why)
     tail = "\n\n" + t("pins_over_see_below") if over else ""
     if lines:
@@ -466,16 +466,16 @@ def _family(run: state.RunRecord, data: Dataset) -> None:
         if ex.reasons:
             st.markdown(f"**{t('family_reasons')}**")
             st.markdown("\n".join(
-                f"- **{plain(k)}** {_num(ex.components.get(k))} — {plain(v)}" for k, v in ex.reasons.items()))
+                f"- **{plain(k)}** {_num(ex.components.get(k))} — {plain(said(v))}" for k, v in ex.reasons.items()))
         if ex.unplaced_reasons:
             st.markdown(f"**{t('family_unplaced_reasons')}**")
-            st.markdown("\n".join(f"- {plain(readable(r))}" for r in ex.unplaced_reasons))
+            st.markdown("\n".join(f"- {plain(said(r))}" for r in ex.unplaced_reasons))
     with right:
         st.markdown(f"**{t('family_alternatives')}**")
         if ex.alternatives:
             st.markdown("\n".join(
                 f"- **{plain(a.name or a.locality_id)}** ({plain(a.locality_id)}) · {_num(a.score)} — "
-                f"{plain(readable(a.why_not))}"
+                f"{plain(said(a.why_not))}"
                 for a in ex.alternatives))
         else:
             st.caption(t("family_no_alternatives"))

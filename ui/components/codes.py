@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from matcher.i18n import Msg
 from matcher.i18n.labels import LANGUAGE_NAMES, SECTOR_NAMES, SERVICE_NAMES
 from ui.components.i18n import lang, phrase
 
@@ -71,6 +72,12 @@ def resource_label(resource: str) -> str:
 
 #: "an interpreter in ti", "interpreting in ru/uk" in the engine's English sentences.
 _LANGUAGE_CODES = re.compile(r"\b(interpreters? in|interpreting in) ([a-z]{2}(?:/[a-z]{2})*)\b")
+
+
+def said(value: Msg | str) -> str:
+    """A message of the library in the app's language; a plain string (a result read back from its file, in
+    English) with its language codes named (:func:`readable`)."""
+    return value.render(lang()) if isinstance(value, Msg) else readable(value)
 
 
 def readable(text: str) -> str:

@@ -11,6 +11,7 @@ import pandas as pd
 from matcher.engine import Progress, SolveParams
 from matcher.explain import CaseExplanation
 from matcher.explain import explain_case as _explain_case
+from matcher.i18n import Msg
 from matcher.io.results import Format, result_to_bytes
 from matcher.match import locality_report as _locality_report
 from matcher.match import solve
@@ -61,14 +62,14 @@ def explain_case(problem: Problem, result: Result, case_id: str) -> CaseExplanat
 _OVERRIDES = frozenset({"pin", "forbid"})
 
 
-def pin_refusal(problem: Problem, case_id: str, locality_id: str) -> list[tuple[str, str]]:
+def pin_refusal(problem: Problem, case_id: str, locality_id: str) -> list[tuple[str, Msg | str]]:
     """Why the family cannot be pinned to the commune: the hard rules its explanation names there (`explain_case`
     gives the same words for that commune), for the family and for each family linked with it, as (case_id,
     why) pairs. Empty when the pin can hold; its capacity may still be taken by others, which the run decides.
     """
     c = problem.case_index[case_id]
     lo = problem.loc_index[locality_id]
-    refused = []
+    refused: list[tuple[str, Msg | str]] = []
     for m in (int(x) for x in problem.items[int(problem.item_of_case[c])]):
         ci = np.array([m])
         refused += [(problem.cases[m].case_id, rule.why(m, lo)) for rule in problem.pair_rules
