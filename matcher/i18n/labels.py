@@ -1,5 +1,6 @@
-"""The names of the codes the records use (languages, sectors, health services), in English and French: one
-table for the library, the app and the notices, so that "ti" reads "Tigrinya" / "tigrigna" everywhere."""
+"""The names of the codes the records and the scores use (languages, sectors, health services, score components),
+in English and French: one table for the library, the app and the notices, so that "ti" reads "Tigrinya" /
+"tigrigna" everywhere."""
 
 from __future__ import annotations
 
@@ -34,15 +35,22 @@ SERVICE_NAMES: dict[str, tuple[str, str]] = {
     "oncology": ("oncology", "oncologie"), "physiotherapy": ("physiotherapy", "kinésithérapie"),
 }
 
+#: Score components -> (English, French), for every weight of the policy (`matcher.models.policy.Weights`).
+COMPONENT_NAMES: dict[str, tuple[str, str]] = {
+    "employment": ("Employment", "Emploi"), "language": ("Language", "Langue"), "mobility": ("Mobility", "Mobilité"),
+    "ties": ("Family ties", "Liens familiaux"), "preferences": ("Preferences", "Préférences"),
+    "outcome": ("Predicted outcome", "Résultat prédit"),
+}
+
 #: The tables by name, as messages name them (:class:`Code`).
 TABLES: dict[str, dict[str, tuple[str, str]]] = {
-    "language": LANGUAGE_NAMES, "sector": SECTOR_NAMES, "service": SERVICE_NAMES,
+    "language": LANGUAGE_NAMES, "sector": SECTOR_NAMES, "service": SERVICE_NAMES, "component": COMPONENT_NAMES,
 }
 
 
 def label(table: str, code: str, lang: str = "en") -> str:
-    """The name of `code` in the table `table` (language, sector, service), in `lang`; an unknown code as it
-    is (a family may speak a language outside the list)."""
+    """The name of `code` in the table `table` (language, sector, service, component), in `lang`; an unknown
+    code as it is (a family may speak a language outside the list)."""
     pair = TABLES[table].get(code)
     if pair is None:
         return code

@@ -56,12 +56,13 @@ def test_every_message_and_code_the_notices_use_is_in_the_catalog(lang):
     chosen = {"algorithm_family", "algorithm_commune", "level_high", "level_mid", "level_low", "list_separator",
               "need_licence", "need_no_licence", "yes", "no"}  # picked by a condition, or read as data
     assert sorted(set(data["text"]) - used - chosen) == []  # no sentence a translator would translate in vain
-    expected = {"component": set(Weights.model_fields), "component_help": set(Weights.model_fields),
+    expected = {"component_help": set(Weights.model_fields),
                 "rule": set(Rules.model_fields) | {"pin", "forbid"}, "kind": set(KIND_WORDS),
                 "resource": set(_RESOURCE_WORDS) - {"service", "interpreter", "jobs"} | {"housing", "service"}}
     for table, codes in expected.items():
         assert sorted(codes - set(data[table])) == [], table
-    names = {"language": set(LANGUAGES), "sector": set(SECTORS), "service": set(HEALTH_SERVICES)}
+    names = {"language": set(LANGUAGES), "sector": set(SECTORS), "service": set(HEALTH_SERVICES),
+             "component": set(Weights.model_fields)}
     for table, codes in names.items():  # the library's names of codes, shared with the app
         assert sorted(codes - set(TABLES[table])) == [], table
 

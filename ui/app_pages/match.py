@@ -8,6 +8,8 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
+from matcher.i18n import Number, _, number
+from matcher.i18n.labels import label
 from matcher.io.results import Format
 from matcher.models.policy import Policy
 from matcher.models.records import Dataset
@@ -17,7 +19,7 @@ from ui.components import charts, engine, geo, solving, state
 from ui.components.codes import readable, resource_label, said
 from ui.components.figures import score_delta
 from ui.components.guard import log_exception
-from ui.components.i18n import status_label, t
+from ui.components.i18n import lang, status_label, t
 from ui.components.map import MapTexts, commune_map, layout
 from ui.components.notice import notice_buttons
 from ui.components.text import plain
@@ -172,10 +174,11 @@ def _kpis(run: state.RunRecord) -> None:
     box.metric(t("kpi_persons"), k.persons_placed, delta=delta(lambda x: x.persons_placed), width=size)
     box.metric(t("kpi_unplaced"), k.families_unplaced, delta=delta(lambda x: x.families_unplaced),
                delta_color="inverse", width=size)
-    box.metric(t("kpi_score"), "—" if k.mean_score is None else f"{k.mean_score:.3f}",
+    box.metric(t("kpi_score"), "—" if k.mean_score is None else number(k.mean_score, lang(), 3),
                delta=score_delta(k.mean_score, prev.mean_score if prev is not None else None), width=size)
-    box.metric(t("kpi_gap"), "—" if k.gap is None else f"{k.gap:.1%}", help=t("kpi_gap_help"), width=size)
-    box.metric(t("kpi_time"), f"{k.seconds:.1f} s", width=size)
+    gap = "—" if k.gap is None else _("{value}%", value=Number(100 * k.gap, 1)).render(lang())
+    box.metric(t("kpi_gap"), gap, help=t("kpi_gap_help"), width=size)
+    box.metric(t("kpi_time"), f"{number(k.seconds, lang(), 1)} s", width=size)
     box.metric(t("kpi_status"), status_label(k.status), width="content")
     if run.result.status == Status.INFEASIBLE and run.result.diagnosis:
         st.error(t("run_infeasible") + "\n\n" + "\n".join(f"- {plain(readable(line))}"
@@ -242,7 +245,7 @@ def _placements(run: state.RunRecord, data: Dataset) -> None:
         if st.session_state.get("table_last_pick") != case_id:
             st.session_state["table_last_pick"] = case_id
             st.session_state["family_pick"] = case_id
-    b1, b2, _ = st.columns([1, 1, 2])
+    b1, b2, _spacer = st.columns([1, 1, 2])
     if b1.button(t("pin_selected"), key="pin_selected", icon=":material/keep:"):
         placed = selected[selected["locality_id"].notna()]
         if placed.empty:
@@ -461,12 +464,14 @@ def _family(run: state.RunRecord, data: Dataset) -> None:
     with left:
         if ex.components:
             st.markdown(f"**{t('family_components')}**")
-            st.altair_chart(charts.component_bars(dict(ex.components), value_title=t("col_value")),
+            named = {label("component", k, lang()): v for k, v in ex.components.items()}
+            st.altair_chart(charts.component_bars(named, value_title=t("col_value")),
                             width="stretch", key=f"components_{run.run_id}")
         if ex.reasons:
             st.markdown(f"**{t('family_reasons')}**")
             st.markdown("\n".join(
-                f"- **{plain(k)}** {_num(ex.components.get(k))} — {plain(said(v))}" for k, v in ex.reasons.items()))
+                f"- **{plain(label('component', k, lang()))}** {_num(ex.components.get(k))} — {plain(said(v))}"
+                for k, v in ex.reasons.items()))
         if ex.unplaced_reasons:
             st.markdown(f"**{t('family_unplaced_reasons')}**")
             st.markdown("\n".join(f"- {plain(said(r))}" for r in ex.unplaced_reasons))
@@ -495,7 +500,8 @@ def _family(run: state.RunRecord, data: Dataset) -> None:
 
 
 def _num(value: float | None) -> str:
-    return "—" if value is None else f"{float(value):.2f}"
+    """A score with two decimals in the app's language."""
+    return "—" if value is None else number(float(value), lang(), 2)
 
 
 def _picked(key: str) -> None:
