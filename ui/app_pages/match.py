@@ -510,7 +510,7 @@ def _pins_and_forbids(run: state.RunRecord, data: Dataset) -> None:
         st.markdown(f"**{t('pins_header')}**")
         if not pins:
             st.caption(t("pins_none"))
-        for case_id, lid in sorted(pins.items()):
+        for case_id, lid in pins.items():  # in the order they were made
             c1, c2 = st.columns([3, 1], vertical_alignment="center")
             c1.markdown(plain(f"{case_id} → {names.get(lid, lid)} ({lid})"))
             c2.button(t("pin_remove"), key=f"unpin_{case_id}", on_click=state.unpin, args=(case_id,))
@@ -518,7 +518,7 @@ def _pins_and_forbids(run: state.RunRecord, data: Dataset) -> None:
         st.markdown(f"**{t('forbids_header')}**")
         if not forbids:
             st.caption(t("forbids_none"))
-        for case_id, lid in sorted(forbids):
+        for case_id, lid in forbids:  # in the order they were made
             c1, c2 = st.columns([3, 1], vertical_alignment="center")
             c1.markdown(plain(f"{case_id} ✕ {names.get(lid, lid)} ({lid})"))
             c2.button(t("pin_remove"), key=f"unforbid_{case_id}_{lid}", on_click=state.unforbid,
