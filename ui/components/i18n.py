@@ -142,6 +142,20 @@ LABELS: dict[str, tuple[str, str]] = {
     "edit_unavailable": ("Editing needs the workbook readers of the matcher package.",
                          "La modification nécessite les lecteurs de classeurs du paquet matcher."),
     "edit_download": ("Download the edited {name}", "Télécharger {name} modifié"),
+    "report_pick": ("Select a problem to open its row below, the cell to fix first.",
+                    "Sélectionnez un problème pour ouvrir sa ligne ci-dessous, la cellule à corriger en premier."),
+    "focus_header": ("Row {row} of the sheet {sheet}, column {column}",
+                     "Ligne {row} de la feuille {sheet}, colonne {column}"),
+    "focus_header_row": ("Row {row} of the sheet {sheet}", "Ligne {row} de la feuille {sheet}"),
+    "focus_help": ("Fix the cell marked ⚠ (the first column), then apply: the tables are validated again with "
+                   "this row fixed and your other edits kept.",
+                   "Corrigez la cellule marquée ⚠ (la première colonne), puis appliquez : les tables sont validées "
+                   "à nouveau avec cette ligne corrigée et vos autres modifications."),
+    "focus_apply": ("Apply and re-validate", "Appliquer et revalider"),
+    "focus_elsewhere": ("This problem is not about a row of the tables below (a missing sheet, a header, or a "
+                        "workbook checked on its own): fix it in the file.",
+                        "Ce problème ne porte pas sur une ligne des tables ci-dessous (une feuille absente, un "
+                        "en-tête, ou un classeur vérifié seul) : corrigez-le dans le fichier."),
     "no_data_yet": ("No data yet: load the sample or upload your workbooks.",
                     "Pas encore de données : chargez l'exemple ou vos classeurs."),
     "data_invalid_kept": ("The last valid data is still in use until the errors are fixed.",
