@@ -3,11 +3,12 @@ pins and forbids with a stable re-run, and exports."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import pandas as pd
 import streamlit as st
 
+from matcher.explain import CaseExplanation
 from matcher.io.results import Format
 from matcher.models.policy import Policy
 from matcher.models.records import Dataset
@@ -446,14 +447,7 @@ def _family(run: state.RunRecord, data: Dataset) -> None:
         log_exception(exc, "explain case")
         st.warning(t("family_explain_failed", kind=type(exc).__name__))
         return
-    pins = state.pins()
-    if ex.locality_id is not None:
-        st.markdown(t("family_placed_in", name=names.get(ex.locality_id, ex.locality_id), lid=ex.locality_id,
-                      score=float(ex.score or 0.0)))
-    else:
-        st.markdown(t("family_unplaced"))
-    if case_id in pins:
-        st.caption(t("pinned_note", lid=f"{names.get(pins[case_id], pins[case_id])} ({pins[case_id]})"))
+    imposed = _family_placement(run, ex, names)
     if ex.linked_with:
         st.caption(t("family_linked", ids=", ".join(ex.linked_with)))
     notice_buttons(run, case_id, ex.locality_id)
@@ -464,14 +458,14 @@ def _family(run: state.RunRecord, data: Dataset) -> None:
             st.altair_chart(charts.component_bars(dict(ex.components), value_title=t("col_value")),
                             width="stretch", key=f"components_{run.run_id}")
         if ex.reasons:
-            st.markdown(f"**{t('family_reasons')}**")
+            st.markdown(f"**{t('family_reasons_imposed' if imposed else 'family_reasons')}**")
             st.markdown("\n".join(
                 f"- **{plain(k)}** {_num(ex.components.get(k))} — {plain(v)}" for k, v in ex.reasons.items()))
         if ex.unplaced_reasons:
             st.markdown(f"**{t('family_unplaced_reasons')}**")
             st.markdown("\n".join(f"- {plain(readable(r))}" for r in ex.unplaced_reasons))
     with right:
-        st.markdown(f"**{t('family_alternatives')}**")
+        st.markdown(f"**{t('family_alternatives_imposed' if imposed else 'family_alternatives')}**")
         if ex.alternatives:
             st.markdown("\n".join(
                 f"- **{plain(a.name or a.locality_id)}** ({plain(a.locality_id)}) · {_num(a.score)} — "
@@ -492,6 +486,27 @@ def _family(run: state.RunRecord, data: Dataset) -> None:
             target = c1.selectbox(t("pin_to"), others, format_func=lambda lid: f"{names[lid]} ({lid})",
                                   key="family_pin_target")
             c2.button(t("pin_apply"), key="family_pin_other", on_click=pin_checked, args=(run, [(case_id, target)]))
+
+
+def _family_placement(run: state.RunRecord, ex: CaseExplanation, names: Mapping[str, str]) -> bool:
+    """Where the run placed the family, and whether the coordinator imposed it (the run's own pin, kept): then the
+    sentence says so, and how many communes would score higher (the alternatives, listed by score, are set aside
+    by the pin), so that "why here" and the alternatives do not read as the matcher's choice contradicted. A pin
+    made since the run is noted as pending. True when the placement was imposed."""
+    case_id, lid = ex.case_id, ex.locality_id
+    imposed = lid is not None and run.pins.get(case_id) == lid
+    if lid is None:
+        st.markdown(t("family_unplaced"))
+    elif imposed:
+        st.markdown(t("family_imposed", name=plain(names.get(lid, lid)), lid=lid, score=float(ex.score or 0.0)))
+        higher = sum(1 for a in ex.alternatives if a.score is not None and a.score > float(ex.score or 0.0) + 1e-9)
+        st.caption(t("family_imposed_higher", n=higher) if higher else t("family_imposed_best"))
+    else:
+        st.markdown(t("family_placed_in", name=plain(names.get(lid, lid)), lid=lid, score=float(ex.score or 0.0)))
+    pending = state.pins().get(case_id)
+    if pending is not None and not (imposed and pending == lid):
+        st.caption(t("pinned_note", lid=f"{names.get(pending, pending)} ({pending})"))
+    return imposed
 
 
 def _num(value: float | None) -> str:

@@ -415,6 +415,22 @@ LABELS: dict[str, tuple[str, str]] = {
     "family_placed_in": ("Placed in **{name}** ({lid}) with score {score:.2f}.",
                          "Placée à **{name}** ({lid}) avec un score de {score:.2f}."),
     "family_unplaced": ("Not placed.", "Non placée."),
+    "family_imposed": ("Placed in **{name}** ({lid}) with score {score:.2f}: **placement imposed** by the "
+                       "coordinator (a pin), not chosen by the matcher.",
+                       "Placée à **{name}** ({lid}) avec un score de {score:.2f} : **placement imposé** par le "
+                       "coordinateur (épinglage), non choisi par l'appariement."),
+    "family_imposed_higher": ("{n} of the communes listed would score higher for this family; they rank as "
+                              "listed, by score, and the pin sets them aside.",
+                              "{n} des communes listées obtiendraient un score plus élevé pour cette famille ; "
+                              "elles sont classées comme listé, par score, et l'épinglage les écarte."),
+    "family_imposed_best": ("No commune listed scores higher for this family: the pin keeps it where it scores "
+                            "best; the alternatives rank as listed, by score.",
+                            "Aucune commune listée n'obtient un score plus élevé pour cette famille : l'épinglage "
+                            "la garde là où elle obtient le meilleur score ; les alternatives sont classées comme "
+                            "listé, par score."),
+    "family_reasons_imposed": ("Its score in the imposed commune", "Son score dans la commune imposée"),
+    "family_alternatives_imposed": ("Alternatives by score, set aside by the pin",
+                                    "Alternatives par score, écartées par l'épinglage"),
     "family_components": ("Score by component", "Score par composante"),
     "family_reasons": ("Why here", "Pourquoi ici"),
     "family_alternatives": ("Alternatives and why not", "Alternatives et pourquoi pas"),
