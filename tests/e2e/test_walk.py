@@ -1,7 +1,9 @@
 """Issue 29's walk through the app in a real headless Chromium, with the default settings, at 1440x900 in English
 and at 390x844 (a phone) in French: a localities workbook checked alone, a failed upload that keeps the working
 scenario and its runs, one Run that says what it does, an impossible pin refused with its reason, readable codes
-and figures, and every page drawn without an error. Each step leaves a screenshot in test-artifacts/screenshots
+and figures, every page drawn without an error; pins listed in the order they were made, a pinned family's view
+saying the commune was imposed, a report problem that opens its row, and on the phone a placements table that fits
+and a map that pans with a finger once zoomed. Each step leaves a screenshot in test-artifacts/screenshots
 (walk_*.png)."""
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ from ui.components import state
 
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parents[2]
 WAIT_MS = 120_000
   # a run with a 5 s limit, and drawing its results, on a busy machine
 
@@ -135,6 +136,63 @@ def _bad_localities(folder: Path) -> Path:
     return path
 
 
+def _select_first_row(page, table) -> None:  # type: ignore[no-untyped-def]
+    """Select a table's first row by its row marker (the left edge of a selectable st.dataframe)."""
+    table.scroll_into_view_if_needed()
+    box = table.bounding_box()
+    assert box is not None
+    rows = page.locator('[data-testid="stDataFrame"] [role="row"]')
+    header = rows.first.bounding_box() if rows.count() else None
+    top = header["height"] if header else 35
+    page.mouse.click(box["x"] + 14, box["y"] + top + 20)
+    _idle(page)
+
+
+def _touch_drag(page, box, dx: float, dy: float) -> None:  # type: ignore[no-untyped-def]
+    """A one-finger drag from the middle of `box` (Chromium's touch events: Playwright's touchscreen only taps)."""
+    cdp = page.context.new_cdp_session(page)
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
+    for i in range(1, 11):
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove",
+                                              "touchPoints": [{"x": x + dx * i / 10, "y": y + dy * i / 10}]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    cdp.detach()
+    page.wait_for_timeout(600)
+
+
+def _phone_table_and_map(page, screenshots: Path) -> None:  # type: ignore[no-untyped-def]
+    """On a phone: the placements table fits the width (compact columns) until "Plus de colonnes"; the map pans
+    with a finger once zoomed in, and a finger drag at the first view leaves it where it is."""
+    scroller = page.locator('[data-testid="stDataFrame"] .dvn-scroller').first
+    assert scroller.evaluate("e => e.scrollWidth <= e.clientWidth + 1"), "the placements table scrolls sideways"
+    page.get_by_text("Plus de colonnes").click()
+    _idle(page)
+    assert scroller.evaluate("e => e.scrollWidth > e.clientWidth + 1")  # every column: wider than a phone
+    _shot(page, screenshots, "25_phone_fr_more_columns", page.get_by_text("Plus de colonnes"))
+    page.get_by_text("Plus de colonnes").click()
+    _idle(page)
+    page.get_by_role("tab", name="Carte").click()
+    chart = page.locator('[data-testid="stVegaLiteChart"]').first
+    canvas = chart.locator("canvas, svg").first
+    canvas.wait_for()
+    _idle(page)
+    canvas.evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(1200)
+    first = chart.screenshot()
+    _touch_drag(page, canvas.bounding_box(), 0, -120)  # at the first view: the page scrolls, not the map
+    canvas.evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(600)
+    assert chart.screenshot() == first, "a finger drag moved the map at its first view"
+    chart.locator("input[type=range]").first.evaluate(
+        "e => { e.value = '3'; e.dispatchEvent(new Event('input', {bubbles: true})); }")
+    page.wait_for_timeout(800)
+    zoomed = chart.screenshot(path=str(screenshots / "walk_26_phone_fr_map_zoomed.png"))
+    _touch_drag(page, canvas.bounding_box(), 110, 70)
+    assert chart.screenshot(path=str(screenshots / "walk_27_phone_fr_map_panned.png")) != zoomed, \
+        "a finger drag did not pan the zoomed map"
+
+
 def test_walk_desktop_in_english(browser, walk_url, screenshots, tmp_path):  # type: ignore[no-untyped-def]
     """Every point of issue 29 the UI fixes, seen at 1440x900."""
     context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-GB", accept_downloads=True)
@@ -180,6 +238,7 @@ def test_walk_desktop_in_english(browser, walk_url, screenshots, tmp_path):  # t
         # Pins that together exceed a commune's agreed persons: said when the last is made, with the figures; the
         # Run keeps the pins that fit and leaves the last one unplaced with that reason (the plan is not empty).
         name, label, families = _crowding_pins()
+        families = families[::-1]  # made against the families' order: a sorted list would read reversed
         for family in families:
             _pin(page, family, name, label)
         page.get_by_text("These pins exceed a capacity together: see under the Run button.").wait_for()
@@ -194,9 +253,21 @@ def test_walk_desktop_in_english(browser, walk_url, screenshots, tmp_path):  # t
         assert page.get_by_text("Families placed").count() and page.get_by_text("infeasible").count() == 0
         page.get_by_role("tab", name="Pins and forbids").click()
         _idle(page)
+        listed = page.get_by_text(re.compile(r"^\S+ → .+\(\w+\)$")).all_inner_texts()
+        assert [line.split(" ")[0] for line in listed] == families, listed  # in the order they were made
         _shot(page, screenshots, "04c_match_rerun_keeps_what_fits")
         page.get_by_role("button", name="Clear pins and forbids").click()
         _idle(page)
+
+        # The family view of a kept pin: the coordinator imposed the commune; the alternatives rank by score.
+        page.get_by_role("tab", name="Family").click()
+        _idle(page)
+        _choose(page, "Family", families[0])
+        imposed = page.get_by_text(re.compile(rf"\({re.escape(label.rsplit('(', 1)[1])}.*placement imposed by the "
+                                              r"coordinator \(a pin\)"))
+        imposed.first.wait_for()
+        page.get_by_text(re.compile(r"rank as listed, by score")).first.wait_for()
+        _shot(page, screenshots, "04d_match_family_imposed", imposed.first)
 
         page.get_by_role("tab", name="Use of capacity").click()
         page.get_by_text("Value of one more unit (LP dual)").wait_for()
@@ -212,6 +283,12 @@ def test_walk_desktop_in_english(browser, walk_url, screenshots, tmp_path):  # t
                                     r"the sample data, with its 2 run\(s\)")).wait_for()
         assert page.locator('[data-testid="stSidebar"]').get_by_text("Runs: 2").count() == 1
         _shot(page, screenshots, "06_data_failed_upload_kept", page.get_by_role("heading", name="Validation report"))
+        # A problem of the report, selected, opens its row with the bad cell first.
+        _select_first_row(page, page.locator('[data-testid="stDataFrame"]').first)
+        focus = page.get_by_text("Row 2 of the sheet housing, column bedrooms")
+        focus.wait_for()
+        assert page.get_by_role("button", name="Apply and re-validate").count() == 1
+        _shot(page, screenshots, "06b_data_problem_row", page.get_by_text(re.compile(r"^Select a problem")))
 
         for title, name in (("Policy", "07_policy"), ("Runs", "08_runs"), ("Records", "09_records"),
                             ("Capacities", "10_capacities"), ("Policy lab", "11_policy_lab")):
@@ -263,5 +340,6 @@ def test_walk_phone_in_french(browser, walk_url, screenshots):  # type: ignore[n
         tabs = page.get_by_role("tab").first.bounding_box()
         assert tabs is not None and tabs["y"] < 2 * 844, tabs  # the tabs within two screens of the top
         _shot(page, screenshots, "24_phone_fr_match_results")
+        _phone_table_and_map(page, screenshots)
     finally:
         context.close()

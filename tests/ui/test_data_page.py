@@ -165,6 +165,11 @@ def test_a_localities_workbook_alone_gets_its_own_report(tmp_path, tiny_localiti
         ("Mairie de Pamiers.xlsx", "housing", 2, "bedrooms")}
     assert any("checked on its own" in c.value and "the sample data" in c.value for c in at.caption)
     assert any("1 error(s)" in e.value for e in at.error)
+    # its problem is not opened in the sample's row 2 of housing (the editors hold the data in use)
+    at.session_state[at.dataframe[0].key] = {"selection": {"rows": [0], "columns": []}}
+    at.run()
+    assert any("fix it in the file" in i.value for i in at.info)
+    assert not [d for d in at.dataframe if d.key and d.key.startswith("focus")]
     tiny_localities["housing"][1][1] = 2  # fixed: its own "no problem" report
     path = xlsx_writer("localities", tiny_localities)
     at.file_uploader(key="upload_localities").set_value((path.name, path.read_bytes(), XLSX))

@@ -162,7 +162,9 @@ def _issues_key(issues: list[Issue]) -> str:
 def _focus(issue: Issue, edited: dict[str, dict[str, pd.DataFrame]] | None) -> None:
     """The row of the selected problem in an editor of its own, the bad cell first and marked; applying it
     re-validates every table with this row fixed (other edits kept)."""
-    frames = st.session_state.get("frames")
+    about = st.session_state.get("report_of")
+    alone = isinstance(about, dict) and "alone" in about  # the editors hold the data in use, not that workbook
+    frames = None if alone else st.session_state.get("frames")
     cell = data_helpers.problem_cell(issue, frames)
     if cell is None or edited is None or frames is None:
         st.info(t("focus_elsewhere"), icon="ℹ️")

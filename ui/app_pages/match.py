@@ -4,6 +4,7 @@ pins and forbids with a stable re-run, and exports."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -201,6 +202,30 @@ def _family_rows(run: state.RunRecord, data: Dataset) -> pd.DataFrame:
     return frame.sort_values("case_id", kind="stable").reset_index(drop=True)
 
 
+#: The placements table's columns by default: they fit a phone's width (390 px) without scrolling sideways;
+#: "More columns" adds persons, INSEE code, bedrooms and the reasons a family is not placed.
+COMPACT_COLUMNS = ("case_id", "locality", "score", "pinned")
+
+
+def _placement_columns(more: bool) -> dict[str, Any]:
+    """The placements table's columns; narrow fixed widths for the compact set (a phone's width), the widths the
+    table chooses with every column."""
+    def width(px: int) -> int | None:
+        return None if more else px
+
+    return {
+        "case_id": st.column_config.TextColumn(t("col_case"), width=width(64)),
+        "persons": st.column_config.NumberColumn(t("col_persons")),
+        "locality": st.column_config.TextColumn(t("col_locality"), width=width(118)),
+        "locality_id": st.column_config.TextColumn(t("col_locality_id")),
+        "score": st.column_config.ProgressColumn(t("col_score"), min_value=0.0, max_value=1.0, format="%.2f",
+                                                 width=width(84)),
+        "bedrooms": st.column_config.NumberColumn(t("col_bedrooms")),
+        "pinned": st.column_config.CheckboxColumn(t("col_pinned"), width=width(56)),
+        "reasons": st.column_config.TextColumn(t("col_reasons"), width="large"),
+    }
+
+
 def _placements(run: state.RunRecord, data: Dataset) -> None:
     frame = _family_rows(run, data)
     c1, c2, c3, c4 = st.columns([1.2, 2, 1.2, 1.2])
@@ -221,20 +246,13 @@ def _placements(run: state.RunRecord, data: Dataset) -> None:
     if min_score > 0:
         frame = frame[frame["score"].fillna(-1) >= min_score]
     frame = frame.reset_index(drop=True)
-    st.caption(t("table_help"))
+    left, right = st.columns([3, 1], vertical_alignment="center")
+    left.caption(t("table_help"))
+    more = right.toggle(t("table_more_columns"), key="table_more_columns", help=t("table_more_columns_help"))
     event = st.dataframe(
         frame, hide_index=True, width="stretch", on_select="rerun", selection_mode="multi-row",
-        key=f"placements_table_{run.run_id}", placeholder="",
-        column_config={
-            "case_id": st.column_config.TextColumn(t("col_case")),
-            "persons": st.column_config.NumberColumn(t("col_persons")),
-            "locality": st.column_config.TextColumn(t("col_locality")),
-            "locality_id": st.column_config.TextColumn(t("col_locality_id")),
-            "score": st.column_config.ProgressColumn(t("col_score"), min_value=0.0, max_value=1.0, format="%.2f"),
-            "bedrooms": st.column_config.NumberColumn(t("col_bedrooms")),
-            "pinned": st.column_config.CheckboxColumn(t("col_pinned")),
-            "reasons": st.column_config.TextColumn(t("col_reasons"), width="large"),
-        },
+        key=f"placements_table_{run.run_id}", placeholder="", column_order=None if more else COMPACT_COLUMNS,
+        column_config=_placement_columns(more),
     )
     rows = list(getattr(getattr(event, "selection", None), "rows", []) or [])
     selected = frame.iloc[[r for r in rows if r < len(frame)]]

@@ -367,6 +367,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "table_help": ("Select rows to pin or forbid them, or to explain one.",
                    "Sélectionnez des lignes pour les épingler, les interdire, ou en expliquer une."),
     "pin_selected": ("Pin selected where they are", "Épingler la sélection sur place"),
+    "table_more_columns": ("More columns", "Plus de colonnes"),
+    "table_more_columns_help": ("Add persons, INSEE code, bedrooms and why a family is not placed (the table then "
+                                "scrolls sideways on a phone).",
+                                "Ajoute personnes, code INSEE, chambres et pourquoi une famille n'est pas placée "
+                                "(le tableau défile alors sur le côté sur un téléphone)."),
     "forbid_selected": ("Forbid selected placements", "Interdire les placements sélectionnés"),
     "pins_added": ("{n} pin(s) added. Re-run to apply.", "{n} épinglage(s) ajouté(s). Relancez pour appliquer."),
     "forbids_added": ("{n} forbid(s) added. Re-run to apply.",
