@@ -165,9 +165,15 @@ def _phone_table_and_map(page, screenshots: Path) -> None:  # type: ignore[no-un
     """On a phone: the placements table fits the width (compact columns) until "Plus de colonnes"; the map pans
     with a finger once zoomed in, and a finger drag at the first view leaves it where it is."""
     scroller = page.locator('[data-testid="stDataFrame"] .dvn-scroller').first
-    assert scroller.evaluate("e => e.scrollWidth <= e.clientWidth + 1"), "the placements table scrolls sideways"
+    widths = scroller.evaluate("e => [e.scrollWidth, e.clientWidth]")
+    assert widths[0] <= widths[1] + 1, f"the placements table scrolls sideways: {widths}"
+    _shot(page, screenshots, "24b_phone_fr_compact_table", page.get_by_text("Plus de colonnes"))
     page.get_by_text("Plus de colonnes").click()
     _idle(page)
+    for _ in range(40):  # the grid draws its new columns a moment after the rerun
+        if scroller.evaluate("e => e.scrollWidth > e.clientWidth + 1"):
+            break
+        page.wait_for_timeout(250)
     assert scroller.evaluate("e => e.scrollWidth > e.clientWidth + 1")  # every column: wider than a phone
     _shot(page, screenshots, "25_phone_fr_more_columns", page.get_by_text("Plus de colonnes"))
     page.get_by_text("Plus de colonnes").click()
@@ -179,11 +185,12 @@ def _phone_table_and_map(page, screenshots: Path) -> None:  # type: ignore[no-un
     _idle(page)
     canvas.evaluate("e => e.scrollIntoView({block: 'start'})")
     page.wait_for_timeout(1200)
-    first = chart.screenshot()
+    first = chart.screenshot(path=str(screenshots / "walk_26a_phone_fr_map.png"))
     _touch_drag(page, canvas.bounding_box(), 0, -120)  # at the first view: the page scrolls, not the map
     canvas.evaluate("e => e.scrollIntoView({block: 'start'})")
     page.wait_for_timeout(600)
-    assert chart.screenshot() == first, "a finger drag moved the map at its first view"
+    assert chart.screenshot(path=str(screenshots / "walk_26b_phone_fr_map_dragged.png")) == first, \
+        "a finger drag moved the map at its first view"
     chart.locator("input[type=range]").first.evaluate(
         "e => { e.value = '3'; e.dispatchEvent(new Event('input', {bubbles: true})); }")
     page.wait_for_timeout(800)

@@ -214,14 +214,14 @@ def _placement_columns(more: bool) -> dict[str, Any]:
         return None if more else px
 
     return {
-        "case_id": st.column_config.TextColumn(t("col_case"), width=width(64)),
+        "case_id": st.column_config.TextColumn(t("col_case"), width=width(60)),
         "persons": st.column_config.NumberColumn(t("col_persons")),
-        "locality": st.column_config.TextColumn(t("col_locality"), width=width(118)),
+        "locality": st.column_config.TextColumn(t("col_locality"), width=width(100)),
         "locality_id": st.column_config.TextColumn(t("col_locality_id")),
         "score": st.column_config.ProgressColumn(t("col_score"), min_value=0.0, max_value=1.0, format="%.2f",
-                                                 width=width(84)),
+                                                 width=width(76)),
         "bedrooms": st.column_config.NumberColumn(t("col_bedrooms")),
-        "pinned": st.column_config.CheckboxColumn(t("col_pinned"), width=width(56)),
+        "pinned": st.column_config.CheckboxColumn(t("col_pinned"), width=width(50)),
         "reasons": st.column_config.TextColumn(t("col_reasons"), width="large"),
     }
 
