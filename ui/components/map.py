@@ -56,17 +56,12 @@ def layout(frame: pd.DataFrame, labels: int = 8) -> MapLayout:
 
 
 def _navigation(view: geo.View, zoom_label: str) -> list[dict[str, Any]]:
-    """Vega signals for zoom (wheel, slider) and pan (a mouse drag, or a finger drag once zoomed in), reset by a
-    double click.
+    """Vega signals for zoom (wheel, slider) and pan (drag), reset by a double click.
 
     The view is kept as a centre (longitude, Mercator ordinate) and a zoom factor over the scale that fits the
     first view in the chart, whatever the chart's width.
     """
     drag = "[mousedown, window:mouseup] > window:mousemove"
-    # A finger drag pans once the map is zoomed in (the slider), one finger only; at the first view, where the
-    # whole map is on screen, it scrolls the page, so that the map (nearly as wide as a phone) never traps it.
-    touch = {"between": [{"type": "touchstart"}, {"type": "touchend"}], "type": "touchmove", "consume": True,
-             "filter": ["zoom > 1", "event.touches.length === 1"]}
     # A wheel step moves the zoom by a factor, and by 0.01 at least, so that the slider's value stays short
     # (two decimals) and a touchpad's small steps still zoom.
     step = "abs(zoom * pow(1.0015, -event.deltaY * pow(16, event.deltaMode)) - zoom)"
@@ -79,15 +74,12 @@ def _navigation(view: geo.View, zoom_label: str) -> list[dict[str, Any]]:
                  "update": f"clamp(round(100 * ({wheel})) / 100, 1, {ZOOM_MAX})"},
                 {"events": "dblclick", "update": "1"}]},
         {"name": "grab", "value": None,
-         "on": [{"events": start, "update": "[x(), y(), centre_lon, centre_y]"} for start in ("mousedown",
-                                                                                                 "touchstart")]},
+         "on": [{"events": "mousedown", "update": "[x(), y(), centre_lon, centre_y]"}]},
         {"name": "centre_lon", "value": view.lon,
-         "on": [*({"events": move, "update": "grab[2] - (x() - grab[0]) / (fit_scale * zoom) * 180 / PI"}
-                  for move in (drag, touch)),
+         "on": [{"events": drag, "update": "grab[2] - (x() - grab[0]) / (fit_scale * zoom) * 180 / PI"},
                 {"events": "dblclick", "update": repr(view.lon)}]},
         {"name": "centre_y", "value": view.y,
-         "on": [*({"events": move, "update": "grab[3] + (y() - grab[1]) / (fit_scale * zoom)"}
-                  for move in (drag, touch)),
+         "on": [{"events": drag, "update": "grab[3] + (y() - grab[1]) / (fit_scale * zoom)"},
                 {"events": "dblclick", "update": repr(view.y)}]},
         {"name": "centre_lat", "expr": "(2 * atan(exp(centre_y)) - PI / 2) * 180 / PI"},
     ]
