@@ -15,7 +15,8 @@ _WHERE = {
     "FieldTooLong": "errors", "HeadMoved": "errors", "StoreError": "errors",
     "AuditEvent": "records", "DecisionRecord": "records", "RunRow": "records", "ScenarioInfo": "records",
     "ScenarioRecord": "records", "Store": "records", "StoredInput": "records", "UserRecord": "records",
-    "Verification": "records", "input_hash": "records", "open_store": "records", "stored_input": "records",
+    "Verification": "records", "input_hash": "records", "open_store": "records", "ordered_pairs": "records",
+    "stored_input": "records",
 }
 
 __all__ = sorted(_WHERE)

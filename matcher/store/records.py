@@ -58,6 +58,7 @@ __all__ = [
     "check_lengths",
     "input_hash",
     "open_store",
+    "ordered_pairs",
     "stored_input",
 ]
 
@@ -153,7 +154,8 @@ class RunRow:
     status: str
     result_json: str
     pins: dict[str, str]
-    forbids: set[tuple[str, str]]
+    #: Pins and forbids in the order they were made (a run kept before that order was recorded has them sorted).
+    forbids: list[tuple[str, str]]
     stable: bool
     matcher_version: str
     ortools_version: str
@@ -205,6 +207,17 @@ def _now() -> dt.datetime:
 def _utc(value: dt.datetime) -> dt.datetime:
     """SQLite hands datetimes back without their zone: they were written in UTC."""
     return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+def ordered_pairs(pairs: Iterable[Iterable[str]]) -> list[tuple[str, str]]:
+    """Pairs (a run's forbids: case_id, locality_id) as tuples in their given order, each once (its first place).
+
+    A run's pins and forbids are kept in the order they were made; runs kept before that have them sorted,
+    which reads the same way."""
+    found: dict[tuple[str, str], None] = {}
+    for first, second in pairs:
+        found.setdefault((str(first), str(second)), None)
+    return list(found)
 
 
 def check_lengths(table: Table, values: Mapping[str, Any]) -> None:
@@ -561,8 +574,8 @@ class Store:
                   "policy_name": str(prov.policy.get("name", "")),
                   "policy_json": json.dumps(prov.policy, sort_keys=True), "seed": int(prov.seed),
                   "time_limit": time_limit, "status": status, "result_json": result.model_dump_json(),
-                  "pins_json": json.dumps(dict(pins or {}), sort_keys=True),
-                  "forbids_json": json.dumps(sorted([list(p) for p in (forbids or ())])), "stable": stable,
+                  "pins_json": json.dumps(dict(pins or {})),  # in the order they were made, as are the forbids
+                  "forbids_json": json.dumps(ordered_pairs(forbids or ())), "stable": stable,
                   "matcher_version": prov.matcher_version, "ortools_version": prov.ortools_version}
         check_lengths(schema.runs, values)
 
@@ -602,7 +615,7 @@ class Store:
     def _run(r: Any) -> RunRow:
         return RunRow(r.id, r.scenario_id, _utc(r.created_at), r.owner, r.origin, r.policy_name,
                       json.loads(r.policy_json), r.seed, r.time_limit, r.status, r.result_json,
-                      dict(json.loads(r.pins_json)), {(a, b) for a, b in json.loads(r.forbids_json)}, bool(r.stable),
+                      dict(json.loads(r.pins_json)), ordered_pairs(json.loads(r.forbids_json)), bool(r.stable),
                       r.matcher_version, r.ortools_version)
 
     # ------------------------------------------------------------------------------------------- decisions

@@ -1,12 +1,22 @@
-"""Helpers shared by the browser tests: a free loopback port, the app's health probe, and a listener standing for
-an outside host."""
+"""Helpers shared by the browser tests: a free loopback port, the app's health probe, `matcher ui` served with
+records of its own, and a listener standing for an outside host."""
 
 from __future__ import annotations
 
+import contextlib
 import http.server
+import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
+import time
 import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def free_port() -> int:
@@ -22,6 +32,31 @@ def healthy(url: str) -> bool:
             return response.status == 200
     except OSError:
         return False
+
+
+@contextlib.contextmanager
+def serve_app(folder: Path, start_timeout: float = 60.0) -> Iterator[str]:
+    """`matcher ui` on a free loopback port with records of its own in `folder` (so that what other tests kept
+    does not come back), its output in `folder`/server.log; yields its URL once healthy, stops it after."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "MATCHER_DATA_DIR": str(folder / "records")}
+    env.pop("MATCHER_DATABASE_URL", None)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    with (folder / "server.log").open("w") as log:
+        proc = subprocess.Popen([str(Path(sys.executable).with_name("matcher")), "ui", "--port", str(port)],
+                                cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        try:
+            deadline = time.monotonic() + start_timeout
+            while not healthy(url):
+                assert proc.poll() is None and time.monotonic() < deadline, "the app did not start"
+                time.sleep(0.25)
+            yield url
+        finally:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
 
 
 class Listener:

@@ -6,17 +6,13 @@ test-artifacts/screenshots (map_*.png)."""
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from serving import free_port, healthy
+from serving import serve_app
 
 from matcher.io.readers import read_dataset
 from matcher.io.templates import write_dataset
@@ -31,7 +27,7 @@ WORDS = {
     "en": {"data": "Data", "match": "Match", "run_done": r"^Run #\d+ · ", "map": "Map",
            "read": "Read and validate", "summary": r"^\d+ communes, \d+ families placed \(\d+ persons\)\.",
            "zoom": "Zoom", "read_done": "Report on"},
-    "fr": {"data": "Données", "match": "Appariement", "run_done": r"^Exécution #\d+ · ",
+    "fr": {"data": "Données", "match": "Placement", "run_done": r"^Calcul #\d+ · ",
            "map": "Carte", "read": "Lire et valider",
            "summary": r"^\d+ communes, \d+ familles placées \(\d+ personnes\)\.", "zoom": "Zoom",
            "read_done": "Rapport sur"},
@@ -41,27 +37,8 @@ WORDS = {
 @pytest.fixture(scope="module")
 def map_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`matcher ui` with records of its own."""
-    folder = tmp_path_factory.mktemp("map")
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "MATCHER_DATA_DIR": str(folder / "records")}
-    env.pop("MATCHER_DATABASE_URL", None)
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = (folder / "server.log").open("w")
-    proc = subprocess.Popen([str(Path(sys.executable).with_name("matcher")), "ui", "--port", str(port)], cwd=ROOT,
-                            stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 60
-        while not healthy(url):
-            assert proc.poll() is None and time.monotonic() < deadline, "the app did not start"
-            time.sleep(0.25)
+    with serve_app(tmp_path_factory.mktemp("map")) as url:
         yield url
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-        log.close()
 
 
 def _idle(page) -> None:  # type: ignore[no-untyped-def]

@@ -148,3 +148,36 @@ def test_app_exports_carry_their_provenance(records_at: str) -> None:
                                   f"records scenario {scenario.id}: localities.xlsx"]
     again = new_app(policy=quick_policy(3)).run()  # a reload: the restored scenario gives the same provenance
     assert again.session_state["provenance"]["input_sha256"] == scenario.input_sha256
+
+
+def test_app_pins_and_forbids_keep_the_order_they_were_made_through_a_reload(records_at: str) -> None:
+    """Issue 29: pins and forbids were stored sorted by family, so a restored run could drop another pin than the
+    user meant. Made in reverse family order, they are kept, restored and listed in that order."""
+    from apptest_helpers import assert_clean, new_app, quick_policy, wait_for_run
+    from streamlit import config
+
+    config.set_option("server.address", "127.0.0.1")
+    at = new_app(policy=quick_policy(3)).run().switch_page("app_pages/match.py").run()
+    at.button(key="match_run").click().run()
+    at = wait_for_run(at)
+    plan = at.session_state["runs"][-1].result.plan()
+    families = sorted(plan, reverse=True)  # the newest pin sorts first by family: sorting would reverse them
+    at.session_state["pins"] = {c: plan[c] for c in families[:3]}
+    at.session_state["forbids"] = [(c, plan[c]) for c in families[3:6]]
+    at.run()
+    at.button(key="match_run").click().run()
+    at = wait_for_run(at)
+    assert_clean(at)
+    made = list(at.session_state["runs"][-1].pins), list(at.session_state["runs"][-1].forbids)
+    assert made == (families[:3], [(c, plan[c]) for c in families[3:6]])
+
+    again = new_app().run()  # a reload: the run and the pins for the next run come back in the same order
+    assert_clean(again)
+    restored = again.session_state["runs"][-1]
+    assert (list(restored.pins), restored.forbids) == made
+    assert (list(again.session_state["pins"]), again.session_state["forbids"]) == made
+    again.switch_page("app_pages/match.py").run()
+    again.session_state["match_tab"] = "Pins and forbids"
+    again.run()
+    shown = [m.value for m in again.markdown if (" → " in m.value or " ✕ " in m.value) and "**" not in m.value]
+    assert [s.split(" ")[0] for s in shown] == families[:6], shown  # pins first, then forbids, each as made

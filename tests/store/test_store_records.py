@@ -45,9 +45,30 @@ def test_run_keeps_policy_seed_versions_and_the_whole_result(store: Store) -> No
     run = store.run(rid)
     assert Result.model_validate_json(run.result_json) == result
     assert (run.seed, run.policy_name, run.status, run.time_limit) == (7, "balanced", "optimal", 5.0)
-    assert run.pins == {"C1": "09225"} and run.forbids == {("C2", "09225")} and run.stable
+    assert run.pins == {"C1": "09225"} and run.forbids == [("C2", "09225")] and run.stable
     assert (run.matcher_version, run.ortools_version) == ("0.1.0", "9.x")
     assert [r.id for r in store.runs(sid)] == [rid]
+
+
+def test_pins_and_forbids_read_back_in_the_order_they_were_made(store: Store) -> None:
+    """Issue 29: a run's pins and forbids are kept in the order they were made (they were sorted by family, so an
+    undo or a restore could drop another pin than the last); runs kept sorted before still read back."""
+    sid = store.add_scenario("ana", CASES, LOCALITIES, "upload")
+    result = make_result({"C1": "09225", "C2": "31555"})
+    pins = {"C9": "31555", "C1": "09225", "C5": "09225"}
+    forbids = [("C7", "31555"), ("C2", "09225"), ("C7", "09225"), ("C2", "09225")]
+    rid = store.add_run(sid, "ana", "app", result, pins=pins, forbids=forbids)
+    run = store.run(rid)
+    assert list(run.pins.items()) == list(pins.items())
+    assert run.forbids == [("C7", "31555"), ("C2", "09225"), ("C7", "09225")]  # each once, first place kept
+    old = store.add_run(sid, "ana", "app", result)
+    with store.engine.begin() as conn:  # a run kept before the order was: keys sorted, pairs sorted lists
+        conn.execute(text("UPDATE runs SET pins_json = :p, forbids_json = :f WHERE id = :i"),
+                     {"p": '{"C1": "09225", "C5": "09225", "C9": "31555"}',
+                      "f": '[["C2", "09225"], ["C7", "09225"], ["C7", "31555"]]', "i": old})
+    kept = store.run(old)
+    assert list(kept.pins) == ["C1", "C5", "C9"]
+    assert kept.forbids == [("C2", "09225"), ("C7", "09225"), ("C7", "31555")]
 
 
 def test_a_run_needs_an_existing_scenario(store: Store) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
-from apptest_helpers import XLSX, assert_clean, new_app
+from apptest_helpers import XLSX, assert_clean, new_app, shown
 
 from ui.components import data as data_helpers
 from ui.components import workbooks
@@ -163,6 +165,11 @@ def test_a_localities_workbook_alone_gets_its_own_report(tmp_path, tiny_localiti
         ("Mairie de Pamiers.xlsx", "housing", 2, "bedrooms")}
     assert any("checked on its own" in c.value and "the sample data" in c.value for c in at.caption)
     assert any("1 error(s)" in e.value for e in at.error)
+    # its problem is not opened in the sample's row 2 of housing (the editors hold the data in use)
+    at.session_state[at.dataframe[0].key] = {"selection": {"rows": [0], "columns": []}}
+    at.run()
+    assert any("fix it in the file" in i.value for i in at.info)
+    assert not [d for d in at.dataframe if d.key and d.key.startswith("focus")]
     tiny_localities["housing"][1][1] = 2  # fixed: its own "no problem" report
     path = xlsx_writer("localities", tiny_localities)
     at.file_uploader(key="upload_localities").set_value((path.name, path.read_bytes(), XLSX))
@@ -199,3 +206,47 @@ def test_no_workbook_chosen_says_what_to_do():
     at = new_app().run()
     at.button(key="upload_validate").click().run()
     assert any("one alone is checked on its own" in e.value for e in at.error)
+
+
+def _focus_editor(at, version: int, sheet: str, row: int):
+    """The one-row editor the Data page opens for a selected problem, or None."""
+    found = [d for d in at.dataframe if d.key == f"focus{version}_{sheet}_{row}"]
+    return found[0] if found else None
+
+
+def test_selecting_a_problem_opens_its_row_with_the_bad_cell_first_and_applying_a_fix_revalidates(
+        no_sample, tiny_cases, tiny_localities, xlsx_writer):
+    """Issue 29: a report row leads to its cell: selected, the problem's row opens in an editor of its own with
+    the bad column first, pinned and marked ⚠; the fix typed there, applied, re-validates every table; the next
+    report starts with nothing selected. In French too."""
+    tiny_cases["members"][2][2] = "thirty"  # M2's age, Excel row 3
+    at = _upload(new_app().run(), xlsx_writer("cases", tiny_cases), xlsx_writer("localities", tiny_localities))
+    assert at.session_state["dataset"] is None
+    assert any("Select a problem to open its row below" in c.value for c in at.caption)
+    version = at.session_state["data_version"]
+    assert _focus_editor(at, version, "members", 3) is None  # nothing selected, nothing opened
+    table = at.dataframe[0]
+    where = [i for i, r in enumerate(table.value.itertuples()) if (r.sheet, r.row, r.column) == ("members", 3, "age")]
+    at.session_state[table.key] = {"selection": {"rows": where, "columns": []}}
+    at.run()
+    assert not at.exception
+    assert any("Row 3 of the sheet members, column age" in shown(m.value) for m in at.markdown)
+    editor = _focus_editor(at, version, "members", 3)
+    assert editor is not None and list(editor.value.index) == [3]  # that row only, numbered as in Excel
+    assert list(editor.proto.column_order)[:1] == ["age"]
+    config = json.loads(editor.proto.columns)
+    assert config["age"]["label"] == "⚠ age" and config["age"]["pinned"] is True
+    at.session_state[editor.key] = {"edited_rows": {0: {"age": "31"}}, "added_rows": [], "deleted_rows": []}
+    at.button(key="focus_apply").click().run()
+    assert_clean(at)
+    assert at.session_state["dataset"] is not None
+    assert not [i for i in at.session_state["issues"] if i.severity == "error"]
+    assert not any("Row 3 of the sheet" in shown(m.value) for m in at.markdown)
+
+    fr = _upload(new_app(lang="fr").run(), xlsx_writer("cases", tiny_cases), xlsx_writer("localities", tiny_localities))
+    table = fr.dataframe[0]
+    fr.session_state[table.key] = {"selection": {"rows": [0], "columns": []}}
+    fr.run()
+    assert not fr.exception
+    assert any("Ligne 3 de la feuille members, colonne age" in shown(m.value) for m in fr.markdown)
+    assert any(b.label == "Appliquer et revalider" for b in fr.button)

@@ -388,3 +388,49 @@ def test_pins_over_a_capacity_are_diagnosed_when_made_and_on_run_and_the_run_kee
     assert at.session_state.get("runner") is None and len(at.session_state["runs"]) == n_runs
     assert any("Pins over a capacity:" in shown(e.value) and "the run would fail" in shown(e.value)
                for e in at.error)
+
+
+def _lower_open_commune(problem, case_id: str, placed: str) -> str:
+    """A commune no hard rule keeps the family out of, where it scores clearly below where it is placed."""
+    c = problem.case_index[case_id]
+    here = problem.score_of(c, problem.loc_index[placed])[0]
+    for loc in problem.localities:
+        lo = problem.loc_index[loc.locality_id]
+        if loc.locality_id != placed and not problem.blocking(c, lo) and problem.score_of(c, lo)[0] < here - 0.05:
+            return loc.locality_id
+    raise AssertionError(f"no lower-scoring open commune for {case_id}")
+
+
+def test_a_family_pinned_to_a_lower_scoring_commune_is_said_imposed_and_its_alternatives_rank_by_score():
+    """Issue 29: after a pin to a commune where the family scores lower, the family view said "why here" while
+    the alternatives listed communes scoring higher: now it says the coordinator imposed the commune (placement
+    imposed), how many listed communes score higher, and that the alternatives rank as listed, by score. A
+    placement the matcher chose still reads as before. (French: the browser walk, tests/e2e/test_walk.py.)"""
+    at = _run(_match())
+    run = at.session_state["runs"][-1]
+    case_id = sorted(run.result.plan())[0]
+    placed = run.result.plan()[case_id]
+    at.session_state["family_pick"] = case_id
+    at = _open(at, "Family")
+    assert any(m.value == "**Why here**" for m in at.markdown)
+    assert not any("placement imposed" in m.value for m in at.markdown)
+    lower = _lower_open_commune(run.problem, case_id, placed)
+    at.selectbox(key="family_pin_target").set_value(lower).run()
+    at.button(key="family_pin_other").click().run()
+    at = _run(at)
+    assert_clean(at)
+    run = at.session_state["runs"][-1]
+    assert run.result.plan()[case_id] == lower
+    at = _open(at, "Family")
+    ex = run.explanations[case_id]
+    higher = [a for a in ex.alternatives if a.score > ex.score + 1e-9]
+    assert higher  # the contradiction the walk saw: communes listed above the one the family is in
+    said = [shown(m.value) for m in at.markdown]
+    assert any(f"({lower}) with score {ex.score:.2f}: **placement imposed** by the coordinator (a pin)" in m
+               for m in said), said
+    assert any(f"{len(higher)} of the communes listed would score higher for this family; they rank as listed"
+               in c.value for c in at.caption)
+    assert "**Alternatives by score, set aside by the pin**" in said
+    assert "**Its score in the imposed commune**" in said and "**Why here**" not in said
+    scores = [a.score for a in ex.alternatives]
+    assert scores == sorted(scores, reverse=True)  # "as listed" is by score

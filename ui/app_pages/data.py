@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from matcher.io import spec
 from matcher.io.results import neutralise
+from matcher.io.validation import Issue
 from ui.components import data as data_helpers
 from ui.components import state, workbooks
 from ui.components.codes import app_words
 from ui.components.guard import log_exception
 from ui.components.i18n import t
+from ui.components.text import plain
 
 WORKBOOKS = (spec.CASES, spec.LOCALITIES)
 
@@ -98,16 +102,18 @@ def _read(cases_files: list[data_helpers.UploadedLike], loc_files: list[data_hel
         raise data_helpers.UploadProblem("upload_need_one")
 
 
-def _report() -> None:
+def _report() -> Issue | None:
+    """The validation report; the problem the user selected in it, if any."""
     st.subheader(t("report_header"))
-    frame = data_helpers.issues_frame(st.session_state.get("issues", []))
+    issues = list(st.session_state.get("issues", []))
+    frame = data_helpers.issues_frame(issues)
     errors = int((frame["severity"] == "error").sum())
     warnings = len(frame) - errors
     about = st.session_state.get("report_of")
     alone = about["alone"] if isinstance(about, dict) and "alone" in about else None
     if st.session_state.get("frames") is None and state.dataset() is None and alone is None:
         st.info(t("no_data_yet"))
-        return
+        return None
     if alone is not None:
         in_use = st.session_state.get("data_source")
         st.caption(t("report_alone", name=str(alone),
@@ -127,7 +133,7 @@ def _report() -> None:
     else:
         st.success(t("report_ok"), icon="✅")
     if frame.empty:
-        return
+        return None
     shown = frame.copy()
     shown["problem"] = shown["problem"].map(app_words)
     shown["severity"] = shown["severity"].map(
@@ -135,18 +141,59 @@ def _report() -> None:
     shown.columns = [t(f"col_{c}") for c in frame.columns]
     # Narrow place columns and tall rows: a long message wraps onto three lines instead of being cut off.
     small = {t(f"col_{c}"): st.column_config.Column(width="small") for c in ("severity", "sheet", "row", "column")}
-    st.dataframe(shown, hide_index=True, width="stretch", key="issues_table", placeholder="", row_height=70,
-                 column_config={**small, t("col_problem"): st.column_config.TextColumn(width="large")})
+    st.caption(t("report_pick"))
+    event = st.dataframe(shown, hide_index=True, width="stretch", key=_issues_key(issues), placeholder="",
+                         row_height=70, on_select="rerun", selection_mode="single-row",
+                         column_config={**small, t("col_problem"): st.column_config.TextColumn(width="large")})
     # Messages quote column headers and sheet names as typed: neutralised like every other export.
     safe = frame.map(neutralise).rename(columns=neutralise)
     st.download_button(t("report_download"), data=safe.to_csv(index=False).encode("utf-8"),
                        file_name="validation_report.csv", mime="text/csv", key="report_download", on_click="ignore")
+    rows = event.selection.rows if event is not None else []
+    return issues[rows[0]] if rows and rows[0] < len(issues) else None
 
 
-def _editors() -> None:
+def _issues_key(issues: list[Issue]) -> str:
+    """The report table's key: a new report starts with no problem selected (the old selection named another)."""
+    digest = hashlib.sha256("\n".join(str(i) for i in issues).encode("utf-8")).hexdigest()[:12]
+    return f"issues_table_{digest}"
+
+
+def _focus(issue: Issue, edited: dict[str, dict[str, pd.DataFrame]] | None) -> None:
+    """The row of the selected problem in an editor of its own, the bad cell first and marked; applying it
+    re-validates every table with this row fixed (other edits kept)."""
+    about = st.session_state.get("report_of")
+    alone = isinstance(about, dict) and "alone" in about  # the editors hold the data in use, not that workbook
+    frames = None if alone else st.session_state.get("frames")
+    cell = data_helpers.problem_cell(issue, frames)
+    if cell is None or edited is None or frames is None:
+        st.info(t("focus_elsewhere"), icon="ℹ️")
+        return
+    header = (t("focus_header", row=cell.row, sheet=cell.sheet, column=cell.column) if cell.column
+              else t("focus_header_row", row=cell.row, sheet=cell.sheet))
+    st.markdown(f"**{plain(header)}**")
+    st.caption(plain(app_words(issue.message)))
+    original = frames[cell.workbook][cell.sheet].loc[[cell.row]]
+    order = [c for c in [cell.column, *original.columns] if c is not None]
+    config: dict[str, Any] = {"_index": st.column_config.NumberColumn(t("col_row"), disabled=True)}
+    if cell.column:
+        config[cell.column] = st.column_config.Column(f"⚠ {cell.column}", help=plain(app_words(issue.message)),
+                                                      pinned=True)
+    fixed = st.data_editor(original, column_order=list(dict.fromkeys(order)), column_config=config,
+                           width="stretch", key=f"focus{st.session_state.get('data_version', 0)}_{cell.sheet}_"
+                           f"{cell.row}", placeholder="")
+    st.caption(t("focus_help"))
+    if st.button(t("focus_apply"), key="focus_apply", type="primary"):
+        changed = [c for c in fixed.columns if str(fixed.iloc[0][c]) != str(original.iloc[0][c])]
+        data_helpers.revalidate(data_helpers.with_row_fixed(edited, cell, fixed[changed]))
+        st.rerun()
+
+
+def _editors() -> dict[str, dict[str, pd.DataFrame]] | None:
+    """The editable tables and their re-validation; the tables as edited (None when there are none)."""
     frames = st.session_state.get("frames")
     if not frames:
-        return
+        return None
     st.subheader(t("edit_header"))
     st.caption(t("edit_help"))
     version = st.session_state.get("data_version", 0)
@@ -174,6 +221,7 @@ def _editors() -> None:
         col.download_button(t("edit_download", name=wb.filename), data=_deferred_xlsx(wb, edited[wb.name]),
                             file_name=wb.filename, key=f"edit_download_{wb.name}",
                             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", on_click="ignore")
+    return edited
 
 
 def _deferred_xlsx(wb: spec.Workbook, frames: dict[str, pd.DataFrame]) -> Callable[[], bytes]:
@@ -195,8 +243,12 @@ def render() -> None:
     _glance()
     _sources()
     st.divider()
-    _report()
-    _editors()
+    picked = _report()
+    focus = st.container()  # above the editors, filled after them: applying a fix keeps their edits
+    edited = _editors()
+    if picked is not None:
+        with focus:
+            _focus(picked, edited)
 
 
 render()

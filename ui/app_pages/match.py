@@ -3,11 +3,13 @@ pins and forbids with a stable re-run, and exports."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
+from matcher.explain import CaseExplanation
 from matcher.i18n import Number, _, number
 from matcher.i18n.labels import label
 from matcher.io.results import Format
@@ -203,6 +205,30 @@ def _family_rows(run: state.RunRecord, data: Dataset) -> pd.DataFrame:
     return frame.sort_values("case_id", kind="stable").reset_index(drop=True)
 
 
+#: The placements table's columns by default: they fit a phone's width (390 px) without scrolling sideways;
+#: "More columns" adds persons, INSEE code, bedrooms and the reasons a family is not placed.
+COMPACT_COLUMNS = ("case_id", "locality", "score", "pinned")
+
+
+def _placement_columns(more: bool) -> dict[str, Any]:
+    """The placements table's columns; narrow fixed widths for the compact set (a phone's width), the widths the
+    table chooses with every column."""
+    def width(px: int) -> int | None:
+        return None if more else px
+
+    return {
+        "case_id": st.column_config.TextColumn(t("col_case"), width=width(60)),
+        "persons": st.column_config.NumberColumn(t("col_persons")),
+        "locality": st.column_config.TextColumn(t("col_locality"), width=width(100)),
+        "locality_id": st.column_config.TextColumn(t("col_locality_id")),
+        "score": st.column_config.ProgressColumn(t("col_score"), min_value=0.0, max_value=1.0, format="%.2f",
+                                                 width=width(76)),
+        "bedrooms": st.column_config.NumberColumn(t("col_bedrooms")),
+        "pinned": st.column_config.CheckboxColumn(t("col_pinned"), width=width(50)),
+        "reasons": st.column_config.TextColumn(t("col_reasons"), width="large"),
+    }
+
+
 def _placements(run: state.RunRecord, data: Dataset) -> None:
     frame = _family_rows(run, data)
     c1, c2, c3, c4 = st.columns([1.2, 2, 1.2, 1.2])
@@ -223,20 +249,13 @@ def _placements(run: state.RunRecord, data: Dataset) -> None:
     if min_score > 0:
         frame = frame[frame["score"].fillna(-1) >= min_score]
     frame = frame.reset_index(drop=True)
-    st.caption(t("table_help"))
+    left, right = st.columns([3, 1], vertical_alignment="center")
+    left.caption(t("table_help"))
+    more = right.toggle(t("table_more_columns"), key="table_more_columns", help=t("table_more_columns_help"))
     event = st.dataframe(
         frame, hide_index=True, width="stretch", on_select="rerun", selection_mode="multi-row",
-        key=f"placements_table_{run.run_id}", placeholder="",
-        column_config={
-            "case_id": st.column_config.TextColumn(t("col_case")),
-            "persons": st.column_config.NumberColumn(t("col_persons")),
-            "locality": st.column_config.TextColumn(t("col_locality")),
-            "locality_id": st.column_config.TextColumn(t("col_locality_id")),
-            "score": st.column_config.ProgressColumn(t("col_score"), min_value=0.0, max_value=1.0, format="%.2f"),
-            "bedrooms": st.column_config.NumberColumn(t("col_bedrooms")),
-            "pinned": st.column_config.CheckboxColumn(t("col_pinned")),
-            "reasons": st.column_config.TextColumn(t("col_reasons"), width="large"),
-        },
+        key=f"placements_table_{run.run_id}", placeholder="", column_order=None if more else COMPACT_COLUMNS,
+        column_config=_placement_columns(more),
     )
     rows = list(getattr(getattr(event, "selection", None), "rows", []) or [])
     selected = frame.iloc[[r for r in rows if r < len(frame)]]
@@ -449,14 +468,7 @@ def _family(run: state.RunRecord, data: Dataset) -> None:
         log_exception(exc, "explain case")
         st.warning(t("family_explain_failed", kind=type(exc).__name__))
         return
-    pins = state.pins()
-    if ex.locality_id is not None:
-        st.markdown(t("family_placed_in", name=names.get(ex.locality_id, ex.locality_id), lid=ex.locality_id,
-                      score=float(ex.score or 0.0)))
-    else:
-        st.markdown(t("family_unplaced"))
-    if case_id in pins:
-        st.caption(t("pinned_note", lid=f"{names.get(pins[case_id], pins[case_id])} ({pins[case_id]})"))
+    imposed = _family_placement(run, ex, names)
     if ex.linked_with:
         st.caption(t("family_linked", ids=", ".join(ex.linked_with)))
     notice_buttons(run, case_id, ex.locality_id)
@@ -468,7 +480,7 @@ def _family(run: state.RunRecord, data: Dataset) -> None:
             st.altair_chart(charts.component_bars(named, value_title=t("col_value")),
                             width="stretch", key=f"components_{run.run_id}")
         if ex.reasons:
-            st.markdown(f"**{t('family_reasons')}**")
+            st.markdown(f"**{t('family_reasons_imposed' if imposed else 'family_reasons')}**")
             st.markdown("\n".join(
                 f"- **{plain(label('component', k, lang()))}** {_num(ex.components.get(k))} — {plain(said(v))}"
                 for k, v in ex.reasons.items()))
@@ -476,7 +488,7 @@ def _family(run: state.RunRecord, data: Dataset) -> None:
             st.markdown(f"**{t('family_unplaced_reasons')}**")
             st.markdown("\n".join(f"- {plain(said(r))}" for r in ex.unplaced_reasons))
     with right:
-        st.markdown(f"**{t('family_alternatives')}**")
+        st.markdown(f"**{t('family_alternatives_imposed' if imposed else 'family_alternatives')}**")
         if ex.alternatives:
             st.markdown("\n".join(
                 f"- **{plain(a.name or a.locality_id)}** ({plain(a.locality_id)}) · {_num(a.score)} — "
@@ -499,6 +511,27 @@ def _family(run: state.RunRecord, data: Dataset) -> None:
             c2.button(t("pin_apply"), key="family_pin_other", on_click=pin_checked, args=(run, [(case_id, target)]))
 
 
+def _family_placement(run: state.RunRecord, ex: CaseExplanation, names: Mapping[str, str]) -> bool:
+    """Where the run placed the family, and whether the coordinator imposed it (the run's own pin, kept): then the
+    sentence says so, and how many communes would score higher (the alternatives, listed by score, are set aside
+    by the pin), so that "why here" and the alternatives do not read as the matcher's choice contradicted. A pin
+    made since the run is noted as pending. True when the placement was imposed."""
+    case_id, lid = ex.case_id, ex.locality_id
+    imposed = lid is not None and run.pins.get(case_id) == lid
+    if lid is None:
+        st.markdown(t("family_unplaced"))
+    elif imposed:
+        st.markdown(t("family_imposed", name=plain(names.get(lid, lid)), lid=lid, score=_num(ex.score)))
+        higher = sum(1 for a in ex.alternatives if a.score is not None and a.score > float(ex.score or 0.0) + 1e-9)
+        st.caption(t("family_imposed_higher", n=higher) if higher else t("family_imposed_best"))
+    else:
+        st.markdown(t("family_placed_in", name=plain(names.get(lid, lid)), lid=lid, score=_num(ex.score)))
+    pending = state.pins().get(case_id)
+    if pending is not None and not (imposed and pending == lid):
+        st.caption(t("pinned_note", lid=f"{names.get(pending, pending)} ({pending})"))
+    return imposed
+
+
 def _num(value: float | None) -> str:
     """A score with two decimals in the app's language."""
     return "—" if value is None else number(float(value), lang(), 2)
@@ -516,7 +549,7 @@ def _pins_and_forbids(run: state.RunRecord, data: Dataset) -> None:
         st.markdown(f"**{t('pins_header')}**")
         if not pins:
             st.caption(t("pins_none"))
-        for case_id, lid in sorted(pins.items()):
+        for case_id, lid in pins.items():  # in the order they were made
             c1, c2 = st.columns([3, 1], vertical_alignment="center")
             c1.markdown(plain(f"{case_id} → {names.get(lid, lid)} ({lid})"))
             c2.button(t("pin_remove"), key=f"unpin_{case_id}", on_click=state.unpin, args=(case_id,))
@@ -524,7 +557,7 @@ def _pins_and_forbids(run: state.RunRecord, data: Dataset) -> None:
         st.markdown(f"**{t('forbids_header')}**")
         if not forbids:
             st.caption(t("forbids_none"))
-        for case_id, lid in sorted(forbids):
+        for case_id, lid in forbids:  # in the order they were made
             c1, c2 = st.columns([3, 1], vertical_alignment="center")
             c1.markdown(plain(f"{case_id} ✕ {names.get(lid, lid)} ({lid})"))
             c2.button(t("pin_remove"), key=f"unforbid_{case_id}_{lid}", on_click=state.unforbid,

@@ -117,15 +117,15 @@ def _decide(run: state.RunRecord) -> None:
 
 
 def _record(run: state.RunRecord, kind: str, families: list[str], reason: str, plan: dict[str, str],
-            pins: dict[str, str], forbids: set[tuple[str, str]]) -> int:
+            pins: dict[str, str], forbids: list[tuple[str, str]]) -> int:
     """Keep the decisions; return how many. All are checked against the records' limits before any is kept."""
     assert run.db_id is not None
     todo: list[tuple[str, str, str | None, str]]
     if kind == "accept":
         todo = [(case_id, "accepted", None, plan[case_id]) for case_id in families]
     else:
-        todo = [(case_id, "overridden", "pin", lid) for case_id, lid in sorted(pins.items())]
-        todo += [(case_id, "overridden", "forbid", lid) for case_id, lid in sorted(forbids)]
+        todo = [(case_id, "overridden", "pin", lid) for case_id, lid in pins.items()]
+        todo += [(case_id, "overridden", "forbid", lid) for case_id, lid in forbids]
     for case_id, _action, _override, lid in todo:
         check_lengths(schema.decisions, {"case_id": case_id, "locality_id": lid})
     store, actor = records.store(), access.signed_in().name

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -82,6 +83,43 @@ def issues_frame(issues: Iterable[Issue]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=list(ISSUE_COLUMNS))
     frame["row"] = frame["row"].astype("Int64")
     return frame
+
+
+@dataclass(frozen=True)
+class ProblemCell:
+    """Where a problem of the report sits in the editable tables: the workbook's and sheet's names, the Excel row
+    (the tables' index) and the column (None for a problem about the whole row)."""
+
+    workbook: str
+    sheet: str
+    row: int
+    column: str | None
+
+
+def problem_cell(issue: Issue, frames: Mapping[str, Mapping[str, pd.DataFrame]] | None) -> ProblemCell | None:
+    """The cell of the tables a problem is about, None when it is not one of their rows (a missing sheet, a
+    header, a workbook checked on its own that is not in the editors). Sheet names differ across the two
+    workbooks, so the sheet finds the table (the report names the workbook by its file's name)."""
+    if issue.sheet is None or issue.row is None or not frames:
+        return None
+    for workbook, sheets in frames.items():
+        frame = sheets.get(issue.sheet)
+        if frame is not None and issue.row in frame.index:
+            column = issue.column if issue.column in frame.columns else None
+            return ProblemCell(workbook, issue.sheet, int(issue.row), column)
+    return None
+
+
+def with_row_fixed(frames: Mapping[str, Mapping[str, pd.DataFrame]], cell: ProblemCell,
+                   row: pd.DataFrame) -> dict[str, dict[str, pd.DataFrame]]:
+    """The tables with one row replaced by its edited copy (a one-row frame indexed by the same Excel row)."""
+    out = {wb: dict(sheets) for wb, sheets in frames.items()}
+    table = out[cell.workbook][cell.sheet].copy()
+    for column in row.columns:
+        if column in table.columns:
+            table.loc[cell.row, column] = row.iloc[0][column]
+    out[cell.workbook][cell.sheet] = table
+    return out
 
 
 def read_and_apply(cases_path: Path, localities_path: Path, source: Source,

@@ -142,6 +142,20 @@ LABELS: dict[str, tuple[str, str]] = {
     "edit_unavailable": ("Editing needs the workbook readers of the matcher package.",
                          "La modification nécessite les lecteurs de classeurs du paquet matcher."),
     "edit_download": ("Download the edited {name}", "Télécharger {name} modifié"),
+    "report_pick": ("Select a problem to open its row below, the cell to fix first.",
+                    "Sélectionnez un problème pour ouvrir sa ligne ci-dessous, la cellule à corriger en premier."),
+    "focus_header": ("Row {row} of the sheet {sheet}, column {column}",
+                     "Ligne {row} de la feuille {sheet}, colonne {column}"),
+    "focus_header_row": ("Row {row} of the sheet {sheet}", "Ligne {row} de la feuille {sheet}"),
+    "focus_help": ("Fix the cell marked ⚠ (the first column), then apply: the tables are validated again with "
+                   "this row fixed and your other edits kept.",
+                   "Corrigez la cellule marquée ⚠ (la première colonne), puis appliquez : les tables sont validées "
+                   "à nouveau avec cette ligne corrigée et vos autres modifications."),
+    "focus_apply": ("Apply and re-validate", "Appliquer et revalider"),
+    "focus_elsewhere": ("This problem is not about a row of the tables below (a missing sheet, a header, or a "
+                        "workbook checked on its own): fix it in the file.",
+                        "Ce problème ne porte pas sur une ligne des tables ci-dessous (une feuille absente, un "
+                        "en-tête, ou un classeur vérifié seul) : corrigez-le dans le fichier."),
     "no_data_yet": ("No data yet: load the sample or upload your workbooks.",
                     "Pas encore de données : chargez l'exemple ou vos classeurs."),
     "data_invalid_kept": ("The last valid data is still in use until the errors are fixed.",
@@ -354,6 +368,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "table_help": ("Select rows to pin or forbid them, or to explain one.",
                    "Sélectionnez des lignes pour imposer ou exclure ces placements, ou pour en expliquer un."),
     "pin_selected": ("Pin selected where they are", "Imposer les placements sélectionnés"),
+    "table_more_columns": ("More columns", "Plus de colonnes"),
+    "table_more_columns_help": ("Add persons, INSEE code, bedrooms and why a family is not placed (the table then "
+                                "scrolls sideways on a phone).",
+                                "Ajoute personnes, code INSEE, chambres et pourquoi une famille n'est pas placée "
+                                "(le tableau défile alors sur le côté sur un téléphone)."),
     "forbid_selected": ("Forbid selected placements", "Exclure les placements sélectionnés"),
     "pins_added": ("{n} pin(s) added. Re-run to apply.",
                    "{n} placement(s) imposé(s) ajouté(s). Relancez le calcul pour appliquer."),
@@ -400,9 +419,25 @@ LABELS: dict[str, tuple[str, str]] = {
                     "pénalités des règles souples) avec une unité de plus d'une ressource, en points d'objectif : "
                     "où négocier."),
     "family_choose": ("Family", "Famille"),
-    "family_placed_in": ("Placed in **{name}** ({lid}) with score {score:.2f}.",
-                         "Placée à **{name}** ({lid}) avec un score de {score:.2f}."),
+    "family_placed_in": ("Placed in **{name}** ({lid}) with score {score}.",
+                         "Placée à **{name}** ({lid}) avec un score de {score}."),
     "family_unplaced": ("Not placed.", "Non placée."),
+    "family_imposed": ("Placed in **{name}** ({lid}) with score {score}: **placement imposed** by the "
+                       "coordinator (a pin), not chosen by the matcher.",
+                       "Placée à **{name}** ({lid}) avec un score de {score} : **placement imposé** par le "
+                       "coordinateur, non choisi par le calcul."),
+    "family_imposed_higher": ("{n} of the communes listed would score higher for this family; they rank as "
+                              "listed, by score, and the pin sets them aside.",
+                              "{n} des communes listées obtiendraient un score plus élevé pour cette famille ; "
+                              "elles sont classées comme listé, par score, et le placement imposé les écarte."),
+    "family_imposed_best": ("No commune listed scores higher for this family: the pin keeps it where it scores "
+                            "best; the alternatives rank as listed, by score.",
+                            "Aucune commune listée n'obtient un score plus élevé pour cette famille : le placement "
+                            "imposé la garde là où elle obtient le meilleur score ; les alternatives sont "
+                            "classées comme listé, par score."),
+    "family_reasons_imposed": ("Its score in the imposed commune", "Son score dans la commune imposée"),
+    "family_alternatives_imposed": ("Alternatives by score, set aside by the pin",
+                                    "Alternatives par score, écartées par le placement imposé"),
     "family_components": ("Score by component", "Score par composante"),
     "family_reasons": ("Why here", "Pourquoi ici"),
     "family_alternatives": ("Alternatives and why not", "Alternatives et pourquoi pas"),

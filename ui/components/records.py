@@ -247,7 +247,7 @@ def _restore_runs(rows: list[RunRow]) -> None:
             run_id=row.id,
             started=row.created_at.astimezone().replace(tzinfo=None), policy_name=row.policy_name,
             seed=row.seed, time_limit=row.time_limit or 0.0, result=result, problem=None,
-            kpis=state.compute_kpis(result, data), pins=dict(row.pins), forbids=set(row.forbids), stable=row.stable,
+            kpis=state.compute_kpis(result, data), pins=dict(row.pins), forbids=list(row.forbids), stable=row.stable,
             policy=row.policy))
     if restored:
         st.session_state["runs"] = restored

@@ -24,7 +24,7 @@ class MatchRequest:
     seed: int
     time_limit: float
     pins: dict[str, str]
-    forbids: set[tuple[str, str]]
+    forbids: list[tuple[str, str]]
     stable: bool
 
 

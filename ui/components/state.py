@@ -22,6 +22,7 @@ from matcher.models.policy import Policy, load_policy, policy_from_dict
 from matcher.models.records import Dataset
 from matcher.models.result import Result
 from matcher.problem import Problem, build_problem
+from matcher.store import ordered_pairs
 from ui.components.i18n import phrase
 
 UI_DIR = Path(__file__).resolve().parents[1]
@@ -42,8 +43,8 @@ _DEFAULTS: dict[str, object] = {
     "data_version": 0,  # bumped on every new read so that editors start fresh
     "policy": None,  # Policy
     "policy_version": 0,  # bumped when a preset or file replaces the policy, to reset its widgets
-    "pins": {},  # case_id -> locality_id
-    "forbids": set(),  # {(case_id, locality_id)}
+    "pins": {},  # case_id -> locality_id, in the order they were made
+    "forbids": [],  # [(case_id, locality_id)], in the order they were made
     "runner": None,  # BackgroundRun | None
     "runs": [],  # list[RunRecord]
     "current_run": None,  # run_id shown on the Match page
@@ -204,8 +205,9 @@ class RunRecord:
     result: Result
     problem: Problem | None
     kpis: Kpis
+    #: Its pins and forbids in the order they were made (kept so in the records, restored so, shown so).
     pins: dict[str, str] = field(default_factory=dict)
-    forbids: set[tuple[str, str]] = field(default_factory=set)
+    forbids: list[tuple[str, str]] = field(default_factory=list)
     stable: bool = False
     #: Views computed once per run: the locality report (it solves an LP), and the explanation of each family.
     locality_report: pd.DataFrame | None = None
@@ -278,40 +280,43 @@ def clear_scenario_runs() -> None:
 
 # ------------------------------------------------------------------------------------ pins and forbids
 # The coordinator's overrides for the next run: a family pinned to a commune, or forbidden from one. They live
-# under the keys "pins" and "forbids"; pages read copies and change them only through these functions, which
-# keep the two consistent (a family is never pinned where it is forbidden).
+# under the keys "pins" and "forbids" in the order they were made (the newest last: the Match page lists them so,
+# the records keep them so and a restored run brings them back so); pages read copies and change them only
+# through these functions, which keep the two consistent (a family is never pinned where it is forbidden).
 
 
 def pins() -> dict[str, str]:
-    """The pins for the next run, case_id -> locality_id (a copy)."""
+    """The pins for the next run, case_id -> locality_id, oldest first (a copy)."""
     return dict(st.session_state.get("pins", {}))
 
 
-def forbids() -> set[tuple[str, str]]:
-    """The forbidden pairs (case_id, locality_id) for the next run (a copy)."""
-    return set(st.session_state.get("forbids", set()))
+def forbids() -> list[tuple[str, str]]:
+    """The forbidden pairs (case_id, locality_id) for the next run, oldest first, each once (a copy)."""
+    return ordered_pairs(st.session_state.get("forbids", ()))
 
 
 def set_overrides(new_pins: Mapping[str, str], new_forbids: Iterable[tuple[str, str]]) -> None:
-    """Replace the pins and forbids (a restored run brings back its own)."""
+    """Replace the pins and forbids, keeping their order (a restored run brings back its own)."""
     st.session_state["pins"] = dict(new_pins)
-    st.session_state["forbids"] = set(new_forbids)
+    st.session_state["forbids"] = ordered_pairs(new_forbids)
 
 
 def pin(pairs: Iterable[tuple[str, str]]) -> None:
-    """Pin each family to a commune; a forbid of that same pair is lifted."""
+    """Pin each family to a commune (a family pinned again moves to the end: its newest pin); a forbid of that
+    same pair is lifted."""
     new_pins, new_forbids = pins(), forbids()
     for case_id, locality_id in pairs:
+        new_pins.pop(case_id, None)
         new_pins[case_id] = locality_id
-        new_forbids.discard((case_id, locality_id))
+        new_forbids = [p for p in new_forbids if p != (case_id, locality_id)]
     set_overrides(new_pins, new_forbids)
 
 
 def forbid(pairs: Iterable[tuple[str, str]]) -> None:
-    """Forbid each family from a commune; a pin of that same pair is lifted."""
+    """Forbid each family from a commune (after the forbids already made); a pin of that same pair is lifted."""
     new_pins, new_forbids = pins(), forbids()
     for case_id, locality_id in pairs:
-        new_forbids.add((case_id, locality_id))
+        new_forbids.append((case_id, locality_id))
         if new_pins.get(case_id) == locality_id:
             del new_pins[case_id]
     set_overrides(new_pins, new_forbids)
@@ -326,7 +331,7 @@ def unpin(case_id: str) -> None:
 
 def unforbid(pair: tuple[str, str]) -> None:
     """Lift one forbid."""
-    set_overrides(pins(), forbids() - {pair})
+    set_overrides(pins(), [p for p in forbids() if p != tuple(pair)])
 
 
 def clear_overrides() -> None:
@@ -335,6 +340,5 @@ def clear_overrides() -> None:
 
 
 def overrides_changed(run: RunRecord) -> bool:
-    """True when the pins or forbids differ from those the run was made with."""
-    return run.pins != pins() or run.forbids != forbids()
-
+    """True when the pins or forbids differ from those the run was made with (their order does not change a run)."""
+    return run.pins != pins() or set(run.forbids) != set(forbids())
