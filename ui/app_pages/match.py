@@ -365,7 +365,8 @@ def _map(run: state.RunRecord, data: Dataset) -> None:
                      description=map_summary(frame, families, markdown=False))
     left, right = st.columns([1.35, 1], gap="small")
     with left:
-        st.vega_lite_chart(commune_map(frame, layout(frame), texts), width="stretch", key=f"map_{run.run_id}")
+        st.vega_lite_chart(a11y.readable_spec(commune_map(frame, layout(frame), texts)), width="stretch",
+                           key=f"map_{run.run_id}")
         st.caption(t("map_help") + " " + t("map_navigate"))
         st.caption(t("map_attribution"))
     with right:
@@ -403,15 +404,13 @@ def _capacity(run: state.RunRecord, data: Dataset) -> None:
         st.info(t("capacity_none"))
         return
     heatmap = charts.capacity_heatmap(frame, share_title=t("capacity_share"))
-    st.altair_chart(heatmap.properties(description=a11y.heatmap_summary(frame, markdown=False)), width="stretch",
-                    key=f"heatmap_{run.run_id}")
+    a11y.show_chart(heatmap, a11y.heatmap_summary(frame, markdown=False), key=f"heatmap_{run.run_id}")
     st.markdown(a11y.heatmap_summary(frame))
     resources = list(dict.fromkeys(frame["resource"]))
     resource = st.selectbox(t("capacity_resource"), resources, key="capacity_resource")
     chosen = frame[frame["resource"] == resource]
     bars = charts.use_bars(chosen, used_title=t("capacity_used"), capacity_title=t("capacity_capacity"))
-    st.altair_chart(bars.properties(description=a11y.use_summary(chosen, resource, markdown=False)),
-                    width="stretch", key=f"use_{run.run_id}")
+    a11y.show_chart(bars, a11y.use_summary(chosen, resource, markdown=False), key=f"use_{run.run_id}")
     st.markdown(a11y.use_summary(chosen, resource))
     _use_table(frame, run)
     st.markdown(f"**{t('shadow_header')}**")
@@ -478,9 +477,8 @@ def _family(run: state.RunRecord, data: Dataset) -> None:
         if ex.components:
             st.markdown(f"**{t('family_components')}**")
             bars = charts.component_bars(dict(ex.components), value_title=t("col_value"))
-            st.altair_chart(bars.properties(description=a11y.components_summary(dict(ex.components),
-                                                                                 markdown=False)),
-                            width="stretch", key=f"components_{run.run_id}")
+            a11y.show_chart(bars, a11y.components_summary(dict(ex.components), markdown=False),
+                            key=f"components_{run.run_id}")
             st.markdown(a11y.components_summary(dict(ex.components)))
             a11y.chart_table(pd.DataFrame({t("a11y_col_component"): list(ex.components),
                                            t("col_value"): [round(float(v), 2) for v in ex.components.values()]}),

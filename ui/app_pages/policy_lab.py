@@ -33,6 +33,7 @@ from matcher.simulate import (
 from matcher.simulate.isolated import LabProcess
 from matcher.simulate.report import COLOURS, plot_html, plot_png
 from matcher.simulate.schedulers import SchedulerConfig, SchedulerError, load_schedulers, resolve_page_scheduler
+from ui.components.a11y import show_chart
 from ui.components.figures import parameter_text
 from ui.components.i18n import lang
 from ui.components.text import fill, plain, plain_lines
@@ -307,8 +308,7 @@ def _results(job: LabProcess) -> None:
     metric = st.selectbox(tr("metric"), list(METRICS), index=METRICS.index("placed_share"),
                           format_func=lambda m: f"{m}: {DESCRIPTIONS[m]}", key="lab_metric")
     said = chart_summary(summary, metric, list(exp.policies))
-    st.altair_chart(_chart(metrics, summary, metric, list(exp.policies)).properties(description=said),
-                    width="stretch")
+    show_chart(_chart(metrics, summary, metric, list(exp.policies)), said)
     st.caption(tr("chart_caption"))
     st.markdown(plain(said))  # the chart in words; the summary table above holds its figures
     st.markdown(f"**{tr('downloads')}**")
