@@ -49,6 +49,7 @@ class Report:
     failures: list[str] = field(default_factory=list)
     excluded: list[str] = field(default_factory=list)
     rules: dict[str, dict[str, int]] = field(default_factory=dict)
+    nodes: list[str] = field(default_factory=list)
 
     def add(self, name: str, violations: list[dict]) -> None:
         counts: Counter[str] = Counter()
@@ -63,6 +64,7 @@ class Report:
                 counts[v["impact"] or "unknown"] += 1
                 rules = self.rules.setdefault(name, {})
                 rules[f"{v['impact']} {v['id']}"] = rules.get(f"{v['impact']} {v['id']}", 0) + 1
+                self.nodes.append(line)
                 if v["impact"] in FAILING:
                     self.failures.append(line)
         self.pages[name] = counts
@@ -74,7 +76,7 @@ class Report:
         return "\n".join(rows)
 
     def write(self, path: Path) -> None:
-        found = {"pages": {n: dict(c) for n, c in self.pages.items()}, "rules": self.rules,
+        found = {"pages": {n: dict(c) for n, c in self.pages.items()}, "rules": self.rules, "nodes": self.nodes,
                  "failures": self.failures, "excluded": self.excluded}
         path.write_text(json.dumps(found, indent=2, ensure_ascii=False))
 
