@@ -80,6 +80,21 @@ def tab_to(page, text: str | re.Pattern[str], role: str = "", back: bool = False
     raise AssertionError(f"{text!r} cannot be reached with the keyboard; the focus went through: {seen[-40:]}")
 
 
+def arrow_to_tab(page, name: str, key: str = "ArrowRight") -> None:  # type: ignore[no-untyped-def]
+    """From the focused tab, the arrow key until the tab `name` has the focus, then Enter opens it. Each press
+    waits for the app (a tab opened by the arrow reruns the page)."""
+    for _ in range(8):
+        page.keyboard.press(key)
+        idle(page)
+        got = page.evaluate(FOCUSED)
+        assert got is not None and got["role"] == "tab", f"the focus left the tabs: {got}"
+        if got["text"] == name:
+            page.keyboard.press("Enter")
+            idle(page)
+            return
+    raise AssertionError(f"the tab {name!r} cannot be reached with {key}")
+
+
 def test_main_loop_with_the_keyboard_only(browser, keyboard_url) -> None:  # type: ignore[no-untyped-def]
     """Load, run, explain, pin, export: every step by keys, each one's effect seen on the page."""
     context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="en-GB", accept_downloads=True)
@@ -108,10 +123,7 @@ def test_main_loop_with_the_keyboard_only(browser, keyboard_url) -> None:  # typ
 
         # The tabs: one stop for the list (its selected tab), then the arrows move between them.
         tab_to(page, "Placements", "tab")
-        for _ in range(3):
-            page.keyboard.press("ArrowRight")
-        page.keyboard.press("Enter")
-        idle(page)
+        arrow_to_tab(page, "Family")
         pin = page.get_by_role("button", name=re.compile(r"^Pin to "))
         pin.wait_for()
         page.screenshot(path=str(SHOTS / "keyboard_1_family.png"))
@@ -124,10 +136,7 @@ def test_main_loop_with_the_keyboard_only(browser, keyboard_url) -> None:  # typ
         page.screenshot(path=str(SHOTS / "keyboard_2_pinned.png"))
 
         tab_to(page, "Family", "tab", back=True)
-        for _ in range(2):
-            page.keyboard.press("ArrowRight")
-        page.keyboard.press("Enter")
-        idle(page)
+        arrow_to_tab(page, "Export")
         page.get_by_role("button", name=re.compile("Download JSON")).wait_for()
         tab_to(page, re.compile(r"Download JSON$"), "button")
         with page.expect_download() as download:

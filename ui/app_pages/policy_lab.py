@@ -296,7 +296,7 @@ def _results(job: LabProcess) -> None:
     summary = summarise(metrics, exp.policies)
     st.caption(tr("throughput", tasks=stats.tasks, seconds=stats.seconds, executor=stats.executor,
                   rate=stats.scenarios_per_minute))
-    st.subheader(tr("summary"))
+    st.header(tr("summary"))
     if "optimal" in exp.policies:
         st.caption(tr("hindsight"))
     # Metrics as rows, named in words, and one column per policy: it fits the page without scrolling sideways.

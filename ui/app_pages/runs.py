@@ -57,7 +57,7 @@ def _history(runs: list[state.RunRecord]) -> None:
 
 
 def _compare(runs: list[state.RunRecord]) -> None:
-    st.subheader(t("compare_header"))
+    st.header(t("compare_header"))
     if len(runs) < 2:
         st.caption(t("compare_need_two"))
         return

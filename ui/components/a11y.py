@@ -2,6 +2,9 @@
 attribute, captions and help text dark enough to read, and each chart said in words with its figures as a
 table.
 
+Pages title themselves with `st.title` (level 1) and their sections with `st.header` (level 2: headings go down
+one level at a time, WCAG 1.3.1); the style draws those at the size of Streamlit's level-3 headings.
+
 Streamlit serves one index.html with ``<html lang="en">`` whatever the app's language, so a screen reader reads
 French text with English rules: `page_setup` sets ``document.documentElement.lang`` to the language chosen in the
 sidebar, on every run (the script's text changes with the language, so Streamlit runs it again on a switch). The
@@ -30,6 +33,7 @@ _STYLE = f"""<style>
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p,
 [data-testid="stWidgetLabel"] [data-testid="stCaptionContainer"] {{ color: {CAPTION_COLOUR}; opacity: 1; }}
 .st-key-a11y_page_lang {{ display: none; }}
+[data-testid="stMain"] [data-testid="stHeading"] h2 {{ font-size: 1.75rem; }}
 </style>"""
 
 
