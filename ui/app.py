@@ -12,16 +12,17 @@ _ROOT = str(Path(__file__).resolve().parents[1])
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
-from ui.components import access, records, solving, state  # noqa: E402
+from ui.components import a11y, access, records, solving, state  # noqa: E402
 from ui.components import data as data_helpers  # noqa: E402
 from ui.components.guard import guarded  # noqa: E402
-from ui.components.i18n import LANGUAGES, t  # noqa: E402
+from ui.components.i18n import LANGUAGES, lang, t  # noqa: E402
 
 PAGES_DIR = Path(__file__).parent / "app_pages"
 
 # "auto": the sidebar opens on a wide screen and stays closed on a phone, where it would cover the page.
 st.set_page_config(page_title="Matcher", page_icon="🧭", layout="wide", initial_sidebar_state="auto")
 state.init_state()
+a11y.page_setup(lang())  # <html lang>, readable captions: before the login, which stops the script until done
 access.gate()  # a login when the app is served beyond localhost; stops here until then
 
 with guarded("startup"):

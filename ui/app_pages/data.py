@@ -54,7 +54,7 @@ def _on_load_sample() -> None:
 def _sources() -> None:
     left, right = st.columns([3, 2], gap="large")
     with left:
-        st.subheader(t("upload_header"))
+        st.header(t("upload_header"))
         cases_files = st.file_uploader(t("upload_cases"), type=["xlsx", "csv"], accept_multiple_files=True,
                                        key="upload_cases")
         loc_files = st.file_uploader(t("upload_localities"), type=["xlsx", "csv"], accept_multiple_files=True,
@@ -70,7 +70,7 @@ def _sources() -> None:
                 st.session_state["data_flash"] = ("error", t("upload_unreadable"))
             st.rerun()
     with right:
-        st.subheader(t("templates_header"))
+        st.header(t("templates_header"))
         st.caption(t("templates_help"))
         try:
             templates = data_helpers.template_bytes()
@@ -104,7 +104,7 @@ def _read(cases_files: list[data_helpers.UploadedLike], loc_files: list[data_hel
 
 def _report() -> Issue | None:
     """The validation report; the problem the user selected in it, if any."""
-    st.subheader(t("report_header"))
+    st.header(t("report_header"))
     issues = list(st.session_state.get("issues", []))
     frame = data_helpers.issues_frame(issues)
     errors = int((frame["severity"] == "error").sum())
@@ -194,7 +194,7 @@ def _editors() -> dict[str, dict[str, pd.DataFrame]] | None:
     frames = st.session_state.get("frames")
     if not frames:
         return None
-    st.subheader(t("edit_header"))
+    st.header(t("edit_header"))
     st.caption(t("edit_help"))
     version = st.session_state.get("data_version", 0)
     edited: dict[str, dict[str, pd.DataFrame]] = {}

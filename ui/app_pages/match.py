@@ -17,7 +17,7 @@ from matcher.models.policy import Policy
 from matcher.models.records import Dataset
 from matcher.models.result import Result, Status
 from matcher.problem import PinDiagnosis
-from ui.components import charts, engine, geo, solving, state
+from ui.components import a11y, charts, engine, geo, solving, state
 from ui.components.codes import readable, resource_label, said
 from ui.components.figures import score_delta
 from ui.components.guard import log_exception
@@ -387,7 +387,8 @@ def _map(run: state.RunRecord, data: Dataset) -> None:
                      description=map_summary(frame, families, markdown=False))
     left, right = st.columns([1.35, 1], gap="small")
     with left:
-        st.vega_lite_chart(commune_map(frame, layout(frame), texts), width="stretch", key=f"map_{run.run_id}")
+        st.vega_lite_chart(a11y.readable_spec(commune_map(frame, layout(frame), texts)), width="stretch",
+                           key=f"map_{run.run_id}")
         st.caption(t("map_help") + " " + t("map_navigate"))
         st.caption(t("map_attribution"))
     with right:
@@ -408,18 +409,32 @@ def _use_frame(run: state.RunRecord, data: Dataset) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["locality_id", "name", "resource", "used", "capacity", "share"])
 
 
+def _use_table(frame: pd.DataFrame, run: state.RunRecord) -> None:
+    """Both capacity charts' figures: one row per commune and capacity, fullest first."""
+    shown = frame.sort_values(["share", "name"], ascending=[False, True]).assign(share=frame["share"] * 100)
+    a11y.chart_table(shown[["name", "resource", "used", "capacity", "share"]], key=f"use_table_{run.run_id}",
+                     column_config={"name": st.column_config.TextColumn(t("col_locality")),
+                                    "resource": st.column_config.TextColumn(t("capacity_resource")),
+                                    "used": st.column_config.NumberColumn(t("capacity_used"), format="%g"),
+                                    "capacity": st.column_config.NumberColumn(t("capacity_capacity"), format="%g"),
+                                    "share": st.column_config.NumberColumn(t("a11y_col_share"), format="%.0f %%")})
+
+
 def _capacity(run: state.RunRecord, data: Dataset) -> None:
     frame = _use_frame(run, data)
     if frame.empty:
         st.info(t("capacity_none"))
         return
-    st.altair_chart(charts.capacity_heatmap(frame, share_title=t("capacity_share")), width="stretch",
-                    key=f"heatmap_{run.run_id}")
+    heatmap = charts.capacity_heatmap(frame, share_title=t("capacity_share"))
+    a11y.show_chart(heatmap, a11y.heatmap_summary(frame, markdown=False), key=f"heatmap_{run.run_id}")
+    st.markdown(a11y.heatmap_summary(frame))
     resources = list(dict.fromkeys(frame["resource"]))
     resource = st.selectbox(t("capacity_resource"), resources, key="capacity_resource")
     chosen = frame[frame["resource"] == resource]
-    st.altair_chart(charts.use_bars(chosen, used_title=t("capacity_used"), capacity_title=t("capacity_capacity")),
-                    width="stretch", key=f"use_{run.run_id}")
+    bars = charts.use_bars(chosen, used_title=t("capacity_used"), capacity_title=t("capacity_capacity"))
+    a11y.show_chart(bars, a11y.use_summary(chosen, resource, markdown=False), key=f"use_{run.run_id}")
+    st.markdown(a11y.use_summary(chosen, resource))
+    _use_table(frame, run)
     st.markdown(f"**{t('shadow_header')}**")
     st.caption(t("shadow_help"))
     try:
@@ -477,8 +492,12 @@ def _family(run: state.RunRecord, data: Dataset) -> None:
         if ex.components:
             st.markdown(f"**{t('family_components')}**")
             named = {label("component", k, lang()): v for k, v in ex.components.items()}
-            st.altair_chart(charts.component_bars(named, value_title=t("col_value")),
-                            width="stretch", key=f"components_{run.run_id}")
+            bars = charts.component_bars(named, value_title=t("col_value"))
+            a11y.show_chart(bars, a11y.components_summary(named, markdown=False), key=f"components_{run.run_id}")
+            st.markdown(a11y.components_summary(named))
+            a11y.chart_table(pd.DataFrame({t("a11y_col_component"): list(named),
+                                           t("col_value"): [round(float(v), 2) for v in named.values()]}),
+                             key=f"components_table_{run.run_id}")
         if ex.reasons:
             st.markdown(f"**{t('family_reasons_imposed' if imposed else 'family_reasons')}**")
             st.markdown("\n".join(

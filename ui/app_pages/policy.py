@@ -126,7 +126,7 @@ def _beside(help_text: str) -> DeltaGenerator:
 
 
 def _weights(pol: Policy) -> dict[str, float]:
-    st.subheader(t("weights_header"))
+    st.header(t("weights_header"))
     st.caption(t("weights_help"))
     out = {}
     current = pol.weights.as_dict()
@@ -139,7 +139,7 @@ def _weights(pol: Policy) -> dict[str, float]:
 
 def _outcomes(pol: Policy) -> None:
     """Upload an outcome CSV for the runs; say how much of the data it covers and whether the weight uses it."""
-    st.subheader(t("outcomes_header"))
+    st.header(t("outcomes_header"))
     st.caption(t("outcomes_help"))
     uploaded = st.file_uploader(t("outcomes_upload"), type=["csv"], key="outcome_file")
     if uploaded is not None and st.session_state.get("outcome_file_seen") != uploaded.file_id:
@@ -206,7 +206,7 @@ def _fit() -> None:
 
 
 def _rules(pol: Policy) -> dict[str, dict[str, str | float]]:
-    st.subheader(t("rules_header"))
+    st.header(t("rules_header"))
     st.caption(t("rules_help"))
     out: dict[str, dict[str, str | float]] = {}
     for name, rule in pol.rules:
@@ -225,7 +225,7 @@ def _rules(pol: Policy) -> dict[str, dict[str, str | float]]:
 
 
 def _bedrooms(pol: Policy) -> list[dict[str, int | None]]:
-    st.subheader(t("bedrooms_header"))
+    st.header(t("bedrooms_header"))
     st.caption(t("bedrooms_help"))
     frame = pd.DataFrame(
         [{"max_persons": b.max_persons, "bedrooms": b.bedrooms} for b in pol.bedroom_table]
@@ -254,7 +254,7 @@ def _whole(value: object) -> int | None:
 
 
 def _balance(pol: Policy) -> dict[str, str | float]:
-    st.subheader(t("balance_header"))
+    st.header(t("balance_header"))
     levels, targets = ["region", "departement", "none"], ["population", "equal"]
     level = _beside(t("balance_level_help")).selectbox(
         t("balance_level"), levels, index=levels.index(pol.balance.level), key=_key("b_level"),
@@ -269,7 +269,7 @@ def _balance(pol: Policy) -> dict[str, str | float]:
 
 
 def _objective_and_solver(pol: Policy) -> tuple[dict[str, Any], dict[str, float | int]]:
-    st.subheader(t("objective_header"))
+    st.header(t("objective_header"))
     pin_modes = ["keep_what_fits", "fail"]
     obj = pol.objective.model_dump(mode="json")
     obj["pins"] = _beside(t("objective_pins_help")).selectbox(

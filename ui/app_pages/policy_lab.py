@@ -33,9 +33,10 @@ from matcher.simulate import (
 from matcher.simulate.isolated import LabProcess
 from matcher.simulate.report import COLOURS, plot_html, plot_png
 from matcher.simulate.schedulers import SchedulerConfig, SchedulerError, load_schedulers, resolve_page_scheduler
+from ui.components.a11y import show_chart
 from ui.components.figures import parameter_text
 from ui.components.i18n import lang
-from ui.components.text import fill, plain_lines
+from ui.components.text import fill, plain, plain_lines
 
 log = logging.getLogger("ui")
 
@@ -117,6 +118,8 @@ LABELS: dict[str, tuple[str, str]] = {
                       "Points : réplications ; losange et barre : moyenne et intervalle à 95 %."),
     "throughput": ("{tasks} scenarios in {seconds:.1f} s on {executor}: {rate:.1f} per minute.",
                    "{tasks} scénarios en {seconds:.1f} s sur {executor} : {rate:.1f} par minute."),
+    "chart_summary": ("{metric}, by policy, mean [95 % interval]: {items}.",
+                      "{metric}, par politique, moyenne [intervalle à 95 %] : {items}."),
     "downloads": ("Downloads", "Téléchargements"),
     "parameters": ("Cohort parameters and their sources", "Paramètres des cohortes et leurs sources"),
     "hindsight": ("“optimal” places the whole year's families at once, knowing every arrival in advance: a hindsight "
@@ -263,6 +266,16 @@ def _chart(metrics: pd.DataFrame, summary: pd.DataFrame, metric: str, policies: 
     return (dots + bars + means).properties(height=320)
 
 
+def chart_summary(summary: pd.DataFrame, metric: str, policies: list[str]) -> str:
+    """The chart in words, as plain text: the metric, then each policy's mean and 95 % interval."""
+    rows = {str(r["policy"]): (float(r["mean"]), float(r["ci_low"]), float(r["ci_high"]))
+            for r in summary[summary["metric"] == metric].to_dict("records")}
+    items = "; ".join(f"{policy_name(p)} {rows[p][0]:.4g} [{rows[p][1]:.4g} – {rows[p][2]:.4g}]"
+                      for p in policies if p in rows)
+    en, fr = LABELS["chart_summary"]
+    return (fr if lang() == "fr" else en).format(metric=DESCRIPTIONS[metric], items=items)
+
+
 def failure_text(job: LabProcess) -> str:
     """What to do next after a failed run, in the page's language; no value of the run, no address."""
     assert job.failure is not None
@@ -283,7 +296,7 @@ def _results(job: LabProcess) -> None:
     summary = summarise(metrics, exp.policies)
     st.caption(tr("throughput", tasks=stats.tasks, seconds=stats.seconds, executor=stats.executor,
                   rate=stats.scenarios_per_minute))
-    st.subheader(tr("summary"))
+    st.header(tr("summary"))
     if "optimal" in exp.policies:
         st.caption(tr("hindsight"))
     # Metrics as rows, named in words, and one column per policy: it fits the page without scrolling sideways.
@@ -294,8 +307,10 @@ def _results(job: LabProcess) -> None:
                  column_config={"_index": st.column_config.TextColumn(tr("metric"), width="large")})
     metric = st.selectbox(tr("metric"), list(METRICS), index=METRICS.index("placed_share"),
                           format_func=lambda m: f"{m}: {DESCRIPTIONS[m]}", key="lab_metric")
-    st.altair_chart(_chart(metrics, summary, metric, list(exp.policies)), width="stretch")
+    said = chart_summary(summary, metric, list(exp.policies))
+    show_chart(_chart(metrics, summary, metric, list(exp.policies)), said)
     st.caption(tr("chart_caption"))
+    st.markdown(plain(said))  # the chart in words; the summary table above holds its figures
     st.markdown(f"**{tr('downloads')}**")
     png = io.BytesIO()
     plot_png(metrics, summary, png, exp.policies, title=exp.name)

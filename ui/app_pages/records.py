@@ -78,7 +78,7 @@ add_labels({
 
 
 def _decide(run: state.RunRecord) -> None:
-    st.subheader(t("decide_header", label=run.label))
+    st.header(t("decide_header", label=run.label))
     if run.db_id is None:
         st.info(t("decide_not_kept"))
         return
@@ -157,7 +157,7 @@ def _newer() -> None:
     latest = store.scenario(newest)
     if latest.source != "capacities":
         return
-    st.subheader(t("newer_header"))
+    st.header(t("newer_header"))
     st.info(t("newer_scenario", id=latest.id, owner=latest.owner, source=records.source_label(latest.source)))
     st.button(t("newer_load", id=latest.id), key="newer_load", on_click=_load, args=(latest.id,))
 
@@ -167,7 +167,7 @@ def _verify() -> None:
 
 
 def _audit() -> None:
-    st.subheader(t("audit_header"))
+    st.header(t("audit_header"))
     store = records.store()
     # Verifying reads every record (workbooks included): on request, not on every rerun of the page.
     st.button(t("audit_verify"), key="audit_verify", on_click=_verify)

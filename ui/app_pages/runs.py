@@ -7,7 +7,8 @@ import streamlit as st
 
 from ui.components import state
 from ui.components.figures import difference
-from ui.components.i18n import status_label, t
+from ui.components.i18n import lang, status_label, t
+from ui.components.text import LocalNumber
 
 KPI_ROWS = (
     ("kpi_status", "status"),
@@ -26,11 +27,11 @@ def _fmt(key: str, value: str | int | float | None) -> str:
     if key == "status":
         return status_label(value)
     if key == "gap":
-        return f"{value:.1%}"
+        return format(LocalNumber(value, lang()), ".1%")
     if key == "seconds":
-        return f"{value:.1f} s"
+        return format(LocalNumber(value, lang()), ".1f") + " s"
     if key == "mean_score":
-        return f"{value:.3f}"
+        return format(LocalNumber(value, lang()), ".3f")
     return str(value)
 
 
@@ -57,7 +58,7 @@ def _history(runs: list[state.RunRecord]) -> None:
 
 
 def _compare(runs: list[state.RunRecord]) -> None:
-    st.subheader(t("compare_header"))
+    st.header(t("compare_header"))
     if len(runs) < 2:
         st.caption(t("compare_need_two"))
         return

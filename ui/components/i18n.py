@@ -7,11 +7,12 @@ only (the same key with another text would silently replace a label of another p
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Mapping
 
 import streamlit as st
 
-from ui.components.text import fill
+from ui.components.text import LocalNumber, fill
 
 LANGUAGES = {"en": "English", "fr": "Français"}
 
@@ -561,7 +562,7 @@ def t(key: str, **values: object) -> str:
     if pair is None:
         return key
     text = pair[1] if lang() == "fr" else pair[0]
-    return fill(text, values) if values else text
+    return fill(text, values, lang()) if values else text
 
 
 def phrase(key: str, **values: object) -> str:
@@ -575,7 +576,10 @@ def phrase(key: str, **values: object) -> str:
     if pair is None:
         return key
     text = pair[1] if lang() == "fr" else pair[0]
-    return text.format(**values) if values else text
+    if not values:
+        return text
+    return text.format(**{k: LocalNumber(v, lang()) if isinstance(v, numbers.Number) and not isinstance(v, bool)
+                          else v for k, v in values.items()})
 
 
 def status_label(status: object) -> str:

@@ -99,7 +99,7 @@ def _outline_layers(lay: MapLayout, texts: MapTexts) -> list[alt.Chart]:
     inside = alt.Chart(alt.Data(values=lay.departements)).mark_geoshape(
         fill="#fbfaf6", stroke="#8c8c8c", strokeWidth=0.9, clip=True).encode(tooltip=tooltip)
     regions = alt.Chart(alt.Data(values=lay.regions)).mark_geoshape(
-        filled=False, fill=None, stroke="#3d3d3d", strokeWidth=1.8, clip=True, tooltip=None)
+        filled=False, fill=None, stroke="#3d3d3d", strokeWidth=1.8, clip=True, tooltip=None, aria=False)
     return [around, inside, regions]
 
 
@@ -133,7 +133,7 @@ def _label_layers(base: alt.Chart, field: str, align: Literal["left", "right"]) 
     """Names beside their circles (on the side `align` says), in dark text on a white halo."""
     offset = (math.sqrt(CIRCLE_AREA[1]) / 2 + 3) * (1 if align == "left" else -1)
     halo = base.mark_text(align=align, dx=offset, fontSize=12, clip=True, stroke="white", strokeWidth=3,
-                          strokeOpacity=0.9, tooltip=None).encode(text=f"{field}:N")
+                          strokeOpacity=0.9, tooltip=None, aria=False).encode(text=f"{field}:N")
     names = base.mark_text(align=align, dx=offset, fontSize=12, clip=True, color="#1a1a1a", tooltip=None).encode(
         text=f"{field}:N")
     return [halo, names]

@@ -60,10 +60,36 @@ def plain_lines(text: object) -> str:
     return "\n".join(f"- {plain(line)}" for line in str(text).splitlines() if line.strip())
 
 
-def fill(template: str, values: Mapping[str, object]) -> str:
+class LocalNumber:
+    """A number placed in a label: its format specification (``{score:.2f}``, ``{share:.0%}``) applies, and the
+    result is written in the language's way (``0,53`` and ``12 %`` in French)."""
+
+    def __init__(self, value: object, lang: str) -> None:
+        self.value, self.lang = value, lang
+
+    def __format__(self, spec: str) -> str:
+        text = format(self.value, spec)
+        if self.lang != "fr":
+            return text
+        text = text.translate(_FRENCH_NUMBER)
+        return text[:-1] + "\u00a0%" if text.endswith("%") else text
+
+    def __str__(self) -> str:
+        return self.__format__("")
+
+
+#: Python's "1,234.5" written the French way: "1 234,5" (a narrow no-break space between thousands).
+_FRENCH_NUMBER = str.maketrans({",": "\u202f", ".": ","})
+
+
+def fill(template: str, values: Mapping[str, object], lang: str = "en") -> str:
     """`template` (trusted Markdown) with its ``{placeholders}`` filled from `values`, each made `plain`.
 
-    Numbers stay numbers, so that format specifications (``{score:.2f}``) apply; anything else is data, shown as
-    its text and never read as Markdown.
+    Numbers stay numbers, so that format specifications (``{score:.2f}``) apply, written in `lang`'s way
+    (:class:`LocalNumber`); anything else is data, shown as its text and never read as Markdown.
     """
-    return template.format(**{k: v if isinstance(v, numbers.Number) else plain(v) for k, v in values.items()})
+    return template.format(**{k: LocalNumber(v, lang) if _is_number(v) else plain(v) for k, v in values.items()})
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, numbers.Number) and not isinstance(value, bool)
