@@ -28,6 +28,7 @@ from matcher.cli.outcomes import outcomes_app
 from matcher.cli.records import record_cli_run, records_app
 from matcher.cli.users import users_app
 from matcher.i18n import Msg, Number, _, _n, number, render, resolve_lang
+from matcher.i18n.labels import label
 from matcher.io.readers import read_dataset
 from matcher.io.validation import Issue, ReadReport
 from matcher.models.policy import MAX_SEED, MAX_WORKERS, Policy
@@ -500,7 +501,8 @@ def explain(
         typer.echo(_("{case}: placed in {name} ({id}), score {score}", case=case_id, name=exp.locality_name or "",
                      id=exp.locality_id, score=Number(exp.score or 0.0, 3)).render(lang))
         for k, v in exp.components.items():
-            typer.echo(f"  {k:<12} {number(v, lang, 3)}  {render(exp.reasons.get(k, ''), lang)}")
+            name, why = label("component", k, lang), render(exp.reasons.get(k, ""), lang)
+            typer.echo(f"  {name:<18} {number(v, lang, 3)}  {why}")
         if outcome_model is not None:
             _echo_drivers(outcome_model, dataset, case_id, exp.locality_id)
     else:
@@ -524,7 +526,7 @@ def _echo_result_only(result: Result, case_id: str, lang: str) -> None:
                      id=placement.locality_id, score=Number(placement.score, 3),
                      bedrooms=str(placement.bedrooms)).render(lang))
         for k, v in placement.components.items():
-            typer.echo(f"  {k:<12} {number(v, lang, 3)}")
+            typer.echo(f"  {label('component', k, lang):<18} {number(v, lang, 3)}")
         typer.echo(_("(give --cases and --localities to see the next best communes and why not)").render(lang))
     else:
         unplaced = next(u for u in result.unplaced if u.case_id == case_id)

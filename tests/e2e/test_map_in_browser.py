@@ -68,17 +68,11 @@ def _nav(page, title: str) -> None:  # type: ignore[no-untyped-def]
 
 
 def _open_map(page, lang: str, folder: Path | None) -> None:  # type: ignore[no-untyped-def]
-    """From a fresh page: the language, the scenario (the sample, or the workbooks in `folder`), a run with the
-    default settings, then the Map tab."""
+    """From a fresh page (in the browser's language): the scenario (the sample, or the workbooks in `folder`), a
+    run with the default settings, then the Map tab."""
     words = WORDS[lang]
-    page.get_by_role("heading", name="Data", level=1).wait_for()
+    page.get_by_role("heading", name=words["data"], level=1).wait_for()  # the browser's language (fr-FR, en-GB)
     _idle(page)
-    if lang == "fr":
-        _sidebar(page, True)
-        page.locator('[data-testid="stSidebar"]').get_by_text("Français").click()
-        page.get_by_role("heading", name=words["data"], level=1).wait_for()
-        _idle(page)
-        _sidebar(page, False)
     if folder is not None:
         for key, name in (("upload_cases", "cases.xlsx"), ("upload_localities", "localities.xlsx")):
             page.locator(f".st-key-{key} input[type=file]").set_input_files(str(folder / name))

@@ -138,6 +138,11 @@ def test_the_spec_has_outlines_whole_persons_zoom_and_pan():
     params = {p["name"]: p for p in spec["params"]}
     assert params["zoom"]["bind"]["input"] == "range" and params["zoom"]["on"][0]["events"]["type"] == "wheel"
     assert {"grab", "centre_lon", "centre_y"} <= set(params)
+    view = layout(THREE).view
+    for name, centre in (("centre_lon", view.lon), ("centre_y", view.y)):  # pan sliders, for a phone's finger
+        bind = params[name]["bind"]
+        assert bind["input"] == "range" and bind["min"] < centre < bind["max"]
+    assert params["centre_lon"]["bind"]["name"].strip() == "West – east"
     rows = next(iter(spec["datasets"].values()))
     named = {r["name"] for r in rows if r.get("label") or r.get("label_left")}
     assert named == {"Clermont-Ferrand", "Riom"}  # Issoire has no one placed: on hover only

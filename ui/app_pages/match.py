@@ -384,6 +384,7 @@ def _map(run: state.RunRecord, data: Dataset) -> None:
     st.markdown(map_summary(frame, families))
     texts = MapTexts(persons=t("map_persons"), fill=t("map_fill"), commune=t("col_locality"),
                      departement=t("col_departement"), capacity=t("col_agreed_help"), zoom=t("map_zoom"),
+                     west_east=t("map_west_east"), south_north=t("map_south_north"),
                      description=map_summary(frame, families, markdown=False))
     left, right = st.columns([1.35, 1], gap="small")
     with left:

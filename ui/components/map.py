@@ -30,6 +30,8 @@ class MapTexts:
     capacity: str
     zoom: str
     description: str
+    west_east: str = "West – east"
+    south_north: str = "South – north"
 
 
 @dataclass(frozen=True)
@@ -55,12 +57,15 @@ def layout(frame: pd.DataFrame, labels: int = 8) -> MapLayout:
                      labelled=geo.labelled(frame, view, most=labels))
 
 
-def _navigation(view: geo.View, zoom_label: str) -> list[dict[str, Any]]:
-    """Vega signals for zoom (wheel, slider) and pan (drag), reset by a double click.
+def _navigation(view: geo.View, texts: MapTexts) -> list[dict[str, Any]]:
+    """Vega signals for zoom (wheel, slider) and pan (drag, or two sliders: a finger on a phone and the keyboard
+    move the map with them, while a finger drag keeps scrolling the page), reset by a double click.
 
     The view is kept as a centre (longitude, Mercator ordinate) and a zoom factor over the scale that fits the
-    first view in the chart, whatever the chart's width.
+    first view in the chart, whatever the chart's width. The pan sliders move the centre to the first view's
+    edges (every commune is within it); their raw values are not shown (the map is what they move).
     """
+    lon_half = view.width * 90 / math.pi  # half the first view's width, in degrees
     drag = "[mousedown, window:mouseup] > window:mousemove"
     # A wheel step moves the zoom by a factor, and by 0.01 at least, so that the slider's value stays short
     # (two decimals) and a touchpad's small steps still zoom.
@@ -69,16 +74,20 @@ def _navigation(view: geo.View, zoom_label: str) -> list[dict[str, Any]]:
     return [
         {"name": "fit_scale", "expr": f"min(width / {view.width!r}, height / {view.height!r}) * {FIT}"},
         {"name": "zoom", "value": 1, "bind": {"input": "range", "min": 1, "max": ZOOM_MAX, "step": 0.1,
-                                                "name": f"{zoom_label} "},
+                                                "name": f"{texts.zoom} "},
          "on": [{"events": {"type": "wheel", "consume": True},
                  "update": f"clamp(round(100 * ({wheel})) / 100, 1, {ZOOM_MAX})"},
                 {"events": "dblclick", "update": "1"}]},
         {"name": "grab", "value": None,
          "on": [{"events": "mousedown", "update": "[x(), y(), centre_lon, centre_y]"}]},
         {"name": "centre_lon", "value": view.lon,
+         "bind": {"input": "range", "min": view.lon - lon_half, "max": view.lon + lon_half, "step": lon_half / 25,
+                  "name": f"{texts.west_east} "},
          "on": [{"events": drag, "update": "grab[2] - (x() - grab[0]) / (fit_scale * zoom) * 180 / PI"},
                 {"events": "dblclick", "update": repr(view.lon)}]},
         {"name": "centre_y", "value": view.y,
+         "bind": {"input": "range", "min": view.y - view.height / 2, "max": view.y + view.height / 2,
+                  "step": view.height / 50, "name": f"{texts.south_north} "},
          "on": [{"events": drag, "update": "grab[3] + (y() - grab[1]) / (fit_scale * zoom)"},
                 {"events": "dblclick", "update": repr(view.y)}]},
         {"name": "centre_lat", "expr": "(2 * atan(exp(centre_y)) - PI / 2) * 180 / PI"},
@@ -148,5 +157,5 @@ def commune_map(frame: pd.DataFrame, lay: MapLayout, texts: MapTexts, *, height:
     layers = [*_outline_layers(lay, texts), *_commune_layers(frame, lay, texts)]
     chart = alt.layer(*layers).project(**_projection()).properties(height=height, description=texts.description)
     spec: dict[str, Any] = chart.to_dict()
-    spec["params"] = [*spec.get("params", []), *_navigation(lay.view, texts.zoom)]
+    spec["params"] = [*spec.get("params", []), *_navigation(lay.view, texts)]
     return spec
