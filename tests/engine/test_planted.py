@@ -21,7 +21,7 @@ PLANTED = Path(__file__).resolve().parents[2] / "sample_data" / "planted"
 RULE_WORDS = {
     "health_services": "offered nowhere",
     "housing": "unit with 4 bedrooms",
-    "interpreters": "needs an interpreter in my",
+    "interpreters": "needs an interpreter in Burmese",
     "exclusions": "excluded for this family",
     "links": "no commune can take all of them together",
 }

@@ -86,7 +86,7 @@ def test_missing_interpreter_language_blocks():
     ds = data([family("T", (30,), french="none", languages=("ti",))],
               [commune("1", units={1: 1}, interpreters={"ar": None})])
     _, r = run(ds)
-    assert reasons(r, "T") == ["needs an interpreter in ti: none anywhere"]
+    assert reasons(r, "T") == ["needs an interpreter in Tigrinya: none anywhere"]
 
 
 def test_interpreter_language_is_chosen_to_serve_everyone():
@@ -109,7 +109,7 @@ def test_interpreter_capacity_is_kept():
     )
     _, r = run(ds)
     assert len(r.placements) == 1
-    assert "interpreting in ar is used up" in reasons(r, next(u.case_id for u in r.unplaced))[0]
+    assert "interpreting in Arabic is used up" in reasons(r, next(u.case_id for u in r.unplaced))[0]
 
 
 def test_consent_persons_and_cases():
@@ -248,7 +248,7 @@ def test_employment_counts_vacancies_and_licences():
     assert r.plan() == {"A": "1"}
     assert r.placements[0].components["employment"] == 1.0
     exp = explain_case(problem, r, "A")
-    assert "1 of 1 working-age adults" in exp.reasons["employment"]
+    assert "1 of 1 working-age adult has" in exp.reasons["employment"]
 
 
 def test_ties_and_preferences_steer_the_choice():

@@ -55,7 +55,7 @@ def test_sizes_are_counted_while_inflating_not_read_from_headers(tmp_path: Path)
 def test_too_many_parts_are_refused(tmp_path: Path) -> None:
     """Thousands of members in one archive are refused."""
     read = read_workbook(malicious.many_entries(tmp_path / "cases.xlsx", 5000), spec.CASES)
-    assert [i.message for i in read.issues] == ["refused: the workbook holds more than 2000 parts (possible zip bomb)"]
+    assert [i.message for i in read.issues] == ["refused: the workbook holds more than 2,000 parts (possible zip bomb)"]
 
 
 def test_entity_expansion_is_refused_before_parsing_with_bounded_memory(laughs: Path) -> None:
