@@ -541,11 +541,11 @@ def _family_placement(run: state.RunRecord, ex: CaseExplanation, names: Mapping[
     if lid is None:
         st.markdown(t("family_unplaced"))
     elif imposed:
-        st.markdown(t("family_imposed", name=plain(names.get(lid, lid)), lid=lid, score=_num(ex.score)))
+        st.markdown(t("family_imposed", name=names.get(lid, lid), lid=lid, score=_num(ex.score)))
         higher = sum(1 for a in ex.alternatives if a.score is not None and a.score > float(ex.score or 0.0) + 1e-9)
         st.caption(t("family_imposed_higher", n=higher) if higher else t("family_imposed_best"))
     else:
-        st.markdown(t("family_placed_in", name=plain(names.get(lid, lid)), lid=lid, score=_num(ex.score)))
+        st.markdown(t("family_placed_in", name=names.get(lid, lid), lid=lid, score=_num(ex.score)))
     pending = state.pins().get(case_id)
     if pending is not None and not (imposed and pending == lid):
         st.caption(t("pinned_note", lid=f"{names.get(pending, pending)} ({pending})"))
