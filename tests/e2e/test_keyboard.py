@@ -87,6 +87,10 @@ def arrow_to_tab(page, name: str, key: str = "ArrowRight") -> None:  # type: ign
         page.keyboard.press(key)
         idle(page)
         got = page.evaluate(FOCUSED)
+        if got is None:  # on a loaded machine the rerun may still be drawing the tabs: look again once it is done
+            page.wait_for_timeout(1000)
+            idle(page)
+            got = page.evaluate(FOCUSED)
         assert got is not None and got["role"] == "tab", f"the focus left the tabs: {got}"
         if got["text"] == name:
             page.keyboard.press("Enter")
